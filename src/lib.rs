@@ -1,0 +1,18 @@
+//! nianbao (年报): crawl, archive and extract Chinese government
+//! information-disclosure annual reports (政府信息公开工作年度报告).
+//!
+//! Modules follow the data flow: config → seeds → store → crawl → page
+//! metadata → extract → export.
+
+pub mod charset;
+pub mod config;
+pub mod crawl;
+pub mod document;
+pub mod export;
+pub mod extract;
+pub mod formats;
+pub mod page;
+pub mod portal;
+pub mod schedule;
+pub mod seeds;
+pub mod store;
