@@ -55,7 +55,10 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
 }
 
 /// Picks the encoding without decoding.
-pub fn choose_encoding(bytes: &[u8], content_type: Option<&str>) -> (&'static Encoding, CharsetSource) {
+pub fn choose_encoding(
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> (&'static Encoding, CharsetSource) {
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
         return (enc, CharsetSource::Bom);
     }
@@ -110,10 +113,15 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
             let rest = trim_ascii_start(rest);
             if let Some(rest) = rest.strip_prefix(b"=") {
                 let rest = trim_ascii_start(rest);
-                let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
+                let rest = rest
+                    .strip_prefix(b"\"")
+                    .or_else(|| rest.strip_prefix(b"'"))
+                    .unwrap_or(rest);
                 let label_end = rest
                     .iter()
-                    .position(|&b| b == b'"' || b == b'\'' || b == b';' || b == b' ' || b == b'/' || b == b'>')
+                    .position(|&b| {
+                        b == b'"' || b == b'\'' || b == b';' || b == b' ' || b == b'/' || b == b'>'
+                    })
                     .unwrap_or(rest.len());
                 if let Some(enc) = Encoding::for_label(&rest[..label_end]) {
                     // A page served as UTF-16 cannot declare itself in ASCII; the spec says read it as UTF-8.

@@ -12,6 +12,7 @@ pub mod export;
 pub mod extract;
 pub mod formats;
 pub mod page;
+pub mod patterns;
 pub mod portal;
 pub mod schedule;
 pub mod seeds;
