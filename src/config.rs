@@ -1,1 +1,495 @@
-//! (in progress)
+//! `crawler.toml` → a typed, validated [`Config`]; every error names the file, line and key.
+
+use crate::patterns::{self, ReportPatterns};
+use serde::Deserialize;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}:{line}: key `{key}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+}
+
+/// The whole configuration, with defaults for everything not in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub crawler: CrawlerConfig,
+    pub scope: ScopeConfig,
+    pub reports: ReportsConfig,
+    pub storage: StorageConfig,
+    pub schedule: ScheduleConfig,
+    /// Folder the config was read from; relative paths in it are relative to this.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrawlerConfig {
+    pub user_agent: String,
+    pub contact: String,
+    pub concurrency: usize,
+    pub per_host_requests_per_second: f64,
+    pub per_host_burst: u32,
+    pub respect_robots_txt: bool,
+    pub connect_timeout_secs: f64,
+    pub request_timeout_secs: f64,
+    pub max_body_bytes: u64,
+    pub max_redirects: usize,
+    pub retries: u32,
+    pub backoff_initial_ms: u64,
+    pub backoff_max_ms: u64,
+    pub max_retry_after_secs: u64,
+    pub max_pages_per_host: usize,
+    pub max_depth: u32,
+    pub max_url_length: usize,
+    pub max_query_variants_per_path: usize,
+}
+
+impl Default for CrawlerConfig {
+    fn default() -> Self {
+        CrawlerConfig {
+            user_agent: format!(
+                "nianbao/{} (+https://github.com/nianbao/nianbao)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            contact: String::new(),
+            concurrency: 16,
+            per_host_requests_per_second: 1.0,
+            per_host_burst: 1,
+            respect_robots_txt: true,
+            connect_timeout_secs: 10.0,
+            request_timeout_secs: 30.0,
+            max_body_bytes: 50 * 1024 * 1024,
+            max_redirects: 5,
+            retries: 3,
+            backoff_initial_ms: 1000,
+            backoff_max_ms: 60_000,
+            max_retry_after_secs: 300,
+            max_pages_per_host: 2000,
+            max_depth: 4,
+            max_url_length: 300,
+            max_query_variants_per_path: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScopeConfig {
+    pub extra_hosts: Vec<String>,
+    pub tolerate_invalid_tls_hosts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsConfig {
+    /// `"2022-2024"`, `"2023"` or empty for every year found.
+    pub years: String,
+    pub title_patterns: Vec<String>,
+    pub exclude_patterns: Vec<String>,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            years: String::new(),
+            title_patterns: patterns::DEFAULT_TITLE_PATTERNS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            exclude_patterns: patterns::DEFAULT_EXCLUDE_PATTERNS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub database: PathBuf,
+    pub seeds: Vec<PathBuf>,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            database: PathBuf::from("archive/nianbao.db"),
+            seeds: vec![PathBuf::from("seeds")],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    pub cron: String,
+    pub timezone: String,
+    pub extract_after_crawl: bool,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            cron: "0 3 * * 1".to_string(),
+            timezone: "Asia/Shanghai".to_string(),
+            extract_after_crawl: true,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            crawler: CrawlerConfig::default(),
+            scope: ScopeConfig::default(),
+            reports: ReportsConfig::default(),
+            storage: StorageConfig::default(),
+            schedule: ScheduleConfig::default(),
+            base_dir: PathBuf::from("."),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Self::parse(&text, path)?;
+        config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if config.base_dir.as_os_str().is_empty() {
+            config.base_dir = PathBuf::from(".");
+        }
+        Ok(config)
+    }
+
+    /// Parses and validates config text; `path` is used in messages only.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.validate(text, path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |section: &str, key: &str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: key_line(text, section, key),
+            key: format!("{section}.{key}"),
+            message,
+        };
+        let c = &self.crawler;
+        if c.user_agent.trim().is_empty() {
+            return Err(invalid(
+                "crawler",
+                "user_agent",
+                "must not be empty: sites need to know who is crawling".into(),
+            ));
+        }
+        if c.concurrency == 0 {
+            return Err(invalid(
+                "crawler",
+                "concurrency",
+                "must be at least 1".into(),
+            ));
+        }
+        if !(c.per_host_requests_per_second > 0.0 && c.per_host_requests_per_second <= 100.0) {
+            return Err(invalid(
+                "crawler",
+                "per_host_requests_per_second",
+                format!(
+                    "must be > 0 and ≤ 100, got {}",
+                    c.per_host_requests_per_second
+                ),
+            ));
+        }
+        if c.per_host_burst == 0 {
+            return Err(invalid(
+                "crawler",
+                "per_host_burst",
+                "must be at least 1".into(),
+            ));
+        }
+        for (key, secs) in [
+            ("connect_timeout_secs", c.connect_timeout_secs),
+            ("request_timeout_secs", c.request_timeout_secs),
+        ] {
+            if !(secs > 0.0 && secs <= 3600.0) {
+                return Err(invalid(
+                    "crawler",
+                    key,
+                    format!("must be > 0 and ≤ 3600 seconds, got {secs}"),
+                ));
+            }
+        }
+        if c.max_body_bytes < 1024 {
+            return Err(invalid(
+                "crawler",
+                "max_body_bytes",
+                "must be at least 1024".into(),
+            ));
+        }
+        if c.max_pages_per_host == 0 {
+            return Err(invalid(
+                "crawler",
+                "max_pages_per_host",
+                "must be at least 1".into(),
+            ));
+        }
+        if c.backoff_initial_ms > c.backoff_max_ms {
+            return Err(invalid(
+                "crawler",
+                "backoff_initial_ms",
+                "must not exceed backoff_max_ms".into(),
+            ));
+        }
+        parse_years(&self.reports.years).map_err(|m| invalid("reports", "years", m))?;
+        for (key, list) in [
+            ("title_patterns", &self.reports.title_patterns),
+            ("exclude_patterns", &self.reports.exclude_patterns),
+        ] {
+            patterns::compile(list).map_err(|(p, e)| {
+                invalid(
+                    "reports",
+                    key,
+                    format!("pattern {p:?} is not a valid regex: {e}"),
+                )
+            })?;
+        }
+        if self.reports.title_patterns.is_empty() {
+            return Err(invalid(
+                "reports",
+                "title_patterns",
+                "needs at least one pattern".into(),
+            ));
+        }
+        for (key, hosts) in [
+            ("extra_hosts", &self.scope.extra_hosts),
+            (
+                "tolerate_invalid_tls_hosts",
+                &self.scope.tolerate_invalid_tls_hosts,
+            ),
+        ] {
+            if let Some(h) = hosts
+                .iter()
+                .find(|h| h.contains('/') || h.trim().is_empty())
+            {
+                return Err(invalid(
+                    "scope",
+                    key,
+                    format!(
+                        "{h:?} is not a host name (write `www.example.gov.cn`, no scheme or path)"
+                    ),
+                ));
+            }
+        }
+        croner::Cron::from_str(&self.schedule.cron).map_err(|e| {
+            invalid(
+                "schedule",
+                "cron",
+                format!("{:?} is not a cron expression: {e}", self.schedule.cron),
+            )
+        })?;
+        self.schedule
+            .timezone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|e| {
+                invalid(
+                    "schedule",
+                    "timezone",
+                    format!("{:?}: {e}", self.schedule.timezone),
+                )
+            })?;
+        Ok(())
+    }
+
+    /// A path from the config, resolved against the config file's folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.resolve(&self.storage.database)
+    }
+
+    pub fn seed_paths(&self) -> Vec<PathBuf> {
+        self.storage.seeds.iter().map(|p| self.resolve(p)).collect()
+    }
+
+    /// The compiled report patterns with the configured years (or `years` if given).
+    pub fn report_patterns(&self, years: Option<RangeInclusive<i32>>) -> ReportPatterns {
+        ReportPatterns {
+            include: patterns::compile(&self.reports.title_patterns).unwrap_or_default(),
+            exclude: patterns::compile(&self.reports.exclude_patterns).unwrap_or_default(),
+            years: years.or_else(|| parse_years(&self.reports.years).ok().flatten()),
+        }
+    }
+
+    pub fn user_agent(&self) -> String {
+        let c = &self.crawler;
+        if c.contact.trim().is_empty() {
+            c.user_agent.clone()
+        } else {
+            format!("{} (contact: {})", c.user_agent, c.contact.trim())
+        }
+    }
+
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.crawler.connect_timeout_secs)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.crawler.request_timeout_secs)
+    }
+}
+
+/// `""` → all years; `"2023"` → 2023..=2023; `"2022-2024"` → 2022..=2024.
+pub fn parse_years(s: &str) -> Result<Option<RangeInclusive<i32>>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let year = |t: &str| -> Result<i32, String> {
+        let y: i32 = t
+            .trim()
+            .parse()
+            .map_err(|_| format!("{t:?} is not a year"))?;
+        if (2000..=2100).contains(&y) {
+            Ok(y)
+        } else {
+            Err(format!("{y} is not a plausible report year"))
+        }
+    };
+    let (a, b) = match s.split_once('-') {
+        Some((a, b)) => (year(a)?, year(b)?),
+        None => (year(s)?, year(s)?),
+    };
+    if a > b {
+        return Err(format!("range {s:?} runs backwards"));
+    }
+    Ok(Some(a..=b))
+}
+
+/// The 1-based line where `key` is set inside `[section]`, or 0 when it is not in the file.
+fn key_line(text: &str, section: &str, key: &str) -> usize {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            current = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            continue;
+        }
+        if current == section {
+            if let Some((k, _)) = t.split_once('=') {
+                if k.trim() == key {
+                    return i + 1;
+                }
+            }
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_crawler_toml_is_valid_and_matches_defaults_where_it_should() {
+        let text = include_str!("../crawler.toml");
+        let c = Config::parse(text, Path::new("crawler.toml")).expect("shipped config parses");
+        assert!(c.crawler.respect_robots_txt);
+        assert!(c.scope.tolerate_invalid_tls_hosts.is_empty());
+        assert_eq!(c.storage.database, PathBuf::from("archive/nianbao.db"));
+    }
+
+    #[test]
+    fn empty_file_means_defaults() {
+        let c = Config::parse("", Path::new("x.toml")).unwrap();
+        assert_eq!(c.crawler.concurrency, 16);
+        assert_eq!(c.schedule.cron, "0 3 * * 1");
+    }
+
+    #[test]
+    fn invalid_value_names_file_line_and_key() {
+        let text = "[crawler]\nconcurrency = 4\nper_host_requests_per_second = 0\n";
+        let err = Config::parse(text, Path::new("conf/crawler.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "conf/crawler.toml:3: key `crawler.per_host_requests_per_second`: must be > 0 and ≤ 100, got 0"
+        );
+    }
+
+    #[test]
+    fn unknown_key_and_type_errors_name_the_place() {
+        let err = Config::parse("[crawler]\nconcurency = 4\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml: "), "{err}");
+        assert!(
+            err.contains("concurency") && err.contains("line 2"),
+            "{err}"
+        );
+        let err = Config::parse("[crawler]\nretries = \"many\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("retries"), "{err}");
+    }
+
+    #[test]
+    fn bad_regex_and_cron_are_reported() {
+        let err = Config::parse(
+            "[reports]\ntitle_patterns = [\"(unclosed\"]\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("c.toml:2: key `reports.title_patterns`"),
+            "{err}"
+        );
+        let err = Config::parse("[schedule]\ncron = \"every monday\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("c.toml:2: key `schedule.cron`"), "{err}");
+    }
+
+    #[test]
+    fn years_parse() {
+        assert_eq!(parse_years("2022-2024").unwrap(), Some(2022..=2024));
+        assert_eq!(parse_years(" 2023 ").unwrap(), Some(2023..=2023));
+        assert_eq!(parse_years("").unwrap(), None);
+        assert!(parse_years("2024-2022").is_err());
+        assert!(parse_years("abc").is_err());
+    }
+}

@@ -1,1 +1,536 @@
-//! (in progress)
+//! The SQLite archive: opening (WAL, migrations), runs, seeds, frontier, fetch log,
+//! snapshots with deduplicated zstd bodies, page metadata and extractions.
+//!
+//! Every write that must be atomic with another (a snapshot, its body, its
+//! page metadata, its outlinks and the frontier entry it completes) goes
+//! through one transaction here, so a crash at any instant leaves the
+//! archive consistent and the frontier resumable.
+
+mod crawl;
+pub mod lock;
+mod schema;
+
+pub use crawl::*;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub use schema::MIGRATIONS;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the folder for database {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than this nianbao knows ({known}); upgrade nianbao"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("stored body {sha256} cannot be decompressed: {source}")]
+    Body {
+        sha256: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("stored JSON is malformed: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The current time as stored: RFC 3339 in UTC with milliseconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Lower-case hex SHA-256 of `bytes` (sha2 0.11's digest no longer formats with `{:x}`).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// zstd level for bodies: level 3 is zstd's default, fast and ~4-8x on HTML.
+const ZSTD_LEVEL: i32 = 3;
+
+/// A body ready to store: hashed and compressed outside any lock or transaction.
+#[derive(Debug, Clone)]
+pub struct PreparedBody {
+    pub sha256: String,
+    pub size: usize,
+    pub zstd: Vec<u8>,
+}
+
+impl PreparedBody {
+    pub fn new(bytes: &[u8]) -> std::io::Result<Self> {
+        Ok(PreparedBody {
+            sha256: sha256_hex(bytes),
+            size: bytes.len(),
+            zstd: zstd::encode_all(bytes, ZSTD_LEVEL)?,
+        })
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the archive at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        Self::init(conn, path.to_path_buf())
+    }
+
+    /// An in-memory archive, for tests and offline one-shot use.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    fn init(conn: Connection, path: PathBuf) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        // WAL: readers never block the crawler's writer, and a crash loses at most
+        // the transaction in flight. synchronous=NORMAL is durable across process
+        // crashes in WAL mode (only an OS crash can lose the last commits).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Direct access for queries that belong to one caller (exports, status).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" on a sound database.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    // ---- runs ------------------------------------------------------------
+
+    /// Starts a run record.
+    pub fn begin_run(&self, kind: &str, command: &str) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO runs (kind, started_at, status, pid, command) VALUES (?1, ?2, 'running', ?3, ?4)",
+            params![kind, now(), std::process::id(), command],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The newest run of `kind` that never finished (its process died), if any.
+    /// Only meaningful while holding the archive lock.
+    pub fn unfinished_run(&self, kind: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM runs WHERE kind = ?1 AND status IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1",
+                [kind],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Marks a run as taken over by this process after a crash or stop.
+    pub fn resume_run(&self, run_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET status = 'running', pid = ?2, finished_at = NULL WHERE id = ?1",
+            params![run_id, std::process::id()],
+        )?;
+        Ok(())
+    }
+
+    pub fn finish_run(&self, run_id: i64, status: &str, note: Option<&str>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET status = ?2, finished_at = ?3, note = COALESCE(?4, note) WHERE id = ?1",
+            params![run_id, status, now(), note],
+        )?;
+        Ok(())
+    }
+
+    /// Adds to a run's counters (column names are fixed by the callers' enum, never user input).
+    pub fn bump_run(&self, run_id: i64, counter: RunCounter, by: i64) -> Result<()> {
+        let sql = format!(
+            "UPDATE runs SET {0} = {0} + ?2 WHERE id = ?1",
+            counter.column()
+        );
+        self.conn.execute(&sql, params![run_id, by])?;
+        Ok(())
+    }
+
+    // ---- bodies and snapshots ---------------------------------------------
+
+    /// Reads a body back, decompressed.
+    pub fn body(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let blob: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT zstd FROM bodies WHERE sha256 = ?1", [sha256], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        blob.map(|b| {
+            zstd::decode_all(&b[..]).map_err(|source| StoreError::Body {
+                sha256: sha256.to_string(),
+                source,
+            })
+        })
+        .transpose()
+    }
+
+    /// The stored body of a snapshot.
+    pub fn snapshot_body(&self, snapshot_id: i64) -> Result<Option<Vec<u8>>> {
+        let sha: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT sha256 FROM snapshots WHERE id = ?1",
+                [snapshot_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match sha {
+            Some(sha) => self.body(&sha),
+            None => Ok(None),
+        }
+    }
+
+    /// The newest snapshot of `url`, for conditional requests and change detection.
+    pub fn latest_snapshot(&self, url: &str) -> Result<Option<SnapshotHead>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
+                 WHERE url = ?1 ORDER BY id DESC LIMIT 1",
+                [url],
+                |r| {
+                    Ok(SnapshotHead {
+                        id: r.get(0)?,
+                        sha256: r.get(1)?,
+                        etag: r.get(2)?,
+                        last_modified: r.get(3)?,
+                        content_type: r.get(4)?,
+                        final_url: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Saves an extraction result (idempotent per snapshot and extractor version).
+    pub fn save_extraction(&self, row: &ExtractionRow) -> Result<bool> {
+        let n = self.conn.execute(
+            "INSERT INTO extractions (snapshot_id, extractor_version, extracted_at, status, agency, year, template,
+                                      checks_failed, warnings, result)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (snapshot_id, extractor_version) DO UPDATE SET
+               extracted_at = excluded.extracted_at, status = excluded.status, agency = excluded.agency,
+               year = excluded.year, template = excluded.template, checks_failed = excluded.checks_failed,
+               warnings = excluded.warnings, result = excluded.result
+             WHERE extractions.result IS NOT excluded.result",
+            params![
+                row.snapshot_id,
+                row.extractor_version,
+                now(),
+                row.status,
+                row.agency,
+                row.year,
+                row.template,
+                row.checks_failed,
+                row.warnings,
+                row.result_json
+            ],
+        )?;
+        Ok(n > 0)
+    }
+}
+
+/// Run counters that the crawl and extraction stages bump.
+#[derive(Debug, Clone, Copy)]
+pub enum RunCounter {
+    PagesFetched,
+    NotModified,
+    SnapshotsNew,
+    BodiesNew,
+    BytesReceived,
+    ReportsFound,
+    Extracted,
+    Errors,
+}
+
+impl RunCounter {
+    fn column(self) -> &'static str {
+        match self {
+            RunCounter::PagesFetched => "pages_fetched",
+            RunCounter::NotModified => "not_modified",
+            RunCounter::SnapshotsNew => "snapshots_new",
+            RunCounter::BodiesNew => "bodies_new",
+            RunCounter::BytesReceived => "bytes_received",
+            RunCounter::ReportsFound => "reports_found",
+            RunCounter::Extracted => "extracted",
+            RunCounter::Errors => "errors",
+        }
+    }
+}
+
+/// What a recrawl needs to know about the last snapshot of a URL.
+#[derive(Debug, Clone)]
+pub struct SnapshotHead {
+    pub id: i64,
+    pub sha256: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_type: Option<String>,
+    pub final_url: String,
+}
+
+/// One extraction result to save.
+#[derive(Debug, Clone)]
+pub struct ExtractionRow {
+    pub snapshot_id: i64,
+    pub extractor_version: String,
+    pub status: String,
+    pub agency: Option<String>,
+    pub year: Option<i32>,
+    pub template: Option<String>,
+    pub checks_failed: i64,
+    pub warnings: i64,
+    pub result_json: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seeds;
+    use std::path::Path;
+
+    fn seed_rows() -> Vec<seeds::SeedRow> {
+        let text = "agency,region,level,url,aliases\n\
+            新乡市卫滨区人民政府,河南省新乡市卫滨区,区县,http://127.0.0.1:9/xxgk/,卫滨区人民政府\n\
+            肖寨门镇人民政府,辽宁省沈阳市辽中区,乡镇,,肖寨门镇\n";
+        seeds::parse(text.as_bytes(), Path::new("t.csv")).unwrap()
+    }
+
+    fn commit(
+        store: &mut Store,
+        run: i64,
+        frontier_id: i64,
+        url: &str,
+        body: &[u8],
+    ) -> CommitOutcome {
+        store
+            .commit_page(&PageCommit {
+                run_id: run,
+                frontier_id,
+                fetch: FetchRecord {
+                    url: url.into(),
+                    host: "h".into(),
+                    attempt: 1,
+                    status: Some(200),
+                    bytes: body.len() as i64,
+                    ..Default::default()
+                },
+                snapshot: Some((
+                    NewSnapshot {
+                        url: url.into(),
+                        final_url: url.into(),
+                        fetched_at: now(),
+                        status: 200,
+                        http_version: "HTTP/1.1".into(),
+                        headers: vec![("content-type".into(), "text/html".into())],
+                        content_type: Some("text/html".into()),
+                        charset: Some("UTF-8".into()),
+                        charset_source: Some("header".into()),
+                        truncated: false,
+                        etag: Some("\"e1\"".into()),
+                        last_modified: None,
+                        seed_id: None,
+                        parent_url: None,
+                    },
+                    PreparedBody::new(body).unwrap(),
+                    PageMetaRow {
+                        kind: "report".into(),
+                        format: "html".into(),
+                        report_year: Some(2022),
+                        ..Default::default()
+                    },
+                )),
+                existing_snapshot_id: None,
+                links: vec![NewLink {
+                    url: format!("{url}/next"),
+                    host: "h".into(),
+                    seed_id: None,
+                    depth: 1,
+                    kind: "other".into(),
+                    priority: 5,
+                    parent_url: Some(url.into()),
+                    link_text: None,
+                    agency_hint: None,
+                    skipped: None,
+                }],
+                state: "done",
+                reason: None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn migrates_once_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/a.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn seeds_sync_is_idempotent_and_deactivates_dropped_rows() {
+        let mut store = Store::open_in_memory().unwrap();
+        let rows = seed_rows();
+        let agencies = seeds::agencies(&rows);
+        let first = store.sync_seeds(&rows, &agencies).unwrap();
+        let again = store.sync_seeds(&rows, &agencies).unwrap();
+        assert_eq!(
+            first.iter().map(|s| s.id).collect::<Vec<_>>(),
+            again.iter().map(|s| s.id).collect::<Vec<_>>()
+        );
+        assert_eq!(store.agencies().unwrap().len(), 2);
+        store.sync_seeds(&rows[..1], &agencies[..1]).unwrap();
+        let names: Vec<String> = store
+            .agencies()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.agency.name)
+            .collect();
+        assert_eq!(names, vec!["新乡市卫滨区人民政府"]);
+    }
+
+    #[test]
+    fn page_commit_dedups_bodies_and_advances_the_frontier() {
+        let mut store = Store::open_in_memory().unwrap();
+        let run = store.begin_run("crawl", "test").unwrap();
+        let seed = NewLink {
+            url: "http://h/a".into(),
+            host: "h".into(),
+            seed_id: None,
+            depth: 0,
+            kind: "seed".into(),
+            priority: 0,
+            parent_url: None,
+            link_text: None,
+            agency_hint: None,
+            skipped: None,
+        };
+        assert_eq!(
+            store
+                .frontier_add(run, &[seed.clone(), seed.clone()])
+                .unwrap(),
+            1
+        );
+        let item = store.frontier_pending(run, 10).unwrap().remove(0);
+        let out = commit(&mut store, run, item.id, "http://h/a", b"<html>same</html>");
+        assert!(out.new_body && out.links_added == 1);
+        let next = store.frontier_pending(run, 10).unwrap();
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].url, "http://h/a/next");
+        let out2 = commit(
+            &mut store,
+            run,
+            next[0].id,
+            "http://h/b",
+            b"<html>same</html>",
+        );
+        assert!(!out2.new_body, "identical body stored once");
+        let bodies: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM bodies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(bodies, 1);
+        let id = out.snapshot_id.unwrap();
+        assert_eq!(
+            store.snapshot_body(id).unwrap().unwrap(),
+            b"<html>same</html>"
+        );
+        assert_eq!(
+            store
+                .latest_snapshot("http://h/a")
+                .unwrap()
+                .unwrap()
+                .etag
+                .as_deref(),
+            Some("\"e1\"")
+        );
+        assert_eq!(store.frontier_counts(run).unwrap().get("done"), Some(&2));
+    }
+}

@@ -1,0 +1,439 @@
+//! Crawl-side writes and reads: seeds and agencies, the frontier, the fetch log,
+//! and the one transaction that archives a fetched page.
+
+use super::{PreparedBody, Result, Store, now};
+use crate::seeds::{Agency, SeedRow};
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+
+/// An agency as stored, with its id.
+#[derive(Debug, Clone)]
+pub struct StoredAgency {
+    pub id: i64,
+    pub agency: Agency,
+}
+
+/// A seed row as stored.
+#[derive(Debug, Clone)]
+pub struct StoredSeed {
+    pub id: i64,
+    pub agency_id: Option<i64>,
+    pub url: Option<String>,
+}
+
+/// A URL waiting in (or taken from) the frontier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontierItem {
+    pub id: i64,
+    pub url: String,
+    pub host: String,
+    pub seed_id: Option<i64>,
+    pub depth: u32,
+    pub kind: String,
+    pub priority: i64,
+    pub parent_url: Option<String>,
+    pub link_text: Option<String>,
+    pub agency_hint: Option<String>,
+}
+
+/// A URL to add to the frontier.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub url: String,
+    pub host: String,
+    pub seed_id: Option<i64>,
+    pub depth: u32,
+    pub kind: String,
+    pub priority: i64,
+    pub parent_url: Option<String>,
+    pub link_text: Option<String>,
+    pub agency_hint: Option<String>,
+    /// `Some(reason)`: recorded as skipped (robots, scope, trap), never fetched.
+    pub skipped: Option<String>,
+}
+
+/// One fetch attempt for the log.
+#[derive(Debug, Clone, Default)]
+pub struct FetchRecord {
+    pub url: String,
+    pub host: String,
+    pub attempt: u32,
+    pub started_at: String,
+    pub duration_ms: i64,
+    pub status: Option<u16>,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+    pub bytes: i64,
+}
+
+/// A response to archive.
+#[derive(Debug, Clone)]
+pub struct NewSnapshot {
+    pub url: String,
+    pub final_url: String,
+    pub fetched_at: String,
+    pub status: u16,
+    pub http_version: String,
+    pub headers: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    pub charset: Option<String>,
+    pub charset_source: Option<String>,
+    pub truncated: bool,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub seed_id: Option<i64>,
+    pub parent_url: Option<String>,
+}
+
+/// What a snapshot is, for `page_meta`.
+#[derive(Debug, Clone, Default)]
+pub struct PageMetaRow {
+    pub kind: String,
+    pub format: String,
+    pub title: Option<String>,
+    pub publish_date: Option<String>,
+    pub source: Option<String>,
+    pub editor: Option<String>,
+    pub column_name: Option<String>,
+    pub site_name: Option<String>,
+    pub report_year: Option<i32>,
+    pub agency_name: Option<String>,
+    pub agency_id: Option<i64>,
+    pub parent_snapshot_id: Option<i64>,
+}
+
+/// Everything one fetched frontier entry produces, committed together.
+#[derive(Debug, Clone)]
+pub struct PageCommit {
+    pub run_id: i64,
+    pub frontier_id: i64,
+    pub fetch: FetchRecord,
+    /// `None` for a 304 or an unchanged body (the last snapshot still holds), or a failure.
+    pub snapshot: Option<(NewSnapshot, PreparedBody, PageMetaRow)>,
+    /// The snapshot this entry resolved to when nothing new was stored.
+    pub existing_snapshot_id: Option<i64>,
+    pub links: Vec<NewLink>,
+    /// Final frontier state: done | failed | skipped.
+    pub state: &'static str,
+    pub reason: Option<String>,
+}
+
+/// What [`Store::commit_page`] wrote.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommitOutcome {
+    pub snapshot_id: Option<i64>,
+    pub new_body: bool,
+    pub links_added: usize,
+}
+
+impl Store {
+    /// Brings `agencies` and `seeds` in step with the seed files; rows no longer in
+    /// the files are marked inactive (their history stays). Returns the stored seeds
+    /// in the order of `rows`.
+    pub fn sync_seeds(&mut self, rows: &[SeedRow], agencies: &[Agency]) -> Result<Vec<StoredSeed>> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE agencies SET active = 0", [])?;
+        tx.execute("UPDATE seeds SET active = 0", [])?;
+        let mut ids = HashMap::new();
+        for a in agencies {
+            let aliases = serde_json::to_string(&a.aliases)?;
+            let id: i64 = tx.query_row(
+                "INSERT INTO agencies (name, region, level, aliases, active) VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT (name) DO UPDATE SET region = excluded.region, level = excluded.level,
+                   aliases = excluded.aliases, active = 1
+                 RETURNING id",
+                params![a.name, a.region, a.level, aliases],
+                |r| r.get(0),
+            )?;
+            ids.insert(a.name.clone(), id);
+        }
+        let mut stored = Vec::with_capacity(rows.len());
+        for row in rows {
+            let agency_id = row.agency.as_ref().and_then(|n| ids.get(n).copied());
+            let url = row.url.as_ref().map(|u| u.to_string());
+            let existing: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM seeds WHERE agency_id IS ?1 AND url IS ?2",
+                    params![agency_id, url],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let id = match existing {
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE seeds SET active = 1, region = ?2, source_file = ?3, source_line = ?4 WHERE id = ?1",
+                        params![id, row.region, row.file.display().to_string(), row.line as i64],
+                    )?;
+                    id
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO seeds (agency_id, url, region, source_file, source_line) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![agency_id, url, row.region, row.file.display().to_string(), row.line as i64],
+                    )?;
+                    tx.last_insert_rowid()
+                }
+            };
+            stored.push(StoredSeed { id, agency_id, url });
+        }
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    /// The active agencies with their ids.
+    pub fn agencies(&self) -> Result<Vec<StoredAgency>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, region, level, aliases FROM agencies WHERE active = 1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let aliases: String = r.get(4)?;
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, aliases))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, region, level, aliases): (i64, String, String, String, String) = row?;
+            out.push(StoredAgency {
+                id,
+                agency: Agency {
+                    name,
+                    region,
+                    level,
+                    aliases: serde_json::from_str(&aliases)?,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Adds links to a run's frontier; URLs already in it are ignored. Returns how many were new.
+    pub fn frontier_add(&mut self, run_id: i64, links: &[NewLink]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let n = insert_links(&tx, run_id, links)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Pending entries of a run, soonest first.
+    pub fn frontier_pending(&self, run_id: i64, limit: usize) -> Result<Vec<FrontierItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint
+             FROM frontier WHERE run_id = ?1 AND state = 'pending' ORDER BY priority, id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![run_id, limit as i64], |r| {
+            Ok(FrontierItem {
+                id: r.get(0)?,
+                url: r.get(1)?,
+                host: r.get(2)?,
+                seed_id: r.get(3)?,
+                depth: r.get(4)?,
+                kind: r.get(5)?,
+                priority: r.get(6)?,
+                parent_url: r.get(7)?,
+                link_text: r.get(8)?,
+                agency_hint: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Counts of a run's frontier entries by state.
+    pub fn frontier_counts(&self, run_id: i64) -> Result<HashMap<String, i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM frontier WHERE run_id = ?1 GROUP BY state")?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Entries per host already taken (done or failed) in a run: resumes the per-host page budget.
+    pub fn frontier_taken_per_host(&self, run_id: i64) -> Result<HashMap<String, usize>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT host, COUNT(*) FROM frontier WHERE run_id = ?1 AND state IN ('done', 'failed') GROUP BY host",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Closes a frontier entry without archiving anything (skipped by the page budget, for example).
+    pub fn frontier_close(
+        &self,
+        frontier_id: i64,
+        state: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE frontier SET state = ?2, reason = ?3 WHERE id = ?1",
+            params![frontier_id, state, reason],
+        )?;
+        Ok(())
+    }
+
+    /// Logs a fetch attempt that is not the final one of its entry (a retry).
+    pub fn record_fetch(&self, run_id: i64, f: &FetchRecord) -> Result<()> {
+        insert_fetch(&self.conn, run_id, f)
+    }
+
+    /// Archives one fetched entry in a single transaction: the final fetch attempt,
+    /// the body (once per content), the snapshot and its page metadata, the
+    /// outlinks, and the frontier entry's final state.
+    pub fn commit_page(&mut self, c: &PageCommit) -> Result<CommitOutcome> {
+        let tx = self.conn.transaction()?;
+        insert_fetch(&tx, c.run_id, &c.fetch)?;
+        let mut outcome = CommitOutcome::default();
+        if let Some((snap, body, meta)) = &c.snapshot {
+            outcome.new_body = tx.execute(
+                "INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)",
+                params![body.sha256, body.size as i64, body.zstd],
+            )? > 0;
+            let headers = serde_json::to_string(&snap.headers)?;
+            tx.execute(
+                "INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
+                                        charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                params![
+                    c.run_id,
+                    snap.url,
+                    snap.final_url,
+                    snap.fetched_at,
+                    snap.status,
+                    snap.http_version,
+                    headers,
+                    snap.content_type,
+                    snap.charset,
+                    snap.charset_source,
+                    body.sha256,
+                    body.size as i64,
+                    snap.truncated,
+                    snap.etag,
+                    snap.last_modified,
+                    snap.seed_id,
+                    snap.parent_url
+                ],
+            )?;
+            let snapshot_id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
+                                        site_name, report_year, agency_name, agency_id, parent_snapshot_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    snapshot_id,
+                    meta.kind,
+                    meta.format,
+                    meta.title,
+                    meta.publish_date,
+                    meta.source,
+                    meta.editor,
+                    meta.column_name,
+                    meta.site_name,
+                    meta.report_year,
+                    meta.agency_name,
+                    meta.agency_id,
+                    meta.parent_snapshot_id
+                ],
+            )?;
+            outcome.snapshot_id = Some(snapshot_id);
+        }
+        let snapshot_id = outcome.snapshot_id.or(c.existing_snapshot_id);
+        outcome.links_added = insert_links(&tx, c.run_id, &c.links)?;
+        tx.execute(
+            "UPDATE frontier SET state = ?2, reason = ?3, snapshot_id = ?4 WHERE id = ?1",
+            params![c.frontier_id, c.state, c.reason, snapshot_id],
+        )?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// The snapshot id of the report page a URL was found on (to attribute attachments).
+    pub fn snapshot_of_url_in_run(&self, run_id: i64, url: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT snapshot_id FROM frontier WHERE run_id = ?1 AND url = ?2",
+                params![run_id, url],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Page metadata of a snapshot (kind, year, agency), for attributing what hangs from it.
+    pub fn page_meta(&self, snapshot_id: i64) -> Result<Option<PageMetaRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT kind, format, title, publish_date, source, editor, column_name, site_name, report_year,
+                        agency_name, agency_id, parent_snapshot_id FROM page_meta WHERE snapshot_id = ?1",
+                [snapshot_id],
+                |r| {
+                    Ok(PageMetaRow {
+                        kind: r.get(0)?,
+                        format: r.get(1)?,
+                        title: r.get(2)?,
+                        publish_date: r.get(3)?,
+                        source: r.get(4)?,
+                        editor: r.get(5)?,
+                        column_name: r.get(6)?,
+                        site_name: r.get(7)?,
+                        report_year: r.get(8)?,
+                        agency_name: r.get(9)?,
+                        agency_id: r.get(10)?,
+                        parent_snapshot_id: r.get(11)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}
+
+fn insert_fetch(conn: &rusqlite::Connection, run_id: i64, f: &FetchRecord) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO fetches (run_id, url, host, attempt, started_at, duration_ms, status, error_kind, error, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        run_id,
+        f.url,
+        f.host,
+        f.attempt,
+        if f.started_at.is_empty() { now() } else { f.started_at.clone() },
+        f.duration_ms,
+        f.status,
+        f.error_kind,
+        f.error,
+        f.bytes
+    ])?;
+    Ok(())
+}
+
+fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> Result<usize> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO frontier (run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
+                                         agency_hint, state, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut n = 0;
+    for l in links {
+        let state = if l.skipped.is_some() {
+            "skipped"
+        } else {
+            "pending"
+        };
+        n += stmt.execute(params![
+            run_id,
+            l.url,
+            l.host,
+            l.seed_id,
+            l.depth,
+            l.kind,
+            l.priority,
+            l.parent_url,
+            l.link_text,
+            l.agency_hint,
+            state,
+            l.skipped
+        ])?;
+    }
+    Ok(n)
+}
