@@ -16,4 +16,5 @@ pub mod patterns;
 pub mod portal;
 pub mod schedule;
 pub mod seeds;
+pub mod status;
 pub mod store;

@@ -1,1 +1,232 @@
-fn main() {}
+//! The `nianbao` command line: parses arguments, loads config and seeds with
+//! clear errors, takes the archive lock, and calls the library.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use nianbao::config::{Config, parse_years};
+use nianbao::crawl::{self, CrawlOptions, CrawlSummary};
+use nianbao::seeds;
+use nianbao::store::Store;
+use nianbao::store::lock::ArchiveLock;
+use std::path::{Path, PathBuf};
+use tokio::sync::watch;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nianbao",
+    version,
+    about = "Crawl, archive and extract 政府信息公开工作年度报告 (government information-disclosure annual reports)"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes, so a run can be pointed anywhere without editing files.
+#[derive(Args, Debug, Clone)]
+struct Common {
+    /// The configuration file.
+    #[arg(long, global = true, default_value = "crawler.toml")]
+    config: PathBuf,
+    /// A seed CSV file or a folder of them (overrides `storage.seeds`).
+    #[arg(long, global = true)]
+    seeds: Option<PathBuf>,
+    /// The SQLite archive (overrides `storage.database`).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Crawl the seeds' portals and archive what is found (resumes an interrupted run).
+    Crawl {
+        /// Only seeds whose agency, alias or region contains this text.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Report years to archive, e.g. 2022-2024 or 2023 (default: the config's, else all).
+        #[arg(long)]
+        years: Option<String>,
+    },
+    /// Last runs, what the archive holds, errors by host.
+    Status {
+        /// How many runs to list.
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.common.verbose);
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "nianbao=warn",
+        1 => "nianbao=info",
+        _ => "nianbao=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let common = cli.common;
+    match cli.command {
+        Command::Crawl { agency, years } => {
+            let ctx = Context_::load(&common, true)?;
+            let years = years
+                .as_deref()
+                .map(|y| parse_years(y).map_err(|m| anyhow::anyhow!("--years {y:?}: {m}")))
+                .transpose()?
+                .flatten();
+            let opts = CrawlOptions {
+                agency_filter: agency,
+                years,
+                command: std::env::args().collect::<Vec<_>>().join(" "),
+            };
+            let summary = ctx.crawl(&opts)?;
+            print_crawl_summary(&summary);
+            Ok(())
+        }
+        Command::Status { runs, json } => {
+            let ctx = Context_::load(&common, false)?;
+            let store = ctx.open_store()?;
+            let status = nianbao::status::status(&store, runs)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print!("{status}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Config, seeds and database path resolved from the command line.
+struct Context_ {
+    config: Config,
+    db: PathBuf,
+    seed_rows: Vec<seeds::SeedRow>,
+}
+
+impl Context_ {
+    /// Loads and validates everything before the database is touched, so a bad
+    /// config or seed file writes nothing.
+    fn load(common: &Common, need_seeds: bool) -> Result<Context_> {
+        let config = if common.config.exists() || common.config != Path::new("crawler.toml") {
+            Config::load(&common.config)?
+        } else {
+            Config::default()
+        };
+        let db = common.db.clone().unwrap_or_else(|| config.database_path());
+        let seed_paths = match &common.seeds {
+            Some(p) => vec![p.clone()],
+            None => config.seed_paths(),
+        };
+        let seed_rows = if need_seeds {
+            let rows = seeds::load(&seed_paths)?;
+            if rows.is_empty() {
+                bail!(
+                    "no seed rows in {}",
+                    seed_paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            rows
+        } else {
+            Vec::new()
+        };
+        Ok(Context_ {
+            config,
+            db,
+            seed_rows,
+        })
+    }
+
+    fn open_store(&self) -> Result<Store> {
+        Store::open(&self.db).with_context(|| format!("opening the archive {}", self.db.display()))
+    }
+
+    fn crawl(&self, opts: &CrawlOptions) -> Result<CrawlSummary> {
+        let _lock = ArchiveLock::acquire(&self.db, &opts.command)?;
+        let store = self.open_store()?;
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        runtime.block_on(async {
+            let shutdown = shutdown_signal();
+            let (summary, _store) =
+                crawl::run(&self.config, store, &self.seed_rows, opts, shutdown).await?;
+            Ok(summary)
+        })
+    }
+}
+
+/// A watch channel that turns true on Ctrl-C or SIGTERM: in-flight pages finish,
+/// nothing new starts, the frontier is kept for the next run.
+fn shutdown_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!(
+            "stopping: letting in-flight requests finish; run the same command again to resume"
+        );
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+fn print_crawl_summary(s: &CrawlSummary) {
+    println!(
+        "crawl run #{}{}: {} pages fetched ({} not modified), {} new snapshots ({} new bodies), {} reports, {} skipped, {} failed",
+        s.run_id,
+        if s.resumed { " (resumed)" } else { "" },
+        s.pages_fetched,
+        s.not_modified,
+        s.snapshots_new,
+        s.bodies_new,
+        s.reports_found,
+        s.skipped,
+        s.failed
+    );
+    if s.interrupted {
+        println!("interrupted: run `nianbao crawl` again to resume");
+    }
+    for (host, n) in &s.failures_by_host {
+        println!("  {n} failed on {host} (see `nianbao status`)");
+    }
+}

@@ -215,11 +215,57 @@ impl Store {
 
     /// Pending entries of a run, soonest first.
     pub fn frontier_pending(&self, run_id: i64, limit: usize) -> Result<Vec<FrontierItem>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.frontier_query(
             "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint
-             FROM frontier WHERE run_id = ?1 AND state = 'pending' ORDER BY priority, id LIMIT ?2",
+             FROM frontier WHERE run_id = ?1 AND state = 'pending' AND ?2 IS NULL ORDER BY priority, id LIMIT ?3",
+            run_id,
+            None,
+            limit,
+        )
+    }
+
+    /// Pending entries of one host in a run, soonest first.
+    pub fn frontier_pending_for_host(
+        &self,
+        run_id: i64,
+        host: &str,
+        limit: usize,
+    ) -> Result<Vec<FrontierItem>> {
+        self.frontier_query(
+            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint
+             FROM frontier WHERE run_id = ?1 AND state = 'pending' AND host = ?2 ORDER BY priority, id LIMIT ?3",
+            run_id,
+            Some(host),
+            limit,
+        )
+    }
+
+    /// Hosts with pending entries in a run.
+    pub fn frontier_pending_hosts(&self, run_id: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT host FROM frontier WHERE run_id = ?1 AND state = 'pending'",
         )?;
-        let rows = stmt.query_map(params![run_id, limit as i64], |r| {
+        let rows = stmt.query_map([run_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Closes every pending entry of a host (its page budget is spent).
+    pub fn frontier_skip_host(&self, run_id: i64, host: &str, reason: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE frontier SET state = 'skipped', reason = ?3 WHERE run_id = ?1 AND host = ?2 AND state = 'pending'",
+            params![run_id, host, reason],
+        )?)
+    }
+
+    fn frontier_query(
+        &self,
+        sql: &str,
+        run_id: i64,
+        host: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<FrontierItem>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![run_id, host, limit as i64], |r| {
             Ok(FrontierItem {
                 id: r.get(0)?,
                 url: r.get(1)?,

@@ -67,6 +67,7 @@ CREATE TABLE frontier (
     UNIQUE (run_id, url)
 );
 CREATE INDEX frontier_pending ON frontier(run_id, state, priority, id);
+CREATE INDEX frontier_host ON frontier(run_id, host, state, priority, id);
 
 -- Every fetch attempt, successful or not.
 CREATE TABLE fetches (

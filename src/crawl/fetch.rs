@@ -1,0 +1,378 @@
+//! One HTTP request: conditional headers, redirect limit, a body read in chunks
+//! up to the size cap, and errors sorted into kinds the retry policy understands.
+
+use reqwest::header::{self, HeaderMap};
+use std::collections::HashSet;
+use std::time::Duration;
+use url::Url;
+
+/// Why a fetch failed, coarse enough to decide on retrying and to count by host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Timeout,
+    Connect,
+    Tls,
+    Redirect,
+    /// The server answered with an error status (4xx/5xx).
+    Status,
+    /// The connection broke while reading the body.
+    Body,
+    Other,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Redirect => "redirect",
+            ErrorKind::Status => "http",
+            ErrorKind::Body => "body",
+            ErrorKind::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{url}: {message}")]
+pub struct FetchError {
+    pub url: String,
+    pub kind: ErrorKind,
+    pub status: Option<u16>,
+    pub message: String,
+    /// From a 429/503 `Retry-After` header.
+    pub retry_after: Option<Duration>,
+    /// The error response itself (status, headers), when there was one.
+    pub bytes: u64,
+}
+
+impl FetchError {
+    /// Timeouts, connection failures, broken bodies, 5xx and 429 are worth another try.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind {
+            ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Body => true,
+            ErrorKind::Status => matches!(self.status, Some(429) | Some(500..=599)),
+            _ => false,
+        }
+    }
+}
+
+/// A response with its body (possibly cut at the cap).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub status: u16,
+    pub final_url: Url,
+    pub http_version: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub truncated: bool,
+}
+
+impl Fetched {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+}
+
+/// What a request can end in, short of an error.
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    Ok(Fetched),
+    /// 304: the archived snapshot is still current.
+    NotModified {
+        headers: Vec<(String, String)>,
+    },
+}
+
+/// Validators of the archived copy, sent as `If-None-Match` / `If-Modified-Since`.
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetcherOptions {
+    pub user_agent: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_body_bytes: u64,
+    pub max_redirects: usize,
+    pub tolerate_invalid_tls_hosts: Vec<String>,
+}
+
+/// HTTP clients for the crawl: one verifying TLS, one (only if configured) that
+/// accepts invalid certificates for the hosts listed in the config.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    strict: reqwest::Client,
+    lenient: Option<reqwest::Client>,
+    lenient_hosts: HashSet<String>,
+    max_body_bytes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct ClientBuildError(#[from] reqwest::Error);
+
+/// Installs the ring TLS provider once per process (reqwest is built without a default provider).
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Fetcher {
+    pub fn new(opts: &FetcherOptions) -> Result<Fetcher, ClientBuildError> {
+        install_tls_provider();
+        let build = |lenient: bool| {
+            reqwest::Client::builder()
+                .user_agent(opts.user_agent.clone())
+                .connect_timeout(opts.connect_timeout)
+                .timeout(opts.request_timeout)
+                .redirect(reqwest::redirect::Policy::limited(opts.max_redirects))
+                .gzip(true)
+                .brotli(true)
+                .deflate(true)
+                .tls_danger_accept_invalid_certs(lenient)
+                .build()
+        };
+        let lenient_hosts: HashSet<String> = opts
+            .tolerate_invalid_tls_hosts
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        Ok(Fetcher {
+            strict: build(false)?,
+            lenient: if lenient_hosts.is_empty() {
+                None
+            } else {
+                Some(build(true)?)
+            },
+            lenient_hosts,
+            max_body_bytes: opts.max_body_bytes,
+        })
+    }
+
+    fn client_for(&self, url: &Url) -> &reqwest::Client {
+        match (&self.lenient, url.host_str()) {
+            (Some(lenient), Some(host))
+                if self.lenient_hosts.contains(&host.to_ascii_lowercase()) =>
+            {
+                lenient
+            }
+            _ => &self.strict,
+        }
+    }
+
+    /// One GET, with conditional headers when validators are given.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let mut req = self.client_for(url).get(url.clone());
+        if let Some(etag) = &validators.etag {
+            req = req.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        let mut resp = req.send().await.map_err(|e| classify(url, &e))?;
+        let status = resp.status().as_u16();
+        let headers = header_pairs(resp.headers());
+        if status == 304 {
+            return Ok(FetchOutcome::NotModified { headers });
+        }
+        if status >= 400 {
+            return Err(FetchError {
+                url: url.to_string(),
+                kind: ErrorKind::Status,
+                status: Some(status),
+                message: format!("HTTP {status}"),
+                retry_after: retry_after(resp.headers()),
+                bytes: 0,
+            });
+        }
+        let final_url = resp.url().clone();
+        let http_version = format!("{:?}", resp.version());
+        let mut body = Vec::with_capacity(
+            resp.content_length().unwrap_or(0).min(self.max_body_bytes) as usize,
+        );
+        let mut truncated = false;
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = (self.max_body_bytes as usize).saturating_sub(body.len());
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let mut err = classify(url, &e);
+                    if err.kind == ErrorKind::Other {
+                        err.kind = ErrorKind::Body;
+                    }
+                    err.bytes = body.len() as u64;
+                    return Err(err);
+                }
+            }
+        }
+        Ok(FetchOutcome::Ok(Fetched {
+            status,
+            final_url,
+            http_version,
+            headers,
+            body,
+            truncated,
+        }))
+    }
+}
+
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+fn classify(url: &Url, e: &reqwest::Error) -> FetchError {
+    let mut chain = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_redirect() {
+        ErrorKind::Redirect
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        ErrorKind::Tls
+    } else if e.is_connect() {
+        ErrorKind::Connect
+    } else if e.is_body() || e.is_decode() {
+        ErrorKind::Body
+    } else {
+        ErrorKind::Other
+    };
+    FetchError {
+        url: url.to_string(),
+        kind,
+        status: e.status().map(|s| s.as_u16()),
+        message: chain,
+        retry_after: None,
+        bytes: 0,
+    }
+}
+
+/// The delay before retry `attempt` (1-based): `Retry-After` when the server gave one
+/// (capped), else exponential backoff from `initial` up to `max` with ±50 % jitter.
+pub fn retry_delay(
+    attempt: u32,
+    err: &FetchError,
+    initial: Duration,
+    max: Duration,
+    max_retry_after: Duration,
+) -> Duration {
+    if let Some(ra) = err.retry_after {
+        return ra.min(max_retry_after);
+    }
+    let exp = initial.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    let base = exp.min(max);
+    base.mul_f64(0.5 + fastrand::f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(kind: ErrorKind, status: Option<u16>) -> FetchError {
+        FetchError {
+            url: "http://x/".into(),
+            kind,
+            status,
+            message: String::new(),
+            retry_after: None,
+            bytes: 0,
+        }
+    }
+
+    #[test]
+    fn retryable_kinds() {
+        assert!(err(ErrorKind::Timeout, None).is_retryable());
+        assert!(err(ErrorKind::Status, Some(503)).is_retryable());
+        assert!(err(ErrorKind::Status, Some(429)).is_retryable());
+        assert!(!err(ErrorKind::Status, Some(404)).is_retryable());
+        assert!(!err(ErrorKind::Tls, None).is_retryable());
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_caps_and_honours_retry_after() {
+        let (i, m, cap) = (
+            Duration::from_millis(100),
+            Duration::from_millis(1000),
+            Duration::from_secs(5),
+        );
+        for _ in 0..50 {
+            let d1 = retry_delay(1, &err(ErrorKind::Timeout, None), i, m, cap);
+            assert!(
+                d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(150),
+                "{d1:?}"
+            );
+            let d3 = retry_delay(3, &err(ErrorKind::Timeout, None), i, m, cap);
+            assert!(
+                d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(600),
+                "{d3:?}"
+            );
+            let d9 = retry_delay(9, &err(ErrorKind::Timeout, None), i, m, cap);
+            assert!(d9 <= Duration::from_millis(1500), "{d9:?}");
+        }
+        let mut e = err(ErrorKind::Status, Some(429));
+        e.retry_after = Some(Duration::from_secs(2));
+        assert_eq!(retry_delay(1, &e, i, m, cap), Duration::from_secs(2));
+        e.retry_after = Some(Duration::from_secs(3600));
+        assert_eq!(retry_delay(1, &e, i, m, cap), cap);
+    }
+
+    #[test]
+    fn retry_after_http_date() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+    }
+}

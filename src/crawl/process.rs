@@ -1,0 +1,730 @@
+//! One frontier entry, start to finish: robots.txt, conditional fetch with
+//! retries, then archive the response with its page metadata and outlinks in
+//! one commit.
+
+use super::discover::{self, LinkKind};
+use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
+use super::politeness::{Robots, host_key};
+use super::{Crawl, CrawlError, attribute};
+use crate::store::{
+    FetchRecord, FrontierItem, NewLink, NewSnapshot, PageCommit, PageMetaRow, PreparedBody,
+    SnapshotHead, now,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// What processing one entry produced, for the dispatcher's counters.
+#[derive(Debug, Default)]
+pub(crate) struct Processed {
+    pub frontier_id: i64,
+    pub state: &'static str,
+    pub fetched: bool,
+    pub not_modified: bool,
+    pub new_snapshot: Option<i64>,
+    pub new_body: bool,
+    pub is_report: bool,
+    pub hosts_with_new_links: Vec<String>,
+}
+
+pub(crate) async fn process(
+    crawl: &Arc<Crawl>,
+    item: FrontierItem,
+) -> Result<Processed, CrawlError> {
+    let Ok(url) = Url::parse(&item.url) else {
+        return close(crawl, &item, "failed", "unparseable URL");
+    };
+    let host = item.host.clone();
+    if crawl.config.crawler.respect_robots_txt {
+        let robots = robots_for(crawl, &url, &host).await?;
+        if !robots.allowed(url.as_str()) {
+            return close(crawl, &item, "skipped", "disallowed by robots.txt");
+        }
+    }
+    let previous = crawl.store().latest_snapshot(&item.url)?;
+    let validators = previous
+        .as_ref()
+        .map(|p| Validators {
+            etag: p.etag.clone(),
+            last_modified: p.last_modified.clone(),
+        })
+        .unwrap_or_default();
+
+    let cfg = &crawl.config.crawler;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let turn = crawl.politeness.wait_turn(&host).await;
+        let permit = crawl
+            .global
+            .acquire()
+            .await
+            .map_err(|e| CrawlError::Task(e.to_string()))?;
+        let started_at = now();
+        let t0 = Instant::now();
+        let result = crawl.fetcher.fetch(&url, &validators).await;
+        drop(permit);
+        drop(turn);
+        let mut record = FetchRecord {
+            url: item.url.clone(),
+            host: host.clone(),
+            attempt,
+            started_at,
+            duration_ms: t0.elapsed().as_millis() as i64,
+            ..Default::default()
+        };
+        match result {
+            Err(err) => {
+                record.status = err.status;
+                record.error_kind = Some(err.kind.as_str().to_string());
+                record.error = Some(err.message.clone());
+                record.bytes = err.bytes as i64;
+                if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
+                    crawl.store().record_fetch(crawl.run_id, &record)?;
+                    let delay = backoff(crawl, attempt, &err);
+                    if let Some(ra) = err.retry_after {
+                        crawl.politeness.pause_host(&host, ra.min(delay.max(ra)));
+                    }
+                    let mut stop = crawl.shutdown.clone();
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = stop.wait_for(|s| *s) => {}
+                    }
+                    if crawl.stopping() {
+                        // Leave the entry pending: the next run resumes it.
+                        crawl.store().record_fetch(
+                            crawl.run_id,
+                            &FetchRecord {
+                                error_kind: Some("interrupted".into()),
+                                ..record
+                            },
+                        )?;
+                        return Ok(Processed {
+                            frontier_id: item.id,
+                            state: "pending",
+                            ..Default::default()
+                        });
+                    }
+                    continue;
+                }
+                let reason = describe(&err);
+                return commit(
+                    crawl,
+                    &item,
+                    record,
+                    None,
+                    previous.as_ref().map(|p| p.id),
+                    Vec::new(),
+                    "failed",
+                    Some(reason),
+                    false,
+                );
+            }
+            Ok(FetchOutcome::NotModified { .. }) => {
+                record.status = Some(304);
+                let Some(prev) = previous else {
+                    return commit(
+                        crawl,
+                        &item,
+                        record,
+                        None,
+                        None,
+                        Vec::new(),
+                        "failed",
+                        Some("304 without an archived copy".into()),
+                        false,
+                    );
+                };
+                let links = relink_from_archive(crawl, &item, &prev)?;
+                let is_report = is_report_snapshot(crawl, prev.id)?;
+                let mut p = commit(
+                    crawl,
+                    &item,
+                    record,
+                    None,
+                    Some(prev.id),
+                    links,
+                    "done",
+                    Some("not modified".into()),
+                    is_report,
+                )?;
+                p.fetched = true;
+                p.not_modified = true;
+                return Ok(p);
+            }
+            Ok(FetchOutcome::Ok(fetched)) => {
+                record.status = Some(fetched.status);
+                record.bytes = fetched.body.len() as i64;
+                return archive(crawl, item, record, fetched, previous).await;
+            }
+        }
+    }
+}
+
+fn backoff(crawl: &Crawl, attempt: u32, err: &FetchError) -> Duration {
+    let c = &crawl.config.crawler;
+    retry_delay(
+        attempt,
+        err,
+        Duration::from_millis(c.backoff_initial_ms),
+        Duration::from_millis(c.backoff_max_ms),
+        Duration::from_secs(c.max_retry_after_secs),
+    )
+}
+
+fn describe(err: &FetchError) -> String {
+    match err.status {
+        Some(s) => format!("{} (HTTP {s})", err.kind.as_str()),
+        None => format!("{}: {}", err.kind.as_str(), err.message),
+    }
+}
+
+/// The robots.txt rules of a host, fetched once per run through the same politeness gate.
+async fn robots_for(crawl: &Arc<Crawl>, url: &Url, host: &str) -> Result<Arc<Robots>, CrawlError> {
+    let cell = {
+        let mut map = crawl.robots.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(host.to_string()).or_default().clone()
+    };
+    let robots = cell
+        .get_or_try_init(|| async {
+            let mut robots_url = url.clone();
+            robots_url.set_path("/robots.txt");
+            robots_url.set_query(None);
+            let turn = crawl.politeness.wait_turn(host).await;
+            let started_at = now();
+            let t0 = Instant::now();
+            let result = crawl
+                .fetcher
+                .fetch(&robots_url, &Validators::default())
+                .await;
+            drop(turn);
+            let mut record = FetchRecord {
+                url: robots_url.to_string(),
+                host: host.to_string(),
+                attempt: 1,
+                started_at,
+                duration_ms: t0.elapsed().as_millis() as i64,
+                ..Default::default()
+            };
+            let robots = match result {
+                Ok(FetchOutcome::Ok(f)) => {
+                    record.status = Some(f.status);
+                    record.bytes = f.body.len() as i64;
+                    Robots::parse(&crawl.user_agent, &f.body)
+                }
+                Err(e) => {
+                    record.status = e.status;
+                    // A missing robots.txt is the normal case, not an error of the host.
+                    if !matches!(e.status, Some(404) | Some(410)) {
+                        record.error_kind = Some(e.kind.as_str().into());
+                        record.error = Some(e.message.clone());
+                    }
+                    match e.status {
+                        // By the robots.txt RFC: 4xx means no rules; 401/403 are treated as "keep out".
+                        Some(401) | Some(403) => Robots::DisallowAll,
+                        _ => Robots::AllowAll,
+                    }
+                }
+                Ok(FetchOutcome::NotModified { .. }) => Robots::AllowAll,
+            };
+            crawl.store().record_fetch(crawl.run_id, &record)?;
+            if let Some(delay) = robots.crawl_delay() {
+                crawl.politeness.set_crawl_delay(host, delay);
+            }
+            Ok::<_, CrawlError>(Arc::new(robots))
+        })
+        .await?;
+    Ok(robots.clone())
+}
+
+/// Archives a 200 response: snapshot (unless identical to the last one), page metadata, outlinks.
+async fn archive(
+    crawl: &Arc<Crawl>,
+    item: FrontierItem,
+    record: FetchRecord,
+    fetched: Fetched,
+    previous: Option<SnapshotHead>,
+) -> Result<Processed, CrawlError> {
+    let analysed = {
+        let crawl = Arc::clone(crawl);
+        let item = item.clone();
+        tokio::task::spawn_blocking(move || analyse(&crawl, &item, fetched))
+            .await
+            .map_err(|e| CrawlError::Task(e.to_string()))??
+    };
+    if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
+        // Same bytes as the archived copy: nothing new to store.
+        let is_report = is_report_snapshot(crawl, prev.id)?;
+        let mut p = commit(
+            crawl,
+            &item,
+            record,
+            None,
+            Some(prev.id),
+            analysed.links,
+            "done",
+            Some("unchanged".into()),
+            is_report,
+        )?;
+        p.fetched = true;
+        return Ok(p);
+    }
+    let is_report = analysed.meta.kind == "report"
+        || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
+    let hosts: Vec<String> = analysed
+        .links
+        .iter()
+        .filter(|l| l.skipped.is_none())
+        .map(|l| l.host.clone())
+        .collect();
+    let commit_row = PageCommit {
+        run_id: crawl.run_id,
+        frontier_id: item.id,
+        fetch: record,
+        snapshot: Some((analysed.snapshot, analysed.body, analysed.meta)),
+        existing_snapshot_id: None,
+        links: analysed.links,
+        state: "done",
+        reason: analysed.truncated_reason,
+    };
+    let outcome = crawl.store().commit_page(&commit_row)?;
+    let mut hosts = hosts;
+    hosts.sort();
+    hosts.dedup();
+    Ok(Processed {
+        frontier_id: item.id,
+        state: "done",
+        fetched: true,
+        not_modified: false,
+        new_snapshot: outcome.snapshot_id,
+        new_body: outcome.new_body,
+        is_report,
+        hosts_with_new_links: if outcome.links_added > 0 {
+            hosts
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+struct Analysed {
+    snapshot: NewSnapshot,
+    body: PreparedBody,
+    meta: PageMetaRow,
+    links: Vec<NewLink>,
+    truncated_reason: Option<String>,
+}
+
+/// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
+fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analysed, CrawlError> {
+    let content_type = fetched.content_type().map(str::to_string);
+    let format = format_of(
+        &fetched.body,
+        content_type.as_deref(),
+        fetched.final_url.path(),
+    );
+    let body = PreparedBody::new(&fetched.body)
+        .map_err(|e| CrawlError::Task(format!("compressing {}: {e}", item.url)))?;
+    let mut snapshot = NewSnapshot {
+        url: item.url.clone(),
+        final_url: fetched.final_url.to_string(),
+        fetched_at: now(),
+        status: fetched.status,
+        http_version: http_version_label(&fetched.http_version),
+        headers: fetched.headers.clone(),
+        content_type: content_type.clone(),
+        charset: None,
+        charset_source: None,
+        truncated: fetched.truncated,
+        etag: fetched.header("etag").map(str::to_string),
+        last_modified: fetched.header("last-modified").map(str::to_string),
+        seed_id: item.seed_id,
+        parent_url: item.parent_url.clone(),
+    };
+    let truncated_reason = fetched.truncated.then(|| {
+        format!(
+            "body cut off at {} bytes (max_body_bytes)",
+            crawl.config.crawler.max_body_bytes
+        )
+    });
+    let (meta, links) = if format == "html" {
+        let decoded = crate::charset::decode(&fetched.body, content_type.as_deref());
+        snapshot.charset = Some(decoded.encoding.name().to_string());
+        snapshot.charset_source = Some(decoded.source.as_str().to_string());
+        let (meta, agency_name) = html_meta(crawl, item, &decoded.text);
+        let links = outlinks(
+            crawl,
+            item,
+            &fetched.final_url,
+            &decoded.text,
+            meta.kind == "report",
+            agency_name.as_deref(),
+            meta.report_year,
+        );
+        (meta, links)
+    } else {
+        (attachment_meta(crawl, item, &format)?, Vec::new())
+    };
+    Ok(Analysed {
+        snapshot,
+        body,
+        meta,
+        links,
+        truncated_reason,
+    })
+}
+
+fn http_version_label(debug: &str) -> String {
+    match debug {
+        "HTTP/2.0" => "HTTP/2".into(),
+        "HTTP/0.9" | "HTTP/1.0" | "HTTP/1.1" | "HTTP/3.0" => debug.into(),
+        _ => "HTTP/1.1".into(),
+    }
+}
+
+/// html | pdf | docx | ole | xlsx | zip | text | other — by magic bytes, then type, then name.
+fn format_of(body: &[u8], content_type: Option<&str>, path: &str) -> String {
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let head = &body[..body.len().min(512)];
+    let f = if head.starts_with(b"%PDF") {
+        "pdf"
+    } else if head.starts_with(b"PK\x03\x04") {
+        if ext == "xlsx" { "xlsx" } else { "docx" }
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        "ole"
+    } else if ct.contains("html") || ct.contains("xhtml") {
+        "html"
+    } else if ct.starts_with("text/plain") {
+        "text"
+    } else if ct.is_empty() && String::from_utf8_lossy(head).trim_start().starts_with('<') {
+        "html"
+    } else {
+        "other"
+    };
+    f.to_string()
+}
+
+/// Page metadata of an HTML page, with the report attributed to a seed agency.
+fn html_meta(crawl: &Crawl, item: &FrontierItem, html: &str) -> (PageMetaRow, Option<String>) {
+    let meta = crate::page::page_meta(html, &crawl.patterns);
+    let kind = meta.kind.as_str().to_string();
+    let title = meta.title.clone().unwrap_or_default();
+    let (agency_id, agency_name) = if kind == "report" {
+        let from_title = meta
+            .agency
+            .clone()
+            .or_else(|| crate::page::agency_from_title(&title));
+        let a = attribute::attribute(
+            &crawl.agencies,
+            &[
+                title.as_str(),
+                from_title.as_deref().unwrap_or(""),
+                item.link_text.as_deref().unwrap_or(""),
+            ],
+            from_title.as_deref(),
+        );
+        (a.agency_id, a.name)
+    } else {
+        (None, None)
+    };
+    let row = PageMetaRow {
+        kind,
+        format: "html".into(),
+        title: meta.title,
+        publish_date: meta.publish_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        source: meta.source,
+        editor: meta.editor,
+        column_name: meta.column,
+        site_name: meta.site_name,
+        report_year: meta.report_year,
+        agency_name: agency_name.clone(),
+        agency_id,
+        parent_snapshot_id: None,
+    };
+    (row, agency_name)
+}
+
+/// Metadata of a file (PDF, Word …): a report attachment when its link text or
+/// the report page it hangs from says so.
+fn attachment_meta(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    format: &str,
+) -> Result<PageMetaRow, CrawlError> {
+    let text = item.link_text.clone().unwrap_or_default();
+    let parent = match &item.parent_url {
+        Some(p) => {
+            let store = crawl.store();
+            match store.snapshot_of_url_in_run(crawl.run_id, p)? {
+                Some(id) => store.page_meta(id)?.map(|m| (id, m)),
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let link_says_report = crawl.patterns.is_report_title(&text);
+    let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
+    let kind = if item.kind == "attachment" && (link_says_report || parent_is_report) {
+        "attachment"
+    } else {
+        "other"
+    };
+    let year = crate::patterns::report_year(&text)
+        .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
+    let from_title = crate::page::agency_from_title(&text);
+    let a = attribute::attribute(
+        &crawl.agencies,
+        &[text.as_str(), item.agency_hint.as_deref().unwrap_or("")],
+        from_title.as_deref().or(item.agency_hint.as_deref()),
+    );
+    let (agency_id, agency_name) = match (&a.agency_id, &parent) {
+        (None, Some((_, m))) if parent_is_report && m.agency_name.is_some() => {
+            (m.agency_id, m.agency_name.clone())
+        }
+        _ => (a.agency_id, a.name),
+    };
+    Ok(PageMetaRow {
+        kind: kind.into(),
+        format: format.into(),
+        title: Some(text).filter(|t| !t.is_empty()),
+        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date.clone()),
+        source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
+        editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
+        column_name: None,
+        site_name: None,
+        report_year: if kind == "attachment" { year } else { None },
+        agency_name: if kind == "attachment" {
+            agency_name
+        } else {
+            None
+        },
+        agency_id: if kind == "attachment" {
+            agency_id
+        } else {
+            None
+        },
+        parent_snapshot_id: parent.map(|(id, _)| id),
+    })
+}
+
+/// Links worth following from a page, with scope, depth and trap rules applied.
+#[allow(clippy::too_many_arguments)]
+fn outlinks(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    page_url: &Url,
+    html: &str,
+    page_is_report: bool,
+    agency: Option<&str>,
+    _year: Option<i32>,
+) -> Vec<NewLink> {
+    let max_depth = crawl.config.crawler.max_depth;
+    let seed = item.seed_id.and_then(|id| crawl.seed_scope.get(&id));
+    let seed_dir = seed.map(|(_, u)| {
+        let p = u.path();
+        p[..p.rfind('/').map_or(p.len(), |i| i + 1)].to_string()
+    });
+    let mut out = Vec::new();
+    for link in discover::discover(page_url, html, &crawl.patterns) {
+        let host = host_key(&link.url);
+        let in_scope = seed.is_some_and(|(h, _)| *h == host)
+            || host == item.host
+            || link
+                .url
+                .host_str()
+                .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()));
+        if !in_scope {
+            continue;
+        }
+        let (kind, depth) = match link.kind {
+            LinkKind::Pagination => ("pagination", item.depth),
+            LinkKind::Frame => ("frame", item.depth),
+            LinkKind::Report => {
+                if !crawl.patterns.wants(&link.text) {
+                    continue;
+                }
+                ("report", item.depth + 1)
+            }
+            LinkKind::Attachment => {
+                // Files are archived when they hang from a report page, or when a
+                // listing links them under a report title.
+                if !(page_is_report || crawl.patterns.wants(&link.text)) {
+                    continue;
+                }
+                ("attachment", item.depth + 1)
+            }
+            LinkKind::Other => {
+                // Beyond reports, follow only the seed's own column and links that
+                // name a disclosure column; crawling whole portals is not our job.
+                let under_seed = seed_dir
+                    .as_deref()
+                    .is_some_and(|d| link.url.path().starts_with(d));
+                let hint = ["年报", "年度报告", "信息公开", "政务公开"]
+                    .iter()
+                    .any(|k| link.text.contains(k));
+                if page_is_report || !(under_seed || hint) {
+                    continue;
+                }
+                ("other", item.depth + 1)
+            }
+        };
+        if depth > max_depth {
+            continue;
+        }
+        let skipped = {
+            let mut traps = crawl.traps.lock().unwrap_or_else(|p| p.into_inner());
+            let guard = traps.entry(host.clone()).or_insert_with(|| {
+                let mut g =
+                    discover::TrapGuard::new(crawl.config.crawler.max_query_variants_per_path);
+                g.max_url_len = crawl.config.crawler.max_url_length;
+                g
+            });
+            guard
+                .check(&link.url)
+                .err()
+                .map(|r| format!("trap guard: {r}"))
+        };
+        let agency_hint = if kind == "attachment" && page_is_report {
+            agency.map(str::to_string)
+        } else {
+            None
+        };
+        out.push(NewLink {
+            url: link.url.to_string(),
+            host,
+            seed_id: item.seed_id,
+            depth,
+            kind: kind.into(),
+            priority: super::link_priority(kind, depth),
+            parent_url: Some(item.url.clone()),
+            link_text: Some(link.text).filter(|t| !t.is_empty()),
+            agency_hint,
+            skipped,
+        });
+    }
+    out
+}
+
+/// Outlinks of an unchanged page, re-read from its archived body.
+fn relink_from_archive(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    prev: &SnapshotHead,
+) -> Result<Vec<NewLink>, CrawlError> {
+    let (body, meta) = {
+        let store = crawl.store();
+        (store.body(&prev.sha256)?, store.page_meta(prev.id)?)
+    };
+    let (Some(body), Some(meta)) = (body, meta) else {
+        return Ok(Vec::new());
+    };
+    if meta.format != "html" {
+        return Ok(Vec::new());
+    }
+    let decoded = crate::charset::decode(&body, prev.content_type.as_deref());
+    let page_url = Url::parse(&prev.final_url)
+        .unwrap_or_else(|_| Url::parse(&item.url).expect("frontier URLs parse"));
+    Ok(outlinks(
+        crawl,
+        item,
+        &page_url,
+        &decoded.text,
+        meta.kind == "report",
+        meta.agency_name.as_deref(),
+        meta.report_year,
+    ))
+}
+
+fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlError> {
+    Ok(crawl
+        .store()
+        .page_meta(snapshot_id)?
+        .is_some_and(|m| m.kind == "report" || (m.kind == "attachment" && m.report_year.is_some())))
+}
+
+fn close(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    state: &'static str,
+    reason: &str,
+) -> Result<Processed, CrawlError> {
+    crawl.store().frontier_close(item.id, state, Some(reason))?;
+    Ok(Processed {
+        frontier_id: item.id,
+        state,
+        ..Default::default()
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    record: FetchRecord,
+    snapshot: Option<(NewSnapshot, PreparedBody, PageMetaRow)>,
+    existing: Option<i64>,
+    links: Vec<NewLink>,
+    state: &'static str,
+    reason: Option<String>,
+    is_report: bool,
+) -> Result<Processed, CrawlError> {
+    let mut hosts: Vec<String> = links
+        .iter()
+        .filter(|l| l.skipped.is_none())
+        .map(|l| l.host.clone())
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    let outcome = crawl.store().commit_page(&PageCommit {
+        run_id: crawl.run_id,
+        frontier_id: item.id,
+        fetch: record,
+        snapshot,
+        existing_snapshot_id: existing,
+        links,
+        state,
+        reason,
+    })?;
+    Ok(Processed {
+        frontier_id: item.id,
+        state,
+        fetched: state != "failed",
+        not_modified: false,
+        new_snapshot: outcome.snapshot_id,
+        new_body: outcome.new_body,
+        is_report,
+        hosts_with_new_links: if outcome.links_added > 0 {
+            hosts
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_magic_then_type_then_name() {
+        assert_eq!(
+            format_of(b"%PDF-1.7", Some("application/octet-stream"), "/a.bin"),
+            "pdf"
+        );
+        assert_eq!(format_of(b"PK\x03\x04rest", None, "/r.docx"), "docx");
+        assert_eq!(
+            format_of(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], None, "/r.doc"),
+            "ole"
+        );
+        assert_eq!(
+            format_of(b"<html>", Some("text/html; charset=gbk"), "/"),
+            "html"
+        );
+        assert_eq!(format_of(b"  <!DOCTYPE html>", None, "/x"), "html");
+        assert_eq!(
+            format_of(b"\x00\x01", Some("application/zip"), "/x.zip"),
+            "other"
+        );
+    }
+}
