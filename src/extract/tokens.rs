@@ -258,7 +258,8 @@ mod tests {
                 v(0),
                 v(0),
                 Tok::RowEnd,
-                Tok::Label("总计".into())
+                Tok::Label("总计".into()),
+                Tok::RowEnd
             ]
         );
     }
