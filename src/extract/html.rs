@@ -1,0 +1,211 @@
+//! HTML → [`Document`]: running text as lines, data tables with their spans.
+//!
+//! Portals wrap reports in layout tables (a table whose cells hold the page's
+//! columns, or a frame around the report table). Only the innermost tables —
+//! those without a table inside — are data tables; a wrapper's cells are read
+//! as running text around them, so the report table is never mixed with the
+//! page layout.
+
+use crate::document::{Block, Cell, Document, Table};
+use scraper::{ElementRef, Html};
+
+/// Elements whose content is never part of the visible report.
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "head", "template", "iframe", "object", "svg", "select",
+    "option", "button", "textarea",
+];
+
+/// Elements that start a new line of running text.
+const BLOCKS: &[&str] = &[
+    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr", "table",
+    "section", "article", "header", "footer", "nav", "dt", "dd", "dl", "blockquote", "pre",
+    "hr", "form", "center", "main", "aside", "caption", "tbody", "thead", "tfoot", "td", "th",
+];
+
+/// Parses HTML and returns its blocks in reading order.
+pub fn html_to_document(html: &str) -> Document {
+    let dom = Html::parse_document(html);
+    let mut w = Walker::default();
+    w.walk(dom.root_element());
+    w.flush();
+    Document { blocks: w.blocks }
+}
+
+#[derive(Default)]
+struct Walker {
+    blocks: Vec<Block>,
+    line: String,
+}
+
+impl Walker {
+    fn flush(&mut self) {
+        let line = tidy_line(&self.line);
+        if !line.is_empty() {
+            self.blocks.push(Block::Text(line));
+        }
+        self.line.clear();
+    }
+
+    fn walk(&mut self, el: ElementRef<'_>) {
+        let name = el.value().name();
+        if SKIPPED.contains(&name) {
+            return;
+        }
+        if name == "table" && !has_descendant_table(el) {
+            self.flush();
+            let table = read_table(el);
+            if !table.rows.is_empty() {
+                self.blocks.push(Block::Table(table));
+            }
+            return;
+        }
+        let block = BLOCKS.contains(&name);
+        if block {
+            self.flush();
+        }
+        for child in el.children() {
+            if let Some(t) = child.value().as_text() {
+                self.line.push_str(t);
+            } else if let Some(e) = ElementRef::wrap(child) {
+                self.walk(e);
+            }
+        }
+        if block {
+            self.flush();
+        }
+    }
+}
+
+fn has_descendant_table(el: ElementRef<'_>) -> bool {
+    el.descendants()
+        .skip(1)
+        .filter_map(ElementRef::wrap)
+        .any(|d| d.value().name() == "table")
+}
+
+/// Rows of a data table; rows of a nested `<table>` never reach here (the
+/// table is innermost), `thead`/`tbody`/`tfoot` are looked through.
+fn read_table(table: ElementRef<'_>) -> Table {
+    let mut rows = Vec::new();
+    let trs = table
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|d| d.value().name() == "tr");
+    for tr in trs {
+        let mut row = Vec::new();
+        let cells = tr
+            .children()
+            .filter_map(ElementRef::wrap)
+            .filter(|c| matches!(c.value().name(), "td" | "th"));
+        for cell in cells {
+            let (colspan, rowspan) = (
+                span(cell.value().attr("colspan")),
+                span(cell.value().attr("rowspan")),
+            );
+            let mut text = String::new();
+            cell_text(cell, &mut text);
+            let text = text
+                .split('\n')
+                .map(tidy_line)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n");
+            row.push(Cell::spanning(text, colspan, rowspan));
+        }
+        if !row.is_empty() {
+            rows.push(row);
+        }
+    }
+    Table { rows }
+}
+
+/// A span attribute as portals write it (`"2"`, `" 3 "`, `"2;"`); absurd values are capped.
+fn span(attr: Option<&str>) -> usize {
+    attr.map(|a| {
+        a.trim()
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<String>()
+    })
+    .and_then(|d| d.parse::<usize>().ok())
+    .unwrap_or(1)
+    .clamp(1, 1000)
+}
+
+fn cell_text(el: ElementRef<'_>, out: &mut String) {
+    for child in el.children() {
+        if let Some(t) = child.value().as_text() {
+            out.push_str(t);
+        } else if let Some(e) = ElementRef::wrap(child) {
+            let name = e.value().name();
+            if SKIPPED.contains(&name) {
+                continue;
+            }
+            let block = BLOCKS.contains(&name);
+            if block && !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            cell_text(e, out);
+            if block && !out.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// Collapses runs of whitespace (including `&nbsp;` and the ideographic space) to one space.
+fn tidy_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' || c == '\u{200b}' {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_spans_and_breaks_in_cells() {
+        let doc = html_to_document(
+            "<html><head><title>t</title><script>x=1</script></head><body><h1>标题</h1>\
+             <table><tr><td rowspan=\"2\"><p>商业</p><p>企业</p></td><td colspan=3>a&nbsp;b</td></tr>\
+             <tr><td>&nbsp;</td></tr></table></body></html>",
+        );
+        assert_eq!(doc.blocks[0], Block::Text("标题".into()));
+        let Block::Table(t) = &doc.blocks[1] else {
+            panic!("no table: {doc:?}")
+        };
+        assert_eq!(t.rows[0][0], Cell::spanning("商业\n企业", 1, 2));
+        assert_eq!(t.rows[0][1], Cell::spanning("a b", 3, 1));
+        assert_eq!(t.rows[1][0].text, "");
+    }
+
+    #[test]
+    fn layout_wrapper_is_not_a_table() {
+        let doc = html_to_document(
+            "<table><tr><td>导航</td><td><p>正文</p><table><tr><td>规章</td><td>0</td></tr></table></td></tr></table>",
+        );
+        let tables: Vec<_> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tables.len(), 1);
+        assert_eq!(tables[0].rows[0][0].text, "规章");
+        assert!(doc.blocks.contains(&Block::Text("正文".into())));
+    }
+}

@@ -1,0 +1,296 @@
+//! Every rendering of a report → one token stream: labels, values, blanks and row ends.
+//!
+//! HTML/DOCX tables (cells as the source wrote them), line-per-cell text
+//! (000, 003), tab-separated rows (001, 002), `|`-terminated cells (004) and
+//! PDF text lines (a label followed by its numbers, separated by spaces) all
+//! come out as the same sequence, so the reader that assigns numbers to
+//! template rows exists once.
+
+use crate::document::{Block, Document};
+use regex::Regex;
+use serde_json::Number;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tok {
+    /// Label text, normalised by [`norm`].
+    Label(String),
+    Value(Number),
+    /// A number written with its unit (`251000元`): only 2019 procurement uses it.
+    Amount(String),
+    /// An empty cell or an absent-value mark (`/`, `—`, `-`, `无`).
+    Blank,
+    RowEnd,
+}
+
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$").expect("static regex")
+});
+static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\d+(?:\.\d+)?\s*(?:元|万元|亿元)$").expect("static regex")
+});
+
+/// Marks that stand for "no value" in a cell.
+const ABSENT: &[&str] = &["/", "—", "-", "——", "--", "–", "无", "\\", "—-", "-—", "―", "─"];
+
+/// Folds full-width ASCII (digits, brackets, colons, dots) to half-width and
+/// drops whitespace and quotes, so labels written either way compare equal.
+pub fn norm(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = match c {
+            '〔' | '【' => '[',
+            '〕' | '】' => ']',
+            '·' => '.',
+            '−' => '-',
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_whitespace() || matches!(c, '\u{a0}' | '\u{3000}' | '\u{200b}' | '\u{feff}') {
+            continue;
+        }
+        if matches!(c, '“' | '”' | '"' | '‘' | '’' | '\'') {
+            continue;
+        }
+        out.push(c);
+    }
+    let trimmed = out.trim_start_matches(['#', '>', '*', '•', '-']);
+    if trimmed.is_empty() {
+        out
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Reads one cell's text.
+pub fn classify(text: &str) -> Tok {
+    let n = norm(text);
+    if n.is_empty() || ABSENT.contains(&n.as_str()) {
+        return Tok::Blank;
+    }
+    // norm() strips a leading '-', which is a sign for numbers: look at the text itself.
+    let signed = text
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}')
+        .replace(['−', '－'], "-");
+    let candidate = if signed.starts_with('-') {
+        format!("-{n}")
+    } else {
+        n.clone()
+    };
+    if NUMBER.is_match(&candidate) {
+        if let Some(num) = parse_number(&candidate) {
+            return Tok::Value(num);
+        }
+    }
+    if AMOUNT.is_match(&n) {
+        return Tok::Amount(n);
+    }
+    Tok::Label(n)
+}
+
+/// A number as JSON: an integer when integral, else a decimal.
+pub fn parse_number(s: &str) -> Option<Number> {
+    let plain = s.replace(',', "");
+    if !plain.contains('.') {
+        return plain.parse::<i64>().ok().map(Number::from);
+    }
+    let f: f64 = plain.parse().ok()?;
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return Some(Number::from(f as i64));
+    }
+    Number::from_f64(f)
+}
+
+/// Tokens of a document: text blocks as text lines, table rows cell by cell.
+pub fn document_tokens(doc: &Document) -> Vec<Tok> {
+    let mut out = Vec::new();
+    for block in &doc.blocks {
+        match block {
+            Block::Text(t) => {
+                for line in t.lines() {
+                    if !line.trim().is_empty() {
+                        text_line(line, &mut out);
+                        out.push(Tok::RowEnd);
+                    }
+                }
+            }
+            Block::Table(table) => {
+                for row in &table.rows {
+                    for cell in row {
+                        match classify(&cell.text) {
+                            Tok::Blank => {
+                                out.extend(std::iter::repeat_n(Tok::Blank, cell.colspan.min(50)))
+                            }
+                            t => out.push(t),
+                        }
+                    }
+                    out.push(Tok::RowEnd);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Tokens of a text rendering (see the module doc for the shapes).
+pub fn text_tokens(text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    // A cell of the line-per-cell shape that may continue on untabbed lines.
+    let mut pending: Option<String> = None;
+    let flush = |pending: &mut Option<String>, out: &mut Vec<Tok>| {
+        if let Some(cell) = pending.take() {
+            out.push(classify(&cell));
+        }
+    };
+    for raw in text.split('\n') {
+        let line = raw.trim_end_matches(['\r', '\u{feff}']);
+        // A line holding only a tab is a blank cell, not the blank line between rows.
+        if line.trim().is_empty() && !line.contains('\t') {
+            if pending.is_some() {
+                flush(&mut pending, &mut out);
+                out.push(Tok::RowEnd);
+            }
+            continue;
+        }
+        let trimmed_end = line.trim_end();
+        if trimmed_end.ends_with('|') {
+            flush(&mut pending, &mut out);
+            pipe_line(trimmed_end, &mut out);
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('\t') {
+            if !rest.contains('\t') {
+                flush(&mut pending, &mut out);
+                pending = Some(rest.to_string());
+                continue;
+            }
+        }
+        if line.contains('\t') {
+            flush(&mut pending, &mut out);
+            for field in line.split('\t') {
+                out.push(classify(field));
+            }
+            out.push(Tok::RowEnd);
+            continue;
+        }
+        if let Some(cell) = pending.as_mut() {
+            // A cell's text broken over lines (`商业\n企业`, or a value after a break).
+            cell.push('\n');
+            cell.push_str(line);
+            continue;
+        }
+        text_line(line, &mut out);
+        out.push(Tok::RowEnd);
+    }
+    flush(&mut pending, &mut out);
+    out
+}
+
+/// `text |`, `|||` (collapsed blank cells) and Markdown rows `| a | b |`.
+fn pipe_line(line: &str, out: &mut Vec<Tok>) {
+    let body = line.trim_start();
+    let markdown = body.starts_with('|') && body.trim_matches('|').contains('|');
+    let body = if markdown { &body[1..] } else { body };
+    if markdown
+        && body
+            .chars()
+            .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+    {
+        return; // Markdown separator row
+    }
+    let mut parts: Vec<&str> = body.split('|').collect();
+    parts.pop(); // text after the last '|' (empty: the line ends with '|')
+    for p in parts {
+        out.push(classify(p));
+    }
+    if markdown {
+        out.push(Tok::RowEnd);
+    }
+}
+
+/// A running-text or PDF line: its label, then its trailing numbers/blank marks.
+fn text_line(line: &str, out: &mut Vec<Tok>) {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut cut = words.len();
+    while cut > 0 && !matches!(classify(words[cut - 1]), Tok::Label(_)) {
+        cut -= 1;
+    }
+    if cut > 0 {
+        out.push(Tok::Label(norm(&words[..cut].join(" "))));
+    }
+    for w in &words[cut..] {
+        out.push(classify(w));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(n: i64) -> Tok {
+        Tok::Value(Number::from(n))
+    }
+
+    #[test]
+    fn classifies_cells() {
+        assert_eq!(classify(" 1,234 "), v(1234));
+        assert_eq!(classify("１２"), v(12));
+        assert_eq!(classify("-3"), v(-3));
+        assert_eq!(classify("—"), Tok::Blank);
+        assert_eq!(classify("无"), Tok::Blank);
+        assert_eq!(classify("\u{a0}"), Tok::Blank);
+        assert_eq!(classify("251000元"), Tok::Amount("251000元".into()));
+        assert_eq!(classify("（二）部分 公开"), Tok::Label("(二)部分公开".into()));
+        assert_eq!(classify("1,23"), Tok::Label("1,23".into()));
+        match classify("104.133") {
+            Tok::Value(n) => assert_eq!(n.as_f64(), Some(104.133)),
+            t => panic!("{t:?}"),
+        }
+    }
+
+    #[test]
+    fn line_per_cell_with_broken_cells() {
+        let toks = text_tokens("\t商业\n企业\n\t0\n\t\n0\n\n\t总计\n");
+        assert_eq!(
+            toks,
+            vec![
+                Tok::Label("商业企业".into()),
+                v(0),
+                v(0),
+                Tok::RowEnd,
+                Tok::Label("总计".into()),
+                Tok::RowEnd
+            ]
+        );
+    }
+
+    #[test]
+    fn pipes_tabs_and_pdf_lines() {
+        let toks = text_tokens("规章 |\n0 |\n|||\n");
+        assert_eq!(
+            toks,
+            vec![
+                Tok::Label("规章".into()),
+                v(0),
+                Tok::Blank,
+                Tok::Blank,
+                Tok::Blank
+            ]
+        );
+        let toks = text_tokens("a\t1\t\n结果 维持 2 / 3\n");
+        assert_eq!(
+            toks,
+            vec![
+                Tok::Label("a".into()),
+                v(1),
+                Tok::Blank,
+                Tok::RowEnd,
+                Tok::Label("结果维持".into()),
+                v(2),
+                Tok::Blank,
+                v(3),
+                Tok::RowEnd
+            ]
+        );
+    }
+}
