@@ -407,12 +407,11 @@ fn key_line(text: &str, section: &str, key: &str) -> usize {
             current = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
             continue;
         }
-        if current == section {
-            if let Some((k, _)) = t.split_once('=') {
-                if k.trim() == key {
-                    return i + 1;
-                }
-            }
+        if current == section
+            && let Some((k, _)) = t.split_once('=')
+            && k.trim() == key
+        {
+            return i + 1;
         }
     }
     0

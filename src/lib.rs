@@ -4,6 +4,7 @@
 //! Modules follow the data flow: config → seeds → store → crawl → page
 //! metadata → extract → export.
 
+pub mod archive_extract;
 pub mod charset;
 pub mod config;
 pub mod crawl;
@@ -14,6 +15,7 @@ pub mod formats;
 pub mod page;
 pub mod patterns;
 pub mod portal;
+pub mod report_view;
 pub mod schedule;
 pub mod seeds;
 pub mod status;

@@ -3,8 +3,10 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use nianbao::archive_extract::{ExtractFilter, extract_archive, revisions};
 use nianbao::config::{Config, parse_years};
 use nianbao::crawl::{self, CrawlOptions, CrawlSummary};
+use nianbao::report_view::render;
 use nianbao::seeds;
 use nianbao::store::Store;
 use nianbao::store::lock::ArchiveLock;
@@ -51,6 +53,42 @@ enum Command {
         /// Report years to archive, e.g. 2022-2024 or 2023 (default: the config's, else all).
         #[arg(long)]
         years: Option<String>,
+    },
+    /// Re-run extraction over archived report snapshots (offline, all cores, idempotent).
+    Extract {
+        /// Only reports of agencies whose name or alias contains this.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Only reports for this year.
+        #[arg(long)]
+        year: Option<i32>,
+        /// Only snapshots fetched since this date (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Re-extract even where this extractor version already has a result.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Extract local report files (HTML, text, DOCX, PDF) without any database.
+    Parse {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per file per line (the canonical structure plus checks and warnings).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one extracted report as tables, with checks, warnings and revisions.
+    Show {
+        /// Agency name or alias (a part of it is enough).
+        agency: Option<String>,
+        /// Report year.
+        year: Option<i32>,
+        /// Show this snapshot instead.
+        #[arg(long)]
+        snapshot: Option<i64>,
+        /// Print the canonical JSON structure instead.
+        #[arg(long)]
+        json: bool,
     },
     /// Last runs, what the archive holds, errors by host.
     Status {
@@ -106,6 +144,124 @@ fn run(cli: Cli) -> Result<()> {
             };
             let summary = ctx.crawl(&opts)?;
             print_crawl_summary(&summary);
+            Ok(())
+        }
+        Command::Extract {
+            agency,
+            year,
+            since,
+            force,
+        } => {
+            let ctx = Context_::load(&common, false)?;
+            let _lock = ArchiveLock::acquire(&ctx.db, "nianbao extract")?;
+            let mut store = ctx.open_store()?;
+            let run_id =
+                store.begin_run("extract", &std::env::args().collect::<Vec<_>>().join(" "))?;
+            let filter = ExtractFilter {
+                agency,
+                year,
+                since,
+                snapshot_ids: None,
+                force,
+            };
+            let bar = progress_bar();
+            let summary = extract_archive(&mut store, &filter, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
+            let summary = match summary {
+                Ok(s) => s,
+                Err(e) => {
+                    store.finish_run(run_id, "failed", Some(&e.to_string()))?;
+                    return Err(e.into());
+                }
+            };
+            store.bump_run(
+                run_id,
+                nianbao::store::RunCounter::Extracted,
+                summary.reports as i64,
+            )?;
+            store.finish_run(run_id, "completed", None)?;
+            print_extract_summary(&summary);
+            Ok(())
+        }
+        Command::Parse { files, json } => {
+            let mut failures = 0;
+            for file in &files {
+                let bytes = match std::fs::read(file) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!("error: {}: {e}", file.display());
+                        failures += 1;
+                        continue;
+                    }
+                };
+                let ex = parse_file(file, &bytes);
+                if json {
+                    let mut value = serde_json::to_value(&ex)?;
+                    value["file"] = serde_json::Value::String(file.display().to_string());
+                    println!("{}", serde_json::to_string(&value)?);
+                } else {
+                    println!("== {}", file.display());
+                    println!("{}", render(&ex));
+                }
+            }
+            if failures > 0 {
+                bail!("{failures} of {} files could not be read", files.len());
+            }
+            Ok(())
+        }
+        Command::Show {
+            agency,
+            year,
+            snapshot,
+            json,
+        } => {
+            let ctx = Context_::load(&common, false)?;
+            let store = ctx.open_store()?;
+            if snapshot.is_none() && (agency.is_none() || year.is_none()) {
+                bail!("give an agency and a year (`nianbao show 卫滨区 2022`) or --snapshot ID");
+            }
+            let revs = revisions(&store, agency.as_deref(), year, snapshot)?;
+            let Some(current) = revs.iter().find(|r| r.result.is_some()).or(revs.first()) else {
+                bail!(
+                    "no archived report for {} {}",
+                    agency.as_deref().unwrap_or("?"),
+                    year.map_or(String::new(), |y| y.to_string())
+                );
+            };
+            match (&current.result, json) {
+                (Some(ex), true) => println!("{}", serde_json::to_string_pretty(ex)?),
+                (Some(ex), false) => print!("{}", render(ex)),
+                (None, _) => println!(
+                    "snapshot {} has no extraction yet: run `nianbao extract`",
+                    current.snapshot_id
+                ),
+            }
+            if !json {
+                println!(
+                    "
+revisions ({}):",
+                    revs.len()
+                );
+                for r in &revs {
+                    println!(
+                        "  {} snapshot {:<6} {} {} {} [{}] {}",
+                        if r.snapshot_id == current.snapshot_id {
+                            "*"
+                        } else {
+                            " "
+                        },
+                        r.snapshot_id,
+                        r.fetched_at,
+                        r.format,
+                        &r.sha256[..12.min(r.sha256.len())],
+                        r.status.as_deref().unwrap_or("not extracted"),
+                        r.url
+                    );
+                }
+            }
             Ok(())
         }
         Command::Status { runs, json } => {
@@ -229,4 +385,53 @@ fn print_crawl_summary(s: &CrawlSummary) {
     for (host, n) in &s.failures_by_host {
         println!("  {n} failed on {host} (see `nianbao status`)");
     }
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} reports {per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn print_extract_summary(s: &nianbao::archive_extract::ExtractSummary) {
+    println!(
+        "extracted {} reports: {} complete, {} partial, {} not a report, {} failed, {} unsupported/scanned; \
+         {} with check failures ({} rule breaks), {} with warnings; {} new or changed results",
+        s.reports,
+        s.complete,
+        s.partial,
+        s.not_report,
+        s.failed,
+        s.unsupported,
+        s.with_check_failures,
+        s.rule_breaks,
+        s.with_warnings,
+        s.changed
+    );
+}
+
+/// Extracts a local file by its format (content sniffed, then the extension).
+fn parse_file(path: &Path, bytes: &[u8]) -> nianbao::extract::Extraction {
+    let content_type = match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("html" | "htm" | "shtml") => Some("text/html"),
+        Some("txt") => Some("text/plain"),
+        _ => None,
+    };
+    let meta = nianbao::store::PageMetaRow {
+        format: nianbao::archive_extract::format_of(bytes, content_type, &path.to_string_lossy()),
+        ..Default::default()
+    };
+    nianbao::archive_extract::extract_bytes(bytes, content_type, &meta)
 }

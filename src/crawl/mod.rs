@@ -62,6 +62,8 @@ pub struct CrawlSummary {
     /// Snapshots of reports archived in this run, to extract.
     pub report_snapshots: Vec<i64>,
     pub failures_by_host: Vec<(String, u64)>,
+    /// The extraction of this run's new report snapshots.
+    pub extracted: Option<crate::archive_extract::ExtractSummary>,
 }
 
 /// Priority of a frontier entry by kind: lower is fetched sooner.
@@ -208,6 +210,26 @@ pub async fn run(
     let crawl = Arc::try_unwrap(crawl)
         .map_err(|_| CrawlError::Task("crawl state still shared after the run".into()))?;
     let store = crawl.store.into_inner().unwrap_or_else(|p| p.into_inner());
+    // Extract what this run archived, in the same run (on the blocking pool: it is CPU work).
+    let ids = summary.report_snapshots.clone();
+    let (store, extracted) = tokio::task::spawn_blocking(move || {
+        let mut store = store;
+        let filter = crate::archive_extract::ExtractFilter {
+            snapshot_ids: Some(ids),
+            ..Default::default()
+        };
+        let r = crate::archive_extract::extract_archive(&mut store, &filter, &|_, _| {});
+        (store, r)
+    })
+    .await
+    .map_err(|e| CrawlError::Task(e.to_string()))?;
+    let extracted = extracted?;
+    store.bump_run(
+        run_id,
+        crate::store::RunCounter::Extracted,
+        extracted.reports as i64,
+    )?;
+    summary.extracted = Some(extracted);
     let status = if summary.interrupted {
         "interrupted"
     } else {

@@ -100,10 +100,10 @@ impl Politeness {
     pub fn pause_host(&self, host: &str, for_: Duration) {
         let until = Instant::now() + for_;
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(g) = hosts.get_mut(host) {
-            if g.paused_until.is_none_or(|t| t < until) {
-                g.paused_until = Some(until);
-            }
+        if let Some(g) = hosts.get_mut(host)
+            && g.paused_until.is_none_or(|t| t < until)
+        {
+            g.paused_until = Some(until);
         }
     }
 

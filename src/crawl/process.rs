@@ -318,7 +318,7 @@ struct Analysed {
 /// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
 fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analysed, CrawlError> {
     let content_type = fetched.content_type().map(str::to_string);
-    let format = format_of(
+    let format = crate::archive_extract::format_of(
         &fetched.body,
         content_type.as_deref(),
         fetched.final_url.path(),
@@ -380,29 +380,6 @@ fn http_version_label(debug: &str) -> String {
         "HTTP/0.9" | "HTTP/1.0" | "HTTP/1.1" | "HTTP/3.0" => debug.into(),
         _ => "HTTP/1.1".into(),
     }
-}
-
-/// html | pdf | docx | ole | xlsx | zip | text | other — by magic bytes, then type, then name.
-fn format_of(body: &[u8], content_type: Option<&str>, path: &str) -> String {
-    let ct = content_type.unwrap_or("").to_ascii_lowercase();
-    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    let head = &body[..body.len().min(512)];
-    let f = if head.starts_with(b"%PDF") {
-        "pdf"
-    } else if head.starts_with(b"PK\x03\x04") {
-        if ext == "xlsx" { "xlsx" } else { "docx" }
-    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        "ole"
-    } else if ct.contains("html") || ct.contains("xhtml") {
-        "html"
-    } else if ct.starts_with("text/plain") {
-        "text"
-    } else if ct.is_empty() && String::from_utf8_lossy(head).trim_start().starts_with('<') {
-        "html"
-    } else {
-        "other"
-    };
-    f.to_string()
 }
 
 /// Page metadata of an HTML page, with the report attributed to a seed agency.
@@ -700,31 +677,4 @@ fn commit(
             Vec::new()
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_by_magic_then_type_then_name() {
-        assert_eq!(
-            format_of(b"%PDF-1.7", Some("application/octet-stream"), "/a.bin"),
-            "pdf"
-        );
-        assert_eq!(format_of(b"PK\x03\x04rest", None, "/r.docx"), "docx");
-        assert_eq!(
-            format_of(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], None, "/r.doc"),
-            "ole"
-        );
-        assert_eq!(
-            format_of(b"<html>", Some("text/html; charset=gbk"), "/"),
-            "html"
-        );
-        assert_eq!(format_of(b"  <!DOCTYPE html>", None, "/x"), "html");
-        assert_eq!(
-            format_of(b"\x00\x01", Some("application/zip"), "/x.zip"),
-            "other"
-        );
-    }
 }

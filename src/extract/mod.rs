@@ -144,6 +144,42 @@ pub enum Status {
     Partial,
     NotReport,
     Failed,
+    /// A file format no reader exists for here (old binary DOC/WPS without a converter, XLS …).
+    Unsupported,
+    /// A PDF with no text layer: scanned page images.
+    Scanned,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Complete => "complete",
+            Status::Partial => "partial",
+            Status::NotReport => "not_report",
+            Status::Failed => "failed",
+            Status::Unsupported => "unsupported",
+            Status::Scanned => "scanned",
+        }
+    }
+}
+
+impl Template {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Template::T2021 => "2021",
+            Template::T2019 => "2019",
+        }
+    }
+}
+
+/// The result for a file no reader handles: says so, invents nothing.
+pub fn unsupported(format: &str) -> Extraction {
+    Extraction::failed(Status::Unsupported, &format!("unsupported file format: {format}"))
+}
+
+/// The result for a scanned PDF (no text layer), with its page count.
+pub fn scanned(pages: usize) -> Extraction {
+    Extraction::failed(Status::Scanned, &format!("scanned PDF: {pages} page(s) of images, no text layer"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

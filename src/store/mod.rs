@@ -287,31 +287,37 @@ impl Store {
     }
 
     /// Saves an extraction result (idempotent per snapshot and extractor version).
+    /// Returns true when the stored result is new or changed.
     pub fn save_extraction(&self, row: &ExtractionRow) -> Result<bool> {
-        let n = self.conn.execute(
-            "INSERT INTO extractions (snapshot_id, extractor_version, extracted_at, status, agency, year, template,
-                                      checks_failed, warnings, result)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT (snapshot_id, extractor_version) DO UPDATE SET
-               extracted_at = excluded.extracted_at, status = excluded.status, agency = excluded.agency,
-               year = excluded.year, template = excluded.template, checks_failed = excluded.checks_failed,
-               warnings = excluded.warnings, result = excluded.result
-             WHERE extractions.result IS NOT excluded.result",
-            params![
-                row.snapshot_id,
-                row.extractor_version,
-                now(),
-                row.status,
-                row.agency,
-                row.year,
-                row.template,
-                row.checks_failed,
-                row.warnings,
-                row.result_json
-            ],
-        )?;
-        Ok(n > 0)
+        save_extraction_on(&self.conn, row)
     }
+}
+
+/// [`Store::save_extraction`] on any connection or open transaction.
+pub fn save_extraction_on(conn: &Connection, row: &ExtractionRow) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT INTO extractions (snapshot_id, extractor_version, extracted_at, status, agency, year, template,
+                                  checks_failed, warnings, result)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (snapshot_id, extractor_version) DO UPDATE SET
+           extracted_at = excluded.extracted_at, status = excluded.status, agency = excluded.agency,
+           year = excluded.year, template = excluded.template, checks_failed = excluded.checks_failed,
+           warnings = excluded.warnings, result = excluded.result
+         WHERE extractions.result IS NOT excluded.result",
+        params![
+            row.snapshot_id,
+            row.extractor_version,
+            now(),
+            row.status,
+            row.agency,
+            row.year,
+            row.template,
+            row.checks_failed,
+            row.warnings,
+            row.result_json
+        ],
+    )?;
+    Ok(n > 0)
 }
 
 /// Run counters that the crawl and extraction stages bump.

@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests: a config and seed file in a temp
+//! folder pointing at the local portal, and database queries.
+#![allow(dead_code)]
+
+use nianbao::config::Config;
+use nianbao::store::Store;
+use std::path::{Path, PathBuf};
+
+/// A crawl configuration fast enough for tests but with every politeness rule on.
+pub fn test_config(dir: &Path, rps: f64, burst: u32, extra: &str) -> PathBuf {
+    let path = dir.join("crawler.toml");
+    let text = format!(
+        r#"
+[crawler]
+user_agent = "nianbao-test/1.0"
+contact = "tests@example.org"
+concurrency = 8
+per_host_requests_per_second = {rps}
+per_host_burst = {burst}
+connect_timeout_secs = 2.0
+request_timeout_secs = 2.0
+max_body_bytes = 1048576
+retries = 2
+backoff_initial_ms = 50
+backoff_max_ms = 200
+max_retry_after_secs = 5
+max_pages_per_host = 500
+max_depth = 4
+{extra}
+[storage]
+database = "archive.db"
+seeds = ["seeds"]
+"#
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+pub fn write_seeds(dir: &Path, csv: &str) -> PathBuf {
+    let seeds = dir.join("seeds");
+    std::fs::create_dir_all(&seeds).unwrap();
+    std::fs::write(seeds.join("seeds.csv"), csv).unwrap();
+    seeds
+}
+
+pub fn load_config(path: &Path) -> Config {
+    Config::load(path).unwrap()
+}
+
+pub fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+pub fn strings(store: &Store, sql: &str) -> Vec<String> {
+    let mut stmt = store.conn().prepare(sql).unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+}
