@@ -1,1 +1,861 @@
-//! (in progress)
+//! Link discovery on a fetched page, and the trap guard that keeps the
+//! frontier finite: pure functions over decoded HTML, no I/O.
+//!
+//! Chinese government portals paginate their columns with a handful of CMS
+//! idioms (TRS `createPageHTML(...)`, `index_N.html`, `下一页`/`尾页` links,
+//! Hanweb's `<script type="text/xml">` record stores), truncate list titles
+//! with `…` while keeping the full title in `title=`, and publish reports as
+//! pages or as attachments. Discovery reads all of those so the crawler only
+//! has to follow what it is given.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use crate::patterns::{ReportPatterns, report_year};
+
+/// What a discovered link is for the crawler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// Anchor text or title reads as an annual report title.
+    Report,
+    /// A document file (PDF, Word, WPS, Excel).
+    Attachment,
+    /// Another page of the same listing.
+    Pagination,
+    /// An `<iframe>`/`<frame>` source: part of this page's content.
+    Frame,
+    Other,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Report => "report",
+            LinkKind::Attachment => "attachment",
+            LinkKind::Pagination => "pagination",
+            LinkKind::Frame => "frame",
+            LinkKind::Other => "other",
+        }
+    }
+
+    /// When the same URL is linked twice, the more specific reading wins.
+    fn rank(self) -> u8 {
+        match self {
+            LinkKind::Attachment => 4,
+            LinkKind::Report => 3,
+            LinkKind::Pagination => 2,
+            LinkKind::Frame => 1,
+            LinkKind::Other => 0,
+        }
+    }
+}
+
+impl fmt::Display for LinkKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One link found on a page, resolved to an absolute URL without fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub url: Url,
+    /// Anchor text (whitespace collapsed), or the `title` attribute when the
+    /// visible text is cut short.
+    pub text: String,
+    pub kind: LinkKind,
+    /// Report year named by the text, for reports and attachments.
+    pub report_year: Option<i32>,
+}
+
+/// File extensions that make a link an attachment.
+const ATTACHMENT_EXTENSIONS: &[&str] = &["pdf", "doc", "docx", "wps", "xls", "xlsx"];
+
+/// Highest page count taken from a `createPageHTML` call; larger numbers are
+/// a broken template or a trap, not a listing.
+const MAX_GENERATED_PAGES: i64 = 500;
+
+/// Texts of "next/last page" links in Chinese CMS pagination bars.
+const PAGINATION_WORDS: &[&str] = &[
+    "下一页",
+    "下页",
+    "尾页",
+    "末页",
+    "上一页",
+    "上页",
+    "最后一页",
+    "后页",
+    "前页",
+];
+
+fn selector(s: &str) -> Selector {
+    Selector::parse(s).expect("static selector")
+}
+
+static SEL_BASE: LazyLock<Selector> = LazyLock::new(|| selector("base[href]"));
+static SEL_A: LazyLock<Selector> = LazyLock::new(|| selector("a[href]"));
+static SEL_FRAME: LazyLock<Selector> = LazyLock::new(|| selector("iframe[src], frame[src]"));
+static SEL_SCRIPT: LazyLock<Selector> = LazyLock::new(|| selector("script"));
+static SEL_IMG: LazyLock<Selector> = LazyLock::new(|| selector("img[alt]"));
+
+static RE_CREATE_PAGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"createPageHTML\s*\(([^()]*)\)").expect("static regex"));
+static RE_PAGED_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z]+_\d{1,4}\.(?:s?html?|jsp|php|aspx?)$").expect("static regex")
+});
+static RE_PAGE_QUERY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|&)(?:page|pageno|pageindex|pagenum|currentpage|curpage|pn)=\d{1,4}(?:&|$)",
+    )
+    .expect("static regex")
+});
+static RE_PAGE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:\d{1,4}|第\d{1,4}页)$").expect("static regex"));
+
+/// Finds the links of a page: anchors, frames and script-generated pagination.
+///
+/// `html` must already be decoded (see [`crate::charset::decode`]).
+pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Link> {
+    let doc = Html::parse_document(html);
+    let base = doc
+        .select(&SEL_BASE)
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| page_url.join(h.trim()).ok())
+        .unwrap_or_else(|| page_url.clone());
+
+    let mut raw: Vec<RawLink> = Vec::new();
+    for a in doc.select(&SEL_A) {
+        if let Some(link) = raw_anchor(&base, a) {
+            raw.push(link);
+        }
+    }
+    // Hanweb (大汉) list modules keep their records as escaped HTML inside
+    // `<script type="text/xml">`; the parser treats that as opaque text.
+    for script in doc.select(&SEL_SCRIPT) {
+        let body: String = script.text().collect();
+        if body.contains("<record") || body.contains("<datastore") {
+            let inner = body.replace("<![CDATA[", "").replace("]]>", "");
+            let frag = Html::parse_fragment(&inner);
+            for a in frag.select(&SEL_A) {
+                if let Some(link) = raw_anchor(&base, a) {
+                    raw.push(link);
+                }
+            }
+        }
+    }
+
+    let has_pagination_words = raw
+        .iter()
+        .any(|r| PAGINATION_WORDS.contains(&normalize_pager_text(&r.text).as_str()));
+
+    let mut links: Vec<Link> = Vec::new();
+    for r in raw {
+        let kind = classify(&r.url, &r.text, has_pagination_words, patterns);
+        push_link(&mut links, page_url, r.url, r.text, kind);
+    }
+
+    for f in doc.select(&SEL_FRAME) {
+        let Some(src) = f.value().attr("src") else {
+            continue;
+        };
+        if let Some(url) = resolve(&base, src) {
+            let text = f
+                .value()
+                .attr("title")
+                .or_else(|| f.value().attr("name"))
+                .unwrap_or_default();
+            push_link(&mut links, page_url, url, collapse(text), LinkKind::Frame);
+        }
+    }
+
+    for url in create_page_html_links(&base, html) {
+        let text = format!("第{}页", page_number_of(&url));
+        push_link(&mut links, page_url, url, text, LinkKind::Pagination);
+    }
+
+    for l in &mut links {
+        l.report_year = match l.kind {
+            LinkKind::Report | LinkKind::Attachment => report_year(&l.text),
+            _ => None,
+        };
+    }
+    links
+}
+
+struct RawLink {
+    url: Url,
+    text: String,
+}
+
+fn raw_anchor(base: &Url, a: ElementRef<'_>) -> Option<RawLink> {
+    let href = a.value().attr("href")?;
+    let url = resolve(base, href)?;
+    let visible = collapse(&a.text().collect::<String>());
+    let title = a.value().attr("title").map(collapse).unwrap_or_default();
+    let text = if !title.is_empty() && (visible.is_empty() || is_cut_short(&visible)) {
+        title
+    } else if visible.is_empty() {
+        // Image links (banner buttons) carry their meaning in `alt`.
+        a.select(&SEL_IMG)
+            .filter_map(|img| img.value().attr("alt"))
+            .map(collapse)
+            .find(|s| !s.is_empty())
+            .unwrap_or_default()
+    } else {
+        visible
+    };
+    Some(RawLink { url, text })
+}
+
+/// Resolves an `href`/`src` against the base; drops scripts, mail and fragments.
+fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let lower = href.to_ascii_lowercase();
+    if ["javascript:", "mailto:", "tel:", "data:", "about:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+fn classify(url: &Url, text: &str, has_pagination_words: bool, p: &ReportPatterns) -> LinkKind {
+    if is_attachment(url) {
+        return LinkKind::Attachment;
+    }
+    if p.is_report_title(text) {
+        return LinkKind::Report;
+    }
+    let pager = normalize_pager_text(text);
+    if PAGINATION_WORDS.contains(&pager.as_str()) {
+        return LinkKind::Pagination;
+    }
+    if looks_paged(url) {
+        return LinkKind::Pagination;
+    }
+    if has_pagination_words && RE_PAGE_NUMBER.is_match(&pager) {
+        return LinkKind::Pagination;
+    }
+    LinkKind::Other
+}
+
+/// `index_3.html`, `list_2.shtml`, `?page=4`: the URL itself says "page N".
+fn looks_paged(url: &Url) -> bool {
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default();
+    RE_PAGED_NAME.is_match(last) || url.query().is_some_and(|q| RE_PAGE_QUERY.is_match(q))
+}
+
+/// Strips arrows and brackets around pager texts (`下一页>`, `[2]`, `» 尾页`).
+fn normalize_pager_text(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !c.is_whitespace()
+                && !matches!(
+                    c,
+                    '<' | '>'
+                        | '«'
+                        | '»'
+                        | '['
+                        | ']'
+                        | '【'
+                        | '】'
+                        | '('
+                        | ')'
+                        | '（'
+                        | '）'
+                        | '‹'
+                        | '›'
+                )
+        })
+        .collect()
+}
+
+/// Adds a link unless it points at the page itself; merges duplicates keeping
+/// the more specific kind and the more informative text.
+fn push_link(links: &mut Vec<Link>, page_url: &Url, url: Url, text: String, kind: LinkKind) {
+    if &url == page_url {
+        return;
+    }
+    if let Some(existing) = links.iter_mut().find(|l| l.url == url) {
+        if kind.rank() > existing.kind.rank() {
+            existing.kind = kind;
+        }
+        if more_informative(&text, &existing.text) {
+            existing.text = text;
+        }
+        return;
+    }
+    links.push(Link {
+        url,
+        text,
+        kind,
+        report_year: None,
+    });
+}
+
+/// A complete text beats a cut-short one, a longer one a shorter one.
+fn more_informative(candidate: &str, current: &str) -> bool {
+    match (is_cut_short(candidate), is_cut_short(current)) {
+        (false, true) if !candidate.is_empty() => true,
+        (true, false) if !current.is_empty() => false,
+        _ => candidate.chars().count() > current.chars().count(),
+    }
+}
+
+fn is_cut_short(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with("...") || t.ends_with('…') || t.ends_with("..") || t.ends_with("。。。")
+}
+
+/// Collapses runs of whitespace (including `&nbsp;` and full-width spaces) to one space.
+fn collapse(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// True for links to document files, also when the file name sits in the
+/// query (`download.jsp?file=年报.pdf`), as download handlers do.
+pub fn is_attachment(url: &Url) -> bool {
+    let has_ext = |name: &str| {
+        let name = name.trim().to_ascii_lowercase();
+        name.rsplit_once('.')
+            .is_some_and(|(_, ext)| ATTACHMENT_EXTENSIONS.contains(&ext))
+    };
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default();
+    has_ext(last) || url.query_pairs().any(|(_, v)| has_ext(&v))
+}
+
+/// Pages named by TRS/Hanweb `createPageHTML(total, current, "index", "html")`
+/// calls, in any of the argument shapes seen on portals.
+fn create_page_html_links(base: &Url, html: &str) -> Vec<Url> {
+    let mut out = Vec::new();
+    for cap in RE_CREATE_PAGE.captures_iter(html) {
+        let args: Vec<&str> = cap[1].split(',').map(str::trim).collect();
+        let Some((total, prefix, ext)) = read_create_page_args(&args, html) else {
+            continue;
+        };
+        for n in 0..total {
+            let name = if n == 0 {
+                format!("{prefix}.{ext}")
+            } else {
+                format!("{prefix}_{n}.{ext}")
+            };
+            if let Ok(u) = base.join(&name) {
+                out.push(u);
+            }
+        }
+    }
+    out
+}
+
+/// Reads (page count, file prefix, extension) from the call's arguments.
+///
+/// The first numeric argument is the page count, the next the current page;
+/// the first two string arguments after them are prefix and extension (a
+/// leading string such as `'page_div'` is a container id). Arguments given as
+/// variables (`createPageHTML(countPage, currentPage, ...)`) are looked up in
+/// the page's script (`var countPage = 5`). The function's own definition
+/// (`function createPageHTML(_nPageCount, ...)`) yields no count and is skipped.
+fn read_create_page_args(args: &[&str], html: &str) -> Option<(i64, String, String)> {
+    let num = |a: &str| -> Option<i64> {
+        if let Ok(n) = a.parse::<i64>() {
+            return Some(n);
+        }
+        if a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && a.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        {
+            return variable_value(html, a);
+        }
+        None
+    };
+    let unquote = |a: &str| -> Option<String> {
+        let a = a.trim();
+        let q = a.chars().next()?;
+        if (q == '"' || q == '\'') && a.len() >= 2 && a.ends_with(q) {
+            Some(a[1..a.len() - 1].trim().to_string())
+        } else {
+            None
+        }
+    };
+    let first_num = args.iter().position(|a| num(a).is_some())?;
+    let total = num(args[first_num])?;
+    if total <= 0 || total > MAX_GENERATED_PAGES {
+        return None;
+    }
+    let mut strings = args[first_num + 1..].iter().filter_map(|a| unquote(a));
+    let prefix = strings
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "index".into());
+    let ext = strings
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "html".into());
+    let safe = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    if !safe(&prefix) || !safe(&ext) {
+        return None;
+    }
+    Some((total, prefix, ext.trim_start_matches('.').to_string()))
+}
+
+/// `var name = 5;` / `name=5` in the page's script.
+fn variable_value(html: &str, name: &str) -> Option<i64> {
+    let re = Regex::new(&format!(
+        r"(?:^|[^A-Za-z0-9_.]){}\s*=\s*(\d{{1,6}})\b",
+        regex::escape(name)
+    ))
+    .ok()?;
+    re.captures(html).and_then(|c| c[1].parse().ok())
+}
+
+/// 1-based page number of a generated pagination URL (`index_2.html` → 3).
+fn page_number_of(url: &Url) -> i64 {
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default();
+    let stem = last.split('.').next().unwrap_or_default();
+    stem.rsplit_once('_')
+        .and_then(|(_, n)| n.parse::<i64>().ok())
+        .map_or(1, |n| n + 1)
+}
+
+/// Why the trap guard refused a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Longer than the guard's length limit.
+    TooLong,
+    /// The path has already been seen with too many distinct query strings.
+    TooManyQueryVariants,
+    /// A calendar widget or date-parameterised page: endless by construction.
+    CalendarLike,
+    /// Not http/https.
+    NotHttp,
+    /// The same path segments repeat (`/a/b/a/b/a/b`): a relative-link loop.
+    RepeatedSegments,
+    /// Too many path segments.
+    TooDeep,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SkipReason::TooLong => "url too long",
+            SkipReason::TooManyQueryVariants => "too many query variants for one path",
+            SkipReason::CalendarLike => "calendar-like url",
+            SkipReason::NotHttp => "not http(s)",
+            SkipReason::RepeatedSegments => "repeated path segments",
+            SkipReason::TooDeep => "path too deep",
+        })
+    }
+}
+
+static RE_DATE_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\d{4}[-/.年]?\d{1,2}(?:[-/.月]?\d{1,2}日?)?$").expect("static regex")
+});
+
+/// Remembers, per host and path, which query strings were accepted, and
+/// refuses URLs that look like crawler traps.
+#[derive(Debug, Clone)]
+pub struct TrapGuard {
+    /// Longest URL accepted, in bytes.
+    pub max_url_len: usize,
+    /// Distinct query strings accepted for one host+path.
+    pub max_query_variants: usize,
+    /// Most path segments accepted.
+    pub max_depth: usize,
+    seen_queries: HashMap<(String, String), HashSet<String>>,
+}
+
+impl Default for TrapGuard {
+    fn default() -> Self {
+        TrapGuard::new(30)
+    }
+}
+
+impl TrapGuard {
+    pub fn new(max_query_variants: usize) -> Self {
+        TrapGuard {
+            max_url_len: 300,
+            max_query_variants,
+            max_depth: 16,
+            seen_queries: HashMap::new(),
+        }
+    }
+
+    /// Accepts or refuses `url`; an accepted URL with a query counts towards
+    /// its path's variant budget.
+    pub fn check(&mut self, url: &Url) -> Result<(), SkipReason> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(SkipReason::NotHttp);
+        }
+        if url.as_str().len() > self.max_url_len {
+            return Err(SkipReason::TooLong);
+        }
+        let segments: Vec<&str> = url
+            .path_segments()
+            .map(|s| s.filter(|x| !x.is_empty()).collect())
+            .unwrap_or_default();
+        if segments.len() > self.max_depth {
+            return Err(SkipReason::TooDeep);
+        }
+        if has_repeated_run(&segments) {
+            return Err(SkipReason::RepeatedSegments);
+        }
+        if is_calendar_like(url, &segments) {
+            return Err(SkipReason::CalendarLike);
+        }
+        if let Some(q) = url.query().filter(|q| !q.is_empty()) {
+            let key = (
+                url.host_str().unwrap_or_default().to_string(),
+                url.path().to_string(),
+            );
+            let seen = self.seen_queries.entry(key).or_default();
+            if !seen.contains(q) {
+                if seen.len() >= self.max_query_variants {
+                    return Err(SkipReason::TooManyQueryVariants);
+                }
+                seen.insert(q.to_string());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A run of 1–3 segments repeated three times in a row (`/a/a/a`, `/a/b/a/b/a/b`).
+fn has_repeated_run(segments: &[&str]) -> bool {
+    for len in 1..=3 {
+        if segments.len() < len * 3 {
+            break;
+        }
+        for start in 0..=segments.len() - len * 3 {
+            let a = &segments[start..start + len];
+            let b = &segments[start + len..start + 2 * len];
+            let c = &segments[start + 2 * len..start + 3 * len];
+            if a == b && b == c {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn is_calendar_like(url: &Url, segments: &[&str]) -> bool {
+    if segments.iter().any(|s| {
+        let s = s.to_ascii_lowercase();
+        matches!(s.as_str(), "calendar" | "rili" | "cal")
+            || s.starts_with("calendar.")
+            || s.starts_with("rili.")
+    }) {
+        return true;
+    }
+    let mut has_year = false;
+    let mut has_month = false;
+    for (k, v) in url.query_pairs() {
+        let k = k.to_ascii_lowercase();
+        if k == "year" || k == "y" {
+            has_year = true;
+        }
+        if k == "month" || k == "m" || k == "mon" {
+            has_month = true;
+        }
+        if (k.contains("date") || k.contains("day") || k == "d" || k == "riqi")
+            && RE_DATE_VALUE.is_match(v.trim())
+        {
+            return true;
+        }
+    }
+    has_year && has_month
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("test url")
+    }
+
+    fn found(page: &str, html: &str) -> Vec<Link> {
+        discover(&url(page), html, &ReportPatterns::default())
+    }
+
+    fn of_kind(links: &[Link], kind: LinkKind) -> Vec<String> {
+        links
+            .iter()
+            .filter(|l| l.kind == kind)
+            .map(|l| l.url.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn trs_list_with_truncated_titles_and_create_page_html() {
+        let html = r#"<html><head><title>政府信息公开年报</title></head><body>
+<div class="nav"><a href="../../">首页</a><a href="../">政务公开</a></div>
+<ul class="list">
+<li><a href="./202301/t20230119_1234.html" title="沈阳市辽中区人民政府办公室2022年度政府信息公开工作年度报告" target="_blank">沈阳市辽中区人民政府办公室2022年度政府信息公...</a><span>2023-01-19</span></li>
+<li><a href="./202212/t20221201_1100.html" title="关于做好2022年度政府信息公开工作年度报告编制工作的通知">关于做好2022年度政府信息公开工作年度报告编...</a><span>2022-12-01</span></li>
+<li><a href="./202203/t20220301_999.html">2022年政务公开工作要点</a><span>2022-03-01</span></li>
+</ul>
+<div class="page"><script language="JavaScript">
+var currentPage = 0;//所在页从0开始
+var prevPage = currentPage-1//上一页
+createPageHTML(3, 0, "index", "html");
+</script></div>
+</body></html>"#;
+        let links = found("http://example.gov.cn/zwgk/xxgknb/index.html", html);
+        let reports: Vec<&Link> = links
+            .iter()
+            .filter(|l| l.kind == LinkKind::Report)
+            .collect();
+        assert_eq!(reports.len(), 1, "{links:?}");
+        assert_eq!(
+            reports[0].url.as_str(),
+            "http://example.gov.cn/zwgk/xxgknb/202301/t20230119_1234.html"
+        );
+        assert_eq!(
+            reports[0].text,
+            "沈阳市辽中区人民政府办公室2022年度政府信息公开工作年度报告"
+        );
+        assert_eq!(reports[0].report_year, Some(2022));
+        assert_eq!(
+            of_kind(&links, LinkKind::Pagination),
+            vec![
+                "http://example.gov.cn/zwgk/xxgknb/index_1.html",
+                "http://example.gov.cn/zwgk/xxgknb/index_2.html",
+            ]
+        );
+    }
+
+    #[test]
+    fn create_page_html_variants() {
+        let base = "http://a.gov.cn/col/";
+        let single = found(
+            base,
+            "<script>createPageHTML( 4 ,1 , 'index' , 'shtml' );</script>",
+        );
+        assert_eq!(
+            of_kind(&single, LinkKind::Pagination),
+            vec![
+                "http://a.gov.cn/col/index.shtml",
+                "http://a.gov.cn/col/index_1.shtml",
+                "http://a.gov.cn/col/index_2.shtml",
+                "http://a.gov.cn/col/index_3.shtml",
+            ]
+        );
+        let with_div = found(
+            base,
+            "<div id='page_div'></div><script>createPageHTML('page_div', 5, 1, 'list', 'htm', 80);</script>",
+        );
+        let pages = of_kind(&with_div, LinkKind::Pagination);
+        assert_eq!(pages.len(), 5);
+        assert_eq!(pages[4], "http://a.gov.cn/col/list_4.htm");
+        let vars = found(
+            base,
+            "<script>var countPage = 2//共多少页\nvar currentPage = 0;\ncreatePageHTML(countPage, currentPage, \"index\", \"html\");</script>",
+        );
+        assert_eq!(
+            of_kind(&vars, LinkKind::Pagination),
+            vec![
+                "http://a.gov.cn/col/index.html",
+                "http://a.gov.cn/col/index_1.html"
+            ]
+        );
+        // The function's own definition and absurd counts yield nothing.
+        let def = found(
+            base,
+            "<script>function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){}</script><script>createPageHTML(99999, 0, 'index', 'html')</script>",
+        );
+        assert!(of_kind(&def, LinkKind::Pagination).is_empty());
+    }
+
+    #[test]
+    fn next_page_words_and_numbers() {
+        let html = r#"<div class="fenye">
+<a href="index.html">首页</a> <a href="index.html">上一页</a>
+<a href="index_1.html">1</a> <a href="index_2.html">[2]</a> <a href="index_3.html">3</a>
+<a href="index_2.html">下一页&gt;</a> <a href="index_5.html">尾页</a></div>
+<a href="/zwgk/">2</a>"#;
+        let links = found("http://b.gov.cn/xxgk/nb/index_1.html", html);
+        let pages = of_kind(&links, LinkKind::Pagination);
+        assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index.html".to_string()));
+        assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_2.html".to_string()));
+        assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_3.html".to_string()));
+        assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_5.html".to_string()));
+        // A page number next to 下一页 counts even when its URL says nothing.
+        assert!(pages.contains(&"http://b.gov.cn/zwgk/".to_string()));
+        // The self link is dropped; duplicates merged with the longer text.
+        assert!(!pages.contains(&"http://b.gov.cn/xxgk/nb/index_1.html".to_string()));
+        let two = links
+            .iter()
+            .find(|l| l.url.as_str() == "http://b.gov.cn/xxgk/nb/index_2.html")
+            .expect("index_2");
+        assert_eq!(two.text, "下一页>");
+    }
+
+    #[test]
+    fn lone_numbers_are_not_pagination() {
+        let links = found("http://c.gov.cn/", r#"<a href="/tj/2.html">2</a>"#);
+        assert_eq!(links[0].kind, LinkKind::Other);
+    }
+
+    #[test]
+    fn hanweb_record_store_in_script() {
+        let html = r#"<div id="4851761"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&columnid=1"></a>]]></nextgroup>
+<recordset>
+<record><![CDATA[<li><a href="/art/2023/1/20/art_1_5001.html" target="_blank" title="辽宁省机关事务管理局2022年政府信息公开工作年度报告">辽宁省机关事务管理局2022年政府信息公开工作年度报告</a><span>2023-01-20</span></li>]]></record>
+<record><![CDATA[<li><a href="/art/2022/5/1/art_1_4000.html" title="局领导班子调整">局领导班子调整</a></li>]]></record>
+</recordset></datastore></script></div>"#;
+        let links = found("http://jgswj.example.cn/col/col1/index.html", html);
+        let reports = of_kind(&links, LinkKind::Report);
+        assert_eq!(
+            reports,
+            vec!["http://jgswj.example.cn/art/2023/1/20/art_1_5001.html"]
+        );
+        assert!(
+            links
+                .iter()
+                .any(|l| l.url.path() == "/art/2022/5/1/art_1_4000.html"
+                    && l.kind == LinkKind::Other)
+        );
+    }
+
+    #[test]
+    fn jiyuehua_platform_list_with_base_and_attachments() {
+        // 政府网站集约化平台 pages declare a <base> and list files directly.
+        let html = r#"<html><head><base href="http://www.example.gov.cn/site/xxgk/"></head><body>
+<div class="bread">当前位置：<a href="/">首页</a> &gt; <a href="./">政府信息公开年报</a></div>
+<ul class="xxgk-list">
+<li><a href="fj/2023/西工区城市改造办公室2022年度政府信息公开工作年度报告.pdf">西工区城市改造办公室2022年度政府信息公开工作年度报告</a><em>2023-01-30</em></li>
+<li><a href="download.jsp?file=%E9%99%84%E4%BB%B6.DOCX" title="附件：2021年年报">附件...</a></li>
+<li><a href="detail.html?id=77#top">  卫滨区人民政府 2022 年政府信息公开 工作年度报告 </a></li>
+<li><a href="javascript:void(0)" onclick="go()">更多</a><a href="mailto:zwgk@example.gov.cn">邮箱</a></li>
+</ul><iframe src="/frame/calendar.html" title="日历"></iframe></body></html>"#;
+        let links = found("http://www.example.gov.cn/other/page.html", html);
+        assert_eq!(links.len(), 6, "{links:#?}");
+        let pdf = &links[2];
+        assert_eq!(pdf.kind, LinkKind::Attachment);
+        assert_eq!(pdf.report_year, Some(2022));
+        assert!(
+            pdf.url
+                .as_str()
+                .starts_with("http://www.example.gov.cn/site/xxgk/fj/2023/")
+        );
+        let docx = &links[3];
+        assert_eq!(docx.kind, LinkKind::Attachment);
+        assert_eq!(docx.text, "附件：2021年年报");
+        let page = &links[4];
+        assert_eq!(page.kind, LinkKind::Report);
+        assert_eq!(
+            page.url.as_str(),
+            "http://www.example.gov.cn/site/xxgk/detail.html?id=77"
+        );
+        assert_eq!(page.text, "卫滨区人民政府 2022 年政府信息公开 工作年度报告");
+        assert_eq!(links[5].kind, LinkKind::Frame);
+        assert_eq!(
+            links[5].url.as_str(),
+            "http://www.example.gov.cn/frame/calendar.html"
+        );
+    }
+
+    #[test]
+    fn attachments_by_extension_or_query() {
+        for (u, yes) in [
+            ("http://a.cn/f/report.PDF", true),
+            ("http://a.cn/f/年报.docx", true),
+            ("http://a.cn/f/x.wps", true),
+            ("http://a.cn/f/x.xlsx?v=2", true),
+            ("http://a.cn/download?file=x.pdf", true),
+            (
+                "http://a.cn/download.jsp?id=1&name=%E5%B9%B4%E6%8A%A5.doc",
+                true,
+            ),
+            ("http://a.cn/f/pdf/index.html", false),
+            ("http://a.cn/f/x.pdf.html", false),
+        ] {
+            assert_eq!(is_attachment(&url(u)), yes, "{u}");
+        }
+    }
+
+    #[test]
+    fn duplicates_keep_the_complete_title() {
+        let html = r#"<a href="a.html"><img src="t.jpg" alt=""></a>
+<a href="a.html">肖寨门镇2022年度政府信息公开工作报告</a>
+<a href="a.html">肖寨门镇2022年度政府...</a>"#;
+        let links = found("http://x.cn/list/", html);
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].text, "肖寨门镇2022年度政府信息公开工作报告");
+        assert_eq!(links[0].kind, LinkKind::Report);
+        assert_eq!(links[0].report_year, Some(2022));
+    }
+
+    #[test]
+    fn trap_guard_refuses_traps() {
+        let mut g = TrapGuard::new(3);
+        assert_eq!(g.check(&url("http://a.cn/xxgk/index.html")), Ok(()));
+        assert_eq!(
+            g.check(&url("http://a.cn/art/2023/1/19/art_1_2.html")),
+            Ok(())
+        );
+        assert_eq!(g.check(&url("http://a.cn/202301/t20230119_1.html")), Ok(()));
+        assert_eq!(g.check(&url("ftp://a.cn/x")), Err(SkipReason::NotHttp));
+        let long = format!("http://a.cn/{}", "x".repeat(300));
+        assert_eq!(g.check(&url(&long)), Err(SkipReason::TooLong));
+        assert_eq!(
+            g.check(&url("http://a.cn/index.html?date=2023-01-05")),
+            Err(SkipReason::CalendarLike)
+        );
+        assert_eq!(
+            g.check(&url("http://a.cn/calendar/index.html")),
+            Err(SkipReason::CalendarLike)
+        );
+        assert_eq!(
+            g.check(&url("http://a.cn/list.jsp?year=2023&month=2")),
+            Err(SkipReason::CalendarLike)
+        );
+        assert_eq!(
+            g.check(&url("http://a.cn/a/b/a/b/a/b/c.html")),
+            Err(SkipReason::RepeatedSegments)
+        );
+        for i in 0..3 {
+            assert_eq!(g.check(&url(&format!("http://a.cn/s.jsp?q={i}"))), Ok(()));
+        }
+        // Seen variants stay allowed; a fourth new one is refused; other hosts are separate.
+        assert_eq!(g.check(&url("http://a.cn/s.jsp?q=1")), Ok(()));
+        assert_eq!(
+            g.check(&url("http://a.cn/s.jsp?q=9")),
+            Err(SkipReason::TooManyQueryVariants)
+        );
+        assert_eq!(g.check(&url("http://b.cn/s.jsp?q=9")), Ok(()));
+        assert_eq!(SkipReason::CalendarLike.to_string(), "calendar-like url");
+    }
+}
