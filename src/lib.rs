@@ -8,6 +8,7 @@ pub mod archive_extract;
 pub mod charset;
 pub mod config;
 pub mod crawl;
+pub mod demo;
 pub mod document;
 pub mod export;
 pub mod extract;

@@ -90,6 +90,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Offline: serve the bundled sample portal on 127.0.0.1, crawl it, print what was found.
+    Demo,
     /// Last runs, what the archive holds, errors by host.
     Status {
         /// How many runs to list.
@@ -262,6 +264,58 @@ revisions ({}):",
                     );
                 }
             }
+            Ok(())
+        }
+        Command::Demo => {
+            let ctx = Context_::load(&common, false)?;
+            let db = match &common.db {
+                Some(db) => db.clone(),
+                None => std::env::temp_dir()
+                    .join(format!("nianbao-demo-{}", std::process::id()))
+                    .join("demo.db"),
+            };
+            if db.exists() {
+                bail!(
+                    "{} exists; the demo starts from an empty archive (give another --db)",
+                    db.display()
+                );
+            }
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let outcome = runtime.block_on(nianbao::demo::run(&ctx.config, &db))?;
+            println!(
+                "Served the sample portal (4 hosts on 127.0.0.1) and crawled it into {}",
+                outcome.db.display()
+            );
+            print_crawl_summary(&outcome.summary);
+            let found = nianbao::demo::found_reports(&outcome.store)?;
+            println!(
+                "\nReports found ({} expected in the sample portal):",
+                outcome.expected_reports
+            );
+            for r in &found {
+                println!(
+                    "  {}{} {} [{}] published {} — extraction {}, new applications {}, {} check(s) broken\n      {}",
+                    r.agency,
+                    if r.in_seeds {
+                        ""
+                    } else {
+                        " (not in seeds: discovered)"
+                    },
+                    r.year,
+                    r.format,
+                    r.publish_date.as_deref().unwrap_or("?"),
+                    r.status.as_deref().unwrap_or("-"),
+                    r.new_received_total
+                        .map_or("-".to_string(), |v| v.to_string()),
+                    r.checks_failed,
+                    r.url
+                );
+            }
+            println!("\n{}", nianbao::status::status(&outcome.store, 3)?);
+            println!(
+                "Explore it: nianbao --db {} show 卫滨区 2022",
+                outcome.db.display()
+            );
             Ok(())
         }
         Command::Status { runs, json } => {

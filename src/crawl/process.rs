@@ -532,15 +532,16 @@ fn outlinks(
                 ("attachment", item.depth + 1)
             }
             LinkKind::Other => {
-                // Beyond reports, follow only the seed's own column and links that
-                // name a disclosure column; crawling whole portals is not our job.
+                // Beyond reports, follow the seed's own column, links that name a
+                // disclosure column, and the seed page's own links (one step);
+                // crawling whole portals is not our job.
                 let under_seed = seed_dir
                     .as_deref()
                     .is_some_and(|d| link.url.path().starts_with(d));
                 let hint = ["年报", "年度报告", "信息公开", "政务公开"]
                     .iter()
                     .any(|k| link.text.contains(k));
-                if page_is_report || !(under_seed || hint) {
+                if page_is_report || !(under_seed || hint || item.depth == 0) {
                     continue;
                 }
                 ("other", item.depth + 1)
