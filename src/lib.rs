@@ -5,6 +5,7 @@
 //! metadata → extract → export.
 
 pub mod archive_extract;
+pub mod bench;
 pub mod charset;
 pub mod config;
 pub mod crawl;

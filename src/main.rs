@@ -92,6 +92,11 @@ enum Command {
     },
     /// Offline: serve the bundled sample portal on 127.0.0.1, crawl it, print what was found.
     Demo,
+    /// Print performance figures measured against local servers (build with --release).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Last runs, what the archive holds, errors by host.
     Status {
         /// How many runs to list.
@@ -100,6 +105,28 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Crawl a synthetic local portal of H hosts × P listing pages at a rate per host.
+    Crawl {
+        #[arg(long, default_value_t = 4)]
+        hosts: usize,
+        #[arg(long, default_value_t = 20)]
+        pages: usize,
+        /// Requests per second per host.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+    },
+    /// Peak memory with a large frontier in the archive.
+    Frontier {
+        #[arg(long, default_value_t = 100_000)]
+        urls: usize,
+        /// How many of them to fetch.
+        #[arg(long, default_value_t = 2000)]
+        fetch: usize,
     },
 }
 
@@ -317,6 +344,42 @@ revisions ({}):",
                 outcome.db.display()
             );
             Ok(())
+        }
+        Command::Bench { what } => {
+            let dir = std::env::temp_dir().join(format!("nianbao-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)?;
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let result = runtime.block_on(async {
+                match what {
+                    BenchCommand::Crawl { hosts, pages, rate } => {
+                        let f = nianbao::bench::crawl_bench(&dir, hosts, pages, rate).await?;
+                        println!(
+                            "crawl bench: {} hosts × {} listing pages at {rate}/s per host: {} requests ({} on the busiest host)",
+                            f.hosts, pages, f.requests, f.max_host_requests
+                        );
+                        println!(
+                            "  wall {:.2} s vs politeness floor {:.2} s → efficiency {:.3}; {:.1} pages/s; {} CPU s per 1,000 pages; peak RSS {} MB",
+                            f.wall.as_secs_f64(),
+                            f.politeness_floor.as_secs_f64(),
+                            f.efficiency,
+                            f.pages_per_second,
+                            f.cpu_seconds_per_1000.map_or("?".into(), |c| format!("{c:.2}")),
+                            f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
+                        );
+                    }
+                    BenchCommand::Frontier { urls, fetch } => {
+                        let (wall, rss, fetched) = nianbao::bench::frontier_bench(&dir, urls, fetch).await?;
+                        println!(
+                            "frontier bench: {urls} pending URLs in the frontier, {fetched} fetched in {:.2} s; peak RSS {} MB",
+                            wall.as_secs_f64(),
+                            rss.map_or("?".into(), |m| format!("{m:.1}"))
+                        );
+                    }
+                }
+                Ok::<_, anyhow::Error>(())
+            });
+            let _ = std::fs::remove_dir_all(&dir);
+            result
         }
         Command::Status { runs, json } => {
             let ctx = Context_::load(&common, false)?;

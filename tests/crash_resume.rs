@@ -11,13 +11,18 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 fn done_urls(db: &std::path::Path) -> HashSet<String> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     conn.busy_timeout(Duration::from_secs(5)).unwrap();
     // Before the first migration commits, the tables do not exist yet.
     let Ok(mut stmt) = conn.prepare("SELECT url FROM frontier WHERE state <> 'pending'") else {
         return HashSet::new();
     };
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -46,7 +51,10 @@ async fn sigkill_mid_crawl_then_rerun_resumes_with_nothing_lost_or_duplicated() 
             break;
         }
         assert!(Instant::now() < deadline, "the crawl made no progress");
-        assert!(child.try_wait().unwrap().is_none(), "the crawl ended before it could be killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the crawl ended before it could be killed"
+        );
     }
     child.start_kill().unwrap(); // SIGKILL on Unix
     child.wait().await.unwrap();
@@ -54,44 +62,94 @@ async fn sigkill_mid_crawl_then_rerun_resumes_with_nothing_lost_or_duplicated() 
     let done_before = done_urls(&db);
     let pending_before = {
         let store = Store::open(&db).unwrap();
-        count(&store, "SELECT COUNT(*) FROM frontier WHERE state = 'pending'")
+        count(
+            &store,
+            "SELECT COUNT(*) FROM frontier WHERE state = 'pending'",
+        )
     };
     assert!(pending_before > 0, "killed too late to test resuming");
 
     // Second run: resumes the same run and completes it.
     let out = crawl().wait_with_output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("(resumed)"), "{stdout}");
 
     let store = Store::open(&db).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM runs"), 1, "one run, resumed");
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM runs WHERE status = 'completed'"), 1);
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM frontier WHERE state = 'pending'"), 0);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM runs"),
+        1,
+        "one run, resumed"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM runs WHERE status = 'completed'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM frontier WHERE state = 'pending'"
+        ),
+        0
+    );
     // Nothing completed before the kill was requested again after it.
     let after: Vec<String> = portal
         .requests()
         .into_iter()
         .filter(|r| r.at > killed_at && r.path != "/robots.txt")
-        .map(|r| format!("{}{}", portal.base_url(&r.host).as_str().trim_end_matches('/'), r.path))
+        .map(|r| {
+            format!(
+                "{}{}",
+                portal.base_url(&r.host).as_str().trim_end_matches('/'),
+                r.path
+            )
+        })
         .collect();
     let refetched: Vec<&String> = after.iter().filter(|u| done_before.contains(*u)).collect();
-    assert!(refetched.is_empty(), "fetched again after resuming: {refetched:?}");
+    assert!(
+        refetched.is_empty(),
+        "fetched again after resuming: {refetched:?}"
+    );
     // No snapshot stored twice, none lost: every report of the portal is there once.
-    assert!(strings(&store, "SELECT url FROM snapshots GROUP BY url HAVING COUNT(*) > 1").is_empty());
+    assert!(
+        strings(
+            &store,
+            "SELECT url FROM snapshots GROUP BY url HAVING COUNT(*) > 1"
+        )
+        .is_empty()
+    );
     for e in portal.expected_reports() {
         assert_eq!(
-            count(&store, &format!("SELECT COUNT(*) FROM snapshots WHERE url = '{}'", e.url)),
+            count(
+                &store,
+                &format!("SELECT COUNT(*) FROM snapshots WHERE url = '{}'", e.url)
+            ),
             1,
             "{}",
             e.url
         );
     }
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM snapshots s LEFT JOIN bodies b ON b.sha256 = s.sha256 WHERE b.sha256 IS NULL"), 0);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM snapshots s LEFT JOIN bodies b ON b.sha256 = s.sha256 WHERE b.sha256 IS NULL"
+        ),
+        0
+    );
     // Every snapshot's frontier entry is closed and points at it.
     assert_eq!(
-        count(&store, "SELECT COUNT(*) FROM snapshots s WHERE NOT EXISTS (SELECT 1 FROM frontier f WHERE f.snapshot_id = s.id AND f.state = 'done')"),
+        count(
+            &store,
+            "SELECT COUNT(*) FROM snapshots s WHERE NOT EXISTS (SELECT 1 FROM frontier f WHERE f.snapshot_id = s.id AND f.state = 'done')"
+        ),
         0
     );
     portal.shutdown().await;

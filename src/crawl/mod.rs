@@ -252,7 +252,10 @@ struct HostQueue {
 
 async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
     let cfg = &crawl.config.crawler;
-    let per_host_slots = cfg.per_host_burst.max(1) as usize;
+    // Tasks per host: twice the requests a host may have in flight, so the next
+    // request waits at the politeness gate while the previous page is still being
+    // parsed and committed (the gate itself caps real in-flight requests at burst).
+    let per_host_slots = 2 * cfg.per_host_burst.max(1) as usize;
     let mut hosts: HashMap<String, HostQueue> = HashMap::new();
     let mut queued: HashSet<i64> = HashSet::new();
     {
