@@ -8,11 +8,11 @@ use super::{Format, Result};
 use crate::store::Store;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 
 /// Why an agency has no report for the year, each pointing at what to do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MissingReason {
     /// No seed row gives it a URL and no crawled portal had its report.
     NoEntryUrl,
@@ -68,15 +68,24 @@ pub struct MissingAgency {
 /// A report counts as found when any report or attachment snapshot of the year is
 /// attributed to the agency (`page_meta.agency_id`), on its own site or any other
 /// portal, unless every one of them is an unreadable file (`unsupported`/`scanned`)
-/// or was judged not a report (`not_report`).
+/// or was judged not a report (`not_report`). A report page with attachments is
+/// judged by its attachments unless the page itself was read (`complete`/`partial`).
 pub fn missing(
     store: &Store,
     year: i32,
     region_prefix: Option<&str>,
 ) -> Result<Vec<MissingAgency>> {
     let conn = store.conn();
+    let cands = candidates(conn, Some(year))?;
+    // A report page whose report sits in attachments is judged by them, unless
+    // the page itself was read as a report.
+    let parents: HashSet<i64> = cands.iter().filter_map(|c| c.parent_snapshot_id).collect();
     let mut by_agency: HashMap<i64, Vec<(Option<String>, String)>> = HashMap::new();
-    for c in candidates(conn, Some(year))? {
+    for c in cands {
+        let read = matches!(c.status.as_deref(), Some("complete" | "partial"));
+        if parents.contains(&c.snapshot_id) && !read {
+            continue;
+        }
         if let AgencyKey::Id(id) = c.key() {
             by_agency.entry(id).or_default().push((c.status, c.url));
         }

@@ -22,6 +22,7 @@ pub(crate) struct Candidate {
     pub year: i32,
     pub agency_id: Option<i64>,
     pub agency_name: Option<String>,
+    pub parent_snapshot_id: Option<i64>,
     pub seed_agency: Option<String>,
     pub region: String,
     pub publish_date: Option<String>,
@@ -37,7 +38,7 @@ pub(crate) struct Candidate {
 pub(crate) fn candidates(conn: &Connection, year: Option<i32>) -> Result<Vec<Candidate>> {
     let mut stmt = conn.prepare(
         "SELECT s.id, s.url, s.fetched_at, pm.kind, pm.format, pm.title, pm.report_year,
-                pm.agency_id, pm.agency_name, a.name, COALESCE(a.region, sd.region, ''),
+                pm.agency_id, pm.agency_name, pm.parent_snapshot_id, a.name, COALESCE(a.region, sd.region, ''),
                 COALESCE(pm.publish_date, pp.publish_date), COALESCE(pm.source, pp.source),
                 COALESCE(pm.editor, pp.editor), ce.status, ce.extractor_version, ce.result
          FROM page_meta pm
@@ -61,14 +62,15 @@ pub(crate) fn candidates(conn: &Connection, year: Option<i32>) -> Result<Vec<Can
             year: r.get(6)?,
             agency_id: r.get(7)?,
             agency_name: r.get(8)?,
-            seed_agency: r.get(9)?,
-            region: r.get(10)?,
-            publish_date: r.get(11)?,
-            source: r.get(12)?,
-            editor: r.get(13)?,
-            status: r.get(14)?,
-            extractor_version: r.get(15)?,
-            result: r.get(16)?,
+            parent_snapshot_id: r.get(9)?,
+            seed_agency: r.get(10)?,
+            region: r.get(11)?,
+            publish_date: r.get(12)?,
+            source: r.get(13)?,
+            editor: r.get(14)?,
+            status: r.get(15)?,
+            extractor_version: r.get(16)?,
+            result: r.get(17)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
