@@ -191,6 +191,37 @@ pub async fn stopped(rx: &mut Shutdown) {
     }
 }
 
+/// A stop signal raised by Ctrl-C or SIGTERM (call inside the tokio runtime).
+pub fn shutdown_on_signals() -> Shutdown {
+    let (tx, rx) = shutdown_channel();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate()).ok();
+            let terminated = async {
+                match term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminated => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("stop requested: finishing the run in flight");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
 /// What one scheduled run gets.
 #[derive(Debug, Clone)]
 pub struct JobContext {
@@ -553,6 +584,17 @@ mod tests {
             s.previous_tick(t).map(rfc3339).as_deref(),
             Some("2026-11-22T19:00:00.000Z")
         );
+    }
+
+    /// The lead may `tokio::spawn` the scheduler: its future must be `Send`.
+    #[test]
+    fn the_run_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let s = sched("0 3 * * 1", "Asia/Shanghai").unwrap();
+        let (_tx, rx) = shutdown_channel();
+        let mut job = |_ctx: JobContext| async { Ok(JobCounts::default()) };
+        let fut = s.run(&mut job, rx);
+        assert_send(&fut);
     }
 
     #[tokio::test]

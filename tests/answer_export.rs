@@ -309,3 +309,20 @@ fn xlsx_has_four_sheets_bold_frozen_header_and_numbers() {
     // 卫滨区 licensing decisions 10465 is a number cell.
     assert!(sheet1.contains("<v>10465</v>"));
 }
+
+#[test]
+fn export_to_path_writes_the_same_bytes_and_leaves_no_partial_file() {
+    let a = build();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out/reports-2022.jsonl");
+    let s = export::export_to_path(&a.store, Some(2022), Format::Jsonl, false, &path).unwrap();
+    assert_eq!(s.reports, 6);
+    let mut mem = Vec::new();
+    export::export(&a.store, Some(2022), Format::Jsonl, false, &mut mem).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), mem);
+    let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("reports-2022.jsonl")]);
+}

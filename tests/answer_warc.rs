@@ -60,6 +60,7 @@ with open(path, 'rb') as f:
              'refers_to': h.get_header('WARC-Refers-To'),
              'refers_uri': h.get_header('WARC-Refers-To-Target-URI'),
              'profile': h.get_header('WARC-Profile'),
+             'truncated': h.get_header('WARC-Truncated'),
              'payload_digest': h.get_header('WARC-Payload-Digest'),
              'content_type': h.get_header('Content-Type')}
         if rec.http_headers is not None:
@@ -166,6 +167,12 @@ fn warc_validates_and_reads_back_equal_to_the_archive() {
     assert_eq!(lz["http"]["X-Archive-Orig-Content-Length"], "17");
     assert!(lz["http"].get("Content-Encoding").is_none());
     assert_eq!(lz["date"], "2024-03-04T05:06:07.089Z");
+    let xg = &records[1 + snaps
+        .iter()
+        .position(|s| s.0 == a.snap["xg_index"])
+        .unwrap()];
+    assert_eq!(xg["truncated"], "length");
+    assert!(lz["truncated"].is_null());
     let wb_c = &records[1 + snaps
         .iter()
         .position(|s| s.0 == a.snap["wb_2022_c"])

@@ -15,7 +15,9 @@ pub use lists::{
     discovered_sheet, late, late_sheet, missing, missing_sheet, write_discovered, write_late,
     write_missing,
 };
-pub use reports::{CurrentReport, ExportSummary, current_reports, export};
+pub use reports::{
+    CurrentReport, ExportSummary, current_reports, export, export_to_path, write_file,
+};
 pub use table::{Cell, Sheet, write_sheets};
 pub use warc::{WarcOptions, WarcSummary, write_warc};
 

@@ -3,12 +3,13 @@
 
 use super::keys;
 use super::table::{Cell, Sheet, write_sheets};
-use super::{Format, Result};
+use super::{ExportError, Format, Result};
 use crate::store::Store;
 use rusqlite::{Connection, params};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 
 /// One archived snapshot that is (or holds) a report, with its current extraction.
 #[derive(Debug, Clone)]
@@ -297,6 +298,46 @@ pub fn export(
         )?,
     }
     Ok(summary)
+}
+
+/// [`export`] into a file, written next to it first and renamed into place,
+/// so a failed export never leaves a half-written file under the final name.
+pub fn export_to_path(
+    store: &Store,
+    year: Option<i32>,
+    format: Format,
+    long: bool,
+    path: &Path,
+) -> Result<ExportSummary> {
+    write_file(path, |out| export(store, year, format, long, out))
+}
+
+/// Runs `write` on a temporary file beside `path`, then renames it to `path`.
+pub fn write_file<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    let file_err = |source| ExportError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(file_err)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp).map_err(file_err)?;
+    let mut out = std::io::BufWriter::new(file);
+    let value = match write(&mut out) {
+        Ok(v) => v,
+        Err(e) => {
+            drop(out);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    out.flush().map_err(file_err)?;
+    drop(out);
+    std::fs::rename(&tmp, path).map_err(file_err)?;
+    Ok(value)
 }
 
 /// The JSONL object of one report: the extraction's keys plus provenance.

@@ -65,7 +65,8 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
         summary: WarcSummary::default(),
     };
     let mut stmt = store.conn().prepare(
-        "SELECT s.id, s.url, s.final_url, s.fetched_at, s.status, s.http_version, s.headers, s.sha256
+        "SELECT s.id, s.url, s.final_url, s.fetched_at, s.status, s.http_version, s.headers, s.sha256,
+                s.truncated
          FROM snapshots s LEFT JOIN page_meta pm ON pm.snapshot_id = s.id
          WHERE ?1 = 0 OR pm.kind IN ('report', 'attachment')
          ORDER BY s.id",
@@ -80,6 +81,7 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             http_version: r.get(5)?,
             headers: r.get(6)?,
             sha256: r.get(7)?,
+            truncated: r.get(8)?,
         })
     })?;
     // sha256 of the body → (record id, target URI, date) of its response record.
@@ -126,7 +128,7 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
         };
         let http = http_head(&s.http_version, s.status, &headers, body.len() as u64);
         let id = record_id(&format!("response:{}", s.id));
-        let fields = vec![
+        let mut fields = vec![
             ("WARC-Type", "response".to_string()),
             ("WARC-Record-ID", id.clone()),
             ("WARC-Date", date.clone()),
@@ -137,6 +139,10 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
                 "application/http;msgtype=response".to_string(),
             ),
         ];
+        if s.truncated {
+            // The crawler stopped reading at its size limit.
+            fields.push(("WARC-Truncated", "length".to_string()));
+        }
         w.record(fields, &[&http, &body])?;
         w.summary.responses += 1;
         written.insert(s.sha256, (id, uri, date));
@@ -154,6 +160,7 @@ struct SnapshotRow {
     http_version: String,
     headers: String,
     sha256: String,
+    truncated: bool,
 }
 
 fn body_size(store: &Store, sha256: &str) -> Result<Option<u64>> {

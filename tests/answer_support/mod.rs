@@ -73,6 +73,7 @@ pub struct Page<'a> {
     pub parent: Option<&'static str>,
     pub headers: Vec<(&'a str, &'a str)>,
     pub fetched_at: &'a str,
+    pub truncated: bool,
 }
 
 impl<'a> Page<'a> {
@@ -90,6 +91,7 @@ impl<'a> Page<'a> {
             parent: None,
             headers: vec![("Content-Type", "text/html; charset=utf-8")],
             fetched_at: "2024-03-04T05:06:07.089Z",
+            truncated: false,
         }
     }
 }
@@ -126,7 +128,7 @@ impl Archive {
                         content_type: Some("text/html".into()),
                         charset: Some("UTF-8".into()),
                         charset_source: Some("header".into()),
-                        truncated: false,
+                        truncated: p.truncated,
                         etag: None,
                         last_modified: None,
                         seed_id: None,
@@ -273,9 +275,13 @@ pub fn build() -> Archive {
         run,
         Page::new("tj_index", "http://127.0.0.1:9/tj/", "listing"),
     );
+    // Cut at the crawler's size limit.
     a.commit(
         run,
-        Page::new("xg_index", "http://127.0.0.1:9/xg/", "listing"),
+        Page {
+            truncated: true,
+            ..Page::new("xg_index", "http://127.0.0.1:9/xg/", "listing")
+        },
     );
     a.commit(
         run,
