@@ -133,7 +133,7 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             ("WARC-Record-ID", id.clone()),
             ("WARC-Date", date.clone()),
             ("WARC-Target-URI", uri.clone()),
-            ("WARC-Payload-Digest", digest(&body)),
+            ("WARC-Payload-Digest", payload_digest_of_hex(&s.sha256)),
             (
                 "Content-Type",
                 "application/http;msgtype=response".to_string(),
@@ -337,11 +337,6 @@ fn clean_value(v: &str) -> String {
         .collect()
 }
 
-/// `sha256:` + RFC 4648 base32 of the SHA-256 of `bytes`.
-fn digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", base32(&Sha256::digest(bytes)))
-}
-
 /// The payload digest from the archive's hex sha256 (the body's hash is already known).
 fn payload_digest_of_hex(hex_sha: &str) -> String {
     match hex::decode(hex_sha) {
@@ -402,6 +397,16 @@ fn warc_date(stored: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payload_digest_from_the_stored_hash_equals_hashing_the_body() {
+        let body = "政府信息公开工作年度报告".as_bytes();
+        let direct = format!("sha256:{}", base32(&Sha256::digest(body)));
+        assert_eq!(
+            payload_digest_of_hex(&crate::store::sha256_hex(body)),
+            direct
+        );
+    }
 
     #[test]
     fn base32_matches_rfc4648_vectors() {
