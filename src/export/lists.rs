@@ -1,0 +1,454 @@
+//! The worklists: agencies with no report for a year (and why), reports
+//! published after the deadline, and agencies found in report titles that
+//! are not in the seeds.
+
+use super::reports::{AgencyKey, candidates, current_reports};
+use super::table::{Cell, Sheet, write_sheets};
+use super::{Format, Result};
+use crate::store::Store;
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, params};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::Write;
+
+/// Why an agency has no report for the year, each pointing at what to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MissingReason {
+    /// No seed row gives it a URL and no crawled portal had its report.
+    NoEntryUrl,
+    /// Every seed URL of it failed on its last fetch.
+    EntryUnreachable,
+    /// It has seed URLs, but none has been fetched yet.
+    NotCrawled,
+    /// Its site was crawled and nothing matched a report of that year.
+    NoReportFound,
+    /// A report was found, but only as a file nianbao cannot read (or a scan).
+    UnsupportedFile,
+}
+
+impl MissingReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MissingReason::NoEntryUrl => "no_entry_url",
+            MissingReason::EntryUnreachable => "entry_unreachable",
+            MissingReason::NotCrawled => "not_crawled",
+            MissingReason::NoReportFound => "no_report_found",
+            MissingReason::UnsupportedFile => "unsupported_file",
+        }
+    }
+}
+
+impl std::fmt::Display for MissingReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An active seed agency with no usable report for the year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingAgency {
+    pub agency_id: i64,
+    pub agency: String,
+    pub region: String,
+    pub level: String,
+    pub reason: MissingReason,
+    /// For people: what happened and what to do.
+    pub detail: String,
+    /// The agency's seed URLs.
+    pub urls: Vec<String>,
+    /// The last fetch error of its seed URL(s), for `entry_unreachable`.
+    pub last_error: Option<String>,
+    /// The unreadable file, for `unsupported_file`.
+    pub report_url: Option<String>,
+}
+
+/// Active seed agencies (optionally those whose region starts with `region_prefix`)
+/// with no report for `year`, ordered by region and name.
+///
+/// A report counts as found when any report or attachment snapshot of the year is
+/// attributed to the agency (`page_meta.agency_id`), on its own site or any other
+/// portal, unless every one of them is an unreadable file (`unsupported`/`scanned`)
+/// or was judged not a report (`not_report`). A report page with attachments is
+/// judged by its attachments unless the page itself was read (`complete`/`partial`).
+pub fn missing(
+    store: &Store,
+    year: i32,
+    region_prefix: Option<&str>,
+) -> Result<Vec<MissingAgency>> {
+    let conn = store.conn();
+    let cands = candidates(conn, Some(year))?;
+    // A report page whose report sits in attachments is judged by them, unless
+    // the page itself was read as a report.
+    let parents: HashSet<i64> = cands.iter().filter_map(|c| c.parent_snapshot_id).collect();
+    let mut by_agency: HashMap<i64, Vec<(Option<String>, String)>> = HashMap::new();
+    for c in cands {
+        let read = matches!(c.status.as_deref(), Some("complete" | "partial"));
+        if parents.contains(&c.snapshot_id) && !read {
+            continue;
+        }
+        if let AgencyKey::Id(id) = c.key() {
+            by_agency.entry(id).or_default().push((c.status, c.url));
+        }
+    }
+    let mut seed_urls: HashMap<i64, Vec<String>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT agency_id, url FROM seeds WHERE active = 1 AND agency_id IS NOT NULL AND url IS NOT NULL
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, url) = row?;
+            seed_urls.entry(id).or_default().push(url);
+        }
+    }
+    let mut last_fetch = conn.prepare(
+        "SELECT status, error_kind, error FROM fetches WHERE url = ?1 ORDER BY id DESC LIMIT 1",
+    )?;
+    let mut agencies = conn.prepare(
+        "SELECT id, name, region, level FROM agencies WHERE active = 1
+           AND (?1 IS NULL OR substr(region, 1, length(?1)) = ?1)
+         ORDER BY region, name",
+    )?;
+    let rows = agencies.query_map(params![region_prefix], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, region, level) = row?;
+        let found = by_agency.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let usable = found
+            .iter()
+            .any(|(s, _)| !matches!(s.as_deref(), Some("unsupported" | "scanned" | "not_report")));
+        if usable {
+            continue;
+        }
+        let urls = seed_urls.get(&id).cloned().unwrap_or_default();
+        let mut m = MissingAgency {
+            agency_id: id,
+            agency: name,
+            region,
+            level,
+            reason: MissingReason::NoReportFound,
+            detail: String::new(),
+            urls,
+            last_error: None,
+            report_url: None,
+        };
+        if let Some((status, url)) = found
+            .iter()
+            .rev()
+            .find(|(s, _)| matches!(s.as_deref(), Some("unsupported" | "scanned")))
+        {
+            let what = if status.as_deref() == Some("scanned") {
+                "a scanned image with no text layer (needs OCR)"
+            } else {
+                "a file format nianbao cannot read"
+            };
+            m.reason = MissingReason::UnsupportedFile;
+            m.detail = format!(
+                "the {year} report was found only as {what}: {url}; read it by hand or convert it"
+            );
+            m.report_url = Some(url.clone());
+            out.push(m);
+            continue;
+        }
+        if m.urls.is_empty() {
+            m.reason = MissingReason::NoEntryUrl;
+            m.detail = format!(
+                "no seed URL and no {year} report attributed to it on any crawled portal: \
+                 add its disclosure page to the seeds, or an alias if its reports use another name"
+            );
+            out.push(m);
+            continue;
+        }
+        let mut failed = Vec::new();
+        let mut fetched = 0;
+        for url in &m.urls {
+            let last: Option<(Option<i64>, Option<String>, Option<String>)> = last_fetch
+                .query_row([url], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let Some((status, kind, error)) = last else {
+                continue;
+            };
+            fetched += 1;
+            let bad_status = status.is_none_or(|s| s >= 400);
+            if error.is_some() || kind.is_some() || bad_status {
+                let msg = match (error, kind, status) {
+                    (Some(e), Some(k), _) => format!("{k}: {e}"),
+                    (Some(e), None, _) => e,
+                    (None, Some(k), _) => k,
+                    (None, None, Some(s)) => format!("HTTP {s}"),
+                    (None, None, None) => "no response".into(),
+                };
+                failed.push(format!("{url}: {msg}"));
+            }
+        }
+        if fetched == 0 {
+            m.reason = MissingReason::NotCrawled;
+            m.detail = "its seed URL(s) have not been fetched yet: run `nianbao crawl`".into();
+        } else if failed.len() == fetched && fetched == m.urls.len() {
+            m.reason = MissingReason::EntryUnreachable;
+            m.last_error = failed.last().cloned();
+            m.detail = format!(
+                "its seed URL(s) failed on the last crawl ({}): open them in a browser; \
+                 fix the seed URL if the site moved, or crawl again if it was down",
+                failed.join("; ")
+            );
+        } else {
+            m.detail = format!(
+                "its site was crawled but no {year} report matched: look on the site by hand; \
+                 if the report is there, its title or link may need an alias or a title pattern"
+            );
+            if !failed.is_empty() {
+                m.detail
+                    .push_str(&format!(" (some seed URLs failed: {})", failed.join("; ")));
+            }
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// A report published after the deadline, or with no publish date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LateEntry {
+    pub agency_id: Option<i64>,
+    pub agency: String,
+    pub region: String,
+    pub year: i32,
+    pub url: String,
+    pub snapshot_id: i64,
+    pub publish_date: Option<String>,
+    /// Days after 31 January of `year + 1`; `None` for undated reports.
+    pub days_late: Option<i64>,
+}
+
+/// Late and undated reports of one year.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LateReport {
+    /// Most days late first.
+    pub late: Vec<LateEntry>,
+    pub undated: Vec<LateEntry>,
+}
+
+/// The legal deadline of a report year: 31 January of the next year.
+pub fn deadline(year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 31)
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let head = s.trim().get(..10)?;
+    NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()
+}
+
+/// The current reports of `year` published after 31 January of `year + 1`
+/// (by the page's publish date, an attachment's from its page), and those with
+/// no readable publish date.
+pub fn late(store: &Store, year: i32) -> Result<LateReport> {
+    let mut report = LateReport::default();
+    let Some(deadline) = deadline(year) else {
+        return Ok(report);
+    };
+    for r in current_reports(store, Some(year))? {
+        let date = r.publish_date.as_deref().and_then(parse_date);
+        let entry = LateEntry {
+            agency_id: r.agency_id,
+            agency: r.agency,
+            region: r.region,
+            year: r.year,
+            url: r.url,
+            snapshot_id: r.snapshot_id,
+            publish_date: r.publish_date,
+            days_late: None,
+        };
+        match date {
+            None => report.undated.push(entry),
+            Some(d) if d > deadline => report.late.push(LateEntry {
+                days_late: Some((d - deadline).num_days()),
+                ..entry
+            }),
+            Some(_) => {}
+        }
+    }
+    report.late.sort_by(|a, b| {
+        (b.days_late, &a.region, &a.agency).cmp(&(a.days_late, &b.region, &b.agency))
+    });
+    Ok(report)
+}
+
+/// An agency name read from report titles that is not in the seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discovered {
+    pub agency_name: String,
+    /// Region of the seed whose crawl found it first (a portal column's region).
+    pub region: String,
+    pub years: Vec<i32>,
+    /// Distinct report URLs attributed to the name.
+    pub reports: usize,
+    pub first_url: String,
+}
+
+/// Agency names from report titles with no seed agency, most reports first:
+/// candidates to add to the seed list.
+pub fn discovered(store: &Store) -> Result<Vec<Discovered>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT pm.agency_name, pm.report_year, s.url, COALESCE(sd.region, '')
+         FROM page_meta pm
+         JOIN snapshots s ON s.id = pm.snapshot_id
+         LEFT JOIN seeds sd ON sd.id = s.seed_id
+         WHERE pm.agency_id IS NULL AND pm.agency_name IS NOT NULL AND pm.agency_name <> ''
+           AND pm.kind IN ('report', 'attachment')
+         ORDER BY s.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<i32>>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut acc: BTreeMap<String, (String, BTreeSet<i32>, BTreeSet<String>, String)> =
+        BTreeMap::new();
+    for row in rows {
+        let (name, year, url, region) = row?;
+        let e = acc
+            .entry(name)
+            .or_insert_with(|| (region, BTreeSet::new(), BTreeSet::new(), url.clone()));
+        e.1.extend(year);
+        e.2.insert(url);
+    }
+    let mut out: Vec<Discovered> = acc
+        .into_iter()
+        .map(
+            |(agency_name, (region, years, urls, first_url))| Discovered {
+                agency_name,
+                region,
+                years: years.into_iter().collect(),
+                reports: urls.len(),
+                first_url,
+            },
+        )
+        .collect();
+    out.sort_by(|a, b| {
+        b.reports
+            .cmp(&a.reports)
+            .then_with(|| a.agency_name.cmp(&b.agency_name))
+    });
+    Ok(out)
+}
+
+/// The missing list as a sheet.
+pub fn missing_sheet(rows: &[MissingAgency]) -> Sheet {
+    let mut s = Sheet::new(
+        "missing",
+        &[
+            "agency",
+            "region",
+            "level",
+            "reason",
+            "detail",
+            "urls",
+            "last_error",
+            "report_url",
+        ],
+    );
+    for m in rows {
+        s.rows.push(vec![
+            Cell::text(&m.agency),
+            Cell::text(&m.region),
+            Cell::text(&m.level),
+            Cell::text(m.reason.as_str()),
+            Cell::text(&m.detail),
+            Cell::text(m.urls.join(" ")),
+            Cell::opt_text(m.last_error.clone()),
+            Cell::opt_text(m.report_url.clone()),
+        ]);
+    }
+    s
+}
+
+/// The late list as one sheet; undated reports follow with `status` `undated`.
+pub fn late_sheet(report: &LateReport) -> Sheet {
+    let mut s = Sheet::new(
+        "late",
+        &[
+            "status",
+            "agency",
+            "region",
+            "year",
+            "url",
+            "snapshot_id",
+            "publish_date",
+            "days_late",
+        ],
+    );
+    for (status, list) in [("late", &report.late), ("undated", &report.undated)] {
+        for e in list {
+            s.rows.push(vec![
+                Cell::text(status),
+                Cell::text(&e.agency),
+                Cell::text(&e.region),
+                Cell::Int(e.year.into()),
+                Cell::text(&e.url),
+                Cell::Int(e.snapshot_id),
+                Cell::opt_text(e.publish_date.clone()),
+                Cell::opt_int(e.days_late),
+            ]);
+        }
+    }
+    s
+}
+
+/// The discovered list as a sheet (years as `2021 2022`).
+pub fn discovered_sheet(rows: &[Discovered]) -> Sheet {
+    let mut s = Sheet::new(
+        "discovered",
+        &["agency_name", "region", "years", "reports", "first_url"],
+    );
+    for d in rows {
+        let years: Vec<String> = d.years.iter().map(i32::to_string).collect();
+        s.rows.push(vec![
+            Cell::text(&d.agency_name),
+            Cell::text(&d.region),
+            Cell::text(years.join(" ")),
+            Cell::Int(d.reports as i64),
+            Cell::text(&d.first_url),
+        ]);
+    }
+    s
+}
+
+pub fn write_missing(rows: &[MissingAgency], format: Format, out: &mut dyn Write) -> Result<()> {
+    write_sheets(&[missing_sheet(rows)], format, out)
+}
+
+pub fn write_late(report: &LateReport, format: Format, out: &mut dyn Write) -> Result<()> {
+    write_sheets(&[late_sheet(report)], format, out)
+}
+
+pub fn write_discovered(rows: &[Discovered], format: Format, out: &mut dyn Write) -> Result<()> {
+    write_sheets(&[discovered_sheet(rows)], format, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_and_dates() {
+        assert_eq!(deadline(2022), NaiveDate::from_ymd_opt(2023, 1, 31));
+        assert_eq!(
+            parse_date("2023-02-10 09:00:00"),
+            NaiveDate::from_ymd_opt(2023, 2, 10)
+        );
+        assert_eq!(parse_date("2023年2月"), None);
+        assert_eq!(deadline(i32::MAX), None);
+    }
+}

@@ -1,0 +1,674 @@
+//! The current report of each (agency, year) and its export as JSONL/JSON,
+//! CSV (wide or long) and XLSX, with provenance.
+
+use super::keys;
+use super::table::{Cell, Sheet, write_sheets};
+use super::{ExportError, Format, Result};
+use crate::store::Store;
+use rusqlite::{Connection, params};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// One archived snapshot that is (or holds) a report, with its current extraction.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub snapshot_id: i64,
+    pub url: String,
+    pub fetched_at: String,
+    pub kind: String,
+    pub format: String,
+    pub title: Option<String>,
+    pub year: i32,
+    pub agency_id: Option<i64>,
+    pub agency_name: Option<String>,
+    pub parent_snapshot_id: Option<i64>,
+    pub seed_agency: Option<String>,
+    pub region: String,
+    pub publish_date: Option<String>,
+    pub source: Option<String>,
+    pub editor: Option<String>,
+    pub status: Option<String>,
+    pub extractor_version: Option<String>,
+    pub result: Option<String>,
+}
+
+/// Report and attachment snapshots of `year` (all years when `None`), oldest first.
+/// Publish date, source and editor of an attachment fall back to its parent page.
+pub(crate) fn candidates(conn: &Connection, year: Option<i32>) -> Result<Vec<Candidate>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.id, s.url, s.fetched_at, pm.kind, pm.format, pm.title, pm.report_year,
+                pm.agency_id, pm.agency_name, pm.parent_snapshot_id, a.name, COALESCE(a.region, sd.region, ''),
+                COALESCE(pm.publish_date, pp.publish_date), COALESCE(pm.source, pp.source),
+                COALESCE(pm.editor, pp.editor), ce.status, ce.extractor_version, ce.result
+         FROM page_meta pm
+         JOIN snapshots s ON s.id = pm.snapshot_id
+         LEFT JOIN agencies a ON a.id = pm.agency_id
+         LEFT JOIN page_meta pp ON pp.snapshot_id = pm.parent_snapshot_id
+         LEFT JOIN seeds sd ON sd.id = s.seed_id
+         LEFT JOIN current_extractions ce ON ce.snapshot_id = s.id
+         WHERE pm.kind IN ('report', 'attachment') AND pm.report_year IS NOT NULL
+           AND (?1 IS NULL OR pm.report_year = ?1)
+         ORDER BY s.id",
+    )?;
+    let rows = stmt.query_map(params![year], |r| {
+        Ok(Candidate {
+            snapshot_id: r.get(0)?,
+            url: r.get(1)?,
+            fetched_at: r.get(2)?,
+            kind: r.get(3)?,
+            format: r.get(4)?,
+            title: r.get(5)?,
+            year: r.get(6)?,
+            agency_id: r.get(7)?,
+            agency_name: r.get(8)?,
+            parent_snapshot_id: r.get(9)?,
+            seed_agency: r.get(10)?,
+            region: r.get(11)?,
+            publish_date: r.get(12)?,
+            source: r.get(13)?,
+            editor: r.get(14)?,
+            status: r.get(15)?,
+            extractor_version: r.get(16)?,
+            result: r.get(17)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Who a report belongs to: a seed agency by id, a discovered one by the name read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum AgencyKey {
+    Id(i64),
+    Name(String),
+    /// Neither: each such snapshot stands alone.
+    Snapshot(i64),
+}
+
+impl Candidate {
+    pub fn key(&self) -> AgencyKey {
+        match (self.agency_id, &self.agency_name) {
+            (Some(id), _) => AgencyKey::Id(id),
+            (None, Some(name)) if !name.is_empty() => AgencyKey::Name(name.clone()),
+            _ => AgencyKey::Snapshot(self.snapshot_id),
+        }
+    }
+
+    /// Preference among an agency's snapshots of one year: complete, then
+    /// partial, then anything else; newest first within each.
+    fn rank(&self) -> (u8, std::cmp::Reverse<i64>) {
+        let r = match self.status.as_deref() {
+            Some("complete") => 0,
+            Some("partial") => 1,
+            _ => 2,
+        };
+        (r, std::cmp::Reverse(self.snapshot_id))
+    }
+}
+
+/// The report of one (agency, year) that answers for it, with provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentReport {
+    pub agency_id: Option<i64>,
+    pub agency: String,
+    pub region: String,
+    pub year: i32,
+    pub snapshot_id: i64,
+    pub url: String,
+    pub fetched_at: String,
+    /// `report` (an HTML page) or `attachment`.
+    pub kind: String,
+    pub format: String,
+    pub title: Option<String>,
+    pub publish_date: Option<String>,
+    pub source: Option<String>,
+    pub editor: Option<String>,
+    /// Extraction status; `None` when not extracted yet.
+    pub status: Option<String>,
+    pub extractor_version: Option<String>,
+    /// The extraction as stored (`None` when not extracted or unreadable JSON).
+    pub result: Option<Value>,
+}
+
+impl CurrentReport {
+    fn from_candidate(c: Candidate) -> CurrentReport {
+        let result: Option<Value> = c
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok());
+        let from_result = |k: &str| {
+            result
+                .as_ref()
+                .and_then(|r| r.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let agency = c
+            .seed_agency
+            .clone()
+            .or_else(|| c.agency_name.clone())
+            .or_else(|| from_result("agency"))
+            .unwrap_or_default();
+        CurrentReport {
+            agency_id: c.agency_id,
+            agency,
+            region: c.region,
+            year: c.year,
+            snapshot_id: c.snapshot_id,
+            url: c.url,
+            fetched_at: c.fetched_at,
+            kind: c.kind,
+            format: c.format,
+            title: c.title,
+            publish_date: c.publish_date.or_else(|| from_result("publish_date")),
+            source: c.source.or_else(|| from_result("source")),
+            editor: c.editor.or_else(|| from_result("editor")),
+            status: c.status,
+            extractor_version: c.extractor_version,
+            result,
+        }
+    }
+
+    fn template(&self) -> Option<&str> {
+        self.result
+            .as_ref()
+            .and_then(|r| r.get("template"))
+            .and_then(Value::as_str)
+    }
+
+    fn part(&self, part: &str) -> Option<&Value> {
+        self.result.as_ref().and_then(|r| r.get(part))
+    }
+}
+
+/// Picks the current snapshot per agency among `cands` (all of one year or several).
+pub(crate) fn pick_current(cands: Vec<Candidate>) -> Vec<Candidate> {
+    let mut best: HashMap<(AgencyKey, i32), Candidate> = HashMap::new();
+    for c in cands {
+        let k = (c.key(), c.year);
+        match best.get(&k) {
+            Some(b) if b.rank() <= c.rank() => {}
+            _ => {
+                best.insert(k, c);
+            }
+        }
+    }
+    best.into_values().collect()
+}
+
+/// The current report of every (agency, year), for `year` or all years,
+/// ordered by year, region, agency.
+pub fn current_reports(store: &Store, year: Option<i32>) -> Result<Vec<CurrentReport>> {
+    let mut out: Vec<CurrentReport> = pick_current(candidates(store.conn(), year)?)
+        .into_iter()
+        .map(CurrentReport::from_candidate)
+        .collect();
+    out.sort_by(|a, b| {
+        (a.year, &a.region, &a.agency, a.snapshot_id).cmp(&(
+            b.year,
+            &b.region,
+            &b.agency,
+            b.snapshot_id,
+        ))
+    });
+    Ok(out)
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Reports exported (one per agency and year).
+    pub reports: usize,
+    /// Of those, how many carry an extraction.
+    pub extracted: usize,
+    /// Data rows written (reports, or values with `long`).
+    pub rows: usize,
+}
+
+/// The keys of the expected extraction JSON, in order.
+const RESULT_KEYS: [&str; 11] = [
+    "agency",
+    "year",
+    "template",
+    "publish_date",
+    "editor",
+    "source",
+    "signed_date",
+    "active_disclosure",
+    "applications",
+    "review_litigation",
+    "checks",
+];
+
+/// Exports the current reports of `year` (every year when `None`).
+///
+/// - `Jsonl`/`Json`: one object per report, the extraction's keys plus provenance
+///   (`url, snapshot_id, fetched_at, extractor_version, region, status, warnings`).
+/// - `Csv`: one row per report (provenance, part 二 values, the `total` column of
+///   each part 三 row, the 15 part 四 values, check results), UTF-8 with BOM.
+/// - `Xlsx`: sheets `reports`, `applications`, `review_litigation`, `checks`.
+/// - `long` (CSV, JSON, JSONL, XLSX): one row per (report, part, row, column, value).
+pub fn export(
+    store: &Store,
+    year: Option<i32>,
+    format: Format,
+    long: bool,
+    out: &mut dyn Write,
+) -> Result<ExportSummary> {
+    let reports = current_reports(store, year)?;
+    let mut summary = ExportSummary {
+        reports: reports.len(),
+        extracted: reports.iter().filter(|r| r.result.is_some()).count(),
+        rows: reports.len(),
+    };
+    if long {
+        let sheet = long_sheet(&reports);
+        summary.rows = sheet.rows.len();
+        write_sheets(&[sheet], format, out)?;
+        return Ok(summary);
+    }
+    match format {
+        Format::Jsonl => {
+            for r in &reports {
+                serde_json::to_writer(&mut *out, &report_object(r))?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+        }
+        Format::Json => {
+            let all: Vec<Value> = reports
+                .iter()
+                .map(|r| Value::Object(report_object(r)))
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &all)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+        }
+        Format::Csv => write_sheets(&[wide_sheet(&reports)], format, out)?,
+        Format::Xlsx => write_sheets(
+            &[
+                wide_sheet(&reports),
+                applications_sheet(&reports),
+                review_sheet(&reports),
+                checks_sheet(&reports),
+            ],
+            format,
+            out,
+        )?,
+    }
+    Ok(summary)
+}
+
+/// [`export`] into a file, written next to it first and renamed into place,
+/// so a failed export never leaves a half-written file under the final name.
+pub fn export_to_path(
+    store: &Store,
+    year: Option<i32>,
+    format: Format,
+    long: bool,
+    path: &Path,
+) -> Result<ExportSummary> {
+    write_file(path, |out| export(store, year, format, long, out))
+}
+
+/// Runs `write` on a temporary file beside `path`, then renames it to `path`.
+pub fn write_file<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    let file_err = |source| ExportError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(file_err)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp).map_err(file_err)?;
+    let mut out = std::io::BufWriter::new(file);
+    let value = match write(&mut out) {
+        Ok(v) => v,
+        Err(e) => {
+            drop(out);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    out.flush().map_err(file_err)?;
+    drop(out);
+    std::fs::rename(&tmp, path).map_err(file_err)?;
+    Ok(value)
+}
+
+/// The JSONL object of one report: the extraction's keys plus provenance.
+pub(crate) fn report_object(r: &CurrentReport) -> Map<String, Value> {
+    let mut obj = Map::new();
+    for k in RESULT_KEYS {
+        obj.insert(k.into(), r.part(k).cloned().unwrap_or(Value::Null));
+    }
+    obj.insert("agency".into(), Value::String(r.agency.clone()));
+    obj.insert("year".into(), Value::from(r.year));
+    let opt = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+    obj.insert("publish_date".into(), opt(&r.publish_date));
+    obj.insert("source".into(), opt(&r.source));
+    obj.insert("editor".into(), opt(&r.editor));
+    obj.insert("status".into(), opt(&r.status));
+    obj.insert(
+        "warnings".into(),
+        r.part("warnings")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new())),
+    );
+    obj.insert("url".into(), Value::String(r.url.clone()));
+    obj.insert("snapshot_id".into(), Value::from(r.snapshot_id));
+    obj.insert("fetched_at".into(), Value::String(r.fetched_at.clone()));
+    obj.insert("extractor_version".into(), opt(&r.extractor_version));
+    obj.insert("region".into(), Value::String(r.region.clone()));
+    obj
+}
+
+const PROVENANCE: [&str; 12] = [
+    "agency",
+    "region",
+    "year",
+    "url",
+    "snapshot_id",
+    "fetched_at",
+    "publish_date",
+    "source",
+    "editor",
+    "template",
+    "status",
+    "extractor_version",
+];
+
+fn provenance(r: &CurrentReport) -> Vec<Cell> {
+    vec![
+        Cell::text(&r.agency),
+        Cell::text(&r.region),
+        Cell::Int(r.year.into()),
+        Cell::text(&r.url),
+        Cell::Int(r.snapshot_id),
+        Cell::text(&r.fetched_at),
+        Cell::opt_text(r.publish_date.clone()),
+        Cell::opt_text(r.source.clone()),
+        Cell::opt_text(r.editor.clone()),
+        Cell::opt_text(r.template()),
+        Cell::opt_text(r.status.clone()),
+        Cell::opt_text(r.extractor_version.clone()),
+    ]
+}
+
+/// Templates present among the reports, in `keys::TEMPLATES` order (2021 when none is).
+fn templates(reports: &[CurrentReport]) -> Vec<Option<&'static str>> {
+    let present: Vec<Option<&'static str>> = keys::TEMPLATES
+        .iter()
+        .filter(|t| reports.iter().any(|r| r.template() == Some(**t)))
+        .map(|t| Some(*t))
+        .collect();
+    if present.is_empty() {
+        vec![None]
+    } else {
+        present
+    }
+}
+
+fn push_unique(v: &mut Vec<(String, String)>, a: &str, b: &str) {
+    if !v.iter().any(|(x, y)| x == a && y == b) {
+        v.push((a.to_string(), b.to_string()));
+    }
+}
+
+/// Index of the `total` column in a part 三 row.
+const TOTAL: usize = 6;
+
+/// Looks up part 三 `row`'s column `idx` in an extraction.
+fn application_value(r: &CurrentReport, row: &str, idx: usize) -> Cell {
+    Cell::from_json(
+        r.part("applications")
+            .and_then(|a| a.get(row))
+            .and_then(|v| v.get(idx)),
+    )
+}
+
+/// Check results of one report: (check, scope, ok, detail).
+fn checks(r: &CurrentReport) -> Vec<(String, String, Option<bool>, Option<String>)> {
+    let mut out = Vec::new();
+    let Some(checks) = r.part("checks") else {
+        return out;
+    };
+    for col in keys::APPLICANT_COLUMNS {
+        let ok = checks
+            .get("balance")
+            .and_then(|b| b.get(col))
+            .and_then(Value::as_bool);
+        out.push(("balance".into(), col.into(), ok, None));
+    }
+    for rule in checks
+        .get("rules")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let s = |k: &str| match rule.get(k) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Null) | None => None,
+            Some(v) => Some(v.to_string()),
+        };
+        out.push((
+            s("rule").unwrap_or_default(),
+            s("scope").unwrap_or_default(),
+            rule.get("ok").and_then(Value::as_bool),
+            s("detail"),
+        ));
+    }
+    out
+}
+
+fn wide_sheet(reports: &[CurrentReport]) -> Sheet {
+    let templates = templates(reports);
+    let mut p2 = Vec::new();
+    let mut p3 = Vec::new();
+    for t in &templates {
+        for (row, vals) in keys::active_disclosure(*t) {
+            for v in *vals {
+                push_unique(&mut p2, row, v);
+            }
+        }
+        for row in keys::application_rows(*t) {
+            push_unique(&mut p3, row, "total");
+        }
+    }
+    let mut columns: Vec<String> = PROVENANCE.iter().map(|s| s.to_string()).collect();
+    columns.extend(p2.iter().map(|(r, v)| format!("p2.{r}.{v}")));
+    columns.extend(p3.iter().map(|(r, _)| format!("p3.{r}.total")));
+    for g in keys::REVIEW_GROUPS {
+        columns.extend(keys::REVIEW_COLUMNS.iter().map(|c| format!("p4.{g}.{c}")));
+    }
+    columns.extend(
+        keys::APPLICANT_COLUMNS
+            .iter()
+            .map(|c| format!("check.balance.{c}")),
+    );
+    columns.extend(["checks_ok", "checks_failed", "warnings"].map(String::from));
+    let mut sheet = Sheet {
+        name: "reports".into(),
+        columns,
+        rows: Vec::new(),
+    };
+    for r in reports {
+        let mut row = provenance(r);
+        let ad = r.part("active_disclosure");
+        for (k, v) in &p2 {
+            row.push(Cell::from_json(
+                ad.and_then(|a| a.get(k)).and_then(|x| x.get(v)),
+            ));
+        }
+        for (k, _) in &p3 {
+            row.push(application_value(r, k, TOTAL));
+        }
+        let rl = r.part("review_litigation");
+        for g in keys::REVIEW_GROUPS {
+            for c in keys::REVIEW_COLUMNS {
+                row.push(Cell::from_json(
+                    rl.and_then(|x| x.get(g)).and_then(|x| x.get(c)),
+                ));
+            }
+        }
+        let checks = checks(r);
+        for col in keys::APPLICANT_COLUMNS {
+            let ok = checks
+                .iter()
+                .find(|(c, s, _, _)| c == "balance" && s == col)
+                .and_then(|c| c.2);
+            row.push(ok.map_or(Cell::Null, Cell::Bool));
+        }
+        let failed: Vec<String> = checks
+            .iter()
+            .filter(|c| c.2 == Some(false))
+            .map(|(c, s, _, _)| {
+                if s.is_empty() {
+                    c.clone()
+                } else {
+                    format!("{c}/{s}")
+                }
+            })
+            .collect();
+        row.push(if r.result.is_some() {
+            Cell::Bool(failed.is_empty())
+        } else {
+            Cell::Null
+        });
+        row.push(Cell::text(failed.join("; ")));
+        row.push(Cell::Int(
+            r.part("warnings")
+                .and_then(Value::as_array)
+                .map_or(0, |w| w.len() as i64),
+        ));
+        sheet.rows.push(row);
+    }
+    sheet
+}
+
+const KEY_COLUMNS: [&str; 4] = ["agency", "region", "year", "snapshot_id"];
+
+fn key_cells(r: &CurrentReport) -> Vec<Cell> {
+    vec![
+        Cell::text(&r.agency),
+        Cell::text(&r.region),
+        Cell::Int(r.year.into()),
+        Cell::Int(r.snapshot_id),
+    ]
+}
+
+fn applications_sheet(reports: &[CurrentReport]) -> Sheet {
+    let mut cols: Vec<&str> = KEY_COLUMNS.to_vec();
+    cols.push("row");
+    cols.extend(keys::APPLICANT_COLUMNS);
+    let mut sheet = Sheet::new("applications", &cols);
+    for r in reports.iter().filter(|r| r.part("applications").is_some()) {
+        for row in keys::application_rows(r.template()) {
+            let mut cells = key_cells(r);
+            cells.push(Cell::text(*row));
+            cells.extend((0..keys::APPLICANT_COLUMNS.len()).map(|i| application_value(r, row, i)));
+            sheet.rows.push(cells);
+        }
+    }
+    sheet
+}
+
+fn review_sheet(reports: &[CurrentReport]) -> Sheet {
+    let mut cols: Vec<&str> = KEY_COLUMNS.to_vec();
+    cols.push("group");
+    cols.extend(keys::REVIEW_COLUMNS);
+    let mut sheet = Sheet::new("review_litigation", &cols);
+    for r in reports {
+        let Some(rl) = r.part("review_litigation").filter(|v| v.is_object()) else {
+            continue;
+        };
+        for g in keys::REVIEW_GROUPS {
+            let mut cells = key_cells(r);
+            cells.push(Cell::text(g));
+            cells.extend(
+                keys::REVIEW_COLUMNS
+                    .iter()
+                    .map(|c| Cell::from_json(rl.get(g).and_then(|x| x.get(c)))),
+            );
+            sheet.rows.push(cells);
+        }
+    }
+    sheet
+}
+
+fn checks_sheet(reports: &[CurrentReport]) -> Sheet {
+    let mut cols: Vec<&str> = KEY_COLUMNS.to_vec();
+    cols.extend(["check", "scope", "ok", "detail"]);
+    let mut sheet = Sheet::new("checks", &cols);
+    for r in reports {
+        for (check, scope, ok, detail) in checks(r) {
+            let mut cells = key_cells(r);
+            cells.extend([
+                Cell::Text(check),
+                Cell::Text(scope),
+                ok.map_or(Cell::Null, Cell::Bool),
+                Cell::opt_text(detail),
+            ]);
+            sheet.rows.push(cells);
+        }
+    }
+    sheet
+}
+
+/// One row per (report, part, row, column, value), in template order.
+fn long_sheet(reports: &[CurrentReport]) -> Sheet {
+    let mut cols: Vec<&str> = KEY_COLUMNS.to_vec();
+    cols.extend(["url", "template", "part", "row", "column", "value"]);
+    let mut sheet = Sheet::new("values", &cols);
+    for r in reports {
+        let t = r.template();
+        let mut push = |part: &str, row: &str, col: &str, v: Cell| {
+            let mut cells = key_cells(r);
+            cells.extend([
+                Cell::text(&r.url),
+                Cell::opt_text(t),
+                Cell::text(part),
+                Cell::text(row),
+                Cell::text(col),
+                v,
+            ]);
+            sheet.rows.push(cells);
+        };
+        if let Some(ad) = r.part("active_disclosure") {
+            for (row, vals) in keys::active_disclosure(t) {
+                for v in *vals {
+                    push(
+                        "active_disclosure",
+                        row,
+                        v,
+                        Cell::from_json(ad.get(row).and_then(|x| x.get(v))),
+                    );
+                }
+            }
+        }
+        if r.part("applications").is_some() {
+            for row in keys::application_rows(t) {
+                for (i, col) in keys::APPLICANT_COLUMNS.iter().enumerate() {
+                    push("applications", row, col, application_value(r, row, i));
+                }
+            }
+        }
+        if let Some(rl) = r.part("review_litigation") {
+            for g in keys::REVIEW_GROUPS {
+                for c in keys::REVIEW_COLUMNS {
+                    push(
+                        "review_litigation",
+                        g,
+                        c,
+                        Cell::from_json(rl.get(g).and_then(|x| x.get(c))),
+                    );
+                }
+            }
+        }
+    }
+    sheet
+}

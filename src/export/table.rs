@@ -1,0 +1,251 @@
+//! One writer for every tabular answer: named sheets of typed cells written as
+//! CSV (UTF-8 with BOM), JSON, JSONL or XLSX.
+
+use super::{Format, Result};
+use serde_json::{Map, Value};
+use std::io::Write;
+
+/// A typed cell: numbers stay numbers in XLSX and JSON, `Null` is an empty cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Bool(bool),
+}
+
+impl Cell {
+    /// A cell from a JSON value as the extractor stores it (nested values become JSON text).
+    pub fn from_json(v: Option<&Value>) -> Cell {
+        match v {
+            None | Some(Value::Null) => Cell::Null,
+            Some(Value::Bool(b)) => Cell::Bool(*b),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(i) => Cell::Int(i),
+                None => n.as_f64().map_or(Cell::Null, Cell::Float),
+            },
+            Some(Value::String(s)) => Cell::Text(s.clone()),
+            Some(other) => Cell::Text(other.to_string()),
+        }
+    }
+
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    pub fn opt_text(s: Option<impl Into<String>>) -> Cell {
+        s.map_or(Cell::Null, |s| Cell::Text(s.into()))
+    }
+
+    pub fn opt_int(i: Option<i64>) -> Cell {
+        i.map_or(Cell::Null, Cell::Int)
+    }
+
+    fn to_csv(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => f.to_string(),
+            Cell::Text(s) => s.clone(),
+            Cell::Bool(b) => b.to_string(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            Cell::Null => Value::Null,
+            Cell::Int(i) => Value::from(*i),
+            Cell::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Cell::Text(s) => Value::String(s.clone()),
+            Cell::Bool(b) => Value::Bool(*b),
+        }
+    }
+}
+
+/// A named table: a header row and rows of the same width.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Sheet {
+    pub fn new(name: &str, columns: &[&str]) -> Sheet {
+        Sheet {
+            name: name.to_string(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn objects(&self) -> impl Iterator<Item = Map<String, Value>> + '_ {
+        self.rows.iter().map(|row| {
+            self.columns
+                .iter()
+                .zip(row.iter().chain(std::iter::repeat(&Cell::Null)))
+                .map(|(c, v)| (c.clone(), v.to_json()))
+                .collect()
+        })
+    }
+}
+
+/// UTF-8 byte-order mark: Excel opens a CSV as UTF-8 only when it starts with one.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Writes sheets in `format`. CSV holds one table, so only the first sheet is
+/// written there; JSON writes an array of row objects for one sheet and an
+/// object of arrays (by sheet name) for several; JSONL tags rows with their
+/// sheet when there are several; XLSX writes every sheet.
+pub fn write_sheets(sheets: &[Sheet], format: Format, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Csv => {
+            out.write_all(BOM)?;
+            let mut w = csv::Writer::from_writer(&mut *out);
+            if let Some(sheet) = sheets.first() {
+                w.write_record(&sheet.columns)?;
+                for row in &sheet.rows {
+                    let mut record: Vec<String> = row.iter().map(Cell::to_csv).collect();
+                    record.resize(sheet.columns.len(), String::new());
+                    w.write_record(&record)?;
+                }
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            let value = if let [sheet] = sheets {
+                Value::Array(sheet.objects().map(Value::Object).collect())
+            } else {
+                Value::Object(
+                    sheets
+                        .iter()
+                        .map(|s| {
+                            (
+                                s.name.clone(),
+                                Value::Array(s.objects().map(Value::Object).collect()),
+                            )
+                        })
+                        .collect(),
+                )
+            };
+            serde_json::to_writer_pretty(&mut *out, &value)?;
+            out.write_all(b"\n")?;
+        }
+        Format::Jsonl => {
+            let tag = sheets.len() > 1;
+            for sheet in sheets {
+                for mut obj in sheet.objects() {
+                    if tag {
+                        obj.insert("sheet".into(), Value::String(sheet.name.clone()));
+                    }
+                    serde_json::to_writer(&mut *out, &obj)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
+        Format::Xlsx => out.write_all(&xlsx(sheets)?)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The workbook as bytes: header row bold and frozen, numbers as numbers, nulls empty.
+fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let mut book = Workbook::new();
+    let bold = XFormat::new().set_bold();
+    for sheet in sheets {
+        let ws = book.add_worksheet();
+        ws.set_name(sheet_name(&sheet.name))?;
+        for (c, name) in sheet.columns.iter().enumerate() {
+            ws.write_string_with_format(0, col(c), name, &bold)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (r, row) in sheet.rows.iter().enumerate() {
+            // Row 0 is the header; XLSX allows 1,048,576 rows.
+            let Ok(r) = u32::try_from(r + 1) else { break };
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    Cell::Null => {}
+                    Cell::Int(i) => {
+                        ws.write_number(r, col(c), *i as f64)?;
+                    }
+                    Cell::Float(f) => {
+                        ws.write_number(r, col(c), *f)?;
+                    }
+                    Cell::Text(s) => {
+                        ws.write_string(r, col(c), s)?;
+                    }
+                    Cell::Bool(b) => {
+                        ws.write_boolean(r, col(c), *b)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+fn col(c: usize) -> u16 {
+    u16::try_from(c).unwrap_or(u16::MAX)
+}
+
+/// Excel sheet names: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .take(31)
+        .collect();
+    if clean.is_empty() {
+        "sheet".into()
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet() -> Sheet {
+        let mut s = Sheet::new("t", &["a", "b", "c"]);
+        s.rows
+            .push(vec![Cell::text("甲,乙"), Cell::Int(3), Cell::Null]);
+        s.rows.push(vec![Cell::Float(1.5), Cell::Bool(true)]);
+        s
+    }
+
+    #[test]
+    fn csv_has_bom_quotes_and_pads_short_rows() {
+        let mut out = Vec::new();
+        write_sheets(&[sheet()], Format::Csv, &mut out).unwrap();
+        assert!(out.starts_with(BOM));
+        let text = std::str::from_utf8(&out[3..]).unwrap();
+        assert_eq!(text, "a,b,c\n\"甲,乙\",3,\n1.5,true,\n");
+    }
+
+    #[test]
+    fn json_keeps_types_and_nulls() {
+        let mut out = Vec::new();
+        write_sheets(&[sheet()], Format::Json, &mut out).unwrap();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v[0]["b"], 3);
+        assert!(v[0]["c"].is_null());
+        assert_eq!(v[1]["a"], 1.5);
+        assert!(v[1]["c"].is_null());
+        let mut out = Vec::new();
+        write_sheets(&[sheet(), sheet()], Format::Jsonl, &mut out).unwrap();
+        assert_eq!(
+            out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count(),
+            4
+        );
+    }
+
+    #[test]
+    fn sheet_names_are_made_legal() {
+        assert_eq!(sheet_name("a/b:c"), "a_b_c");
+        assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
+    }
+}
