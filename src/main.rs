@@ -6,12 +6,14 @@ use clap::{Args, Parser, Subcommand};
 use nianbao::archive_extract::{ExtractFilter, extract_archive, revisions};
 use nianbao::config::{Config, parse_years};
 use nianbao::crawl::{self, CrawlOptions, CrawlSummary};
+use nianbao::export::{self, Format};
 use nianbao::report_view::render;
+use nianbao::schedule::{JobContext, JobCounts, Scheduler, SystemClock, shutdown_on_signals};
 use nianbao::seeds;
 use nianbao::store::Store;
 use nianbao::store::lock::ArchiveLock;
 use std::path::{Path, PathBuf};
-use tokio::sync::watch;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -92,6 +94,52 @@ enum Command {
     },
     /// Offline: serve the bundled sample portal on 127.0.0.1, crawl it, print what was found.
     Demo,
+    /// Seed agencies with no report for a year, with what to do about each.
+    Missing {
+        #[arg(long)]
+        year: i32,
+        /// Only agencies whose region starts with this (e.g. 辽宁省沈阳市).
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Reports for a year published after 31 January of the next year, and undated ones.
+    Late {
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Agency names found in report titles that are not in the seeds.
+    Discovered {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Export the current extracted reports (csv with BOM, jsonl, json, xlsx).
+    Export {
+        /// Report year (default: every year).
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// CSV only: one row per (report, part, row, column, value).
+        #[arg(long)]
+        long: bool,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Export archived snapshots as WARC 1.1 files (gzip per record, revisits for identical bodies).
+    Warc {
+        #[arg(long)]
+        out: PathBuf,
+        /// Only report pages and report attachments.
+        #[arg(long)]
+        reports_only: bool,
+    },
+    /// Run in the foreground: crawl + extract on the cron schedule of crawler.toml.
+    Schedule,
     /// Print performance figures measured against local servers (build with --release).
     Bench {
         #[command(subcommand)]
@@ -106,6 +154,62 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Where a list goes: a text table on the terminal, or a file/stream in a format.
+#[derive(Args, Debug, Clone)]
+struct Output {
+    /// csv, json or xlsx (default: a text table, or the --out file's extension).
+    #[arg(long)]
+    format: Option<String>,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+impl Output {
+    /// The chosen format, or None for a text table on standard output.
+    fn format(&self) -> Result<Option<Format>> {
+        let name = match (&self.format, &self.out) {
+            (Some(f), _) => f.clone(),
+            (None, Some(out)) => out
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("csv")
+                .to_string(),
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(name.parse::<Format>()?))
+    }
+
+    /// Writes with `write` to the file (atomically) or to standard output.
+    fn emit(
+        &self,
+        format: Format,
+        write: impl FnOnce(&mut dyn std::io::Write) -> nianbao::export::Result<()>,
+    ) -> Result<()> {
+        match &self.out {
+            Some(path) => {
+                export::write_file(path, write)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+            None => {
+                refuse_binary_to_terminal(format)?;
+                let mut stdout = std::io::stdout().lock();
+                write(&mut stdout)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn refuse_binary_to_terminal(format: Format) -> Result<()> {
+    use std::io::IsTerminal;
+    if format == Format::Xlsx && std::io::stdout().is_terminal() {
+        bail!("xlsx is a binary file: give --out FILE.xlsx");
+    }
+    Ok(())
 }
 
 #[derive(Subcommand, Debug)]
@@ -170,6 +274,7 @@ fn run(cli: Cli) -> Result<()> {
                 agency_filter: agency,
                 years,
                 command: std::env::args().collect::<Vec<_>>().join(" "),
+                skip_extraction: false,
             };
             let summary = ctx.crawl(&opts)?;
             print_crawl_summary(&summary);
@@ -345,6 +450,137 @@ revisions ({}):",
             );
             Ok(())
         }
+        Command::Missing {
+            year,
+            region,
+            output,
+        } => {
+            let ctx = Context_::load(&common, false)?;
+            let store = ctx.open_store()?;
+            let rows = export::missing(&store, year, region.as_deref())?;
+            match output.format()? {
+                Some(f) => output.emit(f, |w| export::write_missing(&rows, f, w))?,
+                None => {
+                    println!("{} seed agencies have no report for {year}:", rows.len());
+                    for r in &rows {
+                        println!(
+                            "  {} ({}) — {}: {}",
+                            r.agency,
+                            r.region,
+                            r.reason.as_str(),
+                            r.detail
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Late { year, output } => {
+            let ctx = Context_::load(&common, false)?;
+            let store = ctx.open_store()?;
+            let report = export::late(&store, year)?;
+            match output.format()? {
+                Some(f) => output.emit(f, |w| export::write_late(&report, f, w))?,
+                None => {
+                    let deadline =
+                        export::deadline(year).map_or("?".to_string(), |d| d.to_string());
+                    println!(
+                        "{} reports for {year} published after the deadline ({deadline}):",
+                        report.late.len()
+                    );
+                    for e in &report.late {
+                        println!(
+                            "  {} published {} ({} days late) {}",
+                            e.agency,
+                            e.publish_date.as_deref().unwrap_or("?"),
+                            e.days_late.unwrap_or(0),
+                            e.url
+                        );
+                    }
+                    println!(
+                        "{} reports for {year} with no publish date:",
+                        report.undated.len()
+                    );
+                    for e in &report.undated {
+                        println!("  {} {}", e.agency, e.url);
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Discovered { output } => {
+            let ctx = Context_::load(&common, false)?;
+            let store = ctx.open_store()?;
+            let rows = export::discovered(&store)?;
+            match output.format()? {
+                Some(f) => output.emit(f, |w| export::write_discovered(&rows, f, w))?,
+                None => {
+                    println!(
+                        "{} agencies found in report titles but not in the seeds:",
+                        rows.len()
+                    );
+                    for d in &rows {
+                        let years: Vec<String> = d.years.iter().map(i32::to_string).collect();
+                        println!(
+                            "  {} ({}) years {} — {} report(s), e.g. {}",
+                            d.agency_name,
+                            d.region,
+                            years.join(","),
+                            d.reports,
+                            d.first_url
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Export {
+            year,
+            format,
+            long,
+            out,
+        } => {
+            let ctx = Context_::load(&common, false)?;
+            let store = ctx.open_store()?;
+            let format: Format = format.parse()?;
+            let summary = match &out {
+                Some(path) => export::export_to_path(&store, year, format, long, path)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => {
+                    refuse_binary_to_terminal(format)?;
+                    export::export(&store, year, format, long, &mut std::io::stdout().lock())?
+                }
+            };
+            eprintln!(
+                "exported {} reports ({} extracted), {} rows",
+                summary.reports, summary.extracted, summary.rows
+            );
+            Ok(())
+        }
+        Command::Warc { out, reports_only } => {
+            let ctx = Context_::load(&common, false)?;
+            let store = ctx.open_store()?;
+            let opts = export::WarcOptions {
+                reports_only,
+                ..Default::default()
+            };
+            let s = export::write_warc(&store, &out, &opts)
+                .with_context(|| format!("writing WARC files to {}", out.display()))?;
+            println!(
+                "wrote {} WARC file(s) to {}: {} response and {} revisit records ({} skipped), {:.1} MB",
+                s.files.len(),
+                out.display(),
+                s.responses,
+                s.revisits,
+                s.skipped,
+                s.bytes as f64 / 1e6
+            );
+            Ok(())
+        }
+        Command::Schedule => {
+            let ctx = Context_::load(&common, true)?;
+            ctx.schedule()
+        }
         Command::Bench { what } => {
             let dir = std::env::temp_dir().join(format!("nianbao-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
@@ -448,7 +684,7 @@ impl Context_ {
         let store = self.open_store()?;
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
         runtime.block_on(async {
-            let shutdown = shutdown_signal();
+            let shutdown = shutdown_on_signals();
             let (summary, _store) =
                 crawl::run(&self.config, store, &self.seed_rows, opts, shutdown).await?;
             Ok(summary)
@@ -456,31 +692,56 @@ impl Context_ {
     }
 }
 
-/// A watch channel that turns true on Ctrl-C or SIGTERM: in-flight pages finish,
-/// nothing new starts, the frontier is kept for the next run.
-fn shutdown_signal() -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(_) => return,
-                };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-        eprintln!(
-            "stopping: letting in-flight requests finish; run the same command again to resume"
-        );
-        let _ = tx.send(true);
-    });
-    rx
+impl Context_ {
+    /// The long-lived scheduler: each tick a crawl (which extracts what it archived).
+    fn schedule(&self) -> Result<()> {
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        runtime.block_on(async {
+            let scheduler = Scheduler::new(&self.db, &self.config.schedule, Arc::new(SystemClock))?;
+            let now = chrono::Utc::now();
+            println!(
+                "scheduler on {}: cron {:?} in {}; next run {}",
+                self.db.display(),
+                self.config.schedule.cron,
+                self.config.schedule.timezone,
+                scheduler.next_tick(now)?
+            );
+            let config = self.config.clone();
+            let rows = self.seed_rows.clone();
+            let db = self.db.clone();
+            let mut job = move |jc: JobContext| {
+                let config = config.clone();
+                let rows = rows.clone();
+                let db = db.clone();
+                async move {
+                    let store = Store::open(&db)?;
+                    let opts = CrawlOptions {
+                        command: format!("nianbao schedule (tick {})", jc.scheduled_for),
+                        agency_filter: None,
+                        years: None,
+                        skip_extraction: !config.schedule.extract_after_crawl,
+                    };
+                    let (s, _store) =
+                        crawl::run(&config, store, &rows, &opts, jc.shutdown.clone()).await?;
+                    print_crawl_summary(&s);
+                    Ok(JobCounts {
+                        pages_fetched: s.pages_fetched as i64,
+                        snapshots_new: s.snapshots_new as i64,
+                        bodies_new: s.bodies_new as i64,
+                        reports_found: s.reports_found as i64,
+                        extracted: s.extracted.as_ref().map_or(0, |e| e.reports as i64),
+                        errors: s.failed as i64,
+                    })
+                }
+            };
+            let summary = scheduler.run(&mut job, shutdown_on_signals()).await?;
+            println!(
+                "scheduler stopped: {} runs ({} failed, {} caught up)",
+                summary.runs, summary.failed, summary.caught_up
+            );
+            Ok(())
+        })
+    }
 }
 
 fn print_crawl_summary(s: &CrawlSummary) {

@@ -44,6 +44,8 @@ pub struct CrawlOptions {
     pub years: Option<RangeInclusive<i32>>,
     /// The command line, recorded with the run.
     pub command: String,
+    /// Leave extraction of the new report snapshots to a later `nianbao extract`.
+    pub skip_extraction: bool,
 }
 
 /// What a run did, for the CLI and the scheduler.
@@ -211,7 +213,11 @@ pub async fn run(
         .map_err(|_| CrawlError::Task("crawl state still shared after the run".into()))?;
     let store = crawl.store.into_inner().unwrap_or_else(|p| p.into_inner());
     // Extract what this run archived, in the same run (on the blocking pool: it is CPU work).
-    let ids = summary.report_snapshots.clone();
+    let ids = if opts.skip_extraction {
+        Vec::new()
+    } else {
+        summary.report_snapshots.clone()
+    };
     let (store, extracted) = tokio::task::spawn_blocking(move || {
         let mut store = store;
         let filter = crate::archive_extract::ExtractFilter {

@@ -88,7 +88,7 @@ pub(crate) async fn process(
                     let mut stop = crawl.shutdown.clone();
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
-                        _ = stop.wait_for(|s| *s) => {}
+                        _ = crate::schedule::stopped(&mut stop) => {}
                     }
                     if crawl.stopping() {
                         // Leave the entry pending: the next run resumes it.
