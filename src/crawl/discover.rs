@@ -129,10 +129,14 @@ pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Li
         .and_then(|h| page_url.join(h.trim()).ok())
         .unwrap_or_else(|| page_url.clone());
 
-    let mut raw: Vec<RawLink> = Vec::new();
+    // Each anchor with its parent and grandparent, so page numbers count as
+    // pagination only beside a 下一页/尾页 link, not in a calendar elsewhere.
+    let mut raw = Vec::new();
     for a in doc.select(&SEL_A) {
         if let Some(link) = raw_anchor(&base, a) {
-            raw.push(link);
+            let parent = a.parent();
+            let grand = parent.and_then(|p| p.parent());
+            raw.push((link, parent.map(|p| p.id()), grand.map(|g| g.id())));
         }
     }
     // Hanweb (大汉) list modules keep their records as escaped HTML inside
@@ -143,20 +147,28 @@ pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Li
             let inner = body.replace("<![CDATA[", "").replace("]]>", "");
             let frag = Html::parse_fragment(&inner);
             for a in frag.select(&SEL_A) {
+                // Ids of this fragment's tree would collide with the page's.
                 if let Some(link) = raw_anchor(&base, a) {
-                    raw.push(link);
+                    raw.push((link, None, None));
                 }
             }
         }
     }
 
-    let has_pagination_words = raw
+    let pager_containers: HashSet<_> = raw
         .iter()
-        .any(|r| PAGINATION_WORDS.contains(&normalize_pager_text(&r.text).as_str()));
+        .filter(|(r, _, _)| PAGINATION_WORDS.contains(&normalize_pager_text(&r.text).as_str()))
+        .flat_map(|(_, p, g)| [*p, *g])
+        .flatten()
+        .collect();
 
     let mut links: Vec<Link> = Vec::new();
-    for r in raw {
-        let kind = classify(&r.url, &r.text, has_pagination_words, patterns);
+    for (r, parent, grand) in raw {
+        let beside_pager = [parent, grand]
+            .iter()
+            .flatten()
+            .any(|id| pager_containers.contains(id));
+        let kind = classify(&r.url, &r.text, beside_pager, patterns);
         push_link(&mut links, page_url, r.url, r.text, kind);
     }
 
@@ -234,7 +246,7 @@ fn resolve(base: &Url, href: &str) -> Option<Url> {
     Some(url)
 }
 
-fn classify(url: &Url, text: &str, has_pagination_words: bool, p: &ReportPatterns) -> LinkKind {
+fn classify(url: &Url, text: &str, beside_pager: bool, p: &ReportPatterns) -> LinkKind {
     if is_attachment(url) {
         return LinkKind::Attachment;
     }
@@ -248,7 +260,7 @@ fn classify(url: &Url, text: &str, has_pagination_words: bool, p: &ReportPattern
     if looks_paged(url) {
         return LinkKind::Pagination;
     }
-    if has_pagination_words && RE_PAGE_NUMBER.is_match(&pager) {
+    if beside_pager && RE_PAGE_NUMBER.is_match(&pager) {
         return LinkKind::Pagination;
     }
     LinkKind::Other
@@ -703,15 +715,18 @@ createPageHTML(3, 0, "index", "html");
 <a href="index.html">首页</a> <a href="index.html">上一页</a>
 <a href="index_1.html">1</a> <a href="index_2.html">[2]</a> <a href="index_3.html">3</a>
 <a href="index_2.html">下一页&gt;</a> <a href="index_5.html">尾页</a></div>
-<a href="/zwgk/">2</a>"#;
+<ul class="pages"><li><a href="list.jsp?p=7">7</a></li><li><a href="list.jsp?p=8">8</a></li><li><a href="list.jsp?p=8">下页</a></li></ul>
+<table class="cal"><tr><td><a href="/rc/day.html">2</a></td></tr></table>"#;
         let links = found("http://b.gov.cn/xxgk/nb/index_1.html", html);
         let pages = of_kind(&links, LinkKind::Pagination);
         assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index.html".to_string()));
         assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_2.html".to_string()));
         assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_3.html".to_string()));
         assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_5.html".to_string()));
-        // A page number next to 下一页 counts even when its URL says nothing.
-        assert!(pages.contains(&"http://b.gov.cn/zwgk/".to_string()));
+        // A page number beside 下一页/下页 counts even when its URL says nothing;
+        // a number elsewhere (a calendar day) does not.
+        assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/list.jsp?p=7".to_string()));
+        assert!(!pages.contains(&"http://b.gov.cn/rc/day.html".to_string()));
         // The self link is dropped; duplicates merged with the longer text.
         assert!(!pages.contains(&"http://b.gov.cn/xxgk/nb/index_1.html".to_string()));
         let two = links
