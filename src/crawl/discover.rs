@@ -162,14 +162,14 @@ pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Li
         .flatten()
         .collect();
 
-    let mut links: Vec<Link> = Vec::new();
+    let mut links = LinkSet::new(page_url);
     for (r, parent, grand) in raw {
         let beside_pager = [parent, grand]
             .iter()
             .flatten()
             .any(|id| pager_containers.contains(id));
         let kind = classify(&r.url, &r.text, beside_pager, patterns);
-        push_link(&mut links, page_url, r.url, r.text, kind);
+        links.push(r.url, r.text, kind);
     }
 
     for f in doc.select(&SEL_FRAME) {
@@ -182,15 +182,16 @@ pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Li
                 .attr("title")
                 .or_else(|| f.value().attr("name"))
                 .unwrap_or_default();
-            push_link(&mut links, page_url, url, collapse(text), LinkKind::Frame);
+            links.push(url, collapse(text), LinkKind::Frame);
         }
     }
 
     for url in create_page_html_links(&base, html) {
         let text = format!("第{}页", page_number_of(&url));
-        push_link(&mut links, page_url, url, text, LinkKind::Pagination);
+        links.push(url, text, LinkKind::Pagination);
     }
 
+    let mut links = links.links;
     for l in &mut links {
         l.report_year = match l.kind {
             LinkKind::Report | LinkKind::Attachment => report_year(&l.text),
@@ -300,27 +301,46 @@ fn normalize_pager_text(text: &str) -> String {
         .collect()
 }
 
-/// Adds a link unless it points at the page itself; merges duplicates keeping
-/// the more specific kind and the more informative text.
-fn push_link(links: &mut Vec<Link>, page_url: &Url, url: Url, text: String, kind: LinkKind) {
-    if &url == page_url {
-        return;
-    }
-    if let Some(existing) = links.iter_mut().find(|l| l.url == url) {
-        if kind.rank() > existing.kind.rank() {
-            existing.kind = kind;
+/// The links of one page in first-seen order, merged by URL.
+struct LinkSet<'a> {
+    page_url: &'a Url,
+    links: Vec<Link>,
+    index: HashMap<String, usize>,
+}
+
+impl<'a> LinkSet<'a> {
+    fn new(page_url: &'a Url) -> Self {
+        LinkSet {
+            page_url,
+            links: Vec::new(),
+            index: HashMap::new(),
         }
-        if more_informative(&text, &existing.text) {
-            existing.text = text;
-        }
-        return;
     }
-    links.push(Link {
-        url,
-        text,
-        kind,
-        report_year: None,
-    });
+
+    /// Adds a link unless it points at the page itself; merges duplicates
+    /// keeping the more specific kind and the more informative text.
+    fn push(&mut self, url: Url, text: String, kind: LinkKind) {
+        if &url == self.page_url {
+            return;
+        }
+        if let Some(&i) = self.index.get(url.as_str()) {
+            let existing = &mut self.links[i];
+            if kind.rank() > existing.kind.rank() {
+                existing.kind = kind;
+            }
+            if more_informative(&text, &existing.text) {
+                existing.text = text;
+            }
+            return;
+        }
+        self.index.insert(url.to_string(), self.links.len());
+        self.links.push(Link {
+            url,
+            text,
+            kind,
+            report_year: None,
+        });
+    }
 }
 
 /// A complete text beats a cut-short one, a longer one a shorter one.
@@ -872,5 +892,34 @@ createPageHTML(3, 0, "index", "html");
         );
         assert_eq!(g.check(&url("http://b.cn/s.jsp?q=9")), Ok(()));
         assert_eq!(SkipReason::CalendarLike.to_string(), "calendar-like url");
+    }
+
+    #[test]
+    fn many_links_are_merged_quickly() {
+        let mut html = String::new();
+        for i in 0..5000 {
+            html.push_str(&format!("<a href=\"/a/{}.html\">第{i}条</a>", i % 2500));
+        }
+        let started = std::time::Instant::now();
+        let links = found("http://x.cn/", &html);
+        assert_eq!(links.len(), 2500);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn discover_never_panics(html in ".{0,400}", tail in "[a-z<>=\"'/ .()_,0-9下一页尾]{0,200}") {
+            let page = url("http://p.gov.cn/a/b/index.html");
+            let doc = format!("{html}<a href=\"{tail}\">{tail}</a><script>createPageHTML({tail})</script>");
+            let _ = discover(&page, &doc, &ReportPatterns::default());
+        }
+
+        #[test]
+        fn trap_guard_never_panics(path in "[a-z0-9/%?=&.-]{0,400}") {
+            let mut g = TrapGuard::default();
+            if let Ok(u) = Url::parse(&format!("http://a.cn/{path}")) {
+                let _ = g.check(&u);
+            }
+        }
     }
 }
