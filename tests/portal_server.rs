@@ -438,3 +438,87 @@ async fn synthetic_portal_is_a_finite_chain() {
     assert_eq!(portal.seeds_csv().lines().count(), 3);
     portal.shutdown().await;
 }
+
+/// Widths of each row of a table once rowspans are laid out on a grid.
+fn grid_widths(table: scraper::ElementRef<'_>) -> Vec<usize> {
+    let tr = scraper::Selector::parse("tr").expect("selector");
+    let td = scraper::Selector::parse("td, th").expect("selector");
+    let mut taken: HashSet<(usize, usize)> = HashSet::new();
+    let mut widths = Vec::new();
+    for (r, row) in table.select(&tr).enumerate() {
+        let mut c = 0;
+        for cell in row.select(&td) {
+            while taken.contains(&(r, c)) {
+                c += 1;
+            }
+            let span = |name: &str| {
+                cell.value()
+                    .attr(name)
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(1)
+            };
+            for i in 0..span("rowspan") {
+                for j in 0..span("colspan") {
+                    taken.insert((r + i, c + j));
+                }
+            }
+            c += span("colspan");
+        }
+        widths.push(taken.iter().filter(|(row, _)| *row == r).count());
+    }
+    widths
+}
+
+#[tokio::test]
+async fn report_tables_form_rectangular_grids() {
+    let portal = Portal::start().await.expect("portal");
+    let c = client();
+    let table = scraper::Selector::parse("table.nb-table").expect("selector");
+    let mut checked = 0;
+    for e in portal.expected_reports() {
+        let path = e.url.path();
+        if !path.ends_with(".html")
+            || path.contains("/xxgk/xxgknb/")
+            || ["/broken.html", "/fail-twice.html", "/rate-limited.html"].contains(&path)
+        {
+            continue; // attachments, attachment-only pages, fault pages
+        }
+        let html = page_text(&c, &e.url).await;
+        let doc = scraper::Html::parse_document(&html);
+        let widths: Vec<BTreeSet<usize>> = doc
+            .select(&table)
+            .map(|t| grid_widths(t).into_iter().collect())
+            .collect();
+        let want: Vec<BTreeSet<usize>> = [4, 10, 15].map(|w| BTreeSet::from([w])).to_vec();
+        assert_eq!(widths, want, "{}", e.url);
+        checked += 1;
+    }
+    assert_eq!(checked, 9);
+    portal.shutdown().await;
+}
+
+#[tokio::test]
+async fn calendar_trap_is_endless_and_guarded() {
+    let portal = Portal::start().await.expect("portal");
+    let c = client();
+    let home = portal.base_url("city");
+    let html = page_text(&c, &home).await;
+    let links = discover(&home, &html, &ReportPatterns::default());
+    let mut guard = nianbao::crawl::discover::TrapGuard::default();
+    let calendar: Vec<_> = links
+        .iter()
+        .filter(|l| l.url.path() == "/hdjl/rcap.html")
+        .collect();
+    assert!(calendar.len() >= 7);
+    for l in &calendar {
+        assert_eq!(
+            guard.check(&l.url),
+            Err(nianbao::crawl::discover::SkipReason::CalendarLike)
+        );
+        assert_eq!(l.kind, LinkKind::Other);
+    }
+    // Every day page links to further days: without the guard there is no end.
+    let day = page_text(&c, &calendar[0].url).await;
+    assert!(day.contains("rcap.html?date="));
+    portal.shutdown().await;
+}

@@ -129,10 +129,14 @@ pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Li
         .and_then(|h| page_url.join(h.trim()).ok())
         .unwrap_or_else(|| page_url.clone());
 
-    let mut raw: Vec<RawLink> = Vec::new();
+    // Each anchor with its parent and grandparent, so page numbers count as
+    // pagination only beside a 下一页/尾页 link, not in a calendar elsewhere.
+    let mut raw = Vec::new();
     for a in doc.select(&SEL_A) {
         if let Some(link) = raw_anchor(&base, a) {
-            raw.push(link);
+            let parent = a.parent();
+            let grand = parent.and_then(|p| p.parent());
+            raw.push((link, parent.map(|p| p.id()), grand.map(|g| g.id())));
         }
     }
     // Hanweb (大汉) list modules keep their records as escaped HTML inside
@@ -143,21 +147,29 @@ pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Li
             let inner = body.replace("<![CDATA[", "").replace("]]>", "");
             let frag = Html::parse_fragment(&inner);
             for a in frag.select(&SEL_A) {
+                // Ids of this fragment's tree would collide with the page's.
                 if let Some(link) = raw_anchor(&base, a) {
-                    raw.push(link);
+                    raw.push((link, None, None));
                 }
             }
         }
     }
 
-    let has_pagination_words = raw
+    let pager_containers: HashSet<_> = raw
         .iter()
-        .any(|r| PAGINATION_WORDS.contains(&normalize_pager_text(&r.text).as_str()));
+        .filter(|(r, _, _)| PAGINATION_WORDS.contains(&normalize_pager_text(&r.text).as_str()))
+        .flat_map(|(_, p, g)| [*p, *g])
+        .flatten()
+        .collect();
 
-    let mut links: Vec<Link> = Vec::new();
-    for r in raw {
-        let kind = classify(&r.url, &r.text, has_pagination_words, patterns);
-        push_link(&mut links, page_url, r.url, r.text, kind);
+    let mut links = LinkSet::new(page_url);
+    for (r, parent, grand) in raw {
+        let beside_pager = [parent, grand]
+            .iter()
+            .flatten()
+            .any(|id| pager_containers.contains(id));
+        let kind = classify(&r.url, &r.text, beside_pager, patterns);
+        links.push(r.url, r.text, kind);
     }
 
     for f in doc.select(&SEL_FRAME) {
@@ -170,15 +182,16 @@ pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Li
                 .attr("title")
                 .or_else(|| f.value().attr("name"))
                 .unwrap_or_default();
-            push_link(&mut links, page_url, url, collapse(text), LinkKind::Frame);
+            links.push(url, collapse(text), LinkKind::Frame);
         }
     }
 
     for url in create_page_html_links(&base, html) {
         let text = format!("第{}页", page_number_of(&url));
-        push_link(&mut links, page_url, url, text, LinkKind::Pagination);
+        links.push(url, text, LinkKind::Pagination);
     }
 
+    let mut links = links.links;
     for l in &mut links {
         l.report_year = match l.kind {
             LinkKind::Report | LinkKind::Attachment => report_year(&l.text),
@@ -234,7 +247,7 @@ fn resolve(base: &Url, href: &str) -> Option<Url> {
     Some(url)
 }
 
-fn classify(url: &Url, text: &str, has_pagination_words: bool, p: &ReportPatterns) -> LinkKind {
+fn classify(url: &Url, text: &str, beside_pager: bool, p: &ReportPatterns) -> LinkKind {
     if is_attachment(url) {
         return LinkKind::Attachment;
     }
@@ -248,7 +261,7 @@ fn classify(url: &Url, text: &str, has_pagination_words: bool, p: &ReportPattern
     if looks_paged(url) {
         return LinkKind::Pagination;
     }
-    if has_pagination_words && RE_PAGE_NUMBER.is_match(&pager) {
+    if beside_pager && RE_PAGE_NUMBER.is_match(&pager) {
         return LinkKind::Pagination;
     }
     LinkKind::Other
@@ -288,27 +301,46 @@ fn normalize_pager_text(text: &str) -> String {
         .collect()
 }
 
-/// Adds a link unless it points at the page itself; merges duplicates keeping
-/// the more specific kind and the more informative text.
-fn push_link(links: &mut Vec<Link>, page_url: &Url, url: Url, text: String, kind: LinkKind) {
-    if &url == page_url {
-        return;
-    }
-    if let Some(existing) = links.iter_mut().find(|l| l.url == url) {
-        if kind.rank() > existing.kind.rank() {
-            existing.kind = kind;
+/// The links of one page in first-seen order, merged by URL.
+struct LinkSet<'a> {
+    page_url: &'a Url,
+    links: Vec<Link>,
+    index: HashMap<String, usize>,
+}
+
+impl<'a> LinkSet<'a> {
+    fn new(page_url: &'a Url) -> Self {
+        LinkSet {
+            page_url,
+            links: Vec::new(),
+            index: HashMap::new(),
         }
-        if more_informative(&text, &existing.text) {
-            existing.text = text;
-        }
-        return;
     }
-    links.push(Link {
-        url,
-        text,
-        kind,
-        report_year: None,
-    });
+
+    /// Adds a link unless it points at the page itself; merges duplicates
+    /// keeping the more specific kind and the more informative text.
+    fn push(&mut self, url: Url, text: String, kind: LinkKind) {
+        if &url == self.page_url {
+            return;
+        }
+        if let Some(&i) = self.index.get(url.as_str()) {
+            let existing = &mut self.links[i];
+            if kind.rank() > existing.kind.rank() {
+                existing.kind = kind;
+            }
+            if more_informative(&text, &existing.text) {
+                existing.text = text;
+            }
+            return;
+        }
+        self.index.insert(url.to_string(), self.links.len());
+        self.links.push(Link {
+            url,
+            text,
+            kind,
+            report_year: None,
+        });
+    }
 }
 
 /// A complete text beats a cut-short one, a longer one a shorter one.
@@ -703,15 +735,18 @@ createPageHTML(3, 0, "index", "html");
 <a href="index.html">首页</a> <a href="index.html">上一页</a>
 <a href="index_1.html">1</a> <a href="index_2.html">[2]</a> <a href="index_3.html">3</a>
 <a href="index_2.html">下一页&gt;</a> <a href="index_5.html">尾页</a></div>
-<a href="/zwgk/">2</a>"#;
+<ul class="pages"><li><a href="list.jsp?p=7">7</a></li><li><a href="list.jsp?p=8">8</a></li><li><a href="list.jsp?p=8">下页</a></li></ul>
+<table class="cal"><tr><td><a href="/rc/day.html">2</a></td></tr></table>"#;
         let links = found("http://b.gov.cn/xxgk/nb/index_1.html", html);
         let pages = of_kind(&links, LinkKind::Pagination);
         assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index.html".to_string()));
         assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_2.html".to_string()));
         assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_3.html".to_string()));
         assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/index_5.html".to_string()));
-        // A page number next to 下一页 counts even when its URL says nothing.
-        assert!(pages.contains(&"http://b.gov.cn/zwgk/".to_string()));
+        // A page number beside 下一页/下页 counts even when its URL says nothing;
+        // a number elsewhere (a calendar day) does not.
+        assert!(pages.contains(&"http://b.gov.cn/xxgk/nb/list.jsp?p=7".to_string()));
+        assert!(!pages.contains(&"http://b.gov.cn/rc/day.html".to_string()));
         // The self link is dropped; duplicates merged with the longer text.
         assert!(!pages.contains(&"http://b.gov.cn/xxgk/nb/index_1.html".to_string()));
         let two = links
@@ -857,5 +892,34 @@ createPageHTML(3, 0, "index", "html");
         );
         assert_eq!(g.check(&url("http://b.cn/s.jsp?q=9")), Ok(()));
         assert_eq!(SkipReason::CalendarLike.to_string(), "calendar-like url");
+    }
+
+    #[test]
+    fn many_links_are_merged_quickly() {
+        let mut html = String::new();
+        for i in 0..5000 {
+            html.push_str(&format!("<a href=\"/a/{}.html\">第{i}条</a>", i % 2500));
+        }
+        let started = std::time::Instant::now();
+        let links = found("http://x.cn/", &html);
+        assert_eq!(links.len(), 2500);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn discover_never_panics(html in ".{0,400}", tail in "[a-z<>=\"'/ .()_,0-9下一页尾]{0,200}") {
+            let page = url("http://p.gov.cn/a/b/index.html");
+            let doc = format!("{html}<a href=\"{tail}\">{tail}</a><script>createPageHTML({tail})</script>");
+            let _ = discover(&page, &doc, &ReportPatterns::default());
+        }
+
+        #[test]
+        fn trap_guard_never_panics(path in "[a-z0-9/%?=&.-]{0,400}") {
+            let mut g = TrapGuard::default();
+            if let Ok(u) = Url::parse(&format!("http://a.cn/{path}")) {
+                let _ = g.check(&u);
+            }
+        }
     }
 }

@@ -360,8 +360,8 @@ impl Portal {
     }
 
     /// Stops all listeners; in-flight requests get a moment to finish.
-    pub async fn shutdown(self) {
-        for s in self.servers {
+    pub async fn shutdown(mut self) {
+        for s in std::mem::take(&mut self.servers) {
             let _ = s.stop.send(());
             let mut task = s.task;
             if tokio::time::timeout(Duration::from_secs(1), &mut task)
@@ -370,6 +370,16 @@ impl Portal {
             {
                 task.abort();
             }
+        }
+    }
+}
+
+impl Drop for Portal {
+    /// A portal dropped without [`Portal::shutdown`] (a failing test) still
+    /// stops accepting connections.
+    fn drop(&mut self) {
+        for s in self.servers.drain(..) {
+            let _ = s.stop.send(());
         }
     }
 }

@@ -399,7 +399,8 @@ def article_page(host, r, column, crumbs, body_html, charset="utf-8"):
 def listing_page(host, column, crumbs, items, pager, charset="utf-8", extra=""):
     lis = []
     for title, href, date in items:
-        shown = title if len(title) <= 24 else title[:22] + "..."
+        # Portals cut list titles short; the full title stays in title=.
+        shown = title if len(title) <= 24 else title[:22] + ("…" if host in ("city", "flaky") else "...")
         lis.append('<li><a href="%s" title="%s" target="_blank">%s</a><span>%s</span></li>' % (href, title, shown, date))
     body = """<div class="left-col"><div class="col-title">%s</div>
 <ul class="side-menu"><li><a href="/zwgk/index.html">政府信息公开指南</a></li><li><a href="/zwgk/zcwj/index.html">政策文件</a></li><li class="on"><a href="./index.html">%s</a></li></ul></div>
