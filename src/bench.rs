@@ -163,3 +163,133 @@ pub async fn frontier_bench(
         summary.pages_fetched as usize + summary.failed as usize,
     ))
 }
+
+/// Figures of re-extracting an archive.
+#[derive(Debug, Clone)]
+pub struct ReextractFigures {
+    pub snapshots: usize,
+    pub build: Duration,
+    pub wall: Duration,
+    pub parse_only: Duration,
+    pub complete: u64,
+    pub threads: usize,
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// Builds an archive of `n` distinct report snapshots (the sample portal's report
+/// pages, each made unique), then re-extracts all of them and, for comparison,
+/// only parses the same bodies into a DOM.
+pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchError> {
+    use crate::store::{FetchRecord, NewSnapshot, PageCommit, PageMetaRow, PreparedBody};
+    use rayon::prelude::*;
+    let pages = crate::portal::sample_report_pages();
+    let patterns = crate::patterns::ReportPatterns::default();
+    let metas: Vec<PageMetaRow> = pages
+        .iter()
+        .map(|(ct, body)| {
+            let text = crate::charset::decode(body, Some(ct)).text;
+            let m = crate::page::page_meta(&text, &patterns);
+            PageMetaRow {
+                kind: "report".into(),
+                format: "html".into(),
+                title: m.title,
+                report_year: m.report_year,
+                agency_name: m.agency,
+                ..Default::default()
+            }
+        })
+        .collect();
+    let t0 = Instant::now();
+    let mut store = Store::open(&dir.join("reextract.db"))?;
+    let run = store.begin_run("crawl", "bench reextract")?;
+    let mut bodies = Vec::with_capacity(n);
+    for i in 0..n {
+        let k = i % pages.len();
+        let (ct, body) = pages[k];
+        let mut bytes = body.to_vec();
+        bytes.extend_from_slice(format!("\n<!-- copy {i} -->\n").as_bytes());
+        let url = format!("http://bench.invalid/r{i}.html");
+        let links = vec![NewLink {
+            url: url.clone(),
+            host: "http://bench.invalid".into(),
+            seed_id: None,
+            depth: 0,
+            kind: "report".into(),
+            priority: 0,
+            parent_url: None,
+            link_text: None,
+            agency_hint: None,
+            skipped: None,
+        }];
+        store.frontier_add(run, &links)?;
+        let frontier_id = store
+            .frontier_pending(run, 1)?
+            .first()
+            .map(|f| f.id)
+            .unwrap_or_default();
+        let prepared = PreparedBody::new(&bytes)?;
+        store.commit_page(&PageCommit {
+            run_id: run,
+            frontier_id,
+            fetch: FetchRecord {
+                url: url.clone(),
+                host: "http://bench.invalid".into(),
+                attempt: 1,
+                status: Some(200),
+                bytes: bytes.len() as i64,
+                ..Default::default()
+            },
+            snapshot: Some((
+                NewSnapshot {
+                    url: url.clone(),
+                    final_url: url,
+                    fetched_at: crate::store::now(),
+                    status: 200,
+                    http_version: "HTTP/1.1".into(),
+                    headers: vec![("content-type".into(), ct.into())],
+                    content_type: Some(ct.into()),
+                    charset: None,
+                    charset_source: None,
+                    truncated: false,
+                    etag: None,
+                    last_modified: None,
+                    seed_id: None,
+                    parent_url: None,
+                },
+                prepared,
+                metas[k].clone(),
+            )),
+            existing_snapshot_id: None,
+            links: Vec::new(),
+            state: "done",
+            reason: None,
+        })?;
+        bodies.push(bytes);
+    }
+    let build = t0.elapsed();
+    let t1 = Instant::now();
+    bodies.par_iter().for_each(|b| {
+        let text = crate::charset::decode(b, Some("text/html")).text;
+        std::hint::black_box(scraper::Html::parse_document(&text));
+    });
+    let parse_only = t1.elapsed();
+    drop(bodies);
+    let t2 = Instant::now();
+    let summary = crate::archive_extract::extract_archive(
+        &mut store,
+        &crate::archive_extract::ExtractFilter {
+            force: true,
+            ..Default::default()
+        },
+        &|_, _| {},
+    )?;
+    Ok(ReextractFigures {
+        snapshots: n,
+        build,
+        wall: t2.elapsed(),
+        parse_only,
+        complete: summary.complete,
+        threads: rayon::current_num_threads(),
+        peak_rss_mb: peak_rss_mb(),
+    })
+}

@@ -224,6 +224,11 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20.0)]
         rate: f64,
     },
+    /// Re-extract an archive of N report snapshots; compare with DOM parsing alone.
+    Reextract {
+        #[arg(long, default_value_t = 10_000)]
+        snapshots: usize,
+    },
     /// Peak memory with a large frontier in the archive.
     Frontier {
         #[arg(long, default_value_t = 100_000)]
@@ -600,6 +605,25 @@ revisions ({}):",
                             f.efficiency,
                             f.pages_per_second,
                             f.cpu_seconds_per_1000.map_or("?".into(), |c| format!("{c:.2}")),
+                            f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
+                        );
+                    }
+                    BenchCommand::Reextract { snapshots } => {
+                        let f = tokio::task::block_in_place(|| nianbao::bench::reextract_bench(&dir, snapshots))?;
+                        println!(
+                            "re-extraction bench: {} report snapshots (archive built in {:.1} s)",
+                            f.snapshots,
+                            f.build.as_secs_f64()
+                        );
+                        println!(
+                            "  extract {:.2} s on {} threads ({:.0} reports/s, {:.0} per core; {} complete) vs DOM parse only {:.2} s → ratio {:.2}; peak RSS {} MB",
+                            f.wall.as_secs_f64(),
+                            f.threads,
+                            f.snapshots as f64 / f.wall.as_secs_f64(),
+                            f.snapshots as f64 / f.wall.as_secs_f64() / f.threads as f64,
+                            f.complete,
+                            f.parse_only.as_secs_f64(),
+                            f.wall.as_secs_f64() / f.parse_only.as_secs_f64(),
                             f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
                         );
                     }

@@ -852,3 +852,13 @@ mod tests {
         assert!(raw.iter().all(|r| SAMPLE_HOSTS.contains(&r.host.as_str())));
     }
 }
+
+/// The sample portal's report pages (HTML with full tables), for benchmarks
+/// that need realistic report bodies without serving them.
+pub fn sample_report_pages() -> Vec<(&'static str, &'static [u8])> {
+    site_files::FILES
+        .iter()
+        .filter(|f| f.content_type.starts_with("text/html") && f.path.contains("/t20"))
+        .map(|f| (f.content_type, f.body))
+        .collect()
+}
