@@ -154,3 +154,81 @@ async fn sigkill_mid_crawl_then_rerun_resumes_with_nothing_lost_or_duplicated() 
     );
     portal.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_gracefully_and_the_next_run_resumes() {
+    let portal = Portal::synthetic(2, 10).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path(), 30.0, 1, "");
+    write_seeds(dir.path(), &portal.seeds_csv());
+    let db = dir.path().join("archive.db");
+    let crawl = || {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .args(["--config", config.to_str().unwrap(), "crawl"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    };
+    let child = crawl();
+    let pid = child.id().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(db.exists() && done_urls(&db).len() >= 30) {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(Instant::now() < deadline, "the crawl made no progress");
+    }
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "a stopped run is not a failure: {stdout}"
+    );
+    assert!(stdout.contains("interrupted"), "{stdout}");
+    {
+        let store = Store::open(&db).unwrap();
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'"
+            ),
+            1
+        );
+        assert!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM frontier WHERE state = 'pending'"
+            ) > 0,
+            "frontier kept"
+        );
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+    let out = crawl().wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("(resumed)"),
+        "{stdout}"
+    );
+    let store = Store::open(&db).unwrap();
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM runs"), 1);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM runs WHERE status = 'completed'"
+        ),
+        1
+    );
+    assert!(
+        strings(
+            &store,
+            "SELECT url FROM snapshots GROUP BY url HAVING COUNT(*) > 1"
+        )
+        .is_empty()
+    );
+    portal.shutdown().await;
+}
