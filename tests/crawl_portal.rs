@@ -342,3 +342,59 @@ async fn per_host_rate_is_never_exceeded_while_hosts_run_in_parallel() {
     assert!(summary.pages_fetched as usize >= 2 * PAGES);
     portal.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revised_report_gets_a_new_snapshot_and_the_old_one_stays() {
+    let portal = Portal::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = test_config(dir.path(), 50.0, 2, "");
+    let seeds_dir = write_seeds(dir.path(), &portal.seeds_csv());
+    let config = common::load_config(&config_path);
+    let rows = seeds::load(&[seeds_dir]).unwrap();
+    let opts = CrawlOptions {
+        agency_filter: Some("辽中区人民政府办公室".into()),
+        command: "test".into(),
+        ..Default::default()
+    };
+    let run = |store| {
+        let (config, rows, opts) = (config.clone(), rows.clone(), opts.clone());
+        async move {
+            let (_tx, rx) = watch::channel(false);
+            crawl::run(&config, store, &rows, &opts, rx).await.unwrap()
+        }
+    };
+    let (_, store) = run(Store::open(&dir.path().join("archive.db")).unwrap()).await;
+    let report = "/zwgk/xxgknb/202301/t20230119_1234.html";
+    // The agency corrects its 2022 report: 17 normative documents issued become 18.
+    assert!(portal.revise_page("city", report, |html| html.replacen(">17<", ">18<", 1)));
+    let (second, store) = run(store).await;
+    assert_eq!(
+        second.snapshots_new, 1,
+        "only the revised page is stored again: {second:?}"
+    );
+    let url_like = format!("%{report}");
+    let revisions: Vec<String> = {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT sha256 FROM snapshots WHERE url LIKE ?1 ORDER BY id")
+            .unwrap();
+        stmt.query_map([&url_like], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(revisions.len(), 2);
+    assert_ne!(revisions[0], revisions[1]);
+    let revs =
+        nianbao::archive_extract::revisions(&store, Some("辽中区人民政府办公室"), Some(2022), None)
+            .unwrap();
+    assert_eq!(revs.len(), 2, "both revisions listed, newest first");
+    let issued = |i: usize| {
+        serde_json::to_value(revs[i].result.as_ref().unwrap()).unwrap()["active_disclosure"]["normative_documents"]
+            ["issued"]
+            .clone()
+    };
+    assert_eq!(issued(0), 18);
+    assert_eq!(issued(1), 17);
+    portal.shutdown().await;
+}

@@ -110,6 +110,8 @@ enum Mode {
 struct Shared {
     mode: Mode,
     pages: HashMap<(String, String), StaticPage>,
+    /// Pages changed since start ([`Portal::revise_page`]), served instead of `pages`.
+    revised: Mutex<HashMap<(String, String), StaticPage>>,
     log: Mutex<Vec<RequestRecord>>,
     hits: Mutex<HashMap<(String, String), u32>>,
     slow_delay_ms: AtomicU64,
@@ -181,6 +183,7 @@ impl Portal {
         let shared = Arc::new(Shared {
             mode,
             pages,
+            revised: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             hits: Mutex::new(HashMap::new()),
             slow_delay_ms: AtomicU64::new(DEFAULT_SLOW_DELAY.as_millis() as u64),
@@ -314,6 +317,31 @@ impl Portal {
             }
         }
         out
+    }
+
+    /// Republishes a UTF-8 page with `edit` applied to its text (a corrected
+    /// report, say): it gets a new ETag, so a recrawl fetches it again.
+    /// Returns false when the page does not exist or is not UTF-8.
+    pub fn revise_page(&self, host: &str, path: &str, edit: impl FnOnce(&str) -> String) -> bool {
+        let key = (host.to_string(), path.to_string());
+        let mut revised = lock(&self.shared.revised);
+        let current = revised.get(&key).or_else(|| self.shared.pages.get(&key));
+        let Some(page) = current else { return false };
+        let Ok(text) = std::str::from_utf8(&page.body) else {
+            return false;
+        };
+        let body = edit(text).into_bytes();
+        let content_type = page.content_type;
+        let etag = format!("\"{:016x}\"", fnv1a(&body));
+        revised.insert(
+            key,
+            StaticPage {
+                body: Bytes::from(body),
+                content_type,
+                etag,
+            },
+        );
+        true
     }
 
     /// Every request served so far, in arrival order.
@@ -583,7 +611,11 @@ fn static_or_404(shared: &Shared, host: &str, path: &str, headers: &HeaderMap) -
     } else {
         path.to_string()
     };
-    match shared.pages.get(&(host.to_string(), key_path)) {
+    let key = (host.to_string(), key_path);
+    if let Some(p) = lock(&shared.revised).get(&key) {
+        return validated(p.body.clone(), p.content_type, &p.etag, headers);
+    }
+    match shared.pages.get(&key) {
         Some(p) => validated(p.body.clone(), p.content_type, &p.etag, headers),
         None => error_page(StatusCode::NOT_FOUND),
     }
