@@ -121,8 +121,9 @@ fn join_runs(frags: &[Fragment]) -> String {
             let next = f.text.chars().next();
             if gap > 1.8 * em {
                 out.push('\t');
-            } else if gap > 0.25 * em
-                && (last.is_some_and(is_wordish) || next.is_some_and(is_wordish))
+            } else if (gap > 0.6 * em
+                || (gap > 0.3 * em
+                    && (last.is_some_and(is_wordish) || next.is_some_and(is_wordish))))
                 && !out.ends_with(' ')
                 && !f.text.starts_with(' ')
             {

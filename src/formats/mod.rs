@@ -12,7 +12,7 @@ mod ole;
 mod pdf;
 
 pub use docx::docx_to_document;
-pub use ole::ole_to_text;
+pub use ole::{ole_to_document, ole_to_text};
 pub use pdf::{PdfRead, pdf_to_document};
 
 use serde::Serialize;

@@ -1,26 +1,31 @@
-//! Old binary Word files (`.doc`, and `.wps` saved in Word's format) → text,
-//! through Debian's `antiword`, with `catdoc` as the fallback.
+//! Old binary Word files (`.doc`, and `.wps` saved in Word's format) → the
+//! document model or text, through tools Debian packages.
 //!
 //! Parsing the Word 97 binary format ourselves (piece tables, fast-saved
-//! files, GBK 8-bit runs) is a project of its own; both tools are packaged in
-//! Debian and read Chinese text to UTF-8. Their absence is a typed
-//! [`FormatError::ToolMissing`], never a crash. Spreadsheets and other OLE
-//! files are [`FormatError::Unsupported`].
+//! files, 8-bit GBK runs) is a project of its own. LibreOffice converts such
+//! a file to DOCX faithfully, merged table cells included, and the DOCX
+//! reader takes it from there. Without LibreOffice, `antiword` (then
+//! `catdoc`) still give the prose, but they lose or garble tables with
+//! merged cells, so they are only the text fallback. A missing tool is a
+//! typed [`FormatError::ToolMissing`], never a crash; spreadsheets and other
+//! OLE files are [`FormatError::Unsupported`].
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{FormatError, OLE_MAGIC};
+use super::{FormatError, OLE_MAGIC, docx_to_document};
+use crate::document::Document;
 
-const TOOL_TIMEOUT: Duration = Duration::from_secs(30);
-const HINT: &str = "install it with `apt-get install antiword catdoc`";
+const TOOL_TIMEOUT: Duration = Duration::from_secs(90);
+const SOFFICE_HINT: &str =
+    "install LibreOffice: `apt-get install --no-install-recommends libreoffice-writer-nogui`";
+const ANTIWORD_HINT: &str = "install LibreOffice (`apt-get install --no-install-recommends \
+     libreoffice-writer-nogui`), or `apt-get install antiword catdoc` for text without tables";
 
-/// Text of an OLE2 Word document, paragraphs on their own lines; the
-/// extractor's text reader takes it from there.
-pub fn ole_to_text(bytes: &[u8]) -> Result<String, FormatError> {
+fn check_word(bytes: &[u8]) -> Result<(), FormatError> {
     if !bytes.starts_with(OLE_MAGIC) {
         return Err(FormatError::Corrupt("not an OLE2 compound file".into()));
     }
@@ -29,30 +34,99 @@ pub fn ole_to_text(bytes: &[u8]) -> Result<String, FormatError> {
             format: "OLE2 file without a WordDocument stream (spreadsheet or other)".into(),
         });
     }
-    let file = TempFile::write(bytes)?;
+    Ok(())
+}
+
+/// Read an OLE2 Word document into the document model, tables and their
+/// merges included, by converting it to DOCX with LibreOffice (`soffice`).
+pub fn ole_to_document(bytes: &[u8]) -> Result<Document, FormatError> {
+    check_word(bytes)?;
+    let dir = TempDir::new()?;
+    let input = dir.path().join("input.doc");
+    std::fs::write(&input, bytes).map_err(|e| tool_io("soffice", e))?;
+    let out_dir = dir.path().join("out");
+    // A private profile: concurrent conversions must not share LibreOffice's lock.
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        dir.path().join("profile").display()
+    );
+    run_tool(
+        "soffice",
+        SOFFICE_HINT,
+        &[
+            profile.as_str(),
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            &out_dir.to_string_lossy(),
+            &input.to_string_lossy(),
+        ],
+        &[],
+    )?;
+    let docx = std::fs::read(out_dir.join("input.docx")).map_err(|e| FormatError::ToolFailed {
+        tool: "soffice",
+        message: format!("no DOCX written: {e}"),
+    })?;
+    docx_to_document(&docx)
+}
+
+/// Text of an OLE2 Word document, one paragraph or table row per line
+/// (cells separated by tabs); the extractor's text reader takes it from
+/// there. Uses LibreOffice when installed, else `antiword`, else `catdoc`.
+pub fn ole_to_text(bytes: &[u8]) -> Result<String, FormatError> {
+    match ole_to_document(bytes) {
+        Ok(doc) => return Ok(doc.plain_text()),
+        Err(FormatError::ToolMissing { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    let dir = TempDir::new()?;
+    let input = dir.path().join("input.doc");
+    std::fs::write(&input, bytes).map_err(|e| tool_io("antiword", e))?;
+    let input = input.to_string_lossy().into_owned();
     let antiword = run_tool(
         "antiword",
-        &["-m", "UTF-8.txt", "-w", "0"],
-        file.path(),
+        ANTIWORD_HINT,
+        &["-m", "UTF-8.txt", "-w", "0", &input],
         &[("ANTIWORDHOME", "/usr/share/antiword")],
     );
     match antiword {
-        Ok(text) if !text.trim().is_empty() => return Ok(text),
+        Ok(text) if !text.trim().is_empty() => return Ok(pipes_to_tabs(&text)),
         Ok(_) | Err(FormatError::ToolFailed { .. }) | Err(FormatError::ToolMissing { .. }) => {}
         Err(other) => return Err(other),
     }
-    // catdoc reads files antiword refuses (WPS, fast-saved, Word 6).
-    let catdoc = run_tool("catdoc", &["-d", "utf-8", "-w"], file.path(), &[]);
-    match (catdoc, antiword) {
+    // catdoc reads some files antiword refuses (Word 6, fast-saved).
+    match (
+        run_tool("catdoc", ANTIWORD_HINT, &["-d", "utf-8", "-w", &input], &[]),
+        antiword,
+    ) {
         (Ok(text), _) => Ok(text),
         (Err(FormatError::ToolMissing { .. }), Err(e @ FormatError::ToolFailed { .. })) => Err(e),
-        (Err(FormatError::ToolMissing { .. }), Err(FormatError::ToolMissing { .. })) => {
-            Err(FormatError::ToolMissing {
-                tool: "antiword",
-                hint: HINT,
-            })
-        }
         (Err(e), _) => Err(e),
+    }
+}
+
+/// antiword draws table rows as `|cell   |cell   |`; the text reader wants tabs.
+fn pipes_to_tabs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let t = line.trim_end();
+        if t.starts_with('|') && t.ends_with('|') && t.len() > 1 {
+            let cells: Vec<&str> = t[1..t.len() - 1].split('|').map(str::trim).collect();
+            out.push_str(&cells.join("\t"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn tool_io(tool: &'static str, e: std::io::Error) -> FormatError {
+    FormatError::ToolFailed {
+        tool,
+        message: format!("cannot write a temporary file: {e}"),
     }
 }
 
@@ -64,13 +138,12 @@ fn has_stream(bytes: &[u8], name: &str) -> bool {
 
 fn run_tool(
     tool: &'static str,
+    hint: &'static str,
     args: &[&str],
-    file: &Path,
     env: &[(&str, &str)],
 ) -> Result<String, FormatError> {
     let mut cmd = Command::new(tool);
     cmd.args(args)
-        .arg(file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -80,7 +153,7 @@ fn run_tool(
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(FormatError::ToolMissing { tool, hint: HINT });
+            return Err(FormatError::ToolMissing { tool, hint });
         }
         Err(e) => {
             return Err(FormatError::ToolFailed {
@@ -130,30 +203,21 @@ fn run_tool(
     }
 }
 
-/// A temporary copy of the input for tools that only read named files.
-struct TempFile(PathBuf);
+/// A private temporary directory, removed on drop.
+struct TempDir(PathBuf);
 
-impl TempFile {
-    fn write(bytes: &[u8]) -> Result<Self, FormatError> {
+impl TempDir {
+    fn new() -> Result<Self, FormatError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "nianbao-ole-{}-{n}-{}.doc",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0)
-        ));
-        let mut f = std::fs::File::create(&path).map_err(|e| FormatError::ToolFailed {
-            tool: "antiword",
-            message: format!("cannot write a temporary file: {e}"),
-        })?;
-        f.write_all(bytes).map_err(|e| FormatError::ToolFailed {
-            tool: "antiword",
-            message: format!("cannot write a temporary file: {e}"),
-        })?;
-        Ok(TempFile(path))
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path =
+            std::env::temp_dir().join(format!("nianbao-ole-{}-{n}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| tool_io("soffice", e))?;
+        Ok(TempDir(path))
     }
 
     fn path(&self) -> &Path {
@@ -161,9 +225,9 @@ impl TempFile {
     }
 }
 
-impl Drop for TempFile {
+impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -195,8 +259,17 @@ mod tests {
     }
 
     #[test]
+    fn antiword_tables_become_tab_rows() {
+        let text = "标题\n|规章      |0     |0  |\n|行政规范性文件|2 |0 |\n";
+        assert_eq!(
+            pipes_to_tabs(text),
+            "标题\n规章\t0\t0\n行政规范性文件\t2\t0\n"
+        );
+    }
+
+    #[test]
     fn missing_tool_is_a_typed_error() {
-        let r = run_tool("nianbao-no-such-tool", &[], Path::new("/dev/null"), &[]);
+        let r = run_tool("nianbao-no-such-tool", "hint", &["/dev/null"], &[]);
         assert!(matches!(r, Err(FormatError::ToolMissing { .. })), "{r:?}");
     }
 }

@@ -197,9 +197,173 @@ impl Decoder<'_> {
     }
 }
 
+/// Glyph widths (thousandths of an em), to know where a run ends.
+enum Metrics {
+    /// One-byte codes: `/FirstChar` and `/Widths`.
+    Simple {
+        first: u32,
+        widths: Vec<f32>,
+        missing: f32,
+    },
+    /// Two-byte codes that are CIDs (`Identity-H`): `/W` and `/DW`.
+    Cid {
+        widths: BTreeMap<u32, f32>,
+        default: f32,
+    },
+    /// Unknown: estimated from the decoded characters.
+    Estimate,
+}
+
+struct Font<'a> {
+    decoder: Decoder<'a>,
+    metrics: Metrics,
+}
+
 struct Resources<'a> {
-    fonts: BTreeMap<Vec<u8>, Decoder<'a>>,
+    fonts: BTreeMap<Vec<u8>, Font<'a>>,
     xobjects: BTreeMap<Vec<u8>, ObjectId>,
+}
+
+fn load_font<'a>(doc: &'a lopdf::Document, font: &'a Dictionary) -> Font<'a> {
+    Font {
+        decoder: font_decoder(doc, font),
+        metrics: font_metrics(doc, font),
+    }
+}
+
+fn deref<'a>(doc: &'a lopdf::Document, obj: &'a Object) -> Option<&'a Object> {
+    doc.dereference(obj).ok().map(|(_, o)| o)
+}
+
+fn font_metrics(doc: &lopdf::Document, font: &Dictionary) -> Metrics {
+    let subtype = font.get(b"Subtype").and_then(Object::as_name).ok();
+    if subtype == Some(b"Type0") {
+        let identity = matches!(
+            font.get(b"Encoding").and_then(Object::as_name),
+            Ok(b"Identity-H") | Ok(b"Identity-V")
+        );
+        if !identity {
+            return Metrics::Estimate;
+        }
+        let Some(desc) = font
+            .get(b"DescendantFonts")
+            .ok()
+            .and_then(|o| deref(doc, o))
+            .and_then(|o| o.as_array().ok())
+            .and_then(|a| a.first())
+            .and_then(|o| deref(doc, o))
+            .and_then(|o| o.as_dict().ok())
+        else {
+            return Metrics::Estimate;
+        };
+        let default = desc.get(b"DW").and_then(Object::as_float).unwrap_or(1000.0);
+        let mut widths = BTreeMap::new();
+        if let Some(w) = desc
+            .get(b"W")
+            .ok()
+            .and_then(|o| deref(doc, o))
+            .and_then(|o| o.as_array().ok())
+        {
+            let mut i = 0;
+            while i < w.len() && widths.len() < 70_000 {
+                let Ok(first) = w[i].as_i64() else { break };
+                let first = first.max(0) as u32;
+                match w.get(i + 1).and_then(|o| deref(doc, o)) {
+                    Some(Object::Array(list)) => {
+                        for (k, v) in list.iter().enumerate() {
+                            if let Ok(v) = v.as_float() {
+                                widths.insert(first + k as u32, v);
+                            }
+                        }
+                        i += 2;
+                    }
+                    Some(last) => {
+                        let (Ok(last), Some(Ok(v))) =
+                            (last.as_i64(), w.get(i + 2).map(Object::as_float))
+                        else {
+                            break;
+                        };
+                        let last = (last.max(0) as u32).min(first.saturating_add(70_000));
+                        for c in first..=last {
+                            widths.insert(c, v);
+                        }
+                        i += 3;
+                    }
+                    None => break,
+                }
+            }
+        }
+        return Metrics::Cid { widths, default };
+    }
+    let first = font.get(b"FirstChar").and_then(Object::as_i64).ok();
+    let widths = font
+        .get(b"Widths")
+        .ok()
+        .and_then(|o| deref(doc, o))
+        .and_then(|o| o.as_array().ok());
+    match (first, widths, subtype) {
+        (Some(first), Some(widths), Some(t)) if t != b"Type3" => {
+            let missing = font
+                .get(b"FontDescriptor")
+                .ok()
+                .and_then(|o| deref(doc, o))
+                .and_then(|o| o.as_dict().ok())
+                .and_then(|d| d.get(b"MissingWidth").and_then(Object::as_float).ok())
+                .unwrap_or(0.0);
+            Metrics::Simple {
+                first: first.clamp(0, 255) as u32,
+                widths: widths
+                    .iter()
+                    .map(|o| {
+                        deref(doc, o)
+                            .and_then(|o| o.as_float().ok())
+                            .unwrap_or(missing)
+                    })
+                    .collect(),
+                missing,
+            }
+        }
+        _ => Metrics::Estimate,
+    }
+}
+
+impl Font<'_> {
+    /// Advance of a string in text space (before the text matrix), in units of
+    /// the font size, plus the count of single-byte spaces (for `Tw`).
+    fn advance(&self, bytes: &[u8], decoded: &str, ts: &TextState) -> f32 {
+        let per_glyph = |w: f32, is_space: bool| {
+            (w / 1000.0 * ts.size + ts.char_spacing + if is_space { ts.word_spacing } else { 0.0 })
+                * ts.h_scale
+        };
+        match &self.metrics {
+            Metrics::Simple {
+                first,
+                widths,
+                missing,
+            } => bytes
+                .iter()
+                .map(|&b| {
+                    let w = (b as u32)
+                        .checked_sub(*first)
+                        .and_then(|i| widths.get(i as usize))
+                        .copied()
+                        .unwrap_or(*missing);
+                    per_glyph(w, b == b' ')
+                })
+                .sum(),
+            Metrics::Cid { widths, default } => bytes
+                .chunks(2)
+                .map(|c| {
+                    let cid = c.iter().fold(0u32, |a, &b| (a << 8) | b as u32);
+                    per_glyph(widths.get(&cid).copied().unwrap_or(*default), false)
+                })
+                .sum(),
+            Metrics::Estimate => decoded
+                .chars()
+                .map(|c| per_glyph(em_width(c) * 1000.0, c == ' '))
+                .sum(),
+        }
+    }
 }
 
 fn font_decoder<'a>(doc: &'a lopdf::Document, font: &'a Dictionary) -> Decoder<'a> {
@@ -229,7 +393,7 @@ fn resources_from<'a>(doc: &'a lopdf::Document, res: Option<&'a Dictionary>) -> 
                     _ => None,
                 };
                 if let Some(font) = font {
-                    fonts.insert(name.clone(), font_decoder(doc, font));
+                    fonts.insert(name.clone(), load_font(doc, font));
                 }
             }
         }
@@ -263,7 +427,7 @@ fn read_page(doc: &lopdf::Document, page_id: ObjectId, ink: &mut PageInk) {
             resources
                 .fonts
                 .entry(name)
-                .or_insert_with(|| font_decoder(doc, font));
+                .or_insert_with(|| load_font(doc, font));
         }
     }
     run(
@@ -323,7 +487,7 @@ fn run(
         rise: 0.0,
     };
     let mut ts_stack: Vec<TextState> = Vec::new();
-    let mut font: Option<&Decoder<'_>> = None;
+    let mut font: Option<&Font<'_>> = None;
     let mut tm = Matrix::IDENTITY;
     let mut tlm = Matrix::IDENTITY;
     // Current path: segments in page space, plus whether it was built of rectangles.
@@ -399,13 +563,13 @@ fn run(
                     tlm = Matrix::translate(0.0, -ts.leading).then(tlm);
                     tm = tlm;
                 }
-                let Some(dec) = font else { continue };
+                let Some(f) = font else { continue };
                 let items: Vec<&Object> = match (op.operator.as_str(), o.last()) {
                     ("TJ", Some(Object::Array(a))) => a.iter().collect(),
                     (_, Some(obj)) => vec![obj],
                     _ => continue,
                 };
-                show(&items, dec, &ts, &mut tm, ctm, ink);
+                show(&items, f, &ts, &mut tm, ctm, ink);
             }
             "m" => {
                 if let (Some(x), Some(y)) = (num(o, 0), num(o, 1)) {
@@ -542,7 +706,7 @@ fn run(
 
 fn show(
     items: &[&Object],
-    dec: &Decoder<'_>,
+    font: &Font<'_>,
     ts: &TextState,
     tm: &mut Matrix,
     ctm: Matrix,
@@ -555,14 +719,8 @@ fn show(
     for item in items {
         match item {
             Object::String(bytes, _) => {
-                let s = dec.decode(bytes);
-                let mut advance = 0.0;
-                for c in s.chars() {
-                    advance += (em_width(c) * ts.size
-                        + ts.char_spacing
-                        + if c == ' ' { ts.word_spacing } else { 0.0 })
-                        * ts.h_scale;
-                }
+                let s = font.decoder.decode(bytes);
+                let advance = font.advance(bytes, &s, ts);
                 *tm = Matrix::translate(advance, 0.0).then(*tm);
                 text.push_str(&s);
             }
