@@ -336,7 +336,9 @@ fn corrupt_or_foreign_input_is_an_error_not_a_panic() {
 
 #[test]
 fn pdf_fixtures_hold_the_expected_tables() {
-    for (seed, pages) in SEEDS.iter().zip([3, 2, 2, 2, 3]) {
+    // 004 does not start part 三 on a new page: its table is cut by the page
+    // break inside the merged cells and must come back whole.
+    for (seed, pages) in SEEDS.iter().zip([3, 2, 2, 2, 2]) {
         let what = format!("pdf/{}.pdf", short(seed));
         let read = pdf_to_document(&fixture(&what)).expect("pdf reads");
         assert_eq!(read.pages, pages, "{what}");

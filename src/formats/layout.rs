@@ -461,10 +461,8 @@ fn build_grid(hs: &[Seg], vs: &[Seg], ys: Vec<f32>) -> Option<Grid> {
     })
 }
 
-/// Join a table continued from the previous page: same column borders. A
-/// cell that spanned rows to the bottom of the previous part absorbs the
-/// blank cell under it at the top of the next part (a rowspan cut by the
-/// page break).
+/// Whether a table at the top of a page goes on from the one at the bottom
+/// of the previous page: the same column borders.
 pub(crate) fn continues(prev: &PageTable, next: &PageTable) -> bool {
     prev.xs.len() == next.xs.len()
         && prev
@@ -474,14 +472,56 @@ pub(crate) fn continues(prev: &PageTable, next: &PageTable) -> bool {
             .all(|(a, b)| (a - b).abs() <= TOL)
 }
 
+fn is_numeric(text: &str) -> bool {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | ',' | '%' | '/'))
+}
+
+/// Text that opens a label of its own (（四）, 2., 四、…) rather than ending a cut one.
+fn starts_label(text: &str) -> bool {
+    let t = text.trim_start();
+    let mut chars = t.chars();
+    let first = chars.next();
+    matches!(first, Some('（' | '(' | '【' | '[' | '第'))
+        || first.is_some_and(|c| c.is_ascii_digit())
+        || (first.is_some_and(|c| "一二三四五六七八九十".contains(c))
+            && chars.next().is_some_and(|c| matches!(c, '、' | '.' | '．')))
+}
+
+/// Join the part of a table on the next page to `prev`. Header rows that
+/// the next page repeats are dropped. A cell cut by the page break goes on
+/// at the top of the next part in the same columns: blank (a rowspan cut
+/// short) or holding the tail of its wrapped label (`（三）不予公` / `开`);
+/// it is merged back into the cell above.
 pub(crate) fn append_table(prev: &mut PageTable, mut next: PageTable) {
+    // Repeated header rows ("repeat as header row" in Word).
+    let texts =
+        |t: &Table, r: usize| -> Vec<String> { t.rows[r].iter().map(|c| c.text.clone()).collect() };
+    let mut repeated = 0;
+    while repeated < next.table.rows.len()
+        && repeated < prev.table.rows.len()
+        && repeated < 6
+        && texts(&next.table, repeated) == texts(&prev.table, repeated)
+        && next.table.rows[repeated]
+            .iter()
+            .any(|c| !c.text.trim().is_empty())
+    {
+        repeated += 1;
+    }
+    if repeated > 0 && repeated < next.table.rows.len() {
+        next.table.rows.drain(..repeated);
+        next.cols.drain(..repeated);
+    }
+
     let last = prev.table.rows.len();
     if last > 0 && !next.table.rows.is_empty() {
-        // Cells of `prev` that reach its last row, by (col, span).
-        let mut reaching: Vec<(usize, usize, usize, usize)> = Vec::new(); // (row, idx, col, span)
+        // Cells of `prev` that reach its last row: (row, index, col, span).
+        let mut reaching: Vec<(usize, usize, usize, usize)> = Vec::new();
         for (r, row) in prev.table.rows.iter().enumerate() {
             for (i, cell) in row.iter().enumerate() {
-                if r + cell.rowspan == last && cell.rowspan > 1 {
+                if r + cell.rowspan == last {
                     let (c, s) = prev.cols[r][i];
                     reaching.push((r, i, c, s));
                 }
@@ -490,11 +530,31 @@ pub(crate) fn append_table(prev: &mut PageTable, mut next: PageTable) {
         let mut drop = Vec::new();
         for (i, cell) in next.table.rows[0].iter().enumerate() {
             let (c, s) = next.cols[0][i];
-            if cell.text.trim().is_empty()
-                && let Some(&(r, pi, _, _)) =
-                    reaching.iter().find(|&&(_, _, pc, ps)| pc == c && ps == s)
-            {
-                prev.table.rows[r][pi].rowspan += cell.rowspan;
+            let Some(&(r, pi, _, _)) = reaching.iter().find(|&&(_, _, pc, ps)| pc == c && ps == s)
+            else {
+                continue;
+            };
+            let above = &prev.table.rows[r][pi];
+            let label_above = !above.text.trim().is_empty() && !is_numeric(&above.text);
+            let tail = cell.text.trim();
+            let cut = if tail.is_empty() {
+                above.rowspan > 1 || label_above
+            } else {
+                // A short row label below a label is just the next row; a
+                // tail spanning rows is the rest of a cut group label.
+                label_above
+                    && cell.rowspan > 1
+                    && !is_numeric(tail)
+                    && !starts_label(tail)
+                    && tail.chars().filter(|c| !c.is_whitespace()).count() <= 4
+            };
+            if cut {
+                let above = &mut prev.table.rows[r][pi];
+                above.rowspan += cell.rowspan;
+                if !tail.is_empty() {
+                    above.text.push('\n');
+                    above.text.push_str(tail);
+                }
                 drop.push(i);
             }
         }
@@ -683,5 +743,90 @@ mod tests {
         assert_eq!(a.table.rows[0][0], Cell::spanning("三、结果", 1, 3));
         assert_eq!(a.table.rows[2], vec![Cell::new("3")]);
         assert_eq!(a.table.rows[3], vec![Cell::new("四、结转"), Cell::new("0")]);
+    }
+
+    #[test]
+    fn label_cut_by_the_page_break_is_rejoined_but_new_groups_are_not() {
+        let xs = [0.0, 100.0, 200.0, 300.0];
+        // Page 1: 三、结果 (2 rows) | （三）不予公 (1 row) | 1.国家秘密 ...
+        let top = layout_page(
+            vec![
+                frag(5.0, 85.0, "三、结果"),
+                frag(105.0, 65.0, "（三）不予公"),
+                frag(205.0, 65.0, "1.国家秘密"),
+                frag(105.0, 85.0, "（二）部分"),
+            ],
+            &ruled(&xs, &[100.0, 80.0, 60.0], &[(0, 2)], &[(1, 0)]),
+        );
+        // Page 2: blank | 开 (2 rows) | 2.其他 ; then blank | 3.危及
+        let bottom = layout_page(
+            vec![
+                frag(105.0, 785.0, "开"),
+                frag(205.0, 785.0, "2.其他"),
+                frag(205.0, 765.0, "3.危及"),
+            ],
+            &ruled(&xs, &[800.0, 780.0, 760.0], &[], &[(1, 0), (1, 1)]),
+        );
+        let (PageBlock::Table(mut a), PageBlock::Table(b)) = (top[0].clone(), bottom[0].clone())
+        else {
+            panic!("tables: {top:?} {bottom:?}")
+        };
+        append_table(&mut a, b);
+        assert_eq!(a.table.rows[0][0], Cell::spanning("三、结果", 1, 4));
+        assert_eq!(a.table.rows[1][0], Cell::spanning("（三）不予公\n开", 1, 3));
+        assert_eq!(a.table.rows[2], vec![Cell::new("2.其他")]);
+
+        // A new group label at the top of the page stays a cell of its own.
+        let top = layout_page(
+            vec![
+                frag(5.0, 85.0, "（三）不予公开"),
+                frag(105.0, 85.0, "8.查询"),
+            ],
+            &ruled(&xs[..3], &[100.0, 80.0], &[], &[]),
+        );
+        let bottom = layout_page(
+            vec![
+                frag(5.0, 785.0, "（四）无法提供"),
+                frag(105.0, 785.0, "1.不掌握"),
+            ],
+            &ruled(&xs[..3], &[800.0, 780.0], &[], &[]),
+        );
+        let (PageBlock::Table(mut a), PageBlock::Table(b)) = (top[0].clone(), bottom[0].clone())
+        else {
+            panic!("tables")
+        };
+        append_table(&mut a, b);
+        assert_eq!(a.table.rows.len(), 2);
+        assert_eq!(a.table.rows[1][0], Cell::new("（四）无法提供"));
+    }
+
+    #[test]
+    fn repeated_header_rows_are_dropped() {
+        let xs = [0.0, 100.0, 200.0];
+        let top = layout_page(
+            vec![
+                frag(5.0, 85.0, "项目"),
+                frag(105.0, 85.0, "数量"),
+                frag(5.0, 65.0, "规章"),
+                frag(105.0, 65.0, "1"),
+            ],
+            &ruled(&xs, &[100.0, 80.0, 60.0], &[], &[]),
+        );
+        let bottom = layout_page(
+            vec![
+                frag(5.0, 785.0, "项目"),
+                frag(105.0, 785.0, "数量"),
+                frag(5.0, 765.0, "文件"),
+                frag(105.0, 765.0, "2"),
+            ],
+            &ruled(&xs, &[800.0, 780.0, 760.0], &[], &[]),
+        );
+        let (PageBlock::Table(mut a), PageBlock::Table(b)) = (top[0].clone(), bottom[0].clone())
+        else {
+            panic!("tables")
+        };
+        append_table(&mut a, b);
+        assert_eq!(a.table.rows.len(), 3);
+        assert_eq!(a.table.rows[2], vec![Cell::new("文件"), Cell::new("2")]);
     }
 }
