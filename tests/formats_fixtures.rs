@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use nianbao::document::{Block, Document, Table};
 use nianbao::formats::{
-    Format, FormatError, docx_to_document, ole_to_document, ole_to_text, pdf_to_document, sniff,
+    Format, FormatError, docx_to_document, ole_to_document, ole_to_text, pdf_to_document,
+    read_attachment, sniff,
 };
 use serde_json::Value;
 
@@ -447,4 +448,40 @@ fn doc_file_reads_through_libreoffice_or_says_what_is_missing() {
         ole_to_document(&xls),
         Err(FormatError::Unsupported { .. })
     ));
+}
+
+#[test]
+fn read_attachment_routes_by_sniffed_format() {
+    let pdf = read_attachment(
+        &fixture("pdf/003.pdf"),
+        Some("application/octet-stream"),
+        None,
+    )
+    .expect("pdf");
+    assert_eq!(
+        (pdf.format, pdf.pages, pdf.scanned),
+        (Format::Pdf, Some(2), false)
+    );
+    check_part3(
+        &pdf.document,
+        "003_6f311c5d1f505ec3",
+        "attachment pdf/003.pdf",
+    );
+    let docx = read_attachment(&fixture("docx/003.docx"), None, Some("附件1.docx")).expect("docx");
+    assert_eq!((docx.format, docx.pages), (Format::Docx, None));
+    assert_eq!(
+        docx.document,
+        docx_to_document(&fixture("docx/003.docx")).expect("docx")
+    );
+    let scan = read_attachment(&fixture("pdf/scanned.pdf"), None, None).expect("scan");
+    assert!(scan.scanned);
+    let txt = read_attachment(
+        &fixture("003_6f311c5d1f505ec3.txt"),
+        Some("text/plain"),
+        None,
+    );
+    assert!(
+        matches!(txt, Err(FormatError::Unsupported { .. })),
+        "{txt:?}"
+    );
 }

@@ -17,6 +17,8 @@ pub use pdf::{PdfRead, pdf_to_document};
 
 use serde::Serialize;
 
+use crate::document::Document;
+
 /// What a file is, as far as reading a report goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Format {
@@ -68,6 +70,50 @@ pub enum FormatError {
     },
     #[error("external tool `{tool}` failed: {message}")]
     ToolFailed { tool: &'static str, message: String },
+}
+
+/// An attachment read into the document model, whatever its format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub format: Format,
+    pub document: Document,
+    /// Page count (PDF only).
+    pub pages: Option<usize>,
+    /// A PDF without a text layer: the document is empty, OCR would be needed.
+    pub scanned: bool,
+}
+
+/// One entry point for attachments: sniff the format, then read DOCX, PDF
+/// or OLE2 Word into the document model. HTML and text are the extractor's
+/// own input, and spreadsheets, archives and unknown files are not read:
+/// those give [`FormatError::Unsupported`] naming the format.
+pub fn read_attachment(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    name: Option<&str>,
+) -> Result<Attachment, FormatError> {
+    let format = sniff(bytes, content_type, name);
+    let plain = |document| Attachment {
+        format,
+        document,
+        pages: None,
+        scanned: false,
+    };
+    match format {
+        Format::Docx => docx_to_document(bytes).map(plain),
+        Format::Ole => ole_to_document(bytes).map(plain),
+        Format::Pdf => pdf_to_document(bytes).map(|r| Attachment {
+            format,
+            document: r.document,
+            pages: Some(r.pages),
+            scanned: r.scanned,
+        }),
+        Format::Html | Format::Text | Format::Xlsx | Format::Zip | Format::Unknown => {
+            Err(FormatError::Unsupported {
+                format: format.as_str().to_string(),
+            })
+        }
+    }
 }
 
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -232,6 +278,25 @@ mod tests {
         assert_eq!(sniff(&junk, None, Some("noext")), Format::Unknown);
         assert_eq!(sniff("年度报告".as_bytes(), None, None), Format::Text);
         assert_eq!(sniff(b"", None, None), Format::Unknown);
+    }
+
+    #[test]
+    fn read_attachment_refuses_what_it_does_not_read() {
+        for (bytes, fmt) in [
+            (&b"<html><body>x</body></html>"[..], "html"),
+            ("年度报告".as_bytes(), "text"),
+            (b"PK\x03\x04 a.txt", "zip"),
+        ] {
+            let r = read_attachment(bytes, None, None);
+            assert!(
+                matches!(&r, Err(FormatError::Unsupported { format }) if format == fmt),
+                "{r:?}"
+            );
+        }
+        assert!(matches!(
+            read_attachment(b"PK\x03\x04 word/document.xml", None, None),
+            Err(FormatError::Corrupt(_))
+        ));
     }
 
     #[test]
