@@ -33,10 +33,33 @@ pub struct PdfRead {
     pub scanned: bool,
 }
 
+thread_local! {
+    static IN_READER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A panic inside the reader is caught and reported as an error, so its
+/// message must not also go to stderr; panics elsewhere still print. The
+/// hook is installed once and chains to the previous one.
+fn install_quiet_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_READER.with(|f| f.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Read a PDF into the document model. Never panics: the PDF library is run
 /// behind `catch_unwind`, a panic becomes [`FormatError::Corrupt`].
 pub fn pdf_to_document(bytes: &[u8]) -> Result<PdfRead, FormatError> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_pdf(bytes))) {
+    install_quiet_hook();
+    IN_READER.with(|f| f.set(true));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_pdf(bytes)));
+    IN_READER.with(|f| f.set(false));
+    match caught {
         Ok(result) => result,
         Err(panic) => {
             let msg = panic
