@@ -13,6 +13,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::FormatError;
+use super::numbering::Numbering;
 use crate::document::{Block, Cell, Document, Table};
 
 /// Larger `document.xml` than this is treated as a zip bomb, not a report.
@@ -22,28 +23,35 @@ const MAX_TABLE_DEPTH: usize = 16;
 
 /// Read a `.docx` file into the document model.
 pub fn docx_to_document(bytes: &[u8]) -> Result<Document, FormatError> {
-    let xml = read_document_xml(bytes)?;
-    parse_document_xml(&xml)
-}
-
-fn read_document_xml(bytes: &[u8]) -> Result<String, FormatError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| FormatError::Corrupt(format!("not a readable zip archive: {e}")))?;
-    let entry = archive.by_name("word/document.xml").map_err(|e| match e {
+    let xml = read_part(&mut archive, "word/document.xml")?;
+    // Numbering is optional: without it, numbered paragraphs just lose their numbers.
+    let numbering = read_part(&mut archive, "word/numbering.xml")
+        .map(|x| Numbering::parse(&x))
+        .unwrap_or_default();
+    parse_with_numbering(&xml, numbering)
+}
+
+fn read_part(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<String, FormatError> {
+    let entry = archive.by_name(name).map_err(|e| match e {
         zip::result::ZipError::FileNotFound => {
-            FormatError::Corrupt("zip archive without word/document.xml: not a DOCX".into())
+            FormatError::Corrupt(format!("zip archive without {name}: not a DOCX"))
         }
-        other => FormatError::Corrupt(format!("cannot open word/document.xml: {other}")),
+        other => FormatError::Corrupt(format!("cannot open {name}: {other}")),
     })?;
     let mut raw = Vec::new();
     entry
         .take(MAX_XML_BYTES + 1)
         .read_to_end(&mut raw)
-        .map_err(|e| FormatError::Corrupt(format!("cannot inflate word/document.xml: {e}")))?;
+        .map_err(|e| FormatError::Corrupt(format!("cannot inflate {name}: {e}")))?;
     if raw.len() as u64 > MAX_XML_BYTES {
-        return Err(FormatError::Corrupt(
-            "word/document.xml is larger than 64 MiB".into(),
-        ));
+        return Err(FormatError::Corrupt(format!(
+            "{name} is larger than 64 MiB"
+        )));
     }
     // Word always writes UTF-8; a stray invalid byte must not lose the document.
     let text = match String::from_utf8(raw) {
@@ -95,8 +103,13 @@ enum Frame {
     Paragraph(String),
 }
 
-/// Parse the XML of `word/document.xml` (public within the crate for tests).
+/// Parse the XML of `word/document.xml` without list numbering.
+#[cfg(test)]
 pub(crate) fn parse_document_xml(xml: &str) -> Result<Document, FormatError> {
+    parse_with_numbering(xml, Numbering::default())
+}
+
+fn parse_with_numbering(xml: &str, mut numbering: Numbering) -> Result<Document, FormatError> {
     let mut reader = Reader::from_str(xml);
     let config = reader.config_mut();
     config.expand_empty_elements = true;
@@ -109,6 +122,11 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Document, FormatError> {
     // Tables nested too deep: their cells are read as text of the outer cell.
     let mut flattened_depth = 0usize;
     let mut in_text = false;
+    // Inside w:pPr: only the list reference (w:numPr) is read.
+    let mut ppr_depth = 0usize;
+    let mut num_ref: (Option<u32>, Option<u32>) = (None, None);
+    // Paragraphs of a text box inside a paragraph: they are lines of it.
+    let mut inner_paragraphs = 0usize;
 
     loop {
         let event = reader
@@ -122,11 +140,24 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Document, FormatError> {
                     skip_depth += 1;
                     continue;
                 }
+                if ppr_depth > 0 {
+                    ppr_depth += 1;
+                    match name {
+                        "w:numId" => num_ref.0 = attr_usize(&e, "w:val").map(|v| v as u32),
+                        "w:ilvl" => num_ref.1 = attr_usize(&e, "w:val").map(|v| v as u32),
+                        _ => {}
+                    }
+                    continue;
+                }
                 match name {
+                    "w:pPr" => {
+                        ppr_depth = 1;
+                        num_ref = (None, None);
+                    }
                     // Properties and alternatives hold no text of the document
                     // (row and cell properties, which hold the spans, are read).
-                    "w:pPr" | "w:rPr" | "w:sectPr" | "mc:Fallback" | "w:instrText"
-                    | "w:delText" | "w:tblPr" | "w:tblGrid" => skip_depth = 1,
+                    "w:rPr" | "w:sectPr" | "mc:Fallback" | "w:instrText" | "w:delText"
+                    | "w:tblPr" | "w:tblGrid" => skip_depth = 1,
                     "w:tbl" => {
                         if table_depth >= MAX_TABLE_DEPTH || flattened_depth > 0 {
                             flattened_depth += 1;
@@ -147,7 +178,7 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Document, FormatError> {
                                 stack.push(Frame::Paragraph(String::new()));
                             }
                         } else if matches!(stack.last(), Some(Frame::Paragraph(_))) {
-                            // A text box inside a paragraph: its paragraphs become lines.
+                            inner_paragraphs += 1;
                             push_text(&mut stack, "\n");
                         } else {
                             stack.push(Frame::Paragraph(String::new()));
@@ -173,9 +204,22 @@ pub(crate) fn parse_document_xml(xml: &str) -> Result<Document, FormatError> {
                     skip_depth -= 1;
                     continue;
                 }
+                if ppr_depth > 0 {
+                    ppr_depth -= 1;
+                    // Paragraph properties come first: the number starts the text.
+                    if ppr_depth == 0
+                        && let (Some(num), level) = num_ref
+                        && num != 0
+                        && let Some(label) = numbering.next_label(num, level.unwrap_or(0))
+                    {
+                        push_text(&mut stack, &label);
+                    }
+                    continue;
+                }
                 let name = e.name();
                 match name.as_ref() {
                     "w:t" => in_text = false,
+                    "w:p" if inner_paragraphs > 0 && flattened_depth == 0 => inner_paragraphs -= 1,
                     "w:p" => close_paragraph(&mut stack, flattened_depth > 0),
                     "w:tc" if flattened_depth == 0 => {
                         if let Some(Frame::Cell(cell)) =
@@ -536,6 +580,53 @@ mod tests {
             vec![
                 Block::Text("一、总体情况 \tA&B一\n下一行".into()),
                 Block::Text("保留".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn text_box_paragraphs_are_lines_of_their_paragraph() {
+        let d = doc(concat!(
+            r#"<w:p><w:r><w:t>前</w:t></w:r><w:r><mc:AlternateContent><mc:Choice><w:drawing><w:txbxContent>"#,
+            r#"<w:p><w:r><w:t>框一</w:t></w:r></w:p><w:p><w:r><w:t>框二</w:t></w:r></w:p>"#,
+            r#"</w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:p><w:r><w:t>重复</w:t></w:r></w:p></w:pict></mc:Fallback></mc:AlternateContent></w:r>"#,
+            r#"<w:r><w:t>后</w:t></w:r></w:p>"#,
+            "<w:p><w:r><w:t>下一段</w:t></w:r></w:p>",
+        ));
+        assert_eq!(
+            d.blocks,
+            vec![
+                Block::Text("前\n框一\n框二后".into()),
+                Block::Text("下一段".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn list_numbers_come_from_numbering_xml() {
+        let numbering = Numbering::parse(concat!(
+            r#"<w:numbering><w:abstractNum w:abstractNumId="4"><w:lvl w:ilvl="0">"#,
+            r#"<w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/>"#,
+            r#"</w:lvl></w:abstractNum><w:num w:numId="7"><w:abstractNumId w:val="4"/></w:num></w:numbering>"#
+        ));
+        let para = |t: &str| {
+            format!(
+                r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="7"/></w:numPr><w:tabs><w:tab w:val="left" w:pos="1"/></w:tabs></w:pPr><w:r><w:t>{t}</w:t></w:r></w:p>"#
+            )
+        };
+        let xml = format!(
+            r#"<w:document><w:body>{}{}{}</w:body></w:document>"#,
+            para("总体情况"),
+            p("正文"),
+            para("主动公开政府信息情况")
+        );
+        let d = parse_with_numbering(&xml, numbering).expect("parses");
+        assert_eq!(
+            d.blocks,
+            vec![
+                Block::Text("一、总体情况".into()),
+                Block::Text("正文".into()),
+                Block::Text("二、主动公开政府信息情况".into()),
             ]
         );
     }

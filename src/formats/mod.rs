@@ -8,6 +8,7 @@
 
 mod docx;
 mod layout;
+mod numbering;
 mod ole;
 mod pdf;
 
