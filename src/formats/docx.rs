@@ -84,7 +84,6 @@ enum VMerge {
 #[derive(Debug, Default)]
 struct RawRow {
     grid_before: usize,
-    grid_after: usize,
     cells: Vec<RawCell>,
 }
 
@@ -193,7 +192,7 @@ fn parse_with_numbering(xml: &str, mut numbering: Numbering) -> Result<Document,
                         }
                     }
                     "w:noBreakHyphen" => push_text(&mut stack, "-"),
-                    "w:gridSpan" | "w:vMerge" | "w:hMerge" | "w:gridBefore" | "w:gridAfter" => {
+                    "w:gridSpan" | "w:vMerge" | "w:hMerge" | "w:gridBefore" => {
                         apply_property(&mut stack, name, &e);
                     }
                     _ => {}
@@ -352,9 +351,6 @@ fn apply_property(stack: &mut [Frame], name: &str, e: &BytesStart<'_>) {
         ("w:gridBefore", Some(Frame::Row(row))) => {
             row.grid_before = attr_usize(e, "w:val").unwrap_or(0).min(256);
         }
-        ("w:gridAfter", Some(Frame::Row(row))) => {
-            row.grid_after = attr_usize(e, "w:val").unwrap_or(0).min(256);
-        }
         _ => {}
     }
 }
@@ -491,7 +487,6 @@ fn resolve_table(raw: RawTable) -> (Table, Vec<Table>) {
             });
             col += cell.grid_span;
         }
-        let _ = row.grid_after;
         grid.push(placed);
     }
 

@@ -98,7 +98,6 @@ pub(crate) fn layout_page(fragments: Vec<Fragment>, rules: &[Rule]) -> Vec<PageB
 #[derive(Debug)]
 struct Line {
     y: f32,
-    x0: f32,
     x_end: f32,
     size: f32,
     text: String,
@@ -153,7 +152,6 @@ fn lines(mut frags: Vec<Fragment>) -> Vec<Line> {
             let size = g.iter().map(|f| f.size).fold(0.0, f32::max);
             Line {
                 y: g[0].y,
-                x0: g[0].x,
                 x_end: g.iter().map(|f| f.x_end).fold(f32::MIN, f32::max),
                 size,
                 text: join_runs(&g),
@@ -196,7 +194,6 @@ fn paragraphs(lines: Vec<Line>) -> Vec<(f32, String)> {
         }
         prev = Some(line);
     }
-    let _ = lines.iter().map(|l| l.x0);
     out
 }
 

@@ -170,10 +170,6 @@ impl Matrix {
     fn y_scale(self) -> f32 {
         (self.0[2] * self.0[2] + self.0[3] * self.0[3]).sqrt()
     }
-
-    fn x_scale(self) -> f32 {
-        (self.0[0] * self.0[0] + self.0[1] * self.0[1]).sqrt()
-    }
 }
 
 fn matrix_from(ops: &[Object]) -> Option<Matrix> {
@@ -772,7 +768,6 @@ fn show(
         .then(*tm)
         .then(ctm)
         .apply(0.0, 0.0);
-    let _ = trm.x_scale();
     ink.fragments.push(Fragment {
         x: x.min(x_end),
         y,
