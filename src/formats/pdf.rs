@@ -98,19 +98,8 @@ fn read_pdf(bytes: &[u8]) -> Result<PdfRead, FormatError> {
             .map(|f| f.text.chars().filter(|c| !c.is_whitespace()).count())
             .sum::<usize>();
         images += page.images;
-        let mut page_blocks = layout_page(page.fragments, &page.rules).into_iter();
-        // A ruled table cut by the page break goes on at the top of this page.
-        if let Some(first) = page_blocks.next() {
-            match (blocks.last_mut(), first) {
-                (Some(PageBlock::Table(prev)), PageBlock::Table(next))
-                    if continues(prev, &next) =>
-                {
-                    append_table(prev, next);
-                }
-                (_, first) => blocks.push(first),
-            }
-        }
-        blocks.extend(page_blocks);
+        let page_blocks = layout_page(page.fragments, &page.rules);
+        join_across_page_break(&mut blocks, page_blocks);
     }
     let document = Document {
         blocks: blocks
@@ -127,6 +116,38 @@ fn read_pdf(bytes: &[u8]) -> Result<PdfRead, FormatError> {
         text_chars,
         scanned: text_chars == 0 && images > 0,
     })
+}
+
+/// Page furniture: a page number or running header, not report text.
+fn is_furniture(block: &PageBlock) -> bool {
+    matches!(block, PageBlock::Text(t) if t.chars().filter(|c| !c.is_whitespace()).count() <= 12)
+}
+
+/// Append a page's blocks. A ruled table at the top of the page (below any
+/// running header) that goes on from the table at the bottom of the previous
+/// page (above any page number) is joined to it; the furniture between the
+/// two parts moves after the table.
+fn join_across_page_break(blocks: &mut Vec<PageBlock>, mut page: Vec<PageBlock>) {
+    let first_table = page.iter().position(|b| matches!(b, PageBlock::Table(_)));
+    let last_table = blocks
+        .iter()
+        .rposition(|b| matches!(b, PageBlock::Table(_)));
+    if let (Some(ti), Some(pi)) = (first_table, last_table)
+        && page[..ti].iter().all(is_furniture)
+        && blocks[pi + 1..].iter().all(is_furniture)
+        && let (PageBlock::Table(prev), PageBlock::Table(next)) = (&blocks[pi], &page[ti])
+        && continues(prev, next)
+    {
+        let trailing: Vec<PageBlock> = blocks.drain(pi + 1..).collect();
+        let leading: Vec<PageBlock> = page.drain(..ti).collect();
+        let next = page.remove(0);
+        if let (Some(PageBlock::Table(prev)), PageBlock::Table(next)) = (blocks.last_mut(), next) {
+            append_table(prev, next);
+        }
+        blocks.extend(trailing);
+        blocks.extend(leading);
+    }
+    blocks.extend(page);
 }
 
 #[derive(Default)]
