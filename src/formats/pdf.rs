@@ -29,7 +29,8 @@ pub struct PdfRead {
     pub pages: usize,
     /// Non-whitespace characters in the text layer.
     pub text_chars: usize,
-    /// No text layer but images: a scan, which needs OCR to be read.
+    /// Images and (next to) no text layer — fewer than 20 characters a page:
+    /// a scan, which needs OCR to be read.
     pub scanned: bool,
 }
 
@@ -114,7 +115,9 @@ fn read_pdf(bytes: &[u8]) -> Result<PdfRead, FormatError> {
         document,
         pages: page_count,
         text_chars,
-        scanned: text_chars == 0 && images > 0,
+        // Scanners and phone apps may add a few characters (a watermark, a
+        // page label) to image pages; a report's text layer has thousands.
+        scanned: images > 0 && text_chars < 20 * page_count.max(1),
     })
 }
 
