@@ -56,8 +56,19 @@ pub(crate) enum PageBlock {
     Table(PageTable),
 }
 
-/// Lay out one page: blocks from top to bottom.
+/// Lay out one page of unknown width: blocks from top to bottom.
+#[cfg(test)]
 pub(crate) fn layout_page(fragments: Vec<Fragment>, rules: &[Rule]) -> Vec<PageBlock> {
+    layout_page_with(fragments, rules, None)
+}
+
+/// Lay out one page: blocks from top to bottom. `width` (the media box)
+/// tells whether the longest line runs to a margin at all.
+pub(crate) fn layout_page_with(
+    fragments: Vec<Fragment>,
+    rules: &[Rule],
+    width: Option<f32>,
+) -> Vec<PageBlock> {
     let grids = find_grids(rules);
     let mut tables: Vec<(Grid, Vec<Vec<Vec<Fragment>>>)> = grids
         .into_iter()
@@ -82,12 +93,14 @@ pub(crate) fn layout_page(fragments: Vec<Fragment>, rules: &[Rule]) -> Vec<PageB
     }
 
     let mut items: Vec<(f32, PageBlock)> = Vec::new();
+    let mut right = f32::MIN;
     for (g, slots) in tables {
         if let Some(t) = g.to_table(slots) {
+            right = right.max(t.xs.last().copied().unwrap_or(f32::MIN));
             items.push((t.top, PageBlock::Table(t)));
         }
     }
-    for (top, text) in paragraphs(lines(loose)) {
+    for (top, text) in paragraphs(lines(loose), right, width) {
         items.push((top, PageBlock::Text(text)));
     }
     items.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -161,20 +174,24 @@ fn lines(mut frags: Vec<Fragment>) -> Vec<Line> {
 }
 
 /// Lines → paragraphs: a line that ran to the right margin continues on the next.
-fn paragraphs(lines: Vec<Line>) -> Vec<(f32, String)> {
-    let right = lines.iter().map(|l| l.x_end).fold(f32::MIN, f32::max);
+fn paragraphs(lines: Vec<Line>, table_right: f32, width: Option<f32>) -> Vec<(f32, String)> {
+    let right = lines.iter().map(|l| l.x_end).fold(table_right, f32::max);
+    // On a page of short lines only (a cover, a signature) nothing runs to
+    // the margin, and no line continues on the next.
+    let margin_known = width.is_none_or(|w| right >= 0.6 * w);
     let mut out: Vec<(f32, String)> = Vec::new();
     let mut prev: Option<&Line> = None;
     for line in &lines {
         let text = line.text.trim_end().to_string();
-        let joins = prev.is_some_and(|p| {
-            let gap = p.y - line.y;
-            p.x_end >= right - 2.0 * p.size
-                && gap > 0.0
-                && gap <= 2.0 * p.size.max(line.size)
-                && (p.size - line.size).abs() < 0.5
-                && !p.text.contains('\t')
-        });
+        let joins = margin_known
+            && prev.is_some_and(|p| {
+                let gap = p.y - line.y;
+                p.x_end >= right - 2.0 * p.size
+                    && gap > 0.0
+                    && gap <= 2.0 * p.size.max(line.size)
+                    && (p.size - line.size).abs() < 0.5
+                    && !p.text.contains('\t')
+            });
         match out.last_mut() {
             Some((_, para)) if joins => {
                 let ascii_break = para

@@ -14,7 +14,7 @@ use lopdf::content::Content;
 use lopdf::{Dictionary, Encoding, Object, ObjectId};
 
 use super::FormatError;
-use super::layout::{Fragment, PageBlock, Rule, append_table, continues, layout_page};
+use super::layout::{Fragment, PageBlock, Rule, append_table, continues, layout_page_with};
 use crate::document::{Block, Document};
 
 /// Per page; a larger content stream is a decompression bomb, not a report page.
@@ -99,7 +99,8 @@ fn read_pdf(bytes: &[u8]) -> Result<PdfRead, FormatError> {
             .map(|f| f.text.chars().filter(|c| !c.is_whitespace()).count())
             .sum::<usize>();
         images += page.images;
-        let page_blocks = layout_page(page.fragments, &page.rules);
+        let width = page_width(&doc, page_id);
+        let page_blocks = layout_page_with(page.fragments, &page.rules, width);
         join_across_page_break(&mut blocks, page_blocks);
     }
     let document = Document {
@@ -119,6 +120,26 @@ fn read_pdf(bytes: &[u8]) -> Result<PdfRead, FormatError> {
         // page label) to image pages; a report's text layer has thousands.
         scanned: images > 0 && text_chars < 20 * page_count.max(1),
     })
+}
+
+/// Width of the page's media box, looked up the page tree as PDF inherits it.
+fn page_width(doc: &lopdf::Document, page_id: ObjectId) -> Option<f32> {
+    let mut dict = doc.get_dictionary(page_id).ok()?;
+    for _ in 0..32 {
+        if let Some(b) = dict
+            .get(b"MediaBox")
+            .ok()
+            .and_then(|o| deref(doc, o))
+            .and_then(|o| o.as_array().ok())
+            && b.len() == 4
+        {
+            let v: Vec<f32> = b.iter().filter_map(|o| o.as_float().ok()).collect();
+            return (v.len() == 4).then(|| (v[2] - v[0]).abs());
+        }
+        let parent = dict.get(b"Parent").and_then(Object::as_reference).ok()?;
+        dict = doc.get_dictionary(parent).ok()?;
+    }
+    None
 }
 
 /// Page furniture: a page number or running header, not report text.
@@ -840,6 +861,7 @@ fn thin_rect_rule(rules: &mut Vec<Rule>, r: &[(f32, f32); 4]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::Cell;
 
     #[test]
     fn garbage_is_corrupt_not_a_panic() {
@@ -852,6 +874,78 @@ mod tests {
             let r = pdf_to_document(bytes);
             assert!(r.is_err() || r.as_ref().is_ok_and(|p| p.text_chars == 0), "{r:?}");
         }
+    }
+
+    /// A one-page PDF with Helvetica text and the given content stream.
+    fn pdf_with(content: &str) -> Vec<u8> {
+        use lopdf::{Stream, dictionary};
+        let mut doc = lopdf::Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font_id = doc.add_object(dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type1",
+            "BaseFont" => "Helvetica",
+            "Encoding" => "WinAnsiEncoding",
+        });
+        let resources_id = doc.add_object(dictionary! {
+            "Font" => dictionary! { "F1" => font_id },
+        });
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content_id,
+            "Resources" => resources_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages",
+                "Kids" => vec![page_id.into()],
+                "Count" => 1,
+            }),
+        );
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).expect("writes");
+        out
+    }
+
+    #[test]
+    fn word_style_filled_borders_under_a_scaling_cm_make_a_table() {
+        // Word draws borders as thin filled rectangles and scales its
+        // coordinates with `cm`; a 2×2 grid at (100..300, 500..540) in page
+        // space is written at twice the size under a 0.5 scale.
+        let mut c = String::from("q 0.5 0 0 0.5 0 0 cm 0 0 0 rg\n");
+        for y in [1000, 1040, 1080] {
+            c.push_str(&format!("200 {y} 400 1 re f\n"));
+        }
+        for x in [200, 400, 600] {
+            c.push_str(&format!("{x} 1000 1 80 re f\n"));
+        }
+        c.push_str("BT /F1 20 Tf 1 0 0 1 210 1050 Tm (Rules) Tj ET\n");
+        c.push_str("BT /F1 20 Tf 1 0 0 1 410 1050 Tm [(1)-50(2)] TJ ET\n");
+        c.push_str("BT /F1 20 Tf 1 0 0 1 210 1010 Tm (Total) Tj ET\n");
+        c.push_str("BT /F1 20 Tf 1 0 0 1 410 1010 Tm (12) Tj ET\n");
+        c.push_str("Q\nBT /F1 12 Tf 100 700 Td (Part three) Tj 0 -20 Td (next line) Tj ET\n");
+        let read = pdf_to_document(&pdf_with(&c)).expect("reads");
+        assert_eq!(read.pages, 1);
+        assert!(!read.scanned);
+        assert_eq!(
+            read.document.blocks,
+            vec![
+                Block::Text("Part three".into()),
+                Block::Text("next line".into()),
+                Block::Table(crate::document::Table {
+                    rows: vec![
+                        vec![Cell::new("Rules"), Cell::new("12")],
+                        vec![Cell::new("Total"), Cell::new("12")],
+                    ]
+                }),
+            ]
+        );
     }
 
     #[test]
