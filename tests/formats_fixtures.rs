@@ -485,3 +485,18 @@ fn read_attachment_routes_by_sniffed_format() {
         "{txt:?}"
     );
 }
+
+#[test]
+fn owner_password_pdf_reads_and_user_password_pdf_says_encrypted() {
+    let read =
+        pdf_to_document(&fixture("pdf/owner_password.pdf")).expect("opens without a password");
+    assert_eq!(
+        read.document.blocks,
+        vec![
+            Block::Text("卫滨区人民政府2022年政府信息公开工作年度报告".into()),
+            Block::Text("一、本年新收政府信息公开申请数量 12".into()),
+        ]
+    );
+    let r = pdf_to_document(&fixture("pdf/user_password.pdf"));
+    assert!(matches!(r, Err(FormatError::Encrypted)), "{r:?}");
+}
