@@ -2,11 +2,16 @@
 //! each text run's position and the ruling lines, then rebuilds paragraphs
 //! and ruled tables (see `layout`).
 //!
-//! Why not `pdf-extract`: it panics on the non-embedded `STSong-Light` /
-//! `UniGB-UCS2-H` fonts that iText and reportlab write for Chinese, and gives
-//! no ruling lines; `lopdf` decodes those fonts and hands over the operators,
-//! and a small interpreter of the text and path operators is enough for
-//! table rows. `pdftotext` would add a system dependency.
+//! Why not `pdf-extract`: on the fixtures it panics on the non-embedded
+//! `STSong-Light` / `UniGB-UCS2-H` font that iText and reportlab write for
+//! Chinese, and its text drops blank cells (seed 004's row reads `6 6`, so
+//! which column holds the 6 is lost) and interleaves wrapped labels with
+//! the next row. Why not `pdftotext -layout`: a system dependency, it needs
+//! `poppler-data` for that font, and it still gives text aligned by spaces,
+//! not cells. The drawn ruling lines give the grid, its merges and the
+//! position of every blank cell; `lopdf` decodes the fonts and hands over
+//! the operators, and a small interpreter of the text and path operators
+//! is all that is needed.
 
 use std::collections::BTreeMap;
 
