@@ -500,3 +500,134 @@ fn owner_password_pdf_reads_and_user_password_pdf_says_encrypted() {
     let r = pdf_to_document(&fixture("pdf/user_password.pdf"));
     assert!(matches!(r, Err(FormatError::Encrypted)), "{r:?}");
 }
+
+/// Part 三 of a seed as a workbook laid out like the template (merged
+/// ranges, numbers as numbers, blanks left empty), written with
+/// rust_xlsxwriter.
+fn part3_workbook(seed: &str) -> Vec<u8> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    const LABELS: [(&str, &str); 25] = [
+        ("", "一、本年新收政府信息公开申请数量"),
+        ("", "二、上年结转政府信息公开申请数量"),
+        ("", "（一）予以公开"),
+        (
+            "",
+            "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        ),
+        ("（三）不予公开", "1.属于国家秘密"),
+        ("（三）不予公开", "2.其他法律行政法规禁止公开"),
+        ("（三）不予公开", "3.危及“三安全一稳定”"),
+        ("（三）不予公开", "4.保护第三方合法权益"),
+        ("（三）不予公开", "5.属于三类内部事务信息"),
+        ("（三）不予公开", "6.属于四类过程性信息"),
+        ("（三）不予公开", "7.属于行政执法案卷"),
+        ("（三）不予公开", "8.属于行政查询事项"),
+        ("（四）无法提供", "1.本机关不掌握相关政府信息"),
+        ("（四）无法提供", "2.没有现成信息需要另行制作"),
+        ("（四）无法提供", "3.补正后申请内容仍不明确"),
+        ("（五）不予处理", "1.信访举报投诉类申请"),
+        ("（五）不予处理", "2.重复申请"),
+        ("（五）不予处理", "3.要求提供公开出版物"),
+        ("（五）不予处理", "4.无正当理由大量反复申请"),
+        ("（五）不予处理", "5.要求行政机关确认或重新出具已获取信息"),
+        (
+            "（六）其他处理",
+            "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        ),
+        (
+            "（六）其他处理",
+            "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        ),
+        ("（六）其他处理", "3.其他"),
+        ("", "（七）总计"),
+        ("", "四、结转下年度继续办理"),
+    ];
+    let exp = expected(seed);
+    let f = XFormat::new();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("三、收到和处理政府信息公开申请情况")
+        .expect("name");
+    ws.merge_range(
+        0,
+        0,
+        2,
+        2,
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+        &f,
+    )
+    .expect("merge");
+    ws.merge_range(0, 3, 0, 9, "申请人情况", &f).expect("merge");
+    ws.merge_range(1, 3, 2, 3, "自然人", &f).expect("merge");
+    ws.merge_range(1, 4, 1, 8, "法人或其他组织", &f)
+        .expect("merge");
+    ws.merge_range(1, 9, 2, 9, "总计", &f).expect("merge");
+    for (i, h) in [
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2, 4 + i as u16, *h).expect("write");
+    }
+    ws.merge_range(5, 0, 26, 0, "三、本年度办理结果", &f)
+        .expect("merge");
+    let mut group_start = 0;
+    for (i, (group, label)) in LABELS.iter().enumerate() {
+        let r = 3 + i as u32;
+        match (i, *group) {
+            (0 | 1 | 24, _) => {
+                ws.merge_range(r, 0, r, 2, label, &f).expect("merge");
+            }
+            (_, "") => {
+                ws.merge_range(r, 1, r, 2, label, &f).expect("merge");
+            }
+            (_, g) => {
+                if i == 0 || LABELS[i - 1].0 != g {
+                    group_start = r;
+                }
+                if i + 1 == LABELS.len() || LABELS[i + 1].0 != g {
+                    ws.merge_range(group_start, 1, r, 1, g, &f).expect("merge");
+                }
+                ws.write_string(r, 2, *label).expect("write");
+            }
+        }
+        for (c, v) in exp["applications"][ROWS_2021[i]]
+            .as_array()
+            .expect("values")
+            .iter()
+            .enumerate()
+        {
+            if let Some(n) = v.as_f64() {
+                ws.write_number(r, 3 + c as u16, n).expect("write");
+            }
+        }
+    }
+    wb.save_to_buffer().expect("xlsx")
+}
+
+#[test]
+fn xlsx_workbook_holds_the_expected_part_3() {
+    for seed in ["002_d64735f63f421535", "004_7685afd25ee59783"] {
+        let bytes = part3_workbook(seed);
+        assert_eq!(sniff(&bytes, None, None), Format::Xlsx);
+        let what = format!("{} as xlsx", short(seed));
+        let doc = nianbao::formats::xlsx_to_document(&bytes).expect("xlsx reads");
+        assert_eq!(
+            doc.blocks[0],
+            Block::Text("三、收到和处理政府信息公开申请情况".into())
+        );
+        check_part3(&doc, seed, &what);
+        check_part3_spans(&doc, &what);
+        let att = read_attachment(&bytes, None, Some("附件.xlsx")).expect("attachment");
+        assert_eq!(att.document, doc);
+    }
+    assert!(matches!(
+        nianbao::formats::xlsx_to_document(&fixture("docx/002.docx")),
+        Err(FormatError::Corrupt(_))
+    ));
+}

@@ -1,5 +1,5 @@
-//! Attachment formats: tell what a fetched file is, and read DOCX, PDF and
-//! OLE2 Word files into the document model the extractor reads.
+//! Attachment formats: tell what a fetched file is, and read DOCX, PDF,
+//! XLSX and OLE2 Word files into the document model the extractor reads.
 //!
 //! Many agencies publish the annual report as an attachment rather than as
 //! the page itself. Each reader here ends in [`crate::document::Document`]
@@ -11,10 +11,12 @@ mod layout;
 mod numbering;
 mod ole;
 mod pdf;
+mod xlsx;
 
 pub use docx::docx_to_document;
 pub use ole::{ole_to_document, ole_to_text};
 pub use pdf::{PdfRead, pdf_to_document};
+pub use xlsx::xlsx_to_document;
 
 use serde::Serialize;
 
@@ -84,10 +86,11 @@ pub struct Attachment {
     pub scanned: bool,
 }
 
-/// One entry point for attachments: sniff the format, then read DOCX, PDF
-/// or OLE2 Word into the document model. HTML and text are the extractor's
-/// own input, and spreadsheets, archives and unknown files are not read:
-/// those give [`FormatError::Unsupported`] naming the format.
+/// One entry point for attachments: sniff the format, then read DOCX, PDF,
+/// XLSX or OLE2 Word into the document model. HTML and text are the
+/// extractor's own input, and archives, binary spreadsheets and unknown
+/// files are not read: those give [`FormatError::Unsupported`] naming the
+/// format.
 pub fn read_attachment(
     bytes: &[u8],
     content_type: Option<&str>,
@@ -109,7 +112,8 @@ pub fn read_attachment(
             pages: Some(r.pages),
             scanned: r.scanned,
         }),
-        Format::Html | Format::Text | Format::Xlsx | Format::Zip | Format::Unknown => {
+        Format::Xlsx => xlsx_to_document(bytes).map(plain),
+        Format::Html | Format::Text | Format::Zip | Format::Unknown => {
             Err(FormatError::Unsupported {
                 format: format.as_str().to_string(),
             })
