@@ -1,1 +1,312 @@
-//! (in progress)
+//! Attachment formats: tell what a fetched file is, and read DOCX, PDF,
+//! XLSX and OLE2 Word files into the document model the extractor reads.
+//!
+//! Many agencies publish the annual report as an attachment rather than as
+//! the page itself. Each reader here ends in [`crate::document::Document`]
+//! (or, for old binary Word files, plain text), so one extractor serves
+//! every format.
+
+mod docx;
+mod layout;
+mod numbering;
+mod ole;
+mod pdf;
+mod xlsx;
+
+pub use docx::docx_to_document;
+pub use ole::{ole_to_document, ole_to_text};
+pub use pdf::{PdfRead, pdf_to_document};
+pub use xlsx::xlsx_to_document;
+
+use serde::Serialize;
+
+use crate::document::Document;
+
+/// What a file is, as far as reading a report goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Format {
+    Html,
+    Text,
+    Pdf,
+    Docx,
+    /// OLE2 compound file: `.doc`, `.wps`, `.xls`, `.et`.
+    Ole,
+    Xlsx,
+    /// A zip archive that is neither DOCX nor XLSX.
+    Zip,
+    Unknown,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Text => "text",
+            Format::Pdf => "pdf",
+            Format::Docx => "docx",
+            Format::Ole => "ole",
+            Format::Xlsx => "xlsx",
+            Format::Zip => "zip",
+            Format::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("{format} files cannot be read")]
+    Unsupported { format: String },
+    #[error("corrupt file: {0}")]
+    Corrupt(String),
+    #[error("the PDF is encrypted and cannot be read without a password")]
+    Encrypted,
+    #[error("external tool `{tool}` is not installed ({hint})")]
+    ToolMissing {
+        tool: &'static str,
+        hint: &'static str,
+    },
+    #[error("external tool `{tool}` failed: {message}")]
+    ToolFailed { tool: &'static str, message: String },
+}
+
+/// An attachment read into the document model, whatever its format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub format: Format,
+    pub document: Document,
+    /// Page count (PDF only).
+    pub pages: Option<usize>,
+    /// A PDF without a text layer: the document is empty, OCR would be needed.
+    pub scanned: bool,
+}
+
+/// One entry point for attachments: sniff the format, then read DOCX, PDF,
+/// XLSX or OLE2 Word into the document model. HTML and text are the
+/// extractor's own input, and archives, binary spreadsheets and unknown
+/// files are not read: those give [`FormatError::Unsupported`] naming the
+/// format.
+pub fn read_attachment(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    name: Option<&str>,
+) -> Result<Attachment, FormatError> {
+    let format = sniff(bytes, content_type, name);
+    let plain = |document| Attachment {
+        format,
+        document,
+        pages: None,
+        scanned: false,
+    };
+    match format {
+        Format::Docx => docx_to_document(bytes).map(plain),
+        Format::Ole => ole_to_document(bytes).map(plain),
+        Format::Pdf => pdf_to_document(bytes).map(|r| Attachment {
+            format,
+            document: r.document,
+            pages: Some(r.pages),
+            scanned: r.scanned,
+        }),
+        Format::Xlsx => xlsx_to_document(bytes).map(plain),
+        Format::Html | Format::Text | Format::Zip | Format::Unknown => {
+            Err(FormatError::Unsupported {
+                format: format.as_str().to_string(),
+            })
+        }
+    }
+}
+
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Tell a file's format: magic bytes first (servers often send
+/// `application/octet-stream` or the wrong type), then the content type,
+/// then the file name's extension.
+pub fn sniff(bytes: &[u8], content_type: Option<&str>, name: Option<&str>) -> Format {
+    if let Some(f) = sniff_magic(bytes) {
+        return f;
+    }
+    if let Some(f) = content_type.and_then(from_content_type) {
+        return f;
+    }
+    if let Some(f) = name.and_then(from_name) {
+        return f;
+    }
+    if looks_like_text(bytes) {
+        Format::Text
+    } else {
+        Format::Unknown
+    }
+}
+
+fn sniff_magic(bytes: &[u8]) -> Option<Format> {
+    // Some generators put junk before the header; readers accept it within 1 KiB.
+    let head = &bytes[..bytes.len().min(1024)];
+    if find(head, b"%PDF-").is_some() {
+        return Some(Format::Pdf);
+    }
+    if bytes.starts_with(OLE_MAGIC) {
+        return Some(Format::Ole);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        // Entry names stand uncompressed in the local headers and central directory.
+        if find(bytes, b"word/document.xml").is_some() {
+            return Some(Format::Docx);
+        }
+        if find(bytes, b"xl/workbook.xml").is_some() {
+            return Some(Format::Xlsx);
+        }
+        return Some(Format::Zip);
+    }
+    let start = String::from_utf8_lossy(&head[..head.len().min(512)]).to_ascii_lowercase();
+    let start = start.trim_start_matches('\u{feff}').trim_start();
+    if start.starts_with("<!doctype html")
+        || start.starts_with("<html")
+        || start.starts_with("<head")
+        || start.starts_with("<body")
+        || (start.starts_with('<') && start.contains("<html"))
+    {
+        return Some(Format::Html);
+    }
+    None
+}
+
+fn from_content_type(ct: &str) -> Option<Format> {
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    Some(match mime.as_str() {
+        "application/pdf" | "application/x-pdf" => Format::Pdf,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => Format::Docx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Format::Xlsx,
+        "application/msword"
+        | "application/vnd.ms-word"
+        | "application/vnd.ms-works"
+        | "application/vnd.ms-excel"
+        | "application/kswps"
+        | "application/wps-office.wps"
+        | "application/wps-office.doc"
+        | "application/wps-office.et"
+        | "application/x-ole-storage" => Format::Ole,
+        "application/zip" | "application/x-zip-compressed" => Format::Zip,
+        "text/html" | "application/xhtml+xml" => Format::Html,
+        "text/plain" => Format::Text,
+        _ => return None,
+    })
+}
+
+fn from_name(name: &str) -> Option<Format> {
+    // Works for bare names and for URLs with a query or fragment.
+    let path = name.split(['?', '#']).next().unwrap_or(name);
+    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let ext = file.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "pdf" => Format::Pdf,
+        "docx" => Format::Docx,
+        "doc" | "wps" | "xls" | "et" | "dot" => Format::Ole,
+        "xlsx" => Format::Xlsx,
+        "zip" => Format::Zip,
+        "html" | "htm" | "shtml" | "jhtml" | "xhtml" => Format::Html,
+        "txt" => Format::Text,
+        _ => return None,
+    })
+}
+
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    !head.is_empty()
+        && !head
+            .iter()
+            .any(|&b| b == 0 || (b < 0x09) || (0x0E..0x1B).contains(&b))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_bytes_win_over_type_and_name() {
+        assert_eq!(
+            sniff(b"%PDF-1.7\n...", Some("text/html"), Some("a.doc")),
+            Format::Pdf
+        );
+        assert_eq!(sniff(b"\r\n%PDF-1.4", None, None), Format::Pdf);
+        let mut ole = OLE_MAGIC.to_vec();
+        ole.extend_from_slice(&[0; 32]);
+        assert_eq!(sniff(&ole, Some("application/pdf"), None), Format::Ole);
+        assert_eq!(
+            sniff(b"PK\x03\x04....word/document.xml....", None, Some("x.zip")),
+            Format::Docx
+        );
+        assert_eq!(
+            sniff(b"PK\x03\x04....xl/workbook.xml", None, None),
+            Format::Xlsx
+        );
+        assert_eq!(sniff(b"PK\x03\x04....a.txt", None, None), Format::Zip);
+        assert_eq!(
+            sniff(
+                "\u{feff}  <!DOCTYPE html><html>".as_bytes(),
+                Some("application/octet-stream"),
+                Some("x.pdf")
+            ),
+            Format::Html
+        );
+    }
+
+    #[test]
+    fn content_type_then_extension() {
+        let junk = [1u8, 2, 3, 0, 5];
+        assert_eq!(
+            sniff(&junk, Some("application/msword; charset=x"), Some("a.pdf")),
+            Format::Ole
+        );
+        assert_eq!(
+            sniff(
+                &junk,
+                Some("application/octet-stream"),
+                Some("http://x.cn/a/报告.DOCX?id=1#p")
+            ),
+            Format::Docx
+        );
+        assert_eq!(sniff(&junk, None, Some("附件.wps")), Format::Ole);
+        assert_eq!(sniff(&junk, None, Some("noext")), Format::Unknown);
+        assert_eq!(sniff("年度报告".as_bytes(), None, None), Format::Text);
+        assert_eq!(sniff(b"", None, None), Format::Unknown);
+    }
+
+    #[test]
+    fn read_attachment_refuses_what_it_does_not_read() {
+        for (bytes, fmt) in [
+            (&b"<html><body>x</body></html>"[..], "html"),
+            ("年度报告".as_bytes(), "text"),
+            (b"PK\x03\x04 a.txt", "zip"),
+        ] {
+            let r = read_attachment(bytes, None, None);
+            assert!(
+                matches!(&r, Err(FormatError::Unsupported { format }) if format == fmt),
+                "{r:?}"
+            );
+        }
+        assert!(matches!(
+            read_attachment(b"PK\x03\x04 word/document.xml", None, None),
+            Err(FormatError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn as_str_names() {
+        assert_eq!(Format::Docx.as_str(), "docx");
+        assert_eq!(Format::Ole.to_string(), "ole");
+    }
+}
