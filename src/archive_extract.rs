@@ -53,7 +53,7 @@ struct Candidate {
 pub fn extract_bytes(body: &[u8], content_type: Option<&str>, meta: &PageMetaRow) -> Extraction {
     let mut ex = match meta.format.as_str() {
         "html" | "text" => extract::extract(body, content_type),
-        other => extract::unsupported(other),
+        _ => extract_attachment(body, content_type),
     };
     if ex.publish_date.is_none() && ex.source.is_none() && ex.editor.is_none() {
         ex.publish_date = meta
@@ -70,6 +70,21 @@ pub fn extract_bytes(body: &[u8], content_type: Option<&str>, meta: &PageMetaRow
         ex.year = meta.report_year;
     }
     ex
+}
+
+/// A file (PDF, DOCX, DOC/WPS) read into the document model, then extracted
+/// like any other report; what cannot be read says why.
+fn extract_attachment(body: &[u8], content_type: Option<&str>) -> Extraction {
+    use crate::formats::FormatError;
+    match crate::formats::read_attachment(body, content_type, None) {
+        Ok(a) if a.scanned => extract::scanned(a.pages.unwrap_or(0)),
+        Ok(a) => extract::extract_document(&a.document),
+        Err(FormatError::Unsupported { format }) => extract::unsupported(&format),
+        Err(e @ (FormatError::ToolMissing { .. } | FormatError::Encrypted)) => {
+            extract::not_read(extract::Status::Unsupported, &e.to_string())
+        }
+        Err(e) => extract::not_read(extract::Status::Failed, &e.to_string()),
+    }
 }
 
 /// How many snapshots are read, extracted and written per batch: bounds memory
@@ -307,52 +322,10 @@ pub fn revisions(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// html | pdf | docx | ole | xlsx | zip | text | other — by magic bytes, then type, then name.
-pub fn format_of(body: &[u8], content_type: Option<&str>, path: &str) -> String {
-    let ct = content_type.unwrap_or("").to_ascii_lowercase();
-    let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    let head = &body[..body.len().min(512)];
-    let f = if head.starts_with(b"%PDF") {
-        "pdf"
-    } else if head.starts_with(b"PK\x03\x04") {
-        if ext == "xlsx" { "xlsx" } else { "docx" }
-    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        "ole"
-    } else if ct.contains("html") || ct.contains("xhtml") {
-        "html"
-    } else if ct.starts_with("text/plain") {
-        "text"
-    } else if ct.is_empty() && String::from_utf8_lossy(head).trim_start().starts_with('<') {
-        "html"
-    } else {
-        "other"
-    };
-    f.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_by_magic_then_type_then_name() {
-        assert_eq!(
-            format_of(b"%PDF-1.7", Some("application/octet-stream"), "/a.bin"),
-            "pdf"
-        );
-        assert_eq!(format_of(b"PK\x03\x04rest", None, "/r.docx"), "docx");
-        assert_eq!(
-            format_of(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], None, "/r.doc"),
-            "ole"
-        );
-        assert_eq!(
-            format_of(b"<html>", Some("text/html; charset=gbk"), "/"),
-            "html"
-        );
-        assert_eq!(format_of(b"  <!DOCTYPE html>", None, "/x"), "html");
-        assert_eq!(
-            format_of(b"\x00\x01", Some("application/zip"), "/x.zip"),
-            "other"
-        );
-    }
+/// A snapshot's format (html, text, pdf, docx, ole, xlsx, zip, unknown): magic
+/// bytes first, then the content type, then the name.
+pub fn format_of(body: &[u8], content_type: Option<&str>, name: &str) -> String {
+    crate::formats::sniff(body, content_type, Some(name))
+        .as_str()
+        .to_string()
 }

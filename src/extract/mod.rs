@@ -183,6 +183,12 @@ pub fn unsupported(format: &str) -> Extraction {
     )
 }
 
+/// The result for a file that could not be read at all (corrupt, encrypted,
+/// a converter missing), with the reason; nothing is invented.
+pub fn not_read(status: Status, reason: &str) -> Extraction {
+    Extraction::failed(status, reason)
+}
+
 /// The result for a scanned PDF (no text layer), with its page count.
 pub fn scanned(pages: usize) -> Extraction {
     Extraction::failed(
