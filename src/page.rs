@@ -50,10 +50,12 @@ pub struct VisibleMeta {
 }
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})").expect("static regex")
+    Regex::new(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+        .expect("static regex")
 });
-static COMPACT_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|\D)((?:19|20)\d{2})(\d{2})(\d{2})(?:\D|$)").expect("static regex"));
+static COMPACT_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\D)((?:19|20)\d{2})(\d{2})(\d{2})(?:\D|$)").expect("static regex")
+});
 static FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(发布时间|发布日期|信息来源|文章来源|来源|责任编辑|编辑|作者|浏览次数|点击数|阅读数|访问量|字号|字体)\s*[:：]")
         .expect("static regex")
@@ -129,10 +131,8 @@ pub fn visible_meta(text: &str) -> VisibleMeta {
                 .map_or(line.len(), |m| m.start());
             let value = clean_value(&line[whole.end()..end]);
             match key.as_str() {
-                "发布时间" | "发布日期" => {
-                    if out.publish_date.is_none() {
-                        out.publish_date = parse_cn_date(&value);
-                    }
+                "发布时间" | "发布日期" if out.publish_date.is_none() => {
+                    out.publish_date = parse_cn_date(&value);
                 }
                 k @ ("信息来源" | "文章来源" | "来源") => {
                     let rank = ["信息来源", "文章来源", "来源"]
@@ -163,7 +163,11 @@ pub fn visible_meta(text: &str) -> VisibleMeta {
 
 fn clean_value(v: &str) -> String {
     let v = v.trim_matches(|c: char| {
-        c.is_whitespace() || matches!(c, '|' | '丨' | '｜' | '\u{a0}' | '\u{3000}' | '】' | ']' | '[' | '【')
+        c.is_whitespace()
+            || matches!(
+                c,
+                '|' | '丨' | '｜' | '\u{a0}' | '\u{3000}' | '】' | ']' | '[' | '【'
+            )
     });
     // A run of spaces separates a value from unlabelled trailing text (`办公室   打印本页`).
     let v = v.split("  ").next().unwrap_or("");
@@ -184,7 +188,13 @@ fn texts(dom: &Html, selector: &str) -> Vec<String> {
         return Vec::new();
     };
     dom.select(&sel)
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .filter(|t| !t.is_empty())
         .collect()
 }
@@ -195,7 +205,10 @@ fn strip_site_suffix(title: &str) -> (String, Option<String>) {
         if let Some(pos) = title.find(sep) {
             let (head, tail) = (title[..pos].trim(), title[pos + sep.len()..].trim());
             if !head.is_empty() {
-                return (head.to_string(), (!tail.is_empty()).then(|| tail.to_string()));
+                return (
+                    head.to_string(),
+                    (!tail.is_empty()).then(|| tail.to_string()),
+                );
             }
         }
     }
@@ -228,7 +241,9 @@ pub fn page_meta(html: &str, patterns: &ReportPatterns) -> PageMeta {
     let editor = meta_content(&dom, "Author").or(visible.editor);
     let column = meta_content(&dom, "ColumnName");
     let site_name = meta_content(&dom, "SiteName").or(title_site);
-    let is_report = title.as_deref().is_some_and(|t| patterns.is_report_title(t));
+    let is_report = title
+        .as_deref()
+        .is_some_and(|t| patterns.is_report_title(t));
     let kind = if is_report {
         PageKind::Report
     } else if looks_like_listing(&dom, patterns) {
@@ -323,7 +338,9 @@ mod tests {
 
     #[test]
     fn visible_line_with_several_fields() {
-        let m = visible_meta("首页 > 信息公开\n发布时间：2024年01月12日  来源：办公室  编辑：张三  浏览次数：12\n正文");
+        let m = visible_meta(
+            "首页 > 信息公开\n发布时间：2024年01月12日  来源：办公室  编辑：张三  浏览次数：12\n正文",
+        );
         assert_eq!(m.publish_date, d(2024, 1, 12));
         assert_eq!(m.source.as_deref(), Some("办公室"));
         assert_eq!(m.editor.as_deref(), Some("张三"));
@@ -331,7 +348,9 @@ mod tests {
 
     #[test]
     fn seed_004_list() {
-        let m = visible_meta("- 发布时间:2024年01月12日\n- 编辑:辽宁省机关事务管理局管理员\n- 来源:办公室\n辽宁省机关事务管理局2023年");
+        let m = visible_meta(
+            "- 发布时间:2024年01月12日\n- 编辑:辽宁省机关事务管理局管理员\n- 来源:办公室\n辽宁省机关事务管理局2023年",
+        );
         assert_eq!(m.publish_date, d(2024, 1, 12));
         assert_eq!(m.editor.as_deref(), Some("辽宁省机关事务管理局管理员"));
         assert_eq!(m.source.as_deref(), Some("办公室"));
@@ -339,7 +358,9 @@ mod tests {
 
     #[test]
     fn prose_is_not_metadata() {
-        let m = visible_meta("本机关坚持以公开为常态，信息来源：各科室报送的材料经审核后统一发布，确保信息准确，全年累计公开各类信息421条，做到应公开尽公开。");
+        let m = visible_meta(
+            "本机关坚持以公开为常态，信息来源：各科室报送的材料经审核后统一发布，确保信息准确，全年累计公开各类信息421条，做到应公开尽公开。",
+        );
         assert_eq!(m, VisibleMeta::default());
     }
 
@@ -352,7 +373,10 @@ mod tests {
             <meta name="ColumnName" content="年度报告"><meta name="SiteName" content="某市人民政府">
             </head><body><h1>别的标题</h1><div>发布时间：2024年01月12日 来源：办公室 编辑：张三</div></body></html>"#;
         let m = page_meta(html, &ReportPatterns::default());
-        assert_eq!(m.title.as_deref(), Some("某局2023年政府信息公开工作年度报告"));
+        assert_eq!(
+            m.title.as_deref(),
+            Some("某局2023年政府信息公开工作年度报告")
+        );
         assert_eq!(m.publish_date, d(2024, 1, 15));
         assert_eq!(m.source.as_deref(), Some("某局"));
         assert_eq!(m.editor.as_deref(), Some("张三"));
@@ -372,7 +396,10 @@ mod tests {
         assert_eq!(m.title.as_deref(), Some("通知公告"));
         assert_eq!(m.site_name.as_deref(), Some("某某网"));
         assert_eq!(m.kind, PageKind::Listing);
-        let other = page_meta("<html><head><title>联系我们</title></head><body>电话</body></html>", &ReportPatterns::default());
+        let other = page_meta(
+            "<html><head><title>联系我们</title></head><body>电话</body></html>",
+            &ReportPatterns::default(),
+        );
         assert_eq!(other.kind, PageKind::Other);
         assert_eq!(other.kind.as_str(), "other");
     }
@@ -385,7 +412,10 @@ mod tests {
         let (bytes, _, _) = encoding_rs::GBK.encode(html);
         let decoded = crate::charset::decode(&bytes, Some("text/html"));
         let m = page_meta(&decoded.text, &ReportPatterns::default());
-        assert_eq!(m.title.as_deref(), Some("某区2022年政府信息公开工作年度报告"));
+        assert_eq!(
+            m.title.as_deref(),
+            Some("某区2022年政府信息公开工作年度报告")
+        );
         assert_eq!(m.publish_date, d(2023, 1, 30));
         assert_eq!(m.source.as_deref(), Some("区政府办"));
         assert_eq!(m.agency.as_deref(), Some("某区"));

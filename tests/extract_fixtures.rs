@@ -38,7 +38,12 @@ fn diff(path: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
     match (want, got) {
         (Value::Object(w), Value::Object(g)) => {
             for (k, wv) in w {
-                diff(&format!("{path}.{k}"), wv, g.get(k).unwrap_or(&Value::Null), out);
+                diff(
+                    &format!("{path}.{k}"),
+                    wv,
+                    g.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
             }
             for k in g.keys().filter(|k| !w.contains_key(*k)) {
                 out.push(format!("{path}.{k}: unexpected key"));
@@ -101,7 +106,12 @@ fn run(kind: &str) {
         for k in ["status", "reason", "parts", "warnings", "checks"] {
             assert!(top.contains(&k.to_string()), "{stem}.{kind}: no key {k}");
         }
-        assert_ne!(got.status, Status::Failed, "{stem}.{kind}: {:?}", got.reason);
+        assert_ne!(
+            got.status,
+            Status::Failed,
+            "{stem}.{kind}: {:?}",
+            got.reason
+        );
     }
     assert_eq!(seen, 5);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -121,10 +131,20 @@ fn html_renderings_match_expected() {
 #[ignore = "prints status and warnings of every fixture"]
 fn dump() {
     for stem in stems() {
-        for p in [fixtures().join(format!("{stem}.txt")), fixtures().join("html").join(format!("{stem}.html"))] {
+        for p in [
+            fixtures().join(format!("{stem}.txt")),
+            fixtures().join("html").join(format!("{stem}.html")),
+        ] {
             if let Ok(bytes) = std::fs::read(&p) {
                 let e = extract(&bytes, None);
-                println!("{}: {:?} {:?} {:?}\n  warnings: {:?}", p.display(), e.status, e.reason, e.parts, e.warnings);
+                println!(
+                    "{}: {:?} {:?} {:?}\n  warnings: {:?}",
+                    p.display(),
+                    e.status,
+                    e.reason,
+                    e.parts,
+                    e.warnings
+                );
             }
         }
     }

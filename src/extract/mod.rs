@@ -111,7 +111,10 @@ pub const ACTIVE_ROWS_2021: &[(&str, &[&str])] = &[
 /// Part 二 rows and their value fields, 2019 template.
 pub const ACTIVE_ROWS_2019: &[(&str, &[&str])] = &[
     ("rules", &["made", "published", "total_public"]),
-    ("normative_documents", &["made", "published", "total_public"]),
+    (
+        "normative_documents",
+        &["made", "published", "total_public"],
+    ),
     ("licensing", &["previous_count", "change", "decisions"]),
     ("other_services", &["previous_count", "change", "decisions"]),
     ("penalty", &["previous_count", "change", "decisions"]),
@@ -254,14 +257,11 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
             ex.source = meta.source;
             ex.editor = meta.editor;
         }
-        if let Some(title) = meta.title.as_deref().filter(|t| report_year(t).is_some()) {
-            if ReportPatterns::default().is_report_title(title) {
-                ex.agency = page::agency_from_title(title).or(ex.agency);
-                ex.year = report_year(title).or(ex.year);
-                if ex.status == Status::NotReport && ex.template.is_some() {
-                    ex.status = Status::Partial;
-                }
-            }
+        if let Some(title) = meta.title.as_deref().filter(|t| report_year(t).is_some())
+            && ReportPatterns::default().is_report_title(title)
+        {
+            ex.agency = page::agency_from_title(title).or(ex.agency);
+            ex.year = report_year(title).or(ex.year);
         }
         ex
     } else {
@@ -288,7 +288,9 @@ fn looks_binary(text: &str) -> bool {
     }
     let bad = sample
         .iter()
-        .filter(|&&c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')) || c == '\u{fffd}')
+        .filter(|&&c| {
+            (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')) || c == '\u{fffd}'
+        })
         .count();
     bad * 10 > sample.len()
 }
@@ -297,7 +299,11 @@ fn is_html(text: &str, content_type: Option<&str>) -> bool {
     if content_type.is_some_and(|ct| ct.to_ascii_lowercase().contains("html")) {
         return true;
     }
-    let head: String = text.chars().take(2048).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(2048)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let head = head.trim_start_matches('\u{feff}').trim_start();
     head.starts_with("<!doctype html")
         || head.starts_with("<html")
@@ -309,7 +315,11 @@ fn is_html(text: &str, content_type: Option<&str>) -> bool {
 
 fn build(toks: &[tokens::Tok], plain: &str) -> Extraction {
     let parts = reader::read(toks);
-    let lines: Vec<&str> = plain.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = plain
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let title = find_title(&lines);
     let meta = page::visible_meta(plain);
     let Some(template) = parts.template else {
@@ -406,9 +416,17 @@ fn signed_date(lines: &[&str]) -> Option<NaiveDate> {
         .unwrap_or(lines.len().saturating_sub(20));
     for line in &lines[start..] {
         let n = tokens::norm(line);
-        if ["版权", "Copyright", "ICP", "主办", "网站标识码", "联系我们", "承办"]
-            .iter()
-            .any(|k| n.contains(k))
+        if [
+            "版权",
+            "Copyright",
+            "ICP",
+            "主办",
+            "网站标识码",
+            "联系我们",
+            "承办",
+        ]
+        .iter()
+        .any(|k| n.contains(k))
         {
             break;
         }
@@ -435,7 +453,13 @@ fn sum(cells: &[Option<f64>]) -> Option<f64> {
     }
 }
 
-fn equation(rule: u8, scope: &str, left: &[Option<f64>], right: &[Option<f64>], detail: &str) -> RuleCheck {
+fn equation(
+    rule: u8,
+    scope: &str,
+    left: &[Option<f64>],
+    right: &[Option<f64>],
+    detail: &str,
+) -> RuleCheck {
     // A side entirely blank cannot be checked; otherwise blanks count as 0.
     let (l, r) = (sum(left), sum(right));
     let ok = match (l, r) {
@@ -461,7 +485,13 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
         let right = [cell("total_processed", c), cell("carried_forward", c)];
         // Rule 1 is only unknown when the whole column is blank (as the expected files state it).
         let all_blank = left.iter().chain(&right).all(Option::is_none);
-        let mut check = equation(1, col, &left, &right, "new_received + carried_over = total_processed + carried_forward");
+        let mut check = equation(
+            1,
+            col,
+            &left,
+            &right,
+            "new_received + carried_over = total_processed + carried_forward",
+        );
         if !all_blank && check.ok.is_none() {
             check.left = Some(check.left.unwrap_or(0.0));
             check.right = Some(check.right.unwrap_or(0.0));
@@ -472,7 +502,13 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
     }
     for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
         let parts: Vec<Option<f64>> = result_rows(template).iter().map(|r| cell(r, c)).collect();
-        rules.push(equation(2, col, &[cell("total_processed", c)], &parts, "total_processed = sum of result rows"));
+        rules.push(equation(
+            2,
+            col,
+            &[cell("total_processed", c)],
+            &parts,
+            "total_processed = sum of result rows",
+        ));
     }
     let rows = match template {
         Template::T2021 => APPLICATION_ROWS_2021,
@@ -480,7 +516,13 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
     };
     for row in rows {
         let applicants: Vec<Option<f64>> = (0..6).map(|c| cell(row, c)).collect();
-        rules.push(equation(3, row, &[cell(row, 6)], &applicants, "total = sum of the six applicant columns"));
+        rules.push(equation(
+            3,
+            row,
+            &[cell(row, 6)],
+            &applicants,
+            "total = sum of the six applicant columns",
+        ));
     }
     for group in REVIEW_GROUPS {
         let g = review.get(*group);
@@ -501,8 +543,16 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
 pub fn cross_year_checks(prev: &Extraction, this: &Extraction) -> Vec<RuleCheck> {
     let mut out = Vec::new();
     for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
-        let a = this.applications.get("carried_over").and_then(|v| v.get(c)).and_then(f);
-        let b = prev.applications.get("carried_forward").and_then(|v| v.get(c)).and_then(f);
+        let a = this
+            .applications
+            .get("carried_over")
+            .and_then(|v| v.get(c))
+            .and_then(f);
+        let b = prev
+            .applications
+            .get("carried_forward")
+            .and_then(|v| v.get(c))
+            .and_then(f);
         out.push(equation(
             5,
             col,
@@ -560,14 +610,23 @@ mod tests {
 
     #[test]
     fn a_page_that_is_not_a_report() {
-        let e = extract("<html><body><h1>区政府常务会议纪要</h1><p>会议研究了若干事项。</p></body></html>".as_bytes(), None);
+        let e = extract(
+            "<html><body><h1>区政府常务会议纪要</h1><p>会议研究了若干事项。</p></body></html>"
+                .as_bytes(),
+            None,
+        );
         assert_eq!(e.status, Status::NotReport);
         assert!(e.reason.is_some());
     }
 
     #[test]
     fn title_split_over_two_lines() {
-        let lines = ["- 发布时间:2024年01月12日", "某局2023年", "政府信息公开工作年度报告", "一、总体情况"];
+        let lines = [
+            "- 发布时间:2024年01月12日",
+            "某局2023年",
+            "政府信息公开工作年度报告",
+            "一、总体情况",
+        ];
         let t = find_title(&lines);
         assert_eq!(t.as_deref(), Some("某局2023年政府信息公开工作年度报告"));
     }
@@ -575,7 +634,12 @@ mod tests {
     #[test]
     fn signed_date_is_a_date_line_not_a_page_number() {
         assert_eq!(
-            signed_date(&["六、其他需要报告的事项", "无。", "某办公室", "2023年1月19日"]),
+            signed_date(&[
+                "六、其他需要报告的事项",
+                "无。",
+                "某办公室",
+                "2023年1月19日"
+            ]),
             NaiveDate::from_ymd_opt(2023, 1, 19)
         );
         assert_eq!(signed_date(&["六、其他需要报告的事项", "无。", "1"]), None);
@@ -587,11 +651,26 @@ mod tests {
         for row in APPLICATION_ROWS_2021 {
             apps.insert(row.to_string(), vec![Some(Number::from(0)); 7]);
         }
-        apps.insert("new_received".into(), vec![Some(Number::from(2)), None, None, None, None, None, Some(Number::from(3))]);
+        apps.insert(
+            "new_received".into(),
+            vec![
+                Some(Number::from(2)),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Number::from(3)),
+            ],
+        );
         let c = rule_checks(&apps, &ReviewLitigation::new(), Template::T2021);
         assert_eq!(c.balance["natural_person"], Some(false));
         assert_eq!(c.balance["commercial"], Some(true));
-        let r3 = c.rules.iter().find(|r| r.rule == 3 && r.scope == "new_received").map(|r| r.ok);
+        let r3 = c
+            .rules
+            .iter()
+            .find(|r| r.rule == 3 && r.scope == "new_received")
+            .map(|r| r.ok);
         assert_eq!(r3, Some(Some(false)));
     }
 }

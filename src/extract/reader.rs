@@ -43,7 +43,9 @@ fn short(s: &str, max: usize) -> bool {
 }
 
 fn is_part2_heading(s: &str) -> bool {
-    short(s, 30) && s.contains("主动公开") && (s.starts_with('二') || s.contains("主动公开政府信息情况"))
+    short(s, 30)
+        && s.contains("主动公开")
+        && (s.starts_with('二') || s.contains("主动公开政府信息情况"))
 }
 fn is_part3_heading(s: &str) -> bool {
     short(s, 40) && s.contains("收到和处理政府信息公开申请")
@@ -52,8 +54,7 @@ fn is_part4_heading(s: &str) -> bool {
     short(s, 40) && s.contains("行政复议") && s.contains("行政诉讼") && s.contains("情况")
 }
 fn is_part5_heading(s: &str) -> bool {
-    short(s, 40)
-        && (s.starts_with('五') && (s.contains("问题") || s.contains("改进")))
+    short(s, 40) && (s.starts_with('五') && (s.contains("问题") || s.contains("改进")))
         || s.starts_with("五、存在")
 }
 
@@ -73,9 +74,16 @@ struct Sections {
 }
 
 fn sections(toks: &[Tok]) -> Sections {
-    let p2 = find(toks, 0, is_part2_heading).or_else(|| find(toks, 0, |s| s.starts_with("第二十条第(一)项") || s.starts_with("第十七条")));
-    let p3 = find(toks, p2.unwrap_or(0), is_part3_heading)
-        .or_else(|| find(toks, p2.unwrap_or(0), |s| s.contains("勾稽关系") || s.contains("本年新收")));
+    let p2 = find(toks, 0, is_part2_heading).or_else(|| {
+        find(toks, 0, |s| {
+            s.starts_with("第二十条第(一)项") || s.starts_with("第十七条")
+        })
+    });
+    let p3 = find(toks, p2.unwrap_or(0), is_part3_heading).or_else(|| {
+        find(toks, p2.unwrap_or(0), |s| {
+            s.contains("勾稽关系") || s.contains("本年新收")
+        })
+    });
     let p4_from = p3.or(p2).unwrap_or(0);
     let p4 = find(toks, p4_from, is_part4_heading).or_else(|| {
         let from = find(toks, p4_from, |s| s.contains("结转下年度")).unwrap_or(p4_from);
@@ -113,7 +121,16 @@ fn detect_template(toks: &[Tok], s: &Sections) -> Option<Template> {
     let p2 = labels(s.p2);
     let p3 = labels(s.p3);
     let any = |ls: &[&str], keys: &[&str]| ls.iter().any(|l| keys.iter().any(|k| l.contains(k)));
-    if any(&p2, &["新制作", "新公开数量", "政府集中采购", "上一年项目数量", "其他对外管理服务"]) {
+    if any(
+        &p2,
+        &[
+            "新制作",
+            "新公开数量",
+            "政府集中采购",
+            "上一年项目数量",
+            "其他对外管理服务",
+        ],
+    ) {
         return Some(Template::T2019);
     }
     if any(&p2, &["本年制发件数", "现行有效件数", "本年处理决定数量"])
@@ -209,8 +226,10 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
     let mut found = 0;
     let mut complete = true;
     for (key, fields) in rows {
-        let mut values: BTreeMap<String, Value> =
-            fields.iter().map(|f| (f.to_string(), Value::Null)).collect();
+        let mut values: BTreeMap<String, Value> = fields
+            .iter()
+            .map(|f| (f.to_string(), Value::Null))
+            .collect();
         let pos = toks
             .iter()
             .position(|t| label(t).is_some_and(|l| active_label_matches(key, l, template)));
@@ -259,7 +278,9 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
         PartStatus::Partial
     });
     if found == 0 {
-        parts.problems.push("part 二: heading found, no table rows read".into());
+        parts
+            .problems
+            .push("part 二: heading found, no table rows read".into());
     } else if found < rows.len() {
         parts
             .problems
@@ -372,7 +393,9 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
         PartStatus::Partial
     });
     if read_rows == 0 {
-        parts.problems.push("part 三: heading found, no table rows read".into());
+        parts
+            .problems
+            .push("part 三: heading found, no table rows read".into());
     } else if !incomplete_rows.is_empty() {
         parts.problems.push(format!(
             "part 三: {} of {} rows complete (missing or short: {})",
@@ -407,23 +430,20 @@ fn fit_row(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, boo
     }
     let first = cells.iter().position(|t| matches!(t, Tok::Value(_)));
     let last = cells.iter().rposition(|t| matches!(t, Tok::Value(_)));
-    if n == 7 && nums.len() == 2 && cells.len() > n {
-        if let (Some(a), Some(b)) = (first, last) {
-            if b == a + 1 {
-                // Blank cells collapsed after the numbers (seed 004): positions are lost.
-                let mut v = vec![None; n];
-                v[0] = Some(nums[0].clone());
-                v[n - 1] = Some(nums[1].clone());
-                return (
-                    v,
-                    Some(
-                        "blank cells collapsed; first number inferred as natural_person, second as total"
-                            .into(),
-                    ),
-                    true,
-                );
-            }
-        }
+    // Blank cells collapsed after the numbers (seed 004's pipes) or dropped (PDF text):
+    // the two numbers of an all-but-one-blank row are an applicant column and 总计.
+    if n == 7
+        && nums.len() == 2
+        && cells.len() != n
+        && let (Some(a), Some(b)) = (first, last)
+        && b == a + 1
+    {
+        let mut v = vec![None; n];
+        v[0] = Some(nums[0].clone());
+        v[n - 1] = Some(nums[1].clone());
+        let note =
+            "blank cells collapsed; first number inferred as natural_person, second as total";
+        return (v, Some(note.into()), true);
     }
     if cells.len() > n {
         if let (Some(a), Some(b)) = (first, last) {
@@ -496,7 +516,9 @@ fn read_review(toks: &[Tok], parts: &mut Parts) {
         PartStatus::Partial
     });
     if cells.is_empty() {
-        parts.problems.push("part 四: heading found, no numbers read".into());
+        parts
+            .problems
+            .push("part 四: heading found, no numbers read".into());
     } else if !complete {
         parts
             .problems

@@ -26,12 +26,13 @@ pub enum Tok {
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$").expect("static regex")
 });
-static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\d+(?:\.\d+)?\s*(?:元|万元|亿元)$").expect("static regex")
-});
+static AMOUNT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d+(?:\.\d+)?\s*(?:元|万元|亿元)$").expect("static regex"));
 
 /// Marks that stand for "no value" in a cell.
-const ABSENT: &[&str] = &["/", "—", "-", "——", "--", "–", "无", "\\", "—-", "-—", "―", "─"];
+const ABSENT: &[&str] = &[
+    "/", "—", "-", "——", "--", "–", "无", "\\", "—-", "-—", "―", "─",
+];
 
 /// Folds full-width ASCII (digits, brackets, colons, dots) to half-width and
 /// drops whitespace and quotes, so labels written either way compare equal.
@@ -77,10 +78,10 @@ pub fn classify(text: &str) -> Tok {
     } else {
         n.clone()
     };
-    if NUMBER.is_match(&candidate) {
-        if let Some(num) = parse_number(&candidate) {
-            return Tok::Value(num);
-        }
+    if NUMBER.is_match(&candidate)
+        && let Some(num) = parse_number(&candidate)
+    {
+        return Tok::Value(num);
     }
     if AMOUNT.is_match(&n) {
         return Tok::Amount(n);
@@ -158,12 +159,12 @@ pub fn text_tokens(text: &str) -> Vec<Tok> {
             pipe_line(trimmed_end, &mut out);
             continue;
         }
-        if let Some(rest) = line.strip_prefix('\t') {
-            if !rest.contains('\t') {
-                flush(&mut pending, &mut out);
-                pending = Some(rest.to_string());
-                continue;
-            }
+        if let Some(rest) = line.strip_prefix('\t')
+            && !rest.contains('\t')
+        {
+            flush(&mut pending, &mut out);
+            pending = Some(rest.to_string());
+            continue;
         }
         if line.contains('\t') {
             flush(&mut pending, &mut out);
@@ -240,7 +241,10 @@ mod tests {
         assert_eq!(classify("无"), Tok::Blank);
         assert_eq!(classify("\u{a0}"), Tok::Blank);
         assert_eq!(classify("251000元"), Tok::Amount("251000元".into()));
-        assert_eq!(classify("（二）部分 公开"), Tok::Label("(二)部分公开".into()));
+        assert_eq!(
+            classify("（二）部分 公开"),
+            Tok::Label("(二)部分公开".into())
+        );
         assert_eq!(classify("1,23"), Tok::Label("1,23".into()));
         match classify("104.133") {
             Tok::Value(n) => assert_eq!(n.as_f64(), Some(104.133)),
