@@ -4,7 +4,8 @@
 //! visible `发布时间：… 来源：… 编辑：…` line(s). The extractor uses the same
 //! functions, so a report's publish date is read one way only.
 
-use crate::patterns::{ReportPatterns, report_year, squeeze};
+use crate::document::Document;
+use crate::patterns::{ReportPatterns, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
 use scraper::{Html, Selector};
@@ -60,6 +61,8 @@ static FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(发布时间|发布日期|信息来源|文章来源|来源|责任编辑|编辑|作者|浏览次数|点击数|阅读数|访问量|字号|字体)\s*[:：]")
         .expect("static regex")
 });
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})年").expect("static regex"));
 static YEAR_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(.*?)(?:19|20)\d{2}\s*年").expect("static regex"));
 
@@ -85,6 +88,13 @@ pub fn parse_cn_date(s: &str) -> Option<NaiveDate> {
     }
     let c = COMPACT_DATE.captures(&s)?;
     NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+}
+
+/// The report year a title names, as [`crate::patterns::report_year`] reads it
+/// (first `20xx年`, spaces and full-width digits allowed), with the regex compiled once.
+pub fn title_year(title: &str) -> Option<i32> {
+    let t = fold(&squeeze(title));
+    YEAR.captures(&t).and_then(|c| c[1].parse().ok())
 }
 
 /// The text before the year in a report title:
@@ -218,41 +228,46 @@ fn strip_site_suffix(title: &str) -> (String, Option<String>) {
 /// Metadata of an HTML page (already decoded).
 pub fn page_meta(html: &str, patterns: &ReportPatterns) -> PageMeta {
     let dom = Html::parse_document(html);
-    let title_tag = texts(&dom, "title").into_iter().next();
+    let doc = crate::extract::dom_to_document(&dom);
+    page_meta_parsed(&dom, &doc, patterns)
+}
+
+/// [`page_meta`] on a page already parsed, with its blocks.
+pub fn page_meta_parsed(dom: &Html, doc: &Document, patterns: &ReportPatterns) -> PageMeta {
+    let title_tag = texts(dom, "title").into_iter().next();
     let (title_head, title_site) = title_tag
         .as_deref()
         .map(strip_site_suffix)
         .map_or((None, None), |(h, s)| (Some(h), s));
     let heading = texts(
-        &dom,
+        dom,
         "h1, h2, h3, .title, .article-title, .tit, #title, .bt, .detail-title, .con-title",
     )
     .into_iter()
     .find(|t| patterns.is_report_title(t));
-    let title = meta_content(&dom, "ArticleTitle")
+    let title = meta_content(dom, "ArticleTitle")
         .or(heading)
         .or_else(|| title_head.clone());
-    let doc = crate::extract::html_to_document(html);
     let visible = visible_meta(&doc.plain_text());
-    let publish_date = meta_content(&dom, "PubDate")
+    let publish_date = meta_content(dom, "PubDate")
         .and_then(|d| parse_cn_date(&d))
         .or(visible.publish_date);
-    let source = meta_content(&dom, "ContentSource").or(visible.source);
-    let editor = meta_content(&dom, "Author").or(visible.editor);
-    let column = meta_content(&dom, "ColumnName");
-    let site_name = meta_content(&dom, "SiteName").or(title_site);
+    let source = meta_content(dom, "ContentSource").or(visible.source);
+    let editor = meta_content(dom, "Author").or(visible.editor);
+    let column = meta_content(dom, "ColumnName");
+    let site_name = meta_content(dom, "SiteName").or(title_site);
     let is_report = title
         .as_deref()
         .is_some_and(|t| patterns.is_report_title(t));
     let kind = if is_report {
         PageKind::Report
-    } else if looks_like_listing(&dom, patterns) {
+    } else if looks_like_listing(dom, patterns) {
         PageKind::Listing
     } else {
         PageKind::Other
     };
     let (report_year_v, agency) = match (&title, is_report) {
-        (Some(t), true) => (report_year(t), agency_from_title(t)),
+        (Some(t), true) => (title_year(t), agency_from_title(t)),
         _ => (None, None),
     };
     PageMeta {

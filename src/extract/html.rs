@@ -56,7 +56,11 @@ const BLOCKS: &[&str] = &[
 
 /// Parses HTML and returns its blocks in reading order.
 pub fn html_to_document(html: &str) -> Document {
-    let dom = Html::parse_document(html);
+    dom_to_document(&Html::parse_document(html))
+}
+
+/// Blocks of an already parsed page (the extractor parses once for blocks and metadata).
+pub fn dom_to_document(dom: &Html) -> Document {
     let mut w = Walker::default();
     w.walk(dom.root_element());
     w.flush();

@@ -477,15 +477,25 @@ fn fit_row(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, boo
 
 fn read_review(toks: &[Tok], parts: &mut Parts) {
     let n = REVIEW_GROUPS.len() * REVIEW_FIELDS.len();
-    // The numbers follow the last header label.
-    let last_label = toks.iter().rposition(|t| label(t).is_some());
-    let start = last_label.map_or(0, |i| i + 1);
+    // The numbers follow the last header label before the first number (page
+    // text after the table, e.g. a footer when part 五 is missing, is not read).
+    let first_value = toks.iter().position(|t| matches!(t, Tok::Value(_)));
+    let start = first_value.map_or(toks.len(), |v| {
+        toks[..v]
+            .iter()
+            .rposition(|t| label(t).is_some())
+            .map_or(0, |i| i + 1)
+    });
     let (mut cells, _) = cells_after(toks, start, toks.len());
-    while cells.first() == Some(&Tok::Blank) {
+    // Blank header cells left of/after the numbers are layout, unless they are needed to make 15.
+    while cells.len() > n && cells.first() == Some(&Tok::Blank) {
         cells.remove(0);
     }
-    while cells.last() == Some(&Tok::Blank) {
+    while cells.len() > n && cells.last() == Some(&Tok::Blank) {
         cells.pop();
+    }
+    if cells.iter().all(|t| *t == Tok::Blank) {
+        cells.clear();
     }
     let (values, note, complete) = if cells.is_empty() {
         (vec![None; n], None, false)

@@ -78,7 +78,10 @@ pub fn classify(text: &str) -> Tok {
     } else {
         n.clone()
     };
-    if NUMBER.is_match(&candidate)
+    // Digits on separate lines/words of one cell (`6\n0`) are not one number.
+    let one_word = text.split_whitespace().count() <= 1;
+    if one_word
+        && NUMBER.is_match(&candidate)
         && let Some(num) = parse_number(&candidate)
     {
         return Tok::Value(num);
@@ -246,6 +249,8 @@ mod tests {
             Tok::Label("(二)部分公开".into())
         );
         assert_eq!(classify("1,23"), Tok::Label("1,23".into()));
+        assert_eq!(classify("6\n0"), Tok::Label("60".into()));
+        assert_eq!(classify("\n0\n"), v(0));
         match classify("104.133") {
             Tok::Value(n) => assert_eq!(n.as_f64(), Some(104.133)),
             t => panic!("{t:?}"),
