@@ -1,0 +1,71 @@
+//! Extraction throughput on the five HTML fixtures, against parsing the same pages into a DOM.
+//!
+//! `cargo bench --bench extract` (harness = false; timed with `Instant`, one thread, so the
+//! figures are per core). Goal: `extract` costs at most 2× a bare `Html::parse_document`.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn pages() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports/html");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "html")
+                && p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with("2019"))
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read(p).expect("fixture"))
+        .collect()
+}
+
+/// Runs `f` over all pages until `budget` has passed; returns pages per second.
+fn rate<T>(pages: &[T], budget: Duration, mut f: impl FnMut(&T)) -> f64 {
+    for p in pages {
+        f(p); // warm-up
+    }
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < budget {
+        for p in pages {
+            f(p);
+            n += 1;
+        }
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let pages = pages();
+    assert_eq!(pages.len(), 5, "five HTML fixtures");
+    let budget = Duration::from_secs(3);
+    let texts: Vec<String> = pages
+        .iter()
+        .map(|p| nianbao::charset::decode(p, None).text)
+        .collect();
+    let parse_only = rate(&texts, budget, |t| {
+        black_box(scraper::Html::parse_document(t));
+    });
+    let decode_parse = rate(&pages, budget, |p| {
+        let t = nianbao::charset::decode(p, None).text;
+        black_box(scraper::Html::parse_document(&t));
+    });
+    let extract = rate(&pages, budget, |p| {
+        black_box(nianbao::extract::extract(p, None));
+    });
+    let bytes: usize = pages.iter().map(Vec::len).sum();
+    println!("pages: {} (avg {} bytes)", pages.len(), bytes / pages.len());
+    println!("parse_document only:        {parse_only:>8.0} pages/s/core");
+    println!("decode + parse_document:    {decode_parse:>8.0} pages/s/core");
+    println!("extract (decode+parse+read):{extract:>8.0} pages/s/core");
+    println!(
+        "extract / parse-only time ratio: {:.2} (vs decode+parse: {:.2}; goal <= 2)",
+        parse_only / extract,
+        decode_parse / extract
+    );
+}
