@@ -14,7 +14,8 @@ fn pages() -> Vec<Vec<u8>> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.extension().is_some_and(|x| x == "html")
-                && p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with("2019"))
+                && p.file_name()
+                    .is_some_and(|n| !n.to_string_lossy().starts_with("2019"))
         })
         .collect();
     files.sort();

@@ -106,7 +106,17 @@ pub fn agency_from_title(title: &str) -> Option<String> {
         .trim_start_matches(['#', '-', '*', '【', '[', '《'])
         .trim_end_matches(['（', '(', '《', '-', '_', '：', ':', '、'])
         .trim_start_matches("关于");
-    (!agency.is_empty()).then(|| agency.to_string())
+    if !agency.is_empty() {
+        return Some(agency.to_string());
+    }
+    // Year first: "2022年度某区人民政府政府信息公开工作年度报告" → the name between year and subject.
+    let rest = t[c.get(0)?.end()..].trim_start_matches('度');
+    let end = ["政府信息公开", "政务公开", "信息公开"]
+        .iter()
+        .filter_map(|k| rest.find(k))
+        .min()?;
+    let name = &rest[..end];
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// Publish date, source and editor from lines such as
@@ -349,6 +359,10 @@ mod tests {
             Some("卫滨区人民政府")
         );
         assert_eq!(agency_from_title("2021年政府信息公开年报"), None);
+        assert_eq!(
+            agency_from_title("2022年度沈阳市辽中区人民政府政府信息公开工作年度报告").as_deref(),
+            Some("沈阳市辽中区人民政府")
+        );
     }
 
     #[test]

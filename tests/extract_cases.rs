@@ -223,3 +223,29 @@ fn cross_year_rule_five() {
     // in_force 23 = 23 + 2 − 0 does not hold against itself: 23 ≠ 25.
     assert_eq!((nd.ok, nd.right), (Some(false), Some(25.0)));
 }
+
+/// PDF text where long labels wrap: the label's head, then its tail with the numbers, or
+/// the numbers then the tail.
+#[test]
+fn pdf_style_text_with_wrapped_labels() {
+    let text = "某局2022年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n\
+        一、本年新收政府信息公开申请数量 2 0 0 0 0 0 2\n\
+        二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0\n\
+        三、本年度办理结果 （一）予以公开 1 0 0 0 0 0 1\n\
+        （二）部分公开（区分处理的，只计这一情形，不计其他 1 0 0 0 0 0 1\n\
+        情形）\n\
+        （六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再\n\
+        处理其政府信息公开申请 0 0 0 0 0 0 0\n\
+        2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 0 0 0 0 0 0 0\n";
+    let e = extract_text(text);
+    assert_eq!(app(&e, "granted"), json!([1, 0, 0, 0, 0, 0, 1]));
+    assert_eq!(app(&e, "partially_granted"), json!([1, 0, 0, 0, 0, 0, 1]));
+    assert_eq!(app(&e, "other_no_correction"), json!([0, 0, 0, 0, 0, 0, 0]));
+    assert_eq!(app(&e, "other_unpaid_fee"), json!([0, 0, 0, 0, 0, 0, 0]));
+    // Rows the text does not have are reported, not filled in.
+    assert_eq!(
+        app(&e, "denied_state_secret"),
+        json!([null, null, null, null, null, null, null])
+    );
+    assert!(e.warnings.iter().any(|w| w.contains("denied_state_secret")));
+}

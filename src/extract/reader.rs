@@ -314,7 +314,7 @@ fn application_label_matches(key: &str, l: &str) -> bool {
         "not_processed_duplicate" => has("重复申请"),
         "not_processed_publication" => has("出版物"),
         "not_processed_excessive" => has("大量反复"),
-        "not_processed_confirmation" => has("重新出具") || has("确认"),
+        "not_processed_confirmation" => has("重新出具") || has("确认或"),
         "other_no_correction" => has("逾期不补正"),
         "other_unpaid_fee" => has("缴纳费用") || has("收费通知"),
         "other_other" => {
@@ -330,8 +330,11 @@ fn application_label_matches(key: &str, l: &str) -> bool {
     }
 }
 
-/// How far ahead of the next expected row a label may match (rows a rendering dropped).
+/// How far ahead of the next expected row a generic label may match.
 const LOOKAHEAD: usize = 4;
+
+/// Rows whose labels also occur elsewhere in the table (column headers).
+const GENERIC_ROWS: &[&str] = &["other_other", "total_processed", "other_processing"];
 
 fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
     let rows = match template {
@@ -341,29 +344,10 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
     let mut next = 0;
     let mut read_rows = 0;
     let mut incomplete_rows = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        let Some(l) = label(t) else { continue };
-        if next >= rows.len() {
-            break;
-        }
-        // The column header's 总计 must not be taken for （七）总计: rows match only near `next`.
-        let hit = (next..(next + LOOKAHEAD).min(rows.len()))
-            .find(|&r| application_label_matches(rows[r], l));
-        let Some(r) = hit else { continue };
-        let (cells, _) = cells_after(toks, i + 1, toks.len());
-        if cells.is_empty() {
-            // A group label that reads like a row (e.g. 三、本年度办理 split from （一）): wait for values.
-            if r == next && toks.get(i + 1).is_some_and(|t| label(t).is_some()) {
-                continue;
-            }
-        }
-        for skipped in &rows[next..r] {
-            parts
-                .warnings
-                .push(format!("applications.{skipped}: row not found"));
-            incomplete_rows.push(skipped.to_string());
-        }
-        next = r + 1;
+    // The row being read and the cells collected for it so far.
+    let mut current: Option<(usize, Vec<Tok>)> = None;
+    let mut finish = |current: Option<(usize, Vec<Tok>)>, parts: &mut Parts| {
+        let Some((r, cells)) = current else { return };
         let key = rows[r];
         let (values, note, complete) = fit_row(&cells, APPLICANT_COLUMNS.len());
         if let Some(note) = note {
@@ -374,6 +358,44 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
         }
         read_rows += 1;
         parts.applications.insert(key.to_string(), values);
+    };
+    let mut skipped_rows = Vec::new();
+    for t in toks {
+        match t {
+            Tok::Label(l) => {
+                // Rows are taken in template order. Labels as generic as 其他/总计 match
+                // only near `next` (the column header has both); distinctive ones
+                // anywhere after it, so rows a rendering dropped do not stop the reading.
+                let hit = (next..rows.len()).find(|&r| {
+                    (r < next + LOOKAHEAD || !GENERIC_ROWS.contains(&rows[r]))
+                        && application_label_matches(rows[r], l)
+                });
+                if let Some(r) = hit {
+                    finish(current.take(), parts);
+                    skipped_rows.extend(rows[next..r].iter().map(|k| k.to_string()));
+                    next = r + 1;
+                    current = Some((r, Vec::new()));
+                } else if current.as_ref().is_some_and(|(_, cells)| !cells.is_empty()) {
+                    // A stray label after a row's values (a split group label, the
+                    // tail of a wrapped label) ends the row; before them it is the
+                    // row label's continuation.
+                    finish(current.take(), parts);
+                }
+            }
+            Tok::RowEnd => {}
+            cell => {
+                if let Some((_, cells)) = current.as_mut() {
+                    cells.push(cell.clone());
+                }
+            }
+        }
+    }
+    finish(current.take(), parts);
+    for skipped in skipped_rows {
+        parts
+            .warnings
+            .push(format!("applications.{skipped}: row not found"));
+        incomplete_rows.push(skipped);
     }
     for key in rows {
         if !parts.applications.contains_key(*key) {

@@ -73,10 +73,11 @@ pub fn classify(text: &str) -> Tok {
     let signed = text
         .trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}')
         .replace(['−', '－'], "-");
+    let unitless = n.strip_suffix(['件', '条', '个', '项', '次']).unwrap_or(&n);
     let candidate = if signed.starts_with('-') {
-        format!("-{n}")
+        format!("-{unitless}")
     } else {
-        n.clone()
+        unitless.to_string()
     };
     // Digits on separate lines/words of one cell (`6\n0`) are not one number.
     let one_word = text.split_whitespace().count() <= 1;
@@ -250,6 +251,8 @@ mod tests {
         );
         assert_eq!(classify("1,23"), Tok::Label("1,23".into()));
         assert_eq!(classify("6\n0"), Tok::Label("60".into()));
+        assert_eq!(classify("12件"), v(12));
+        assert_eq!(classify("件"), Tok::Label("件".into()));
         assert_eq!(classify("\n0\n"), v(0));
         match classify("104.133") {
             Tok::Value(n) => assert_eq!(n.as_f64(), Some(104.133)),
