@@ -249,3 +249,25 @@ fn pdf_style_text_with_wrapped_labels() {
     );
     assert!(e.warnings.iter().any(|w| w.contains("denied_state_secret")));
 }
+
+/// A report page whose tables are only in an attachment: a report, read partly, and says why.
+#[test]
+fn report_page_without_tables_is_partial_with_reason() {
+    let page = "<html><head><meta name=\"ArticleTitle\" content=\"某区教育局2023年政府信息公开工作年度报告\">\
+        <meta name=\"PubDate\" content=\"2024-01-29\"></head><body><h1>某区教育局2023年政府信息公开工作年度报告</h1>\
+        <p>附件：<a href=\"/a.pdf\">某区教育局2023年政府信息公开工作年度报告.pdf</a></p></body></html>";
+    let e = extract(page.as_bytes(), None);
+    assert_eq!(e.status, Status::Partial);
+    assert_eq!(e.agency.as_deref(), Some("某区教育局"));
+    assert_eq!(e.year, Some(2023));
+    assert_eq!(
+        e.publish_date.map(|d| d.to_string()).as_deref(),
+        Some("2024-01-29")
+    );
+    assert!(
+        e.reason.as_deref().is_some_and(|r| r.contains("no part")),
+        "{:?}",
+        e.reason
+    );
+    assert!(e.applications.is_empty());
+}
