@@ -82,34 +82,60 @@ impl Walker {
         self.line.clear();
     }
 
-    fn walk(&mut self, el: ElementRef<'_>) {
-        let name = el.value().name();
-        if SKIPPED.contains(&name) {
-            return;
-        }
-        if name == "table" && !has_descendant_table(el) {
-            self.flush();
-            let table = read_table(el);
-            if !table.rows.is_empty() {
-                self.blocks.push(Block::Table(table));
+    /// Iterative, so a page nested thousands of levels deep cannot overflow the stack.
+    fn walk(&mut self, root: ElementRef<'_>) {
+        let mut stack = vec![Work::Open(root)];
+        while let Some(work) = stack.pop() {
+            let el = match work {
+                Work::Text(t) => {
+                    self.line.push_str(t);
+                    continue;
+                }
+                Work::Close => {
+                    self.flush();
+                    continue;
+                }
+                Work::Open(el) => el,
+            };
+            let name = el.value().name();
+            if SKIPPED.contains(&name) {
+                continue;
             }
-            return;
-        }
-        let block = BLOCKS.contains(&name);
-        if block {
-            self.flush();
-        }
-        for child in el.children() {
-            if let Some(t) = child.value().as_text() {
-                self.line.push_str(t);
-            } else if let Some(e) = ElementRef::wrap(child) {
-                self.walk(e);
+            if name == "table" && !has_descendant_table(el) {
+                self.flush();
+                let table = read_table(el);
+                if !table.rows.is_empty() {
+                    self.blocks.push(Block::Table(table));
+                }
+                continue;
             }
-        }
-        if block {
-            self.flush();
+            if BLOCKS.contains(&name) {
+                self.flush();
+                stack.push(Work::Close);
+            }
+            push_children(el, &mut stack);
         }
     }
+}
+
+enum Work<'a> {
+    Open(ElementRef<'a>),
+    Text(&'a str),
+    /// End of a block element: the line so far is complete.
+    Close,
+}
+
+/// Children in reverse, so they pop off the stack in document order.
+fn push_children<'a>(el: ElementRef<'a>, stack: &mut Vec<Work<'a>>) {
+    let start = stack.len();
+    for child in el.children() {
+        if let Some(t) = child.value().as_text() {
+            stack.push(Work::Text(t));
+        } else if let Some(e) = ElementRef::wrap(child) {
+            stack.push(Work::Open(e));
+        }
+    }
+    stack[start..].reverse();
 }
 
 fn has_descendant_table(el: ElementRef<'_>) -> bool {
@@ -169,21 +195,28 @@ fn span(attr: Option<&str>) -> usize {
 }
 
 fn cell_text(el: ElementRef<'_>, out: &mut String) {
-    for child in el.children() {
-        if let Some(t) = child.value().as_text() {
-            out.push_str(t);
-        } else if let Some(e) = ElementRef::wrap(child) {
-            let name = e.value().name();
-            if SKIPPED.contains(&name) {
-                continue;
+    let mut stack = Vec::new();
+    push_children(el, &mut stack);
+    while let Some(work) = stack.pop() {
+        match work {
+            Work::Text(t) => out.push_str(t),
+            Work::Close => {
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
             }
-            let block = BLOCKS.contains(&name);
-            if block && !out.is_empty() && !out.ends_with('\n') {
-                out.push('\n');
-            }
-            cell_text(e, out);
-            if block && !out.ends_with('\n') {
-                out.push('\n');
+            Work::Open(e) => {
+                let name = e.value().name();
+                if SKIPPED.contains(&name) {
+                    continue;
+                }
+                if BLOCKS.contains(&name) {
+                    if !out.is_empty() && !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    stack.push(Work::Close);
+                }
+                push_children(e, &mut stack);
             }
         }
     }
@@ -225,6 +258,17 @@ mod tests {
         assert_eq!(t.rows[0][0], Cell::spanning("商业\n企业", 1, 2));
         assert_eq!(t.rows[0][1], Cell::spanning("a b", 3, 1));
         assert_eq!(t.rows[1][0].text, "");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let html = format!(
+            "{}深{}",
+            "<div><span>".repeat(3_000),
+            "</span></div>".repeat(3_000)
+        );
+        let doc = html_to_document(&html);
+        assert!(doc.plain_text().contains('深'));
     }
 
     #[test]
