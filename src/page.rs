@@ -58,7 +58,7 @@ static COMPACT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|\D)((?:19|20)\d{2})(\d{2})(\d{2})(?:\D|$)").expect("static regex")
 });
 static FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(发布时间|发布日期|信息来源|文章来源|来源|责任编辑|编辑|作者|浏览次数|点击数|阅读数|访问量|字号|字体)\s*[:：]")
+    Regex::new(r"(发布时间|发布日期|成文日期|发文日期|印发日期|更新时间|日期|时间|信息来源|文章来源|来源|责任编辑|编辑|作者|浏览次数|点击数|阅读数|访问量|字号|字体)\s*[:：]")
         .expect("static regex")
 });
 static YEAR: LazyLock<Regex> =
@@ -124,6 +124,7 @@ pub fn agency_from_title(title: &str) -> Option<String> {
 pub fn visible_meta(text: &str) -> VisibleMeta {
     let mut out = VisibleMeta::default();
     let mut editor_rank = usize::MAX;
+    let mut date_rank = usize::MAX;
     let mut source_rank = usize::MAX;
     for line in text.lines() {
         let line = line
@@ -151,8 +152,15 @@ pub fn visible_meta(text: &str) -> VisibleMeta {
                 .map_or(line.len(), |m| m.start());
             let value = clean_value(&line[whole.end()..end]);
             match key.as_str() {
-                "发布时间" | "发布日期" if out.publish_date.is_none() => {
-                    out.publish_date = parse_cn_date(&value);
+                // 成文/发文/印发日期 date the document, not its publication: never read.
+                k @ ("发布时间" | "发布日期" | "日期" | "时间") => {
+                    let rank = usize::from(matches!(k, "日期" | "时间"));
+                    if rank < date_rank
+                        && let Some(d) = parse_cn_date(&value)
+                    {
+                        date_rank = rank;
+                        out.publish_date = Some(d);
+                    }
                 }
                 k @ ("信息来源" | "文章来源" | "来源") => {
                     let rank = ["信息来源", "文章来源", "来源"]
@@ -373,6 +381,16 @@ mod tests {
         assert_eq!(m.publish_date, d(2024, 1, 12));
         assert_eq!(m.source.as_deref(), Some("办公室"));
         assert_eq!(m.editor.as_deref(), Some("张三"));
+    }
+
+    #[test]
+    fn document_date_is_not_the_publish_date() {
+        let m = visible_meta("成文日期：2023-12-28\n日期：2024-01-05  来源：区政府办");
+        assert_eq!(m.publish_date, d(2024, 1, 5));
+        let m = visible_meta("时间：2024-01-05\n发布时间：2024年1月8日 10:00");
+        assert_eq!(m.publish_date, d(2024, 1, 8));
+        let m = visible_meta("成文日期：2023-12-28 发文字号：某政办〔2023〕1号");
+        assert_eq!(m.publish_date, None);
     }
 
     #[test]
