@@ -262,7 +262,13 @@ pub fn page_meta_parsed(dom: &Html, doc: &Document, patterns: &ReportPatterns) -
         "h1, h2, h3, .title, .article-title, .tit, #title, .bt, .detail-title, .con-title",
     )
     .into_iter()
-    .find(|t| patterns.is_report_title(t));
+    .filter(|t| patterns.is_report_title(t))
+    .collect::<Vec<_>>();
+    // One report heading is the page's title; several distinct ones are a list of reports.
+    let heading = match heading.first() {
+        Some(first) if heading.iter().all(|h| squeeze(h) == squeeze(first)) => Some(first.clone()),
+        _ => None,
+    };
     let title = meta_content(dom, "ArticleTitle")
         .or(heading)
         .or_else(|| title_head.clone());
@@ -443,6 +449,13 @@ mod tests {
         assert_eq!(m.title.as_deref(), Some("通知公告"));
         assert_eq!(m.site_name.as_deref(), Some("某某网"));
         assert_eq!(m.kind, PageKind::Listing);
+        let list = "<html><head><title>年度报告</title></head><body>\
+            <h3><a href=1>甲局2022年政府信息公开工作年度报告</a></h3>\
+            <h3><a href=2>乙局2022年政府信息公开工作年度报告</a></h3></body></html>";
+        assert_eq!(
+            page_meta(list, &ReportPatterns::default()).kind,
+            PageKind::Listing
+        );
         let other = page_meta(
             "<html><head><title>联系我们</title></head><body>电话</body></html>",
             &ReportPatterns::default(),
