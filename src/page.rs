@@ -8,7 +8,7 @@ use crate::document::Document;
 use crate::patterns::{ReportPatterns, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html, Selector};
 use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,28 +203,73 @@ fn clean_value(v: &str) -> String {
     v.trim().to_string()
 }
 
-fn meta_content(dom: &Html, name: &str) -> Option<String> {
-    let sel = Selector::parse(&format!("meta[name=\"{name}\" i]")).ok()?;
-    dom.select(&sel)
-        .filter_map(|m| m.value().attr("content"))
-        .map(|c| c.trim().to_string())
-        .find(|c| !c.is_empty())
+/// Class names portals give an article's heading.
+const HEADING_CLASSES: &[&str] = &[
+    "title",
+    "article-title",
+    "tit",
+    "bt",
+    "detail-title",
+    "con-title",
+];
+
+/// What page metadata needs from the DOM, collected in one pass over it.
+#[derive(Default)]
+struct Scan {
+    /// `<meta name=… content=…>` with the name lower-cased.
+    metas: Vec<(String, String)>,
+    title: Option<String>,
+    headings: Vec<String>,
 }
 
-fn texts(dom: &Html, selector: &str) -> Vec<String> {
-    let Ok(sel) = Selector::parse(selector) else {
-        return Vec::new();
-    };
-    dom.select(&sel)
-        .map(|e| {
+impl Scan {
+    fn of(dom: &Html) -> Scan {
+        let mut scan = Scan::default();
+        let text = |e: ElementRef<'_>| {
             e.text()
                 .collect::<String>()
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
-        })
-        .filter(|t| !t.is_empty())
-        .collect()
+        };
+        for el in dom
+            .root_element()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+        {
+            let v = el.value();
+            match v.name() {
+                "meta" => {
+                    if let (Some(name), Some(content)) = (v.attr("name"), v.attr("content")) {
+                        let content = content.trim();
+                        if !content.is_empty() {
+                            scan.metas
+                                .push((name.to_ascii_lowercase(), content.to_string()));
+                        }
+                    }
+                }
+                "title" if scan.title.is_none() => {
+                    scan.title = Some(text(el)).filter(|t| !t.is_empty());
+                }
+                "h1" | "h2" | "h3" => scan.headings.push(text(el)),
+                _ => {
+                    if v.classes().any(|c| HEADING_CLASSES.contains(&c)) || v.id() == Some("title")
+                    {
+                        scan.headings.push(text(el));
+                    }
+                }
+            }
+        }
+        scan
+    }
+
+    fn meta(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        self.metas
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| c.clone())
+    }
 }
 
 /// `<title>` without a site-name suffix (`…_沈阳市人民政府`, `… - 某某网`).
@@ -252,34 +297,42 @@ pub fn page_meta(html: &str, patterns: &ReportPatterns) -> PageMeta {
 
 /// [`page_meta`] on a page already parsed, with its blocks.
 pub fn page_meta_parsed(dom: &Html, doc: &Document, patterns: &ReportPatterns) -> PageMeta {
-    let title_tag = texts(dom, "title").into_iter().next();
-    let (title_head, title_site) = title_tag
+    page_meta_with_text(dom, &doc.plain_text(), patterns)
+}
+
+/// [`page_meta_parsed`] given the page's plain text (the extractor has it already).
+pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatterns) -> PageMeta {
+    let scan = Scan::of(dom);
+    let (title_head, title_site) = scan
+        .title
         .as_deref()
         .map(strip_site_suffix)
         .map_or((None, None), |(h, s)| (Some(h), s));
-    let heading = texts(
-        dom,
-        "h1, h2, h3, .title, .article-title, .tit, #title, .bt, .detail-title, .con-title",
-    )
-    .into_iter()
-    .filter(|t| patterns.is_report_title(t))
-    .collect::<Vec<_>>();
+    let heading: Vec<&String> = scan
+        .headings
+        .iter()
+        .filter(|t| patterns.is_report_title(t))
+        .collect();
     // One report heading is the page's title; several distinct ones are a list of reports.
     let heading = match heading.first() {
-        Some(first) if heading.iter().all(|h| squeeze(h) == squeeze(first)) => Some(first.clone()),
+        Some(first) if heading.iter().all(|h| squeeze(h) == squeeze(first)) => {
+            Some((*first).clone())
+        }
         _ => None,
     };
-    let title = meta_content(dom, "ArticleTitle")
+    let title = scan
+        .meta("ArticleTitle")
         .or(heading)
         .or_else(|| title_head.clone());
-    let visible = visible_meta(&doc.plain_text());
-    let publish_date = meta_content(dom, "PubDate")
+    let visible = visible_meta(plain);
+    let publish_date = scan
+        .meta("PubDate")
         .and_then(|d| parse_cn_date(&d))
         .or(visible.publish_date);
-    let source = meta_content(dom, "ContentSource").or(visible.source);
-    let editor = meta_content(dom, "Author").or(visible.editor);
-    let column = meta_content(dom, "ColumnName");
-    let site_name = meta_content(dom, "SiteName").or(title_site);
+    let source = scan.meta("ContentSource").or(visible.source);
+    let editor = scan.meta("Author").or(visible.editor);
+    let column = scan.meta("ColumnName");
+    let site_name = scan.meta("SiteName").or(title_site);
     let is_report = title
         .as_deref()
         .is_some_and(|t| patterns.is_report_title(t));

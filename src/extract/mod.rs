@@ -255,13 +255,14 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
     if is_html(&text, content_type) {
         let dom = scraper::Html::parse_document(&text);
         let doc = dom_to_document(&dom);
-        let meta = page::page_meta_parsed(&dom, &doc, &PATTERNS);
-        let mut ex = extract_document(&doc);
-        if meta.publish_date.is_some() || meta.source.is_some() || meta.editor.is_some() {
-            ex.publish_date = meta.publish_date;
-            ex.source = meta.source;
-            ex.editor = meta.editor;
-        }
+        let plain = doc.plain_text();
+        let meta = page::page_meta_with_text(&dom, &plain, &PATTERNS);
+        let visible = page::VisibleMeta {
+            publish_date: meta.publish_date,
+            source: meta.source.clone(),
+            editor: meta.editor.clone(),
+        };
+        let mut ex = build(&tokens::document_tokens(&doc), &plain, Some(visible));
         if let Some(title) = meta.title.as_deref().filter(|t| report_year(t).is_some())
             && PATTERNS.is_report_title(title)
         {
@@ -277,13 +278,13 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
 /// Extracts a report from a text rendering (text files, PDF text).
 pub fn extract_text(text: &str) -> Extraction {
     let toks = tokens::text_tokens(text);
-    build(&toks, text)
+    build(&toks, text, None)
 }
 
 /// Extracts a report from a document (HTML or DOCX blocks).
 pub fn extract_document(doc: &Document) -> Extraction {
     let toks = tokens::document_tokens(doc);
-    build(&toks, &doc.plain_text())
+    build(&toks, &doc.plain_text(), None)
 }
 
 fn looks_binary(text: &str) -> bool {
@@ -318,7 +319,8 @@ fn is_html(text: &str, content_type: Option<&str>) -> bool {
             .any(|t| head.contains(t))
 }
 
-fn build(toks: &[tokens::Tok], plain: &str) -> Extraction {
+/// `visible`: publish date/source/editor when the caller read them already (HTML meta tags).
+fn build(toks: &[tokens::Tok], plain: &str, visible: Option<page::VisibleMeta>) -> Extraction {
     let parts = reader::read(toks);
     let lines: Vec<&str> = plain
         .lines()
@@ -326,7 +328,7 @@ fn build(toks: &[tokens::Tok], plain: &str) -> Extraction {
         .filter(|l| !l.is_empty())
         .collect();
     let title = find_title(&lines);
-    let meta = page::visible_meta(plain);
+    let meta = visible.unwrap_or_else(|| page::visible_meta(plain));
     let Some(template) = parts.template else {
         let mut ex = Extraction::failed(
             Status::NotReport,
@@ -392,6 +394,10 @@ fn find_title(lines: &[&str]) -> Option<String> {
     };
     let clean = |l: &str| squeeze(l).trim_start_matches(['#', '-', '*']).to_string();
     for (i, line) in lines.iter().enumerate().take(200) {
+        // Every title names its year; most lines can be passed over without normalising them.
+        if !line.contains('年') {
+            continue;
+        }
         let one = clean(line);
         if one.chars().count() > 80 {
             continue;

@@ -65,6 +65,15 @@ pub fn norm(s: &str) -> String {
 
 /// Reads one cell's text.
 pub fn classify(text: &str) -> Tok {
+    // Most cells are plain digits or plain labels: answer those without regexes.
+    let t = text.trim();
+    if !t.is_empty()
+        && t.len() <= 15
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(v) = t.parse::<i64>()
+    {
+        return Tok::Value(Number::from(v));
+    }
     let n = norm(text);
     if n.is_empty() || ABSENT.contains(&n.as_str()) {
         return Tok::Blank;
