@@ -127,6 +127,10 @@ pub fn visible_meta(text: &str) -> VisibleMeta {
     let mut date_rank = usize::MAX;
     let mut source_rank = usize::MAX;
     for line in text.lines() {
+        // Every field is followed by a colon: lines without one need no regex.
+        if !line.contains(['：', ':']) {
+            continue;
+        }
         let line = line
             .trim()
             .trim_start_matches(['-', '*', '•', '·', '[', '【', ' ', '\t']);

@@ -395,7 +395,7 @@ fn find_title(lines: &[&str]) -> Option<String> {
     let clean = |l: &str| squeeze(l).trim_start_matches(['#', '-', '*']).to_string();
     for (i, line) in lines.iter().enumerate().take(200) {
         // Every title names its year; most lines can be passed over without normalising them.
-        if !line.contains('年') {
+        if !line.contains('年') || line.len() > 400 {
             continue;
         }
         let one = clean(line);

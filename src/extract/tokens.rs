@@ -78,6 +78,16 @@ pub fn classify(text: &str) -> Tok {
     if n.is_empty() || ABSENT.contains(&n.as_str()) {
         return Tok::Blank;
     }
+    // Text with any character a number or an amount cannot hold is a label.
+    if !n.chars().all(|c| {
+        c.is_ascii_digit()
+            || matches!(
+                c,
+                ',' | '.' | '-' | '件' | '条' | '个' | '项' | '次' | '元' | '万' | '亿'
+            )
+    }) {
+        return Tok::Label(n);
+    }
     // norm() strips a leading '-', which is a sign for numbers: look at the text itself.
     let signed = text
         .trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}')
