@@ -84,6 +84,13 @@ fn text_cut_off_in_part_three_is_partial_and_keeps_what_was_read() {
         );
     }
     assert_eq!(e.checks.balance["natural_person"], Some(false));
+    assert!(
+        e.warnings
+            .iter()
+            .any(|w| w.contains("carried_forward") && w.contains("cut off")),
+        "{:?}",
+        e.warnings
+    );
 }
 
 #[test]

@@ -235,6 +235,9 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
             .position(|t| label(t).is_some_and(|l| active_label_matches(key, l, template)));
         let Some(pos) = pos else {
             complete = false;
+            parts.warnings.push(format!(
+                "active_disclosure.{key}: row not found; values null"
+            ));
             parts.active.insert(key.to_string(), values);
             continue;
         };
@@ -401,6 +404,11 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
         if !parts.applications.contains_key(*key) {
             if !incomplete_rows.iter().any(|k| k == key) {
                 incomplete_rows.push(key.to_string());
+                if read_rows > 0 {
+                    parts.warnings.push(format!(
+                        "applications.{key}: row not found (table cut off?); values null"
+                    ));
+                }
             }
             parts
                 .applications
