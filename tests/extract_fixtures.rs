@@ -126,26 +126,3 @@ fn text_renderings_match_expected() {
 fn html_renderings_match_expected() {
     run("html");
 }
-
-#[test]
-#[ignore = "prints status and warnings of every fixture"]
-fn dump() {
-    for stem in stems() {
-        for p in [
-            fixtures().join(format!("{stem}.txt")),
-            fixtures().join("html").join(format!("{stem}.html")),
-        ] {
-            if let Ok(bytes) = std::fs::read(&p) {
-                let e = extract(&bytes, None);
-                println!(
-                    "{}: {:?} {:?} {:?}\n  warnings: {:?}",
-                    p.display(),
-                    e.status,
-                    e.reason,
-                    e.parts,
-                    e.warnings
-                );
-            }
-        }
-    }
-}
