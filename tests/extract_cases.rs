@@ -278,3 +278,32 @@ fn report_page_without_tables_is_partial_with_reason() {
     );
     assert!(e.applications.is_empty());
 }
+
+/// Word-exported pages: `<th>` cells, `<o:p>`/`<span>` noise, and part 三 split over two
+/// `<table>`s at a page break.
+#[test]
+fn html_table_split_over_two_tables() {
+    let html = std::fs::read_to_string(fixtures().join("html/002_d64735f63f421535.html"))
+        .expect("fixture");
+    let split = html
+        .replacen(
+            "<td>5.属于三类内部事务信息</td>",
+            "</tr></tbody></table><p>　</p><table><tbody><tr><th>5.属于三类内部事务信息</th>",
+            1,
+        )
+        .replace(
+            "<td>（七）总计",
+            "<td><span lang=\"EN-US\"><o:p></o:p></span>（七）总计",
+        );
+    assert_ne!(split, html);
+    let e = extract(split.as_bytes(), None);
+    assert_eq!(
+        e.status,
+        Status::Complete,
+        "{:?} {:?}",
+        e.reason,
+        e.warnings
+    );
+    assert_eq!(app(&e, "denied_third_party"), json!([1, 0, 0, 0, 0, 0, 1]));
+    assert_eq!(app(&e, "total_processed"), json!([12, 0, 0, 0, 0, 0, 12]));
+}

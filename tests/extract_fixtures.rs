@@ -126,3 +126,17 @@ fn text_renderings_match_expected() {
 fn html_renderings_match_expected() {
     run("html");
 }
+
+/// The comparison itself must catch a wrong cell.
+#[test]
+fn comparison_reports_a_changed_value() {
+    let text =
+        std::fs::read_to_string(fixtures().join("002_d64735f63f421535.txt")).expect("fixture");
+    let changed = text.replace("行政许可\t10465", "行政许可\t10466");
+    assert_ne!(text, changed);
+    let d = compare("002_d64735f63f421535", &extract(changed.as_bytes(), None));
+    assert_eq!(
+        d,
+        vec!["active_disclosure.licensing.decisions: expected 10465, got 10466".to_string()]
+    );
+}
