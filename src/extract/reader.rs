@@ -439,6 +439,23 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
 /// Assigns a row's cells to `n` columns. Returns the values, a note when the
 /// assignment was inferred, and whether the row was read in full.
 fn fit_row(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, bool) {
+    let (values, note, complete) = fit_row_inner(cells, n);
+    // Grid padding among the cells read positionally: the source row stopped short.
+    let pads = if nums_len(cells) >= n {
+        0
+    } else {
+        cells.iter().take(n).filter(|t| **t == Tok::Pad).count()
+    };
+    if pads > 0 && note.is_none() {
+        let note = format!(
+            "{pads} trailing cell(s) missing in the source row (cut off or omitted); read as blank"
+        );
+        return (values, Some(note), false);
+    }
+    (values, note, complete)
+}
+
+fn fit_row_inner(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, bool) {
     let nums: Vec<Number> = cells.iter().filter_map(num_of).collect();
     if nums.len() == n {
         return (nums.into_iter().map(Some).collect(), None, true);
@@ -518,13 +535,14 @@ fn read_review(toks: &[Tok], parts: &mut Parts) {
     });
     let (mut cells, _) = cells_after(toks, start, toks.len());
     // Blank header cells left of/after the numbers are layout, unless they are needed to make 15.
-    while cells.len() > n && cells.first() == Some(&Tok::Blank) {
+    let blank = |t: Option<&Tok>| matches!(t, Some(Tok::Blank | Tok::Pad));
+    while cells.len() > n && blank(cells.first()) {
         cells.remove(0);
     }
-    while cells.len() > n && cells.last() == Some(&Tok::Blank) {
+    while cells.len() > n && blank(cells.last()) {
         cells.pop();
     }
-    if cells.iter().all(|t| *t == Tok::Blank) {
+    if cells.iter().all(|t| blank(Some(t))) {
         cells.clear();
     }
     let (values, note, complete) = if cells.is_empty() {

@@ -6,7 +6,7 @@
 //! come out as the same sequence, so the reader that assigns numbers to
 //! template rows exists once.
 
-use crate::document::{Block, Document};
+use crate::document::{Block, Cell, Document, Table};
 use regex::Regex;
 use serde_json::Number;
 use std::sync::LazyLock;
@@ -20,6 +20,9 @@ pub enum Tok {
     Amount(String),
     /// An empty cell or an absent-value mark (`/`, `—`, `-`, `无`).
     Blank,
+    /// A grid cell the source row does not have (omitted trailing cells, or a
+    /// row cut off): read as blank, but the reader says so.
+    Pad,
     RowEnd,
 }
 
@@ -138,22 +141,74 @@ pub fn document_tokens(doc: &Document) -> Vec<Tok> {
                     }
                 }
             }
-            Block::Table(table) => {
-                for row in &table.rows {
-                    for cell in row {
-                        match classify(&cell.text) {
-                            Tok::Blank => {
-                                out.extend(std::iter::repeat_n(Tok::Blank, cell.colspan.min(50)))
-                            }
-                            t => out.push(t),
-                        }
-                    }
-                    out.push(Tok::RowEnd);
-                }
-            }
+            Block::Table(table) => table_tokens(table, &mut out),
         }
     }
     out
+}
+
+/// A row's cells with their grid columns, and which columns a rowspan from above covers.
+type GridRow<'a> = (Vec<(usize, &'a Cell)>, Vec<bool>);
+
+/// Widest a table grid is taken to be; wider spans are clipped.
+const MAX_GRID_WIDTH: usize = 256;
+
+/// A table laid out as a grid (rowspan/colspan expanded), read row by row.
+/// Cells are emitted where they start (a span's covered cells are not
+/// repeated); a blank cell counts once per column it spans; a row that stops
+/// short of the table's width (trailing cells omitted, as some editors
+/// write them) is padded with blanks, so values keep their grid columns.
+fn table_tokens(table: &Table, out: &mut Vec<Tok>) {
+    // Pass 1: each row's cells with their grid columns, and the table width.
+    let mut carry: Vec<usize> = Vec::new(); // rows still covered, per column
+    let mut rows: Vec<GridRow> = Vec::with_capacity(table.rows.len());
+    let mut width = 0;
+    for row in &table.rows {
+        let mut placed = Vec::with_capacity(row.len());
+        let covered: Vec<bool> = carry.iter().map(|&c| c > 0).collect();
+        let mut col = 0;
+        for cell in row {
+            while col < carry.len() && carry[col] > 0 {
+                col += 1;
+            }
+            if col >= MAX_GRID_WIDTH {
+                break;
+            }
+            let span = cell.colspan.clamp(1, MAX_GRID_WIDTH - col);
+            if carry.len() < col + span {
+                carry.resize(col + span, 0);
+            }
+            for c in &mut carry[col..col + span] {
+                *c = cell.rowspan.max(1);
+            }
+            placed.push((col, cell));
+            col += span;
+        }
+        width = width.max(carry.len());
+        rows.push((placed, covered));
+        for c in &mut carry {
+            *c = c.saturating_sub(1);
+        }
+    }
+    // Pass 2: tokens, padding each row to the width.
+    for (placed, covered) in rows {
+        let mut end = 0;
+        for (col, cell) in &placed {
+            match classify(&cell.text) {
+                Tok::Blank => out.extend(std::iter::repeat_n(
+                    Tok::Blank,
+                    cell.colspan.clamp(1, width.max(1)),
+                )),
+                t => out.push(t),
+            }
+            end = col + cell.colspan.max(1);
+        }
+        let missing = (end..width)
+            .filter(|&c| !covered.get(c).copied().unwrap_or(false))
+            .count();
+        out.extend(std::iter::repeat_n(Tok::Pad, missing));
+        out.push(Tok::RowEnd);
+    }
 }
 
 /// Tokens of a text rendering (see the module doc for the shapes).
@@ -290,6 +345,38 @@ mod tests {
                 v(0),
                 Tok::RowEnd,
                 Tok::Label("总计".into()),
+                Tok::RowEnd
+            ]
+        );
+    }
+
+    #[test]
+    fn table_rows_are_padded_to_the_grid_width() {
+        let table = Table {
+            rows: vec![
+                vec![
+                    Cell::spanning("三、本年度办理结果", 1, 2),
+                    Cell::new("(一)予以公开"),
+                    Cell::new("1"),
+                    Cell::new("2"),
+                ],
+                // The rowspan covers column 0; the trailing cell is omitted.
+                vec![Cell::new("(二)部分公开"), Cell::new("3")],
+            ],
+        };
+        let mut out = Vec::new();
+        table_tokens(&table, &mut out);
+        assert_eq!(
+            out,
+            vec![
+                Tok::Label("三、本年度办理结果".into()),
+                Tok::Label("(一)予以公开".into()),
+                v(1),
+                v(2),
+                Tok::RowEnd,
+                Tok::Label("(二)部分公开".into()),
+                v(3),
+                Tok::Pad,
                 Tok::RowEnd
             ]
         );
