@@ -307,3 +307,19 @@ fn html_table_split_over_two_tables() {
     assert_eq!(app(&e, "denied_third_party"), json!([1, 0, 0, 0, 0, 0, 1]));
     assert_eq!(app(&e, "total_processed"), json!([12, 0, 0, 0, 0, 0, 12]));
 }
+
+#[test]
+fn fee_written_with_its_unit() {
+    let text = "某局2022年政府信息公开工作年度报告\n二、主动公开政府信息情况\n\
+        行政事业性收费\t12.5万元\n行政许可\t3件\n三、收到和处理政府信息公开申请情况\n";
+    let e = extract_text(text);
+    let ad = serde_json::to_value(&e.active_disclosure).expect("json");
+    assert_eq!(ad["fees"]["amount_10k_yuan"], json!(12.5));
+    assert_eq!(ad["licensing"]["decisions"], json!(3));
+    assert_eq!(ad["penalty"]["decisions"], json!(null));
+    assert!(
+        e.warnings
+            .iter()
+            .any(|w| w.contains("active_disclosure.penalty"))
+    );
+}

@@ -267,6 +267,17 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
                 }
                 Some(Tok::Value(n)) => Value::Number(n.clone()),
                 Some(Tok::Amount(a)) if *field == "amount" => Value::String(a.clone()),
+                // The fee column is in 万元: a figure written with that unit is the number.
+                Some(Tok::Amount(a)) if *field == "amount_10k_yuan" && a.ends_with("万元") => a
+                    .strip_suffix("万元")
+                    .and_then(super::tokens::parse_number)
+                    .map_or(Value::Null, Value::Number),
+                Some(Tok::Amount(a)) => {
+                    parts.warnings.push(format!(
+                        "active_disclosure.{key}.{field}: '{a}' has a unit the column does not use; left null"
+                    ));
+                    Value::Null
+                }
                 _ => Value::Null,
             };
             values.insert(field.to_string(), v);

@@ -29,6 +29,11 @@ pub enum Tok {
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$").expect("static regex")
 });
+/// Page furniture of PDF text: `— 3 —`, `- 3 -`, `第3页`, `第 3 页 共 10 页`, `3/10`.
+static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[-—－–]+\s*\d{1,4}\s*[-—－–]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
+        .expect("static regex")
+});
 static AMOUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d+(?:\.\d+)?\s*(?:元|万元|亿元)$").expect("static regex"));
 
@@ -258,6 +263,9 @@ pub fn text_tokens(text: &str) -> Vec<Tok> {
             cell.push_str(line);
             continue;
         }
+        if PAGE_NUMBER.is_match(line.trim()) {
+            continue;
+        }
         text_line(line, &mut out);
         out.push(Tok::RowEnd);
     }
@@ -377,6 +385,22 @@ mod tests {
                 Tok::Label("(二)部分公开".into()),
                 v(3),
                 Tok::Pad,
+                Tok::RowEnd
+            ]
+        );
+    }
+
+    #[test]
+    fn markdown_rows_and_page_numbers() {
+        let toks = text_tokens("| 规章 | 0 | / |\n|---|---|---|\n— 3 —\n第 2 页 共 9 页\n5\n");
+        assert_eq!(
+            toks,
+            vec![
+                Tok::Label("规章".into()),
+                v(0),
+                Tok::Blank,
+                Tok::RowEnd,
+                v(5),
                 Tok::RowEnd
             ]
         );
