@@ -49,6 +49,18 @@ fn rate<T>(pages: &[T], budget: Duration, mut f: impl FnMut(&T)) -> f64 {
 fn main() {
     let pages = pages();
     assert_eq!(pages.len(), 5, "five HTML fixtures");
+    // `EXTRACT_BENCH_PROFILE=1`: only the table reading, long enough for `perf record`.
+    if std::env::var_os("EXTRACT_BENCH_PROFILE").is_some() {
+        let docs: Vec<_> = pages
+            .iter()
+            .map(|p| nianbao::extract::html_to_document(&nianbao::charset::decode(p, None).text))
+            .collect();
+        let r = rate(&docs, Duration::from_secs(10), |d| {
+            black_box(nianbao::extract::extract_document(d));
+        });
+        println!("tables+checks: {r:.0} pages/s/core");
+        return;
+    }
     let budget = Duration::from_secs(3);
     let texts: Vec<String> = pages
         .iter()

@@ -299,7 +299,10 @@ fn pipe_line(line: &str, out: &mut Vec<Tok>) {
 fn text_line(line: &str, out: &mut Vec<Tok>) {
     let words: Vec<&str> = line.split_whitespace().collect();
     let mut cut = words.len();
-    while cut > 0 && !matches!(classify(words[cut - 1]), Tok::Label(_)) {
+    while cut > 0
+        && may_be_value(words[cut - 1])
+        && !matches!(classify(words[cut - 1]), Tok::Label(_))
+    {
         cut -= 1;
     }
     if cut > 0 {
@@ -308,6 +311,19 @@ fn text_line(line: &str, out: &mut Vec<Tok>) {
     for w in &words[cut..] {
         out.push(classify(w));
     }
+}
+
+/// Cheap pre-check: a value or blank mark starts with a digit, a sign/dash, `/` or `无`.
+/// (Prose lines are long; this spares normalising them twice.)
+fn may_be_value(word: &str) -> bool {
+    word.chars().next().is_some_and(|c| {
+        c.is_ascii_digit()
+            || ('０'..='９').contains(&c)
+            || matches!(
+                c,
+                '-' | '−' | '－' | '—' | '–' | '―' | '─' | '/' | '／' | '\\' | '＼' | '无'
+            )
+    })
 }
 
 #[cfg(test)]
