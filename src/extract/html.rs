@@ -166,12 +166,7 @@ fn read_table(table: ElementRef<'_>) -> Table {
             );
             let mut text = String::new();
             cell_text(cell, &mut text);
-            let text = text
-                .split('\n')
-                .map(tidy_line)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n");
+            let text = tidy_lines(&text);
             row.push(Cell::spanning(text, colspan, rowspan));
         }
         if !row.is_empty() {
@@ -223,6 +218,32 @@ fn cell_text(el: ElementRef<'_>, out: &mut String) {
 }
 
 /// Collapses runs of whitespace (including `&nbsp;` and the ideographic space) to one space.
+/// [`tidy_line`] for each line, empty lines dropped, in one pass.
+fn tidy_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    let mut newline = false;
+    for c in s.chars() {
+        if c == '\n' {
+            newline = true;
+        } else if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' || c == '\u{200b}' {
+            space = true;
+        } else {
+            if !out.is_empty() {
+                if newline {
+                    out.push('\n');
+                } else if space {
+                    out.push(' ');
+                }
+            }
+            space = false;
+            newline = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn tidy_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
@@ -258,6 +279,12 @@ mod tests {
         assert_eq!(t.rows[0][0], Cell::spanning("商业\n企业", 1, 2));
         assert_eq!(t.rows[0][1], Cell::spanning("a b", 3, 1));
         assert_eq!(t.rows[1][0].text, "");
+    }
+
+    #[test]
+    fn tidy_lines_trims_each_line_and_drops_empty_ones() {
+        assert_eq!(tidy_lines("  商业 \n\n\u{a0}企业\t x \n "), "商业\n企业 x");
+        assert_eq!(tidy_lines(" \n \n"), "");
     }
 
     #[test]
