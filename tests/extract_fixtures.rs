@@ -140,3 +140,15 @@ fn comparison_reports_a_changed_value() {
         vec!["active_disclosure.licensing.decisions: expected 10465, got 10466".to_string()]
     );
 }
+
+/// lopdf-style PDF text (one fragment per line, no tabs): 000 and 003 without their tabs.
+#[test]
+fn one_fragment_per_line_matches_expected_tables() {
+    for stem in ["000_df23897d6af63ae1", "003_6f311c5d1f505ec3"] {
+        let text =
+            std::fs::read_to_string(fixtures().join(format!("{stem}.txt"))).expect("fixture");
+        let got = extract(text.replace('\t', "").as_bytes(), None);
+        let d = compare(stem, &got);
+        assert!(d.is_empty(), "{stem}:\n  {}", d.join("\n  "));
+    }
+}
