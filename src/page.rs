@@ -4,10 +4,11 @@
 //! visible `发布时间：… 来源：… 编辑：…` line(s). The extractor uses the same
 //! functions, so a report's publish date is read one way only.
 
-use crate::patterns::{ReportPatterns, report_year, squeeze};
+use crate::document::Document;
+use crate::patterns::{ReportPatterns, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html, Selector};
 use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +58,11 @@ static COMPACT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|\D)((?:19|20)\d{2})(\d{2})(\d{2})(?:\D|$)").expect("static regex")
 });
 static FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(发布时间|发布日期|信息来源|文章来源|来源|责任编辑|编辑|作者|浏览次数|点击数|阅读数|访问量|字号|字体)\s*[:：]")
+    Regex::new(r"(发布时间|发布日期|成文日期|发文日期|印发日期|更新时间|日期|时间|信息来源|文章来源|来源|责任编辑|编辑|作者|浏览次数|点击数|阅读数|访问量|字号|字体)\s*[:：]")
         .expect("static regex")
 });
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})年").expect("static regex"));
 static YEAR_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(.*?)(?:19|20)\d{2}\s*年").expect("static regex"));
 
@@ -87,6 +90,13 @@ pub fn parse_cn_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
 }
 
+/// The report year a title names, as [`crate::patterns::report_year`] reads it
+/// (first `20xx年`, spaces and full-width digits allowed), with the regex compiled once.
+pub fn title_year(title: &str) -> Option<i32> {
+    let t = fold(&squeeze(title));
+    YEAR.captures(&t).and_then(|c| c[1].parse().ok())
+}
+
 /// The text before the year in a report title:
 /// "西工区城市改造办公室2022年政府信息公开工作年度报告" → "西工区城市改造办公室".
 pub fn agency_from_title(title: &str) -> Option<String> {
@@ -96,7 +106,17 @@ pub fn agency_from_title(title: &str) -> Option<String> {
         .trim_start_matches(['#', '-', '*', '【', '[', '《'])
         .trim_end_matches(['（', '(', '《', '-', '_', '：', ':', '、'])
         .trim_start_matches("关于");
-    (!agency.is_empty()).then(|| agency.to_string())
+    if !agency.is_empty() {
+        return Some(agency.to_string());
+    }
+    // Year first: "2022年度某区人民政府政府信息公开工作年度报告" → the name between year and subject.
+    let rest = t[c.get(0)?.end()..].trim_start_matches('度');
+    let end = ["政府信息公开", "政务公开", "信息公开"]
+        .iter()
+        .filter_map(|k| rest.find(k))
+        .min()?;
+    let name = &rest[..end];
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// Publish date, source and editor from lines such as
@@ -104,8 +124,13 @@ pub fn agency_from_title(title: &str) -> Option<String> {
 pub fn visible_meta(text: &str) -> VisibleMeta {
     let mut out = VisibleMeta::default();
     let mut editor_rank = usize::MAX;
+    let mut date_rank = usize::MAX;
     let mut source_rank = usize::MAX;
     for line in text.lines() {
+        // Every field is followed by a colon: lines without one need no regex.
+        if !line.contains(['：', ':']) {
+            continue;
+        }
         let line = line
             .trim()
             .trim_start_matches(['-', '*', '•', '·', '[', '【', ' ', '\t']);
@@ -131,9 +156,14 @@ pub fn visible_meta(text: &str) -> VisibleMeta {
                 .map_or(line.len(), |m| m.start());
             let value = clean_value(&line[whole.end()..end]);
             match key.as_str() {
-                "发布时间" | "发布日期" => {
-                    if out.publish_date.is_none() {
-                        out.publish_date = parse_cn_date(&value);
+                // 成文/发文/印发日期 date the document, not its publication: never read.
+                k @ ("发布时间" | "发布日期" | "日期" | "时间") => {
+                    let rank = usize::from(matches!(k, "日期" | "时间"));
+                    if rank < date_rank
+                        && let Some(d) = parse_cn_date(&value)
+                    {
+                        date_rank = rank;
+                        out.publish_date = Some(d);
                     }
                 }
                 k @ ("信息来源" | "文章来源" | "来源") => {
@@ -177,28 +207,73 @@ fn clean_value(v: &str) -> String {
     v.trim().to_string()
 }
 
-fn meta_content(dom: &Html, name: &str) -> Option<String> {
-    let sel = Selector::parse(&format!("meta[name=\"{name}\" i]")).ok()?;
-    dom.select(&sel)
-        .filter_map(|m| m.value().attr("content"))
-        .map(|c| c.trim().to_string())
-        .find(|c| !c.is_empty())
+/// Class names portals give an article's heading.
+const HEADING_CLASSES: &[&str] = &[
+    "title",
+    "article-title",
+    "tit",
+    "bt",
+    "detail-title",
+    "con-title",
+];
+
+/// What page metadata needs from the DOM, collected in one pass over it.
+#[derive(Default)]
+struct Scan {
+    /// `<meta name=… content=…>` with the name lower-cased.
+    metas: Vec<(String, String)>,
+    title: Option<String>,
+    headings: Vec<String>,
 }
 
-fn texts(dom: &Html, selector: &str) -> Vec<String> {
-    let Ok(sel) = Selector::parse(selector) else {
-        return Vec::new();
-    };
-    dom.select(&sel)
-        .map(|e| {
+impl Scan {
+    fn of(dom: &Html) -> Scan {
+        let mut scan = Scan::default();
+        let text = |e: ElementRef<'_>| {
             e.text()
                 .collect::<String>()
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
-        })
-        .filter(|t| !t.is_empty())
-        .collect()
+        };
+        for el in dom
+            .root_element()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+        {
+            let v = el.value();
+            match v.name() {
+                "meta" => {
+                    if let (Some(name), Some(content)) = (v.attr("name"), v.attr("content")) {
+                        let content = content.trim();
+                        if !content.is_empty() {
+                            scan.metas
+                                .push((name.to_ascii_lowercase(), content.to_string()));
+                        }
+                    }
+                }
+                "title" if scan.title.is_none() => {
+                    scan.title = Some(text(el)).filter(|t| !t.is_empty());
+                }
+                "h1" | "h2" | "h3" => scan.headings.push(text(el)),
+                _ => {
+                    if v.classes().any(|c| HEADING_CLASSES.contains(&c)) || v.id() == Some("title")
+                    {
+                        scan.headings.push(text(el));
+                    }
+                }
+            }
+        }
+        scan
+    }
+
+    fn meta(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        self.metas
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| c.clone())
+    }
 }
 
 /// `<title>` without a site-name suffix (`…_沈阳市人民政府`, `… - 某某网`).
@@ -220,44 +295,63 @@ fn strip_site_suffix(title: &str) -> (String, Option<String>) {
 /// Metadata of an HTML page (already decoded).
 pub fn page_meta(html: &str, patterns: &ReportPatterns) -> PageMeta {
     let dom = Html::parse_document(html);
-    let title_tag = texts(&dom, "title").into_iter().next();
-    let (title_head, title_site) = title_tag
+    let doc = crate::extract::dom_to_document(&dom);
+    page_meta_parsed(&dom, &doc, patterns)
+}
+
+/// [`page_meta`] on a page already parsed, with its blocks.
+pub fn page_meta_parsed(dom: &Html, doc: &Document, patterns: &ReportPatterns) -> PageMeta {
+    page_meta_with_text(dom, &doc.plain_text(), patterns)
+}
+
+/// [`page_meta_parsed`] given the page's plain text (the extractor has it already).
+pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatterns) -> PageMeta {
+    let scan = Scan::of(dom);
+    let (title_head, title_site) = scan
+        .title
         .as_deref()
         .map(strip_site_suffix)
         .map_or((None, None), |(h, s)| (Some(h), s));
-    let heading = texts(
-        &dom,
-        "h1, h2, h3, .title, .article-title, .tit, #title, .bt, .detail-title, .con-title",
-    )
-    .into_iter()
-    .find(|t| patterns.is_report_title(t));
-    let title = meta_content(&dom, "ArticleTitle")
+    let heading: Vec<&String> = scan
+        .headings
+        .iter()
+        .filter(|t| patterns.is_report_title(t))
+        .collect();
+    // One report heading is the page's title; several distinct ones are a list of reports.
+    let heading = match heading.first() {
+        Some(first) if heading.iter().all(|h| squeeze(h) == squeeze(first)) => {
+            Some((*first).clone())
+        }
+        _ => None,
+    };
+    let title = scan
+        .meta("ArticleTitle")
         .or(heading)
         .or_else(|| title_head.clone());
-    let doc = crate::extract::html_to_document(html);
-    let visible = visible_meta(&doc.plain_text());
-    let publish_date = meta_content(&dom, "PubDate")
+    let visible = visible_meta(plain);
+    let publish_date = scan
+        .meta("PubDate")
         .and_then(|d| parse_cn_date(&d))
         .or(visible.publish_date);
-    let source = meta_content(&dom, "ContentSource").or(visible.source);
-    let editor = meta_content(&dom, "Author").or(visible.editor);
-    let column = meta_content(&dom, "ColumnName");
-    let site_name = meta_content(&dom, "SiteName").or(title_site);
+    let source = scan.meta("ContentSource").or(visible.source);
+    let editor = scan.meta("Author").or(visible.editor);
+    let column = scan.meta("ColumnName");
+    let site_name = scan.meta("SiteName").or(title_site);
     // A column page is often titled like a report ("政府信息公开年报") but names no
     // year and lists many reports: that is a listing, not a report.
     let is_report = title.as_deref().is_some_and(|t| {
         patterns.is_report_title(t)
-            && (report_year(t).is_some() || !looks_like_listing(&dom, patterns))
+            && (title_year(t).is_some() || !looks_like_listing(dom, patterns))
     });
     let kind = if is_report {
         PageKind::Report
-    } else if looks_like_listing(&dom, patterns) {
+    } else if looks_like_listing(dom, patterns) {
         PageKind::Listing
     } else {
         PageKind::Other
     };
     let (report_year_v, agency) = match (&title, is_report) {
-        (Some(t), true) => (report_year(t), agency_from_title(t)),
+        (Some(t), true) => (title_year(t), agency_from_title(t)),
         _ => (None, None),
     };
     PageMeta {
@@ -348,6 +442,10 @@ mod tests {
             Some("卫滨区人民政府")
         );
         assert_eq!(agency_from_title("2021年政府信息公开年报"), None);
+        assert_eq!(
+            agency_from_title("2022年度沈阳市辽中区人民政府政府信息公开工作年度报告").as_deref(),
+            Some("沈阳市辽中区人民政府")
+        );
     }
 
     #[test]
@@ -358,6 +456,16 @@ mod tests {
         assert_eq!(m.publish_date, d(2024, 1, 12));
         assert_eq!(m.source.as_deref(), Some("办公室"));
         assert_eq!(m.editor.as_deref(), Some("张三"));
+    }
+
+    #[test]
+    fn document_date_is_not_the_publish_date() {
+        let m = visible_meta("成文日期：2023-12-28\n日期：2024-01-05  来源：区政府办");
+        assert_eq!(m.publish_date, d(2024, 1, 5));
+        let m = visible_meta("时间：2024-01-05\n发布时间：2024年1月8日 10:00");
+        assert_eq!(m.publish_date, d(2024, 1, 8));
+        let m = visible_meta("成文日期：2023-12-28 发文字号：某政办〔2023〕1号");
+        assert_eq!(m.publish_date, None);
     }
 
     #[test]
@@ -410,6 +518,13 @@ mod tests {
         assert_eq!(m.title.as_deref(), Some("通知公告"));
         assert_eq!(m.site_name.as_deref(), Some("某某网"));
         assert_eq!(m.kind, PageKind::Listing);
+        let list = "<html><head><title>年度报告</title></head><body>\
+            <h3><a href=1>甲局2022年政府信息公开工作年度报告</a></h3>\
+            <h3><a href=2>乙局2022年政府信息公开工作年度报告</a></h3></body></html>";
+        assert_eq!(
+            page_meta(list, &ReportPatterns::default()).kind,
+            PageKind::Listing
+        );
         let other = page_meta(
             "<html><head><title>联系我们</title></head><body>电话</body></html>",
             &ReportPatterns::default(),

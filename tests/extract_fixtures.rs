@@ -127,25 +127,28 @@ fn html_renderings_match_expected() {
     run("html");
 }
 
+/// The comparison itself must catch a wrong cell.
 #[test]
-#[ignore = "prints status and warnings of every fixture"]
-fn dump() {
-    for stem in stems() {
-        for p in [
-            fixtures().join(format!("{stem}.txt")),
-            fixtures().join("html").join(format!("{stem}.html")),
-        ] {
-            if let Ok(bytes) = std::fs::read(&p) {
-                let e = extract(&bytes, None);
-                println!(
-                    "{}: {:?} {:?} {:?}\n  warnings: {:?}",
-                    p.display(),
-                    e.status,
-                    e.reason,
-                    e.parts,
-                    e.warnings
-                );
-            }
-        }
+fn comparison_reports_a_changed_value() {
+    let text =
+        std::fs::read_to_string(fixtures().join("002_d64735f63f421535.txt")).expect("fixture");
+    let changed = text.replace("行政许可\t10465", "行政许可\t10466");
+    assert_ne!(text, changed);
+    let d = compare("002_d64735f63f421535", &extract(changed.as_bytes(), None));
+    assert_eq!(
+        d,
+        vec!["active_disclosure.licensing.decisions: expected 10465, got 10466".to_string()]
+    );
+}
+
+/// lopdf-style PDF text (one fragment per line, no tabs): 000 and 003 without their tabs.
+#[test]
+fn one_fragment_per_line_matches_expected_tables() {
+    for stem in ["000_df23897d6af63ae1", "003_6f311c5d1f505ec3"] {
+        let text =
+            std::fs::read_to_string(fixtures().join(format!("{stem}.txt"))).expect("fixture");
+        let got = extract(text.replace('\t', "").as_bytes(), None);
+        let d = compare(stem, &got);
+        assert!(d.is_empty(), "{stem}:\n  {}", d.join("\n  "));
     }
 }

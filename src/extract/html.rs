@@ -56,7 +56,11 @@ const BLOCKS: &[&str] = &[
 
 /// Parses HTML and returns its blocks in reading order.
 pub fn html_to_document(html: &str) -> Document {
-    let dom = Html::parse_document(html);
+    dom_to_document(&Html::parse_document(html))
+}
+
+/// Blocks of an already parsed page (the extractor parses once for blocks and metadata).
+pub fn dom_to_document(dom: &Html) -> Document {
     let mut w = Walker::default();
     w.walk(dom.root_element());
     w.flush();
@@ -78,34 +82,60 @@ impl Walker {
         self.line.clear();
     }
 
-    fn walk(&mut self, el: ElementRef<'_>) {
-        let name = el.value().name();
-        if SKIPPED.contains(&name) {
-            return;
-        }
-        if name == "table" && !has_descendant_table(el) {
-            self.flush();
-            let table = read_table(el);
-            if !table.rows.is_empty() {
-                self.blocks.push(Block::Table(table));
+    /// Iterative, so a page nested thousands of levels deep cannot overflow the stack.
+    fn walk(&mut self, root: ElementRef<'_>) {
+        let mut stack = vec![Work::Open(root)];
+        while let Some(work) = stack.pop() {
+            let el = match work {
+                Work::Text(t) => {
+                    self.line.push_str(t);
+                    continue;
+                }
+                Work::Close => {
+                    self.flush();
+                    continue;
+                }
+                Work::Open(el) => el,
+            };
+            let name = el.value().name();
+            if SKIPPED.contains(&name) {
+                continue;
             }
-            return;
-        }
-        let block = BLOCKS.contains(&name);
-        if block {
-            self.flush();
-        }
-        for child in el.children() {
-            if let Some(t) = child.value().as_text() {
-                self.line.push_str(t);
-            } else if let Some(e) = ElementRef::wrap(child) {
-                self.walk(e);
+            if name == "table" && !has_descendant_table(el) {
+                self.flush();
+                let table = read_table(el);
+                if !table.rows.is_empty() {
+                    self.blocks.push(Block::Table(table));
+                }
+                continue;
             }
-        }
-        if block {
-            self.flush();
+            if BLOCKS.contains(&name) {
+                self.flush();
+                stack.push(Work::Close);
+            }
+            push_children(el, &mut stack);
         }
     }
+}
+
+enum Work<'a> {
+    Open(ElementRef<'a>),
+    Text(&'a str),
+    /// End of a block element: the line so far is complete.
+    Close,
+}
+
+/// Children in reverse, so they pop off the stack in document order.
+fn push_children<'a>(el: ElementRef<'a>, stack: &mut Vec<Work<'a>>) {
+    let start = stack.len();
+    for child in el.children() {
+        if let Some(t) = child.value().as_text() {
+            stack.push(Work::Text(t));
+        } else if let Some(e) = ElementRef::wrap(child) {
+            stack.push(Work::Open(e));
+        }
+    }
+    stack[start..].reverse();
 }
 
 fn has_descendant_table(el: ElementRef<'_>) -> bool {
@@ -136,12 +166,7 @@ fn read_table(table: ElementRef<'_>) -> Table {
             );
             let mut text = String::new();
             cell_text(cell, &mut text);
-            let text = text
-                .split('\n')
-                .map(tidy_line)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n");
+            let text = tidy_lines(&text);
             row.push(Cell::spanning(text, colspan, rowspan));
         }
         if !row.is_empty() {
@@ -165,27 +190,60 @@ fn span(attr: Option<&str>) -> usize {
 }
 
 fn cell_text(el: ElementRef<'_>, out: &mut String) {
-    for child in el.children() {
-        if let Some(t) = child.value().as_text() {
-            out.push_str(t);
-        } else if let Some(e) = ElementRef::wrap(child) {
-            let name = e.value().name();
-            if SKIPPED.contains(&name) {
-                continue;
+    let mut stack = Vec::new();
+    push_children(el, &mut stack);
+    while let Some(work) = stack.pop() {
+        match work {
+            Work::Text(t) => out.push_str(t),
+            Work::Close => {
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
             }
-            let block = BLOCKS.contains(&name);
-            if block && !out.is_empty() && !out.ends_with('\n') {
-                out.push('\n');
-            }
-            cell_text(e, out);
-            if block && !out.ends_with('\n') {
-                out.push('\n');
+            Work::Open(e) => {
+                let name = e.value().name();
+                if SKIPPED.contains(&name) {
+                    continue;
+                }
+                if BLOCKS.contains(&name) {
+                    if !out.is_empty() && !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    stack.push(Work::Close);
+                }
+                push_children(e, &mut stack);
             }
         }
     }
 }
 
 /// Collapses runs of whitespace (including `&nbsp;` and the ideographic space) to one space.
+/// [`tidy_line`] for each line, empty lines dropped, in one pass.
+fn tidy_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    let mut newline = false;
+    for c in s.chars() {
+        if c == '\n' {
+            newline = true;
+        } else if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' || c == '\u{200b}' {
+            space = true;
+        } else {
+            if !out.is_empty() {
+                if newline {
+                    out.push('\n');
+                } else if space {
+                    out.push(' ');
+                }
+            }
+            space = false;
+            newline = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn tidy_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
@@ -221,6 +279,23 @@ mod tests {
         assert_eq!(t.rows[0][0], Cell::spanning("商业\n企业", 1, 2));
         assert_eq!(t.rows[0][1], Cell::spanning("a b", 3, 1));
         assert_eq!(t.rows[1][0].text, "");
+    }
+
+    #[test]
+    fn tidy_lines_trims_each_line_and_drops_empty_ones() {
+        assert_eq!(tidy_lines("  商业 \n\n\u{a0}企业\t x \n "), "商业\n企业 x");
+        assert_eq!(tidy_lines(" \n \n"), "");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let html = format!(
+            "{}深{}",
+            "<div><span>".repeat(3_000),
+            "</span></div>".repeat(3_000)
+        );
+        let doc = html_to_document(&html);
+        assert!(doc.plain_text().contains('深'));
     }
 
     #[test]

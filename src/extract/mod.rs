@@ -10,11 +10,12 @@ mod html;
 mod reader;
 mod tokens;
 
-pub use html::html_to_document;
+pub use html::{dom_to_document, html_to_document};
 
 use crate::document::Document;
 use crate::page;
-use crate::patterns::{ReportPatterns, report_year, squeeze};
+use crate::page::title_year as report_year;
+use crate::patterns::{ReportPatterns, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,9 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 pub use reader::{ActiveDisclosure, Applications, ReviewLitigation};
+
+/// The default report-title patterns, compiled once.
+static PATTERNS: LazyLock<ReportPatterns> = LazyLock::new(ReportPatterns::default);
 
 /// Bump whenever the output for some input can change.
 pub const EXTRACTOR_VERSION: &str = "1.0.0";
@@ -297,22 +301,21 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
         return Extraction::failed(Status::Failed, "input is binary, not text or HTML");
     }
     if is_html(&text, content_type) {
-        let meta = page::page_meta(&text, &ReportPatterns::default());
-        let doc = html_to_document(&text);
-        let mut ex = extract_document(&doc);
-        if meta.publish_date.is_some() || meta.source.is_some() || meta.editor.is_some() {
-            ex.publish_date = meta.publish_date;
-            ex.source = meta.source;
-            ex.editor = meta.editor;
-        }
-        if let Some(title) = meta.title.as_deref().filter(|t| report_year(t).is_some()) {
-            if ReportPatterns::default().is_report_title(title) {
-                ex.agency = page::agency_from_title(title).or(ex.agency);
-                ex.year = report_year(title).or(ex.year);
-                if ex.status == Status::NotReport && ex.template.is_some() {
-                    ex.status = Status::Partial;
-                }
-            }
+        let dom = scraper::Html::parse_document(&text);
+        let doc = dom_to_document(&dom);
+        let plain = doc.plain_text();
+        let meta = page::page_meta_with_text(&dom, &plain, &PATTERNS);
+        let visible = page::VisibleMeta {
+            publish_date: meta.publish_date,
+            source: meta.source.clone(),
+            editor: meta.editor.clone(),
+        };
+        let mut ex = build(&tokens::document_tokens(&doc), &plain, Some(visible));
+        if let Some(title) = meta.title.as_deref().filter(|t| report_year(t).is_some())
+            && PATTERNS.is_report_title(title)
+        {
+            ex.agency = page::agency_from_title(title).or(ex.agency);
+            ex.year = report_year(title).or(ex.year);
         }
         ex
     } else {
@@ -323,13 +326,13 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
 /// Extracts a report from a text rendering (text files, PDF text).
 pub fn extract_text(text: &str) -> Extraction {
     let toks = tokens::text_tokens(text);
-    build(&toks, text)
+    build(&toks, text, None)
 }
 
 /// Extracts a report from a document (HTML or DOCX blocks).
 pub fn extract_document(doc: &Document) -> Extraction {
     let toks = tokens::document_tokens(doc);
-    build(&toks, &doc.plain_text())
+    build(&toks, &doc.plain_text(), None)
 }
 
 fn looks_binary(text: &str) -> bool {
@@ -364,7 +367,8 @@ fn is_html(text: &str, content_type: Option<&str>) -> bool {
             .any(|t| head.contains(t))
 }
 
-fn build(toks: &[tokens::Tok], plain: &str) -> Extraction {
+/// `visible`: publish date/source/editor when the caller read them already (HTML meta tags).
+fn build(toks: &[tokens::Tok], plain: &str, visible: Option<page::VisibleMeta>) -> Extraction {
     let parts = reader::read(toks);
     let lines: Vec<&str> = plain
         .lines()
@@ -372,16 +376,20 @@ fn build(toks: &[tokens::Tok], plain: &str) -> Extraction {
         .filter(|l| !l.is_empty())
         .collect();
     let title = find_title(&lines);
-    let meta = page::visible_meta(plain);
+    let meta = visible.unwrap_or_else(|| page::visible_meta(plain));
     let Some(template) = parts.template else {
         let mut ex = Extraction::failed(
             Status::NotReport,
             "no part 二/三/四 table headings or rows found",
         );
         if let Some(t) = &title {
+            // A report page whose tables are elsewhere (attachment, image): a report, read partly.
+            ex.status = Status::Partial;
             ex.agency = page::agency_from_title(t);
             ex.year = report_year(t);
-            ex.reason = Some("report title found, but no part 二/三/四 tables".into());
+            ex.reason = Some(
+                "report title found, but no part 二/三/四 tables (attachment or image?)".into(),
+            );
         }
         ex.publish_date = meta.publish_date;
         ex.source = meta.source;
@@ -428,12 +436,16 @@ fn build(toks: &[tokens::Tok], plain: &str) -> Extraction {
 /// The report title among the first lines: one line, or two when it is split
 /// (`某局2023年` / `政府信息公开工作年度报告`).
 fn find_title(lines: &[&str]) -> Option<String> {
-    let patterns = ReportPatterns::default();
+    let patterns = &*PATTERNS;
     let ok = |t: &str| {
         t.chars().count() <= 80 && patterns.is_report_title(t) && report_year(t).is_some()
     };
     let clean = |l: &str| squeeze(l).trim_start_matches(['#', '-', '*']).to_string();
     for (i, line) in lines.iter().enumerate().take(200) {
+        // Every title names its year; most lines can be passed over without normalising them.
+        if !line.contains('年') || line.len() > 400 {
+            continue;
+        }
         let one = clean(line);
         if one.chars().count() > 80 {
             continue;
@@ -466,7 +478,7 @@ fn signed_date(lines: &[&str]) -> Option<NaiveDate> {
         })
         .unwrap_or(lines.len().saturating_sub(20));
     for line in &lines[start..] {
-        let n = tokens::norm(line);
+        let n = cn_numerals_to_digits(&tokens::norm(line));
         if [
             "版权",
             "Copyright",
@@ -489,6 +501,41 @@ fn signed_date(lines: &[&str]) -> Option<NaiveDate> {
         }
     }
     None
+}
+
+/// `二〇二三年一月十九日` → `2023年1月19日` (signature blocks are often written so).
+fn cn_numerals_to_digits(s: &str) -> String {
+    let digit = |c: char| {
+        "〇一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .or((c == '零' || c == 'Ｏ' || c == 'O').then_some(0))
+    };
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '十' {
+            // 十 → 10, 十九 → 19, 二十 → 20 (the tens digit was already written), 二十一 → 21.
+            let tens_written = out.chars().last().is_some_and(|p| p.is_ascii_digit())
+                && i > 0
+                && digit(chars[i - 1]).is_some();
+            let next = chars.get(i + 1).and_then(|&n| digit(n));
+            if !tens_written {
+                out.push('1');
+            }
+            if next.is_none() {
+                out.push('0');
+            }
+        } else if let Some(d) = digit(c) {
+            out.push(char::from(b'0' + d as u8));
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
 }
 
 fn f(n: &Option<Number>) -> Option<f64> {
@@ -694,6 +741,18 @@ mod tests {
             NaiveDate::from_ymd_opt(2023, 1, 19)
         );
         assert_eq!(signed_date(&["六、其他需要报告的事项", "无。", "1"]), None);
+        assert_eq!(
+            signed_date(&["六、其他需要报告的事项", "某局", "二〇二三年一月十九日"]),
+            NaiveDate::from_ymd_opt(2023, 1, 19)
+        );
+        assert_eq!(
+            signed_date(&["六、其他需要报告的事项", "二〇二〇年十二月三十日"]),
+            NaiveDate::from_ymd_opt(2020, 12, 30)
+        );
+        assert_eq!(
+            signed_date(&["六、其他需要报告的事项", "二〇二四年十月十日"]),
+            NaiveDate::from_ymd_opt(2024, 10, 10)
+        );
     }
 
     #[test]
@@ -723,5 +782,56 @@ mod tests {
             .find(|r| r.rule == 3 && r.scope == "new_received")
             .map(|r| r.ok);
         assert_eq!(r3, Some(Some(false)));
+    }
+
+    /// A DOCX reader produces blocks like these: paragraphs and tables with spans.
+    #[test]
+    fn document_blocks_with_spans() {
+        use crate::document::{Block, Cell, Table};
+        let row = |label: &str, vals: [i64; 7]| {
+            let mut r = vec![Cell::spanning(label, 3, 1)];
+            r.extend(vals.iter().map(|v| Cell::new(v.to_string())));
+            r
+        };
+        let doc = Document {
+            blocks: vec![
+                Block::Text("某局2022年政府信息公开工作年度报告".into()),
+                Block::Text("三、收到和处理政府信息公开申请情况".into()),
+                Block::Table(Table {
+                    rows: vec![
+                        vec![
+                            Cell::spanning("（本列数据的勾稽关系为：…）", 3, 3),
+                            Cell::spanning("申请人情况", 7, 1),
+                        ],
+                        row("一、本年新收政府信息公开申请数量", [1, 0, 0, 0, 0, 0, 1]),
+                        vec![
+                            Cell::spanning("三、本年度办理结果", 1, 22),
+                            Cell::spanning("（一）予以公开", 2, 1),
+                            Cell::new("1"),
+                            Cell::new(""),
+                            Cell::new(" "),
+                            Cell::new("—"),
+                            Cell::new("/"),
+                            Cell::new("无"),
+                            Cell::new("1"),
+                        ],
+                    ],
+                }),
+            ],
+        };
+        let e = extract_document(&doc);
+        assert_eq!(e.agency.as_deref(), Some("某局"));
+        let n = |v: i64| Some(Number::from(v));
+        assert_eq!(
+            e.applications["new_received"],
+            vec![n(1), n(0), n(0), n(0), n(0), n(0), n(1)]
+        );
+        assert_eq!(
+            e.applications["granted"],
+            vec![n(1), None, None, None, None, None, n(1)]
+        );
+        assert_eq!(e.applications["carried_over"], vec![None; 7]);
+        assert_eq!(e.status, Status::Partial);
+        assert_eq!(e.parts.active_disclosure, PartStatus::Missing);
     }
 }

@@ -235,6 +235,9 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
             .position(|t| label(t).is_some_and(|l| active_label_matches(key, l, template)));
         let Some(pos) = pos else {
             complete = false;
+            parts.warnings.push(format!(
+                "active_disclosure.{key}: row not found; values null"
+            ));
             parts.active.insert(key.to_string(), values);
             continue;
         };
@@ -264,6 +267,17 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
                 }
                 Some(Tok::Value(n)) => Value::Number(n.clone()),
                 Some(Tok::Amount(a)) if *field == "amount" => Value::String(a.clone()),
+                // The fee column is in 万元: a figure written with that unit is the number.
+                Some(Tok::Amount(a)) if *field == "amount_10k_yuan" && a.ends_with("万元") => a
+                    .strip_suffix("万元")
+                    .and_then(super::tokens::parse_number)
+                    .map_or(Value::Null, Value::Number),
+                Some(Tok::Amount(a)) => {
+                    parts.warnings.push(format!(
+                        "active_disclosure.{key}.{field}: '{a}' has a unit the column does not use; left null"
+                    ));
+                    Value::Null
+                }
                 _ => Value::Null,
             };
             values.insert(field.to_string(), v);
@@ -314,7 +328,7 @@ fn application_label_matches(key: &str, l: &str) -> bool {
         "not_processed_duplicate" => has("重复申请"),
         "not_processed_publication" => has("出版物"),
         "not_processed_excessive" => has("大量反复"),
-        "not_processed_confirmation" => has("重新出具") || has("确认"),
+        "not_processed_confirmation" => has("重新出具") || has("确认或"),
         "other_no_correction" => has("逾期不补正"),
         "other_unpaid_fee" => has("缴纳费用") || has("收费通知"),
         "other_other" => {
@@ -330,8 +344,11 @@ fn application_label_matches(key: &str, l: &str) -> bool {
     }
 }
 
-/// How far ahead of the next expected row a label may match (rows a rendering dropped).
+/// How far ahead of the next expected row a generic label may match.
 const LOOKAHEAD: usize = 4;
+
+/// Rows whose labels also occur elsewhere in the table (column headers).
+const GENERIC_ROWS: &[&str] = &["other_other", "total_processed", "other_processing"];
 
 fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
     let rows = match template {
@@ -341,29 +358,10 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
     let mut next = 0;
     let mut read_rows = 0;
     let mut incomplete_rows = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        let Some(l) = label(t) else { continue };
-        if next >= rows.len() {
-            break;
-        }
-        // The column header's 总计 must not be taken for （七）总计: rows match only near `next`.
-        let hit = (next..(next + LOOKAHEAD).min(rows.len()))
-            .find(|&r| application_label_matches(rows[r], l));
-        let Some(r) = hit else { continue };
-        let (cells, _) = cells_after(toks, i + 1, toks.len());
-        if cells.is_empty() {
-            // A group label that reads like a row (e.g. 三、本年度办理 split from （一）): wait for values.
-            if r == next && toks.get(i + 1).is_some_and(|t| label(t).is_some()) {
-                continue;
-            }
-        }
-        for skipped in &rows[next..r] {
-            parts
-                .warnings
-                .push(format!("applications.{skipped}: row not found"));
-            incomplete_rows.push(skipped.to_string());
-        }
-        next = r + 1;
+    // The row being read and the cells collected for it so far.
+    let mut current: Option<(usize, Vec<Tok>)> = None;
+    let mut finish = |current: Option<(usize, Vec<Tok>)>, parts: &mut Parts| {
+        let Some((r, cells)) = current else { return };
         let key = rows[r];
         let (values, note, complete) = fit_row(&cells, APPLICANT_COLUMNS.len());
         if let Some(note) = note {
@@ -374,11 +372,54 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
         }
         read_rows += 1;
         parts.applications.insert(key.to_string(), values);
+    };
+    let mut skipped_rows = Vec::new();
+    for t in toks {
+        match t {
+            Tok::Label(l) => {
+                // Rows are taken in template order. Labels as generic as 其他/总计 match
+                // only near `next` (the column header has both); distinctive ones
+                // anywhere after it, so rows a rendering dropped do not stop the reading.
+                let hit = (next..rows.len()).find(|&r| {
+                    (r < next + LOOKAHEAD || !GENERIC_ROWS.contains(&rows[r]))
+                        && application_label_matches(rows[r], l)
+                });
+                if let Some(r) = hit {
+                    finish(current.take(), parts);
+                    skipped_rows.extend(rows[next..r].iter().map(|k| k.to_string()));
+                    next = r + 1;
+                    current = Some((r, Vec::new()));
+                } else if current.as_ref().is_some_and(|(_, cells)| !cells.is_empty()) {
+                    // A stray label after a row's values (a split group label, the
+                    // tail of a wrapped label) ends the row; before them it is the
+                    // row label's continuation.
+                    finish(current.take(), parts);
+                }
+            }
+            Tok::RowEnd => {}
+            cell => {
+                if let Some((_, cells)) = current.as_mut() {
+                    cells.push(cell.clone());
+                }
+            }
+        }
+    }
+    finish(current.take(), parts);
+    for skipped in skipped_rows {
+        parts
+            .warnings
+            .push(format!("applications.{skipped}: row not found"));
+        incomplete_rows.push(skipped);
     }
     for key in rows {
         if !parts.applications.contains_key(*key) {
             if !incomplete_rows.iter().any(|k| k == key) {
                 incomplete_rows.push(key.to_string());
+                if read_rows > 0 {
+                    parts.warnings.push(format!(
+                        "applications.{key}: row not found (table cut off?); values null"
+                    ));
+                }
             }
             parts
                 .applications
@@ -409,6 +450,23 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
 /// Assigns a row's cells to `n` columns. Returns the values, a note when the
 /// assignment was inferred, and whether the row was read in full.
 fn fit_row(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, bool) {
+    let (values, note, complete) = fit_row_inner(cells, n);
+    // Grid padding among the cells read positionally: the source row stopped short.
+    let pads = if nums_len(cells) >= n {
+        0
+    } else {
+        cells.iter().take(n).filter(|t| **t == Tok::Pad).count()
+    };
+    if pads > 0 && note.is_none() {
+        let note = format!(
+            "{pads} trailing cell(s) missing in the source row (cut off or omitted); read as blank"
+        );
+        return (values, Some(note), false);
+    }
+    (values, note, complete)
+}
+
+fn fit_row_inner(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, bool) {
     let nums: Vec<Number> = cells.iter().filter_map(num_of).collect();
     if nums.len() == n {
         return (nums.into_iter().map(Some).collect(), None, true);
@@ -430,23 +488,20 @@ fn fit_row(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, boo
     }
     let first = cells.iter().position(|t| matches!(t, Tok::Value(_)));
     let last = cells.iter().rposition(|t| matches!(t, Tok::Value(_)));
-    if n == 7 && nums.len() == 2 && cells.len() > n {
-        if let (Some(a), Some(b)) = (first, last) {
-            if b == a + 1 {
-                // Blank cells collapsed after the numbers (seed 004): positions are lost.
-                let mut v = vec![None; n];
-                v[0] = Some(nums[0].clone());
-                v[n - 1] = Some(nums[1].clone());
-                return (
-                    v,
-                    Some(
-                        "blank cells collapsed; first number inferred as natural_person, second as total"
-                            .into(),
-                    ),
-                    true,
-                );
-            }
-        }
+    // Blank cells collapsed after the numbers (seed 004's pipes) or dropped (PDF text):
+    // the two numbers of an all-but-one-blank row are an applicant column and 总计.
+    if n == 7
+        && nums.len() == 2
+        && cells.len() != n
+        && let (Some(a), Some(b)) = (first, last)
+        && b == a + 1
+    {
+        let mut v = vec![None; n];
+        v[0] = Some(nums[0].clone());
+        v[n - 1] = Some(nums[1].clone());
+        let note =
+            "blank cells collapsed; first number inferred as natural_person, second as total";
+        return (v, Some(note.into()), true);
     }
     if cells.len() > n {
         if let (Some(a), Some(b)) = (first, last) {
@@ -480,15 +535,26 @@ fn fit_row(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, boo
 
 fn read_review(toks: &[Tok], parts: &mut Parts) {
     let n = REVIEW_GROUPS.len() * REVIEW_FIELDS.len();
-    // The numbers follow the last header label.
-    let last_label = toks.iter().rposition(|t| label(t).is_some());
-    let start = last_label.map_or(0, |i| i + 1);
+    // The numbers follow the last header label before the first number (page
+    // text after the table, e.g. a footer when part 五 is missing, is not read).
+    let first_value = toks.iter().position(|t| matches!(t, Tok::Value(_)));
+    let start = first_value.map_or(toks.len(), |v| {
+        toks[..v]
+            .iter()
+            .rposition(|t| label(t).is_some())
+            .map_or(0, |i| i + 1)
+    });
     let (mut cells, _) = cells_after(toks, start, toks.len());
-    while cells.first() == Some(&Tok::Blank) {
+    // Blank header cells left of/after the numbers are layout, unless they are needed to make 15.
+    let blank = |t: Option<&Tok>| matches!(t, Some(Tok::Blank | Tok::Pad));
+    while cells.len() > n && blank(cells.first()) {
         cells.remove(0);
     }
-    while cells.last() == Some(&Tok::Blank) {
+    while cells.len() > n && blank(cells.last()) {
         cells.pop();
+    }
+    if cells.iter().all(|t| blank(Some(t))) {
+        cells.clear();
     }
     let (values, note, complete) = if cells.is_empty() {
         (vec![None; n], None, false)

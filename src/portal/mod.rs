@@ -843,6 +843,16 @@ impl HttpBody for HugeBody {
     }
 }
 
+/// The sample portal's report pages (HTML with full tables), for benchmarks
+/// that need realistic report bodies without serving them.
+pub fn sample_report_pages() -> Vec<(&'static str, &'static [u8])> {
+    site_files::FILES
+        .iter()
+        .filter(|f| f.content_type.starts_with("text/html") && f.path.contains("/t20"))
+        .map(|f| (f.content_type, f.body))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -883,14 +893,4 @@ mod tests {
         assert!(raw.len() >= 10);
         assert!(raw.iter().all(|r| SAMPLE_HOSTS.contains(&r.host.as_str())));
     }
-}
-
-/// The sample portal's report pages (HTML with full tables), for benchmarks
-/// that need realistic report bodies without serving them.
-pub fn sample_report_pages() -> Vec<(&'static str, &'static [u8])> {
-    site_files::FILES
-        .iter()
-        .filter(|f| f.content_type.starts_with("text/html") && f.path.contains("/t20"))
-        .map(|f| (f.content_type, f.body))
-        .collect()
 }
