@@ -442,7 +442,7 @@ fn checks(r: &CurrentReport) -> Vec<(String, String, Option<bool>, Option<String
             .get("balance")
             .and_then(|b| b.get(col))
             .and_then(Value::as_bool);
-        out.push(("balance".into(), col.into(), ok, None));
+        out.push(("balance".into(), (*col).into(), ok, None));
     }
     for rule in checks
         .get("rules")
@@ -588,7 +588,7 @@ fn review_sheet(reports: &[CurrentReport]) -> Sheet {
         };
         for g in keys::REVIEW_GROUPS {
             let mut cells = key_cells(r);
-            cells.push(Cell::text(g));
+            cells.push(Cell::text(*g));
             cells.extend(
                 keys::REVIEW_COLUMNS
                     .iter()
