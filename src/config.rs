@@ -67,7 +67,7 @@ impl Default for CrawlerConfig {
     fn default() -> Self {
         CrawlerConfig {
             user_agent: format!(
-                "nianbao/{} (+https://github.com/nianbao/nianbao)",
+                "nianbao/{} (annual-report archiver; see contact)",
                 env!("CARGO_PKG_VERSION")
             ),
             contact: String::new(),

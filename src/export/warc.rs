@@ -45,7 +45,9 @@ pub struct WarcSummary {
     pub bytes: u64,
 }
 
-const REVISIT_PROFILE: &str = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
+/// The WARC 1.1 revisit profile: an identifier naming the spec, never fetched.
+pub const REVISIT_PROFILE: &str =
+    "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest";
 
 /// Headers that described the body as it travelled, not as it is stored (decoded, whole).
 const TRANSPORT_HEADERS: [&str; 3] = ["content-encoding", "transfer-encoding", "content-length"];
