@@ -135,7 +135,7 @@ pub(crate) async fn process(
                         false,
                     );
                 };
-                let links = relink_from_archive(crawl, &item, &prev)?;
+                let links = relink_from_archive(crawl, &item, &url, &prev)?;
                 let is_report = is_report_snapshot(crawl, prev.id)?;
                 let mut p = commit(
                     crawl,
@@ -359,7 +359,6 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
             &decoded.text,
             meta.kind == "report",
             agency_name.as_deref(),
-            meta.report_year,
         );
         (meta, links)
     } else {
@@ -494,7 +493,6 @@ fn outlinks(
     html: &str,
     page_is_report: bool,
     agency: Option<&str>,
-    _year: Option<i32>,
 ) -> Vec<NewLink> {
     let max_depth = crawl.config.crawler.max_depth;
     let seed = item.seed_id.and_then(|id| crawl.seed_scope.get(&id));
@@ -588,6 +586,7 @@ fn outlinks(
 fn relink_from_archive(
     crawl: &Crawl,
     item: &FrontierItem,
+    url: &Url,
     prev: &SnapshotHead,
 ) -> Result<Vec<NewLink>, CrawlError> {
     let (body, meta) = {
@@ -601,8 +600,7 @@ fn relink_from_archive(
         return Ok(Vec::new());
     }
     let decoded = crate::charset::decode(&body, prev.content_type.as_deref());
-    let page_url = Url::parse(&prev.final_url)
-        .unwrap_or_else(|_| Url::parse(&item.url).expect("frontier URLs parse"));
+    let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
     Ok(outlinks(
         crawl,
         item,
@@ -610,7 +608,6 @@ fn relink_from_archive(
         &decoded.text,
         meta.kind == "report",
         meta.agency_name.as_deref(),
-        meta.report_year,
     ))
 }
 
