@@ -269,6 +269,8 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             links: Vec::new(),
             state: "done",
             reason: None,
+            not_modified: false,
+            is_report: false,
         })?;
     }
     let build = t0.elapsed();

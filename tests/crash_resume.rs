@@ -144,6 +144,19 @@ async fn sigkill_mid_crawl_then_rerun_resumes_with_nothing_lost_or_duplicated() 
         ),
         0
     );
+    // The run's counters moved with the data, through the kill.
+    assert_eq!(
+        count(&store, "SELECT pages_fetched FROM runs"),
+        count(&store, "SELECT COUNT(*) FROM frontier WHERE state = 'done'")
+    );
+    assert_eq!(
+        count(&store, "SELECT snapshots_new FROM runs"),
+        count(&store, "SELECT COUNT(*) FROM snapshots")
+    );
+    assert_eq!(
+        count(&store, "SELECT bodies_new FROM runs"),
+        count(&store, "SELECT COUNT(*) FROM bodies")
+    );
     // Every snapshot's frontier entry is closed and points at it.
     assert_eq!(
         count(

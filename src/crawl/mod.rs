@@ -365,28 +365,6 @@ async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
             break;
         }
     }
-    {
-        let store = crawl.store();
-        for (counter, n) in [
-            (
-                crate::store::RunCounter::PagesFetched,
-                summary.pages_fetched,
-            ),
-            (crate::store::RunCounter::NotModified, summary.not_modified),
-            (
-                crate::store::RunCounter::SnapshotsNew,
-                summary.snapshots_new,
-            ),
-            (crate::store::RunCounter::BodiesNew, summary.bodies_new),
-            (
-                crate::store::RunCounter::ReportsFound,
-                summary.reports_found,
-            ),
-            (crate::store::RunCounter::Errors, summary.failed),
-        ] {
-            store.bump_run(crawl.run_id, counter, n as i64)?;
-        }
-    }
     let mut failures: Vec<(String, u64)> = failures.into_iter().collect();
     failures.sort();
     summary.failures_by_host = failures;

@@ -108,49 +108,22 @@ pub(crate) async fn process(
                     continue;
                 }
                 let reason = describe(&err);
-                return commit(
-                    crawl,
-                    &item,
-                    record,
-                    None,
-                    previous.as_ref().map(|p| p.id),
-                    Vec::new(),
-                    "failed",
-                    Some(reason),
-                    false,
-                );
+                let mut c = page_commit(crawl, &item, record, "failed", Some(reason));
+                c.existing_snapshot_id = previous.as_ref().map(|p| p.id);
+                return finish(crawl, c);
             }
             Ok(FetchOutcome::NotModified { .. }) => {
                 record.status = Some(304);
                 let Some(prev) = previous else {
-                    return commit(
-                        crawl,
-                        &item,
-                        record,
-                        None,
-                        None,
-                        Vec::new(),
-                        "failed",
-                        Some("304 without an archived copy".into()),
-                        false,
-                    );
+                    let reason = Some("304 without an archived copy".into());
+                    return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
                 };
-                let links = relink_from_archive(crawl, &item, &url, &prev)?;
-                let is_report = is_report_snapshot(crawl, prev.id)?;
-                let mut p = commit(
-                    crawl,
-                    &item,
-                    record,
-                    None,
-                    Some(prev.id),
-                    links,
-                    "done",
-                    Some("not modified".into()),
-                    is_report,
-                )?;
-                p.fetched = true;
-                p.not_modified = true;
-                return Ok(p);
+                let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
+                c.links = relink_from_archive(crawl, &item, &url, &prev)?;
+                c.is_report = is_report_snapshot(crawl, prev.id)?;
+                c.existing_snapshot_id = Some(prev.id);
+                c.not_modified = true;
+                return finish(crawl, c);
             }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
@@ -254,57 +227,18 @@ async fn archive(
     };
     if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
         // Same bytes as the archived copy: nothing new to store.
-        let is_report = is_report_snapshot(crawl, prev.id)?;
-        let mut p = commit(
-            crawl,
-            &item,
-            record,
-            None,
-            Some(prev.id),
-            analysed.links,
-            "done",
-            Some("unchanged".into()),
-            is_report,
-        )?;
-        p.fetched = true;
-        return Ok(p);
+        let mut c = page_commit(crawl, &item, record, "done", Some("unchanged".into()));
+        c.links = analysed.links;
+        c.is_report = is_report_snapshot(crawl, prev.id)?;
+        c.existing_snapshot_id = Some(prev.id);
+        return finish(crawl, c);
     }
-    let is_report = analysed.meta.kind == "report"
+    let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
+    c.is_report = analysed.meta.kind == "report"
         || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
-    let hosts: Vec<String> = analysed
-        .links
-        .iter()
-        .filter(|l| l.skipped.is_none())
-        .map(|l| l.host.clone())
-        .collect();
-    let commit_row = PageCommit {
-        run_id: crawl.run_id,
-        frontier_id: item.id,
-        fetch: record,
-        snapshot: Some((analysed.snapshot, analysed.body, analysed.meta)),
-        existing_snapshot_id: None,
-        links: analysed.links,
-        state: "done",
-        reason: analysed.truncated_reason,
-    };
-    let outcome = crawl.store().commit_page(&commit_row)?;
-    let mut hosts = hosts;
-    hosts.sort();
-    hosts.dedup();
-    Ok(Processed {
-        frontier_id: item.id,
-        state: "done",
-        fetched: true,
-        not_modified: false,
-        new_snapshot: outcome.snapshot_id,
-        new_body: outcome.new_body,
-        is_report,
-        hosts_with_new_links: if outcome.links_added > 0 {
-            hosts
-        } else {
-            Vec::new()
-        },
-    })
+    c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
+    c.links = analysed.links;
+    finish(crawl, c)
 }
 
 struct Analysed {
@@ -632,43 +566,47 @@ fn close(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn commit(
+/// A commit of `state` for an entry, to fill in further.
+fn page_commit(
     crawl: &Crawl,
     item: &FrontierItem,
-    record: FetchRecord,
-    snapshot: Option<(NewSnapshot, PreparedBody, PageMetaRow)>,
-    existing: Option<i64>,
-    links: Vec<NewLink>,
+    fetch: FetchRecord,
     state: &'static str,
     reason: Option<String>,
-    is_report: bool,
-) -> Result<Processed, CrawlError> {
-    let mut hosts: Vec<String> = links
+) -> PageCommit {
+    PageCommit {
+        run_id: crawl.run_id,
+        frontier_id: item.id,
+        fetch,
+        snapshot: None,
+        existing_snapshot_id: None,
+        links: Vec::new(),
+        state,
+        reason,
+        not_modified: false,
+        is_report: false,
+    }
+}
+
+/// Commits an entry's outcome and reports it to the dispatcher.
+fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
+    let mut hosts: Vec<String> = c
+        .links
         .iter()
         .filter(|l| l.skipped.is_none())
         .map(|l| l.host.clone())
         .collect();
     hosts.sort();
     hosts.dedup();
-    let outcome = crawl.store().commit_page(&PageCommit {
-        run_id: crawl.run_id,
-        frontier_id: item.id,
-        fetch: record,
-        snapshot,
-        existing_snapshot_id: existing,
-        links,
-        state,
-        reason,
-    })?;
+    let outcome = crawl.store().commit_page(&c)?;
     Ok(Processed {
-        frontier_id: item.id,
-        state,
-        fetched: state != "failed",
-        not_modified: false,
+        frontier_id: c.frontier_id,
+        state: c.state,
+        fetched: c.state == "done",
+        not_modified: c.not_modified,
         new_snapshot: outcome.snapshot_id,
         new_body: outcome.new_body,
-        is_report,
+        is_report: c.is_report,
         hosts_with_new_links: if outcome.links_added > 0 {
             hosts
         } else {

@@ -116,6 +116,10 @@ pub struct PageCommit {
     /// Final frontier state: done | failed | skipped.
     pub state: &'static str,
     pub reason: Option<String>,
+    /// The server answered 304 or sent the archived bytes again.
+    pub not_modified: bool,
+    /// The entry resolved to a report (page or attachment), new or unchanged.
+    pub is_report: bool,
 }
 
 /// What [`Store::commit_page`] wrote.
@@ -386,6 +390,25 @@ impl Store {
         tx.execute(
             "UPDATE frontier SET state = ?2, reason = ?3, snapshot_id = ?4 WHERE id = ?1",
             params![c.frontier_id, c.state, c.reason, snapshot_id],
+        )?;
+        // The run's counters move with the data they count, so a run killed and
+        // resumed still reports its whole work.
+        tx.execute(
+            "UPDATE runs SET pages_fetched = pages_fetched + ?2, not_modified = not_modified + ?3,
+                             snapshots_new = snapshots_new + ?4, bodies_new = bodies_new + ?5,
+                             bytes_received = bytes_received + ?6, reports_found = reports_found + ?7,
+                             errors = errors + ?8
+             WHERE id = ?1",
+            params![
+                c.run_id,
+                (c.state == "done") as i64,
+                c.not_modified as i64,
+                outcome.snapshot_id.is_some() as i64,
+                outcome.new_body as i64,
+                c.fetch.bytes,
+                c.is_report as i64,
+                (c.state == "failed") as i64
+            ],
         )?;
         tx.commit()?;
         Ok(outcome)

@@ -445,6 +445,8 @@ mod tests {
                 }],
                 state: "done",
                 reason: None,
+                not_modified: false,
+                is_report: false,
             })
             .unwrap()
     }

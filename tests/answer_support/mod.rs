@@ -154,6 +154,8 @@ impl Archive {
                 links: vec![],
                 state: "done",
                 reason: None,
+                not_modified: false,
+                is_report: false,
             })
             .expect("commit_page");
         let id = out.snapshot_id.expect("snapshot id");
