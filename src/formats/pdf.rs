@@ -883,6 +883,11 @@ mod tests {
 
     /// A one-page PDF with Helvetica text and the given content stream.
     fn pdf_with(content: &str) -> Vec<u8> {
+        pdf_with_form(content, None)
+    }
+
+    /// The same, with a form XObject `/Fm1` holding `form` (its own resources).
+    fn pdf_with_form(content: &str, form: Option<&str>) -> Vec<u8> {
         use lopdf::{Stream, dictionary};
         let mut doc = lopdf::Document::with_version("1.5");
         let pages_id = doc.new_object_id();
@@ -892,9 +897,23 @@ mod tests {
             "BaseFont" => "Helvetica",
             "Encoding" => "WinAnsiEncoding",
         });
-        let resources_id = doc.add_object(dictionary! {
+        let mut resources = dictionary! {
             "Font" => dictionary! { "F1" => font_id },
-        });
+        };
+        if let Some(form) = form {
+            let form_id = doc.add_object(Stream::new(
+                dictionary! {
+                    "Type" => "XObject",
+                    "Subtype" => "Form",
+                    "BBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                    "Matrix" => vec![1.into(), 0.into(), 0.into(), 1.into(), 0.into(), (-100).into()],
+                    "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
+                },
+                form.as_bytes().to_vec(),
+            ));
+            resources.set("XObject", dictionary! { "Fm1" => form_id });
+        }
+        let resources_id = doc.add_object(resources);
         let content_id = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
         let page_id = doc.add_object(dictionary! {
             "Type" => "Page",
@@ -951,6 +970,24 @@ mod tests {
                 }),
             ]
         );
+    }
+
+    #[test]
+    fn text_inside_form_xobjects_is_read_where_the_form_puts_it() {
+        let pdf = pdf_with_form(
+            "BT /F1 12 Tf 100 750 Td (Above) Tj ET q 1 0 0 1 0 -50 cm /Fm1 Do Q",
+            Some("BT /F1 12 Tf 100 700 Td (Inside form) Tj ET"),
+        );
+        let read = pdf_to_document(&pdf).expect("reads");
+        assert_eq!(
+            read.document.blocks,
+            vec![
+                Block::Text("Above".into()),
+                Block::Text("Inside form".into())
+            ]
+        );
+        // Form at y = 700 − 100 (its matrix) − 50 (the cm): below "Above".
+        assert_eq!(read.text_chars, "AboveInsideform".len());
     }
 
     #[test]
