@@ -179,11 +179,27 @@ fn join_across_page_break(blocks: &mut Vec<PageBlock>, mut page: Vec<PageBlock>)
     blocks.extend(page);
 }
 
-#[derive(Default)]
 struct PageInk {
     fragments: Vec<Fragment>,
     rules: Vec<Rule>,
     images: usize,
+    /// Operators still to run on this page: forms drawn by forms drawn by
+    /// forms could otherwise multiply the work without bound.
+    budget: usize,
+}
+
+/// Far more operators than a page of any report has.
+const PAGE_OPERATOR_BUDGET: usize = 2_000_000;
+
+impl Default for PageInk {
+    fn default() -> Self {
+        PageInk {
+            fragments: Vec::new(),
+            rules: Vec::new(),
+            images: 0,
+            budget: PAGE_OPERATOR_BUDGET,
+        }
+    }
 }
 
 /// An affine matrix [a b c d e f] as PDF writes it.
@@ -566,6 +582,10 @@ fn run(
     let mut start: Option<(f32, f32)> = None;
 
     for op in ops {
+        if ink.budget == 0 {
+            return;
+        }
+        ink.budget -= 1;
         let o = &op.operands;
         match op.operator.as_str() {
             // Deeper nesting than any real producer writes is ignored.
