@@ -322,7 +322,9 @@ fn merge_collinear(mut segs: Vec<Seg>) -> Vec<Seg> {
 
 fn find_grids(rules: &[Rule]) -> Vec<Grid> {
     let (h, v) = merge_rules(rules);
-    if h.len() < 2 || v.len() < 2 || h.len() + v.len() > 20_000 {
+    // A page of thousands of lines is a drawing, not a ruled table (and the
+    // pairwise crossing test below is quadratic).
+    if h.len() < 2 || v.len() < 2 || h.len() + v.len() > 6_000 {
         return Vec::new();
     }
     // Connected components of crossing/touching lines: one per table.
