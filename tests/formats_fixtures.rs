@@ -631,3 +631,40 @@ fn xlsx_workbook_holds_the_expected_part_3() {
         Err(FormatError::Corrupt(_))
     ));
 }
+
+#[test]
+fn zip_of_attachments_reads_the_report_member() {
+    use std::io::Write;
+    let zip_of = |members: &[(&str, Vec<u8>)]| {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            for (name, data) in members {
+                w.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .expect("start");
+                w.write_all(data).expect("write");
+            }
+            w.finish().expect("finish");
+        }
+        buf.into_inner()
+    };
+    let bytes = zip_of(&[
+        ("附件/说明.txt", b"readme".to_vec()),
+        ("附件/统计表.pdf", fixture("pdf/scanned.pdf")),
+        ("附件/卫滨区2022年度报告.pdf", fixture("pdf/002.pdf")),
+    ]);
+    assert_eq!(sniff(&bytes, None, None), Format::Zip);
+    let att = read_attachment(&bytes, Some("application/zip"), Some("附件.zip")).expect("zip");
+    assert_eq!(att.member.as_deref(), Some("附件/卫滨区2022年度报告.pdf"));
+    assert_eq!(
+        (att.format, att.pages, att.scanned),
+        (Format::Pdf, Some(2), false)
+    );
+    check_part3(&att.document, "002_d64735f63f421535", "zip member");
+
+    let only_text = zip_of(&[("a.txt", b"x".to_vec())]);
+    assert!(matches!(
+        read_attachment(&only_text, None, None),
+        Err(FormatError::Unsupported { .. })
+    ));
+}

@@ -84,6 +84,8 @@ pub struct Attachment {
     pub pages: Option<usize>,
     /// A PDF without a text layer: the document is empty, OCR would be needed.
     pub scanned: bool,
+    /// For a zip archive: the member that was read (its format is `format`).
+    pub member: Option<String>,
 }
 
 /// One entry point for attachments: sniff the format, then read DOCX, PDF,
@@ -97,11 +99,15 @@ pub fn read_attachment(
     name: Option<&str>,
 ) -> Result<Attachment, FormatError> {
     let format = sniff(bytes, content_type, name);
+    if format == Format::Zip {
+        return read_zip(bytes);
+    }
     let plain = |document| Attachment {
         format,
         document,
         pages: None,
         scanned: false,
+        member: None,
     };
     match format {
         Format::Docx => docx_to_document(bytes).map(plain),
@@ -111,6 +117,7 @@ pub fn read_attachment(
             document: r.document,
             pages: Some(r.pages),
             scanned: r.scanned,
+            member: None,
         }),
         Format::Xlsx => xlsx_to_document(bytes).map(plain),
         Format::Html | Format::Text | Format::Zip | Format::Unknown => {
@@ -119,6 +126,90 @@ pub fn read_attachment(
             })
         }
     }
+}
+
+const MAX_ZIP_MEMBERS: usize = 500;
+const MAX_MEMBER_BYTES: u64 = 128 * 1024 * 1024;
+
+/// A zip archive of attachments (agencies zip the report with its annexes):
+/// read the member that looks most like the report. Names written by
+/// Chinese Windows zippers are GBK, not UTF-8.
+fn read_zip(bytes: &[u8]) -> Result<Attachment, FormatError> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| FormatError::Corrupt(format!("not a readable zip archive: {e}")))?;
+    let mut members: Vec<(usize, usize, String)> = Vec::new();
+    for i in 0..zip.len().min(MAX_ZIP_MEMBERS) {
+        let Ok(f) = zip.by_index_raw(i) else { continue };
+        if f.is_dir() || f.size() > MAX_MEMBER_BYTES {
+            continue;
+        }
+        let raw = f.name_raw();
+        let name = match std::str::from_utf8(raw) {
+            Ok(s) => s.to_string(),
+            Err(_) => encoding_rs::GBK
+                .decode_without_bom_handling(raw)
+                .0
+                .into_owned(),
+        };
+        let Some(kind) = from_name(&name) else {
+            continue;
+        };
+        if !matches!(
+            kind,
+            Format::Pdf | Format::Docx | Format::Ole | Format::Xlsx
+        ) {
+            continue;
+        }
+        let base = name.rsplit('/').next().unwrap_or(&name);
+        // The report first, then text formats before scans and spreadsheets.
+        let rank = if base.contains("年度报告") || base.contains("年报") {
+            0
+        } else if base.contains("报告") {
+            1
+        } else {
+            2
+        };
+        let kind_rank = match kind {
+            Format::Docx => 0,
+            Format::Ole => 1,
+            Format::Pdf => 2,
+            _ => 3,
+        };
+        members.push((rank * 4 + kind_rank, i, name));
+    }
+    members.sort();
+    let mut last_err = None;
+    for (_, i, name) in members {
+        let mut data = Vec::new();
+        let read = zip
+            .by_index(i)
+            .map_err(|e| FormatError::Corrupt(format!("cannot open {name}: {e}")))
+            .and_then(|f| {
+                f.take(MAX_MEMBER_BYTES)
+                    .read_to_end(&mut data)
+                    .map_err(|e| FormatError::Corrupt(format!("cannot inflate {name}: {e}")))
+            });
+        if let Err(e) = read {
+            last_err = Some(e);
+            continue;
+        }
+        // Members are read as files of their own; an archive inside is not opened.
+        let format = sniff(&data, None, Some(&name));
+        if format == Format::Zip {
+            continue;
+        }
+        match read_attachment(&data, None, Some(&name)) {
+            Ok(mut att) => {
+                att.member = Some(name);
+                return Ok(att);
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| FormatError::Unsupported {
+        format: "zip archive without a DOCX, DOC, PDF or XLSX member".into(),
+    }))
 }
 
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -290,7 +381,6 @@ mod tests {
         for (bytes, fmt) in [
             (&b"<html><body>x</body></html>"[..], "html"),
             ("年度报告".as_bytes(), "text"),
-            (b"PK\x03\x04 a.txt", "zip"),
         ] {
             let r = read_attachment(bytes, None, None);
             assert!(
