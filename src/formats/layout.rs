@@ -111,6 +111,7 @@ pub(crate) fn layout_page_with(
 #[derive(Debug)]
 struct Line {
     y: f32,
+    x0: f32,
     x_end: f32,
     size: f32,
     text: String,
@@ -165,6 +166,7 @@ fn lines(mut frags: Vec<Fragment>) -> Vec<Line> {
             let size = g.iter().map(|f| f.size).fold(0.0, f32::max);
             Line {
                 y: g[0].y,
+                x0: g[0].x,
                 x_end: g.iter().map(|f| f.x_end).fold(f32::MIN, f32::max),
                 size,
                 text: join_runs(&g),
@@ -179,6 +181,7 @@ fn paragraphs(lines: Vec<Line>, table_right: f32, width: Option<f32>) -> Vec<(f3
     // On a page of short lines only (a cover, a signature) nothing runs to
     // the margin, and no line continues on the next.
     let margin_known = width.is_none_or(|w| right >= 0.6 * w);
+    let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
     let mut out: Vec<(f32, String)> = Vec::new();
     let mut prev: Option<&Line> = None;
     for line in &lines {
@@ -191,6 +194,8 @@ fn paragraphs(lines: Vec<Line>, table_right: f32, width: Option<f32>) -> Vec<(f3
                     && gap <= 2.0 * p.size.max(line.size)
                     && (p.size - line.size).abs() < 0.5
                     && !p.text.contains('\t')
+                    // An indented line opens a new paragraph (first-line indent).
+                    && line.x0 <= left + line.size
             });
         match out.last_mut() {
             Some((_, para)) if joins => {
@@ -748,6 +753,29 @@ mod tests {
                 "一、总体情况",
                 "第一段第一行写满了整整一行文字第一段第二行",
                 "二、主动公开"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_indented_line_starts_a_new_paragraph_even_after_a_full_line() {
+        let frags = vec![
+            frag(20.0, 200.0, "第一段写满了一整行文字的"),
+            frag(0.0, 187.0, "第一段的第二行也写满了一整"),
+            frag(20.0, 174.0, "第二段首行缩进了两个字"),
+        ];
+        let texts: Vec<String> = layout_page(frags, &[])
+            .into_iter()
+            .map(|b| match b {
+                PageBlock::Text(t) => t,
+                PageBlock::Table(_) => "<table>".into(),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                "第一段写满了一整行文字的第一段的第二行也写满了一整",
+                "第二段首行缩进了两个字"
             ]
         );
     }
