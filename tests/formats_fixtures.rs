@@ -668,3 +668,35 @@ fn zip_of_attachments_reads_the_report_member() {
         Err(FormatError::Unsupported { .. })
     ));
 }
+
+#[test]
+fn rtf_reads_through_libreoffice_when_installed() {
+    // The RTF is made from the 002 DOCX at test time (a 200 KB fixture saved).
+    let dir = std::env::temp_dir().join(format!("nianbao-rtf-test-{}", std::process::id()));
+    let made = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}/profile",
+            dir.display()
+        ))
+        .args(["--headless", "--convert-to", "rtf", "--outdir"])
+        .arg(&dir)
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports/docx/002.docx"))
+        .output();
+    let rtf = match made {
+        Ok(out) if out.status.success() => std::fs::read(dir.join("002.rtf")).expect("rtf written"),
+        _ => {
+            eprintln!("LibreOffice not installed: RTF reading not exercised");
+            return;
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(sniff(&rtf, None, Some("附件.doc")), Format::Rtf);
+    let att = read_attachment(&rtf, None, Some("附件.doc")).expect("rtf reads");
+    assert_eq!(att.format, Format::Rtf);
+    check_part3(
+        &att.document,
+        "002_d64735f63f421535",
+        "rtf from docx/002.docx",
+    );
+    check_part3_spans(&att.document, "rtf");
+}

@@ -14,7 +14,7 @@ mod pdf;
 mod xlsx;
 
 pub use docx::docx_to_document;
-pub use ole::{ole_to_document, ole_to_text};
+pub use ole::{ole_to_document, ole_to_text, rtf_to_document};
 pub use pdf::{PdfRead, pdf_to_document};
 pub use xlsx::xlsx_to_document;
 
@@ -31,6 +31,8 @@ pub enum Format {
     Docx,
     /// OLE2 compound file: `.doc`, `.wps`, `.xls`, `.et`.
     Ole,
+    /// Rich Text Format (often behind a `.doc` name).
+    Rtf,
     Xlsx,
     /// A zip archive that is neither DOCX nor XLSX.
     Zip,
@@ -45,6 +47,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Docx => "docx",
             Format::Ole => "ole",
+            Format::Rtf => "rtf",
             Format::Xlsx => "xlsx",
             Format::Zip => "zip",
             Format::Unknown => "unknown",
@@ -112,6 +115,7 @@ pub fn read_attachment(
     match format {
         Format::Docx => docx_to_document(bytes).map(plain),
         Format::Ole => ole_to_document(bytes).map(plain),
+        Format::Rtf => rtf_to_document(bytes).map(plain),
         Format::Pdf => pdf_to_document(bytes).map(|r| Attachment {
             format,
             document: r.document,
@@ -243,6 +247,9 @@ fn sniff_magic(bytes: &[u8]) -> Option<Format> {
     if bytes.starts_with(OLE_MAGIC) {
         return Some(Format::Ole);
     }
+    if bytes.starts_with(b"{\\rtf") {
+        return Some(Format::Rtf);
+    }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         // Entry names stand uncompressed in the local headers and central directory.
         if find(bytes, b"word/document.xml").is_some() {
@@ -287,6 +294,7 @@ fn from_content_type(ct: &str) -> Option<Format> {
         | "application/wps-office.et"
         | "application/x-ole-storage" => Format::Ole,
         "application/zip" | "application/x-zip-compressed" => Format::Zip,
+        "application/rtf" | "text/rtf" => Format::Rtf,
         "text/html" | "application/xhtml+xml" => Format::Html,
         "text/plain" => Format::Text,
         _ => return None,
@@ -304,6 +312,7 @@ fn from_name(name: &str) -> Option<Format> {
         "doc" | "wps" | "xls" | "et" | "dot" => Format::Ole,
         "xlsx" => Format::Xlsx,
         "zip" => Format::Zip,
+        "rtf" => Format::Rtf,
         "html" | "htm" | "shtml" | "jhtml" | "xhtml" => Format::Html,
         "txt" => Format::Text,
         _ => return None,
@@ -345,6 +354,10 @@ mod tests {
             Format::Xlsx
         );
         assert_eq!(sniff(b"PK\x03\x04....a.txt", None, None), Format::Zip);
+        assert_eq!(
+            sniff(b"{\\rtf1\\ansi", Some("application/msword"), Some("a.doc")),
+            Format::Rtf
+        );
         assert_eq!(
             sniff(
                 "\u{feff}  <!DOCTYPE html><html>".as_bytes(),
