@@ -352,6 +352,18 @@ fn pdf_fixtures_hold_the_expected_tables() {
 }
 
 #[test]
+fn pdf_with_truetype_subset_fonts_holds_the_expected_tables() {
+    let read = pdf_to_document(&fixture("pdf/002_wqy.pdf")).expect("reads");
+    check_part3(&read.document, "002_d64735f63f421535", "pdf/002_wqy.pdf");
+    check_part3_spans(&read.document, "pdf/002_wqy.pdf");
+    check_parts_2_and_4(&read.document, "002_d64735f63f421535", "pdf/002_wqy.pdf");
+    assert_eq!(
+        read.document.blocks[0],
+        Block::Text("卫滨区人民政府 2022 年政府信息公开工作年度报告".into())
+    );
+}
+
+#[test]
 fn pdf_text_reads_title_and_prose_in_order() {
     let read = pdf_to_document(&fixture("pdf/002.pdf")).expect("reads");
     assert_eq!(
