@@ -1011,6 +1011,60 @@ mod tests {
     }
 
     #[test]
+    fn identity_h_fonts_use_their_cid_widths() {
+        use lopdf::{Stream, dictionary};
+        let cmap = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+            /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n\
+            1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+            2 beginbfchar <0001> <4E00> <0002> <4E8C> endbfchar\n\
+            endcmap CMapName currentdict /CMap defineresource pop end end";
+        let mut doc = lopdf::Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let to_unicode = doc.add_object(Stream::new(dictionary! {}, cmap.as_bytes().to_vec()));
+        let cid_font = doc.add_object(dictionary! {
+            "Type" => "Font",
+            "Subtype" => "CIDFontType2",
+            "BaseFont" => "Test",
+            "DW" => 1000,
+            "W" => vec![1.into(), vec![500.into(), 2000.into()].into()],
+        });
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type0",
+            "BaseFont" => "Test",
+            "Encoding" => "Identity-H",
+            "DescendantFonts" => vec![cid_font.into()],
+            "ToUnicode" => to_unicode,
+        });
+        let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F2" => font } });
+        // Glyphs 1 and 2 are 0.5 + 2.0 em wide: the run ends at 125, so the
+        // next run at 127 is 0.2 em away, no gap. Estimated from the text
+        // (1 em a character) it would end at 120 and look 0.7 em apart.
+        let content =
+            "BT /F2 10 Tf 100 700 Td <00010002> Tj ET BT /F2 10 Tf 127 700 Td <0001> Tj ET";
+        let content = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content,
+            "Resources" => resources,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("writes");
+        let read = pdf_to_document(&bytes).expect("reads");
+        assert_eq!(read.document.blocks, vec![Block::Text("一二一".into())]);
+    }
+
+    #[test]
     fn matrix_composition_applies_left_first() {
         let scale = Matrix([2.0, 0.0, 0.0, 2.0, 0.0, 0.0]);
         let shift = Matrix::translate(10.0, 5.0);
