@@ -297,6 +297,12 @@ fn docx_text_blocks_keep_title_headings_and_cell_line_breaks() {
         assert!(text.contains(heading), "missing {heading}");
     }
     assert_eq!(tables(&doc).len(), 3);
+    // Headings come out as written, with no list number added or lost.
+    assert!(doc.blocks.contains(&Block::Text("一、总体情况".into())));
+    assert!(
+        doc.blocks
+            .contains(&Block::Text("六、其他需要报告的事项".into()))
+    );
     // 003 writes its header labels over two paragraphs in the cell.
     let doc = docx_to_document(&fixture("docx/003.docx")).expect("reads");
     let t = find_table(&doc, "本年新收");
