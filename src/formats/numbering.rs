@@ -31,7 +31,15 @@ pub(crate) struct Numbering {
     counters: HashMap<u32, Vec<Option<u32>>>,
     /// styleId → (numId, ilvl, basedOn) from `styles.xml`: headings numbered
     /// through their style carry no `w:numPr` of their own.
-    styles: HashMap<String, (Option<u32>, Option<u32>, Option<String>)>,
+    styles: HashMap<String, StyleList>,
+}
+
+/// A paragraph style's list reference.
+#[derive(Debug, Default, Clone)]
+struct StyleList {
+    num: Option<u32>,
+    level: Option<u32>,
+    based_on: Option<String>,
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
@@ -133,33 +141,33 @@ impl Numbering {
     pub(crate) fn add_styles(&mut self, xml: &str) {
         let mut reader = Reader::from_str(xml);
         reader.config_mut().expand_empty_elements = true;
-        let mut current: Option<(String, Option<u32>, Option<u32>, Option<String>)> = None;
+        let mut current: Option<(String, StyleList)> = None;
         while let Ok(event) = reader.read_event() {
             match event {
                 Event::Start(e) => match e.name().as_ref() {
                     "w:style" => {
-                        current = attr(&e, "w:styleId").map(|id| (id, None, None, None));
+                        current = attr(&e, "w:styleId").map(|id| (id, StyleList::default()));
                     }
                     "w:basedOn" => {
-                        if let Some(c) = current.as_mut() {
-                            c.3 = attr(&e, "w:val");
+                        if let Some((_, c)) = current.as_mut() {
+                            c.based_on = attr(&e, "w:val");
                         }
                     }
                     "w:numId" => {
-                        if let Some(c) = current.as_mut() {
-                            c.1 = attr_u32(&e, "w:val");
+                        if let Some((_, c)) = current.as_mut() {
+                            c.num = attr_u32(&e, "w:val");
                         }
                     }
                     "w:ilvl" => {
-                        if let Some(c) = current.as_mut() {
-                            c.2 = attr_u32(&e, "w:val");
+                        if let Some((_, c)) = current.as_mut() {
+                            c.level = attr_u32(&e, "w:val");
                         }
                     }
                     _ => {}
                 },
                 Event::End(e) if e.name().as_ref() == "w:style" => {
-                    if let Some((id, num, lvl, based)) = current.take() {
-                        self.styles.insert(id, (num, lvl, based));
+                    if let Some((id, list)) = current.take() {
+                        self.styles.insert(id, list);
                     }
                 }
                 Event::Eof => break,
@@ -174,12 +182,12 @@ impl Numbering {
         let (mut num, mut lvl) = (None, None);
         let mut id = Some(style.to_string());
         for _ in 0..16 {
-            let Some((n, l, based)) = id.as_ref().and_then(|i| self.styles.get(i)) else {
+            let Some(list) = id.as_ref().and_then(|i| self.styles.get(i)) else {
                 break;
             };
-            num = num.or(*n);
-            lvl = lvl.or(*l);
-            id = based.clone();
+            num = num.or(list.num);
+            lvl = lvl.or(list.level);
+            id = list.based_on.clone();
         }
         (num, lvl)
     }
