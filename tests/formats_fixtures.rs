@@ -297,6 +297,12 @@ fn docx_text_blocks_keep_title_headings_and_cell_line_breaks() {
         assert!(text.contains(heading), "missing {heading}");
     }
     assert_eq!(tables(&doc).len(), 3);
+    // Headings come out as written, with no list number added or lost.
+    assert!(doc.blocks.contains(&Block::Text("一、总体情况".into())));
+    assert!(
+        doc.blocks
+            .contains(&Block::Text("六、其他需要报告的事项".into()))
+    );
     // 003 writes its header labels over two paragraphs in the cell.
     let doc = docx_to_document(&fixture("docx/003.docx")).expect("reads");
     let t = find_table(&doc, "本年新收");
@@ -349,6 +355,18 @@ fn pdf_fixtures_hold_the_expected_tables() {
         check_part3_spans(&read.document, &what);
         check_parts_2_and_4(&read.document, seed, &what);
     }
+}
+
+#[test]
+fn pdf_with_truetype_subset_fonts_holds_the_expected_tables() {
+    let read = pdf_to_document(&fixture("pdf/002_wqy.pdf")).expect("reads");
+    check_part3(&read.document, "002_d64735f63f421535", "pdf/002_wqy.pdf");
+    check_part3_spans(&read.document, "pdf/002_wqy.pdf");
+    check_parts_2_and_4(&read.document, "002_d64735f63f421535", "pdf/002_wqy.pdf");
+    assert_eq!(
+        read.document.blocks[0],
+        Block::Text("卫滨区人民政府 2022 年政府信息公开工作年度报告".into())
+    );
 }
 
 #[test]
@@ -630,4 +648,73 @@ fn xlsx_workbook_holds_the_expected_part_3() {
         nianbao::formats::xlsx_to_document(&fixture("docx/002.docx")),
         Err(FormatError::Corrupt(_))
     ));
+}
+
+#[test]
+fn zip_of_attachments_reads_the_report_member() {
+    use std::io::Write;
+    let zip_of = |members: &[(&str, Vec<u8>)]| {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            for (name, data) in members {
+                w.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .expect("start");
+                w.write_all(data).expect("write");
+            }
+            w.finish().expect("finish");
+        }
+        buf.into_inner()
+    };
+    let bytes = zip_of(&[
+        ("附件/说明.txt", b"readme".to_vec()),
+        ("附件/统计表.pdf", fixture("pdf/scanned.pdf")),
+        ("附件/卫滨区2022年度报告.pdf", fixture("pdf/002.pdf")),
+    ]);
+    assert_eq!(sniff(&bytes, None, None), Format::Zip);
+    let att = read_attachment(&bytes, Some("application/zip"), Some("附件.zip")).expect("zip");
+    assert_eq!(att.member.as_deref(), Some("附件/卫滨区2022年度报告.pdf"));
+    assert_eq!(
+        (att.format, att.pages, att.scanned),
+        (Format::Pdf, Some(2), false)
+    );
+    check_part3(&att.document, "002_d64735f63f421535", "zip member");
+
+    let only_text = zip_of(&[("a.txt", b"x".to_vec())]);
+    assert!(matches!(
+        read_attachment(&only_text, None, None),
+        Err(FormatError::Unsupported { .. })
+    ));
+}
+
+#[test]
+fn rtf_reads_through_libreoffice_when_installed() {
+    // The RTF is made from the 002 DOCX at test time (a 200 KB fixture saved).
+    let dir = std::env::temp_dir().join(format!("nianbao-rtf-test-{}", std::process::id()));
+    let made = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}/profile",
+            dir.display()
+        ))
+        .args(["--headless", "--convert-to", "rtf", "--outdir"])
+        .arg(&dir)
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports/docx/002.docx"))
+        .output();
+    let rtf = match made {
+        Ok(out) if out.status.success() => std::fs::read(dir.join("002.rtf")).expect("rtf written"),
+        _ => {
+            eprintln!("LibreOffice not installed: RTF reading not exercised");
+            return;
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(sniff(&rtf, None, Some("附件.doc")), Format::Rtf);
+    let att = read_attachment(&rtf, None, Some("附件.doc")).expect("rtf reads");
+    assert_eq!(att.format, Format::Rtf);
+    check_part3(
+        &att.document,
+        "002_d64735f63f421535",
+        "rtf from docx/002.docx",
+    );
+    check_part3_spans(&att.document, "rtf");
 }

@@ -27,9 +27,12 @@ pub fn docx_to_document(bytes: &[u8]) -> Result<Document, FormatError> {
         .map_err(|e| FormatError::Corrupt(format!("not a readable zip archive: {e}")))?;
     let xml = read_part(&mut archive, "word/document.xml")?;
     // Numbering is optional: without it, numbered paragraphs just lose their numbers.
-    let numbering = read_part(&mut archive, "word/numbering.xml")
+    let mut numbering = read_part(&mut archive, "word/numbering.xml")
         .map(|x| Numbering::parse(&x))
         .unwrap_or_default();
+    if let Ok(styles) = read_part(&mut archive, "word/styles.xml") {
+        numbering.add_styles(&styles);
+    }
     parse_with_numbering(&xml, numbering)
 }
 
@@ -124,6 +127,7 @@ fn parse_with_numbering(xml: &str, mut numbering: Numbering) -> Result<Document,
     // Inside w:pPr: only the list reference (w:numPr) is read.
     let mut ppr_depth = 0usize;
     let mut num_ref: (Option<u32>, Option<u32>) = (None, None);
+    let mut para_style: Option<String> = None;
     // Paragraphs of a text box inside a paragraph: they are lines of it.
     let mut inner_paragraphs = 0usize;
 
@@ -144,6 +148,7 @@ fn parse_with_numbering(xml: &str, mut numbering: Numbering) -> Result<Document,
                     match name {
                         "w:numId" => num_ref.0 = attr_usize(&e, "w:val").map(|v| v as u32),
                         "w:ilvl" => num_ref.1 = attr_usize(&e, "w:val").map(|v| v as u32),
+                        "w:pStyle" => para_style = attr(&e, "w:val"),
                         _ => {}
                     }
                     continue;
@@ -152,6 +157,7 @@ fn parse_with_numbering(xml: &str, mut numbering: Numbering) -> Result<Document,
                     "w:pPr" => {
                         ppr_depth = 1;
                         num_ref = (None, None);
+                        para_style = None;
                     }
                     // Properties and alternatives hold no text of the document
                     // (row and cell properties, which hold the spans, are read).
@@ -206,8 +212,13 @@ fn parse_with_numbering(xml: &str, mut numbering: Numbering) -> Result<Document,
                 if ppr_depth > 0 {
                     ppr_depth -= 1;
                     // Paragraph properties come first: the number starts the text.
+                    let (style_num, style_level) = para_style
+                        .as_deref()
+                        .map(|s| numbering.style_list(s))
+                        .unwrap_or((None, None));
                     if ppr_depth == 0
-                        && let (Some(num), level) = num_ref
+                        && let (Some(num), level) =
+                            (num_ref.0.or(style_num), num_ref.1.or(style_level))
                         && num != 0
                         && let Some(label) = numbering.next_label(num, level.unwrap_or(0))
                     {

@@ -111,6 +111,7 @@ pub(crate) fn layout_page_with(
 #[derive(Debug)]
 struct Line {
     y: f32,
+    x0: f32,
     x_end: f32,
     size: f32,
     text: String,
@@ -165,6 +166,7 @@ fn lines(mut frags: Vec<Fragment>) -> Vec<Line> {
             let size = g.iter().map(|f| f.size).fold(0.0, f32::max);
             Line {
                 y: g[0].y,
+                x0: g[0].x,
                 x_end: g.iter().map(|f| f.x_end).fold(f32::MIN, f32::max),
                 size,
                 text: join_runs(&g),
@@ -179,6 +181,7 @@ fn paragraphs(lines: Vec<Line>, table_right: f32, width: Option<f32>) -> Vec<(f3
     // On a page of short lines only (a cover, a signature) nothing runs to
     // the margin, and no line continues on the next.
     let margin_known = width.is_none_or(|w| right >= 0.6 * w);
+    let left = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
     let mut out: Vec<(f32, String)> = Vec::new();
     let mut prev: Option<&Line> = None;
     for line in &lines {
@@ -191,6 +194,8 @@ fn paragraphs(lines: Vec<Line>, table_right: f32, width: Option<f32>) -> Vec<(f3
                     && gap <= 2.0 * p.size.max(line.size)
                     && (p.size - line.size).abs() < 0.5
                     && !p.text.contains('\t')
+                    // An indented line opens a new paragraph (first-line indent).
+                    && line.x0 <= left + line.size
             });
         match out.last_mut() {
             Some((_, para)) if joins => {
@@ -322,7 +327,9 @@ fn merge_collinear(mut segs: Vec<Seg>) -> Vec<Seg> {
 
 fn find_grids(rules: &[Rule]) -> Vec<Grid> {
     let (h, v) = merge_rules(rules);
-    if h.len() < 2 || v.len() < 2 || h.len() + v.len() > 20_000 {
+    // A page of thousands of lines is a drawing, not a ruled table (and the
+    // pairwise crossing test below is quadratic).
+    if h.len() < 2 || v.len() < 2 || h.len() + v.len() > 6_000 {
         return Vec::new();
     }
     // Connected components of crossing/touching lines: one per table.
@@ -541,6 +548,51 @@ pub(crate) fn append_table(prev: &mut PageTable, mut next: PageTable) {
                 }
             }
         }
+        let above_of = |i: usize| {
+            let (c, s) = next.cols[0][i];
+            reaching
+                .iter()
+                .find(|&&(_, _, pc, ps)| pc == c && ps == s)
+                .map(|&(r, pi, _, _)| (r, pi))
+        };
+        // A row split by the page break (Word and LibreOffice let rows break
+        // by default): every cell of the first row goes on from the cell
+        // above it, holding nothing or the tail of its wrapped text, and no
+        // number. The row is folded back into the row above.
+        let row0 = &next.table.rows[0];
+        let split_row = row0.len() == reaching.len()
+            && row0.iter().any(|c| !c.text.trim().is_empty())
+            && row0.iter().enumerate().all(|(i, cell)| {
+                let tail = cell.text.trim();
+                above_of(i).is_some_and(|(r, pi)| {
+                    let above = &prev.table.rows[r][pi].text;
+                    tail.is_empty()
+                        || (!above.trim().is_empty()
+                            && !is_numeric(above)
+                            && !is_numeric(tail)
+                            && !starts_label(tail)
+                            && tail.chars().filter(|c| !c.is_whitespace()).count() <= 12)
+                })
+            });
+        if split_row {
+            for (i, cell) in next.table.rows[0].iter().enumerate() {
+                if let Some((r, pi)) = above_of(i) {
+                    let above = &mut prev.table.rows[r][pi];
+                    let tail = cell.text.trim();
+                    if !tail.is_empty() {
+                        above.text.push('\n');
+                        above.text.push_str(tail);
+                    }
+                    above.rowspan += cell.rowspan - 1;
+                }
+            }
+            next.table.rows.remove(0);
+            next.cols.remove(0);
+            prev.table.rows.extend(next.table.rows);
+            prev.cols.extend(next.cols);
+            prev.bottom = next.bottom;
+            return;
+        }
         let mut drop = Vec::new();
         for (i, cell) in next.table.rows[0].iter().enumerate() {
             let (c, s) = next.cols[0][i];
@@ -706,6 +758,29 @@ mod tests {
     }
 
     #[test]
+    fn an_indented_line_starts_a_new_paragraph_even_after_a_full_line() {
+        let frags = vec![
+            frag(20.0, 200.0, "第一段写满了一整行文字的"),
+            frag(0.0, 187.0, "第一段的第二行也写满了一整"),
+            frag(20.0, 174.0, "第二段首行缩进了两个字"),
+        ];
+        let texts: Vec<String> = layout_page(frags, &[])
+            .into_iter()
+            .map(|b| match b {
+                PageBlock::Text(t) => t,
+                PageBlock::Table(_) => "<table>".into(),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                "第一段写满了一整行文字的第一段的第二行也写满了一整",
+                "第二段首行缩进了两个字"
+            ]
+        );
+    }
+
+    #[test]
     fn wide_gaps_become_tabs() {
         let frags = vec![frag(0.0, 100.0, "规章"), frag(200.0, 100.0, "0")];
         let blocks = layout_page(frags, &[]);
@@ -842,5 +917,52 @@ mod tests {
         append_table(&mut a, b);
         assert_eq!(a.table.rows.len(), 3);
         assert_eq!(a.table.rows[2], vec![Cell::new("文件"), Cell::new("2")]);
+    }
+
+    #[test]
+    fn row_split_by_the_page_break_is_folded_back() {
+        let xs = [0.0, 100.0, 200.0, 300.0];
+        // Page 1: a group label over two rows; the second row's label wraps
+        // and only its first line fits, with its number.
+        let top = layout_page(
+            vec![
+                frag(5.0, 85.0, "（五）不予处理"),
+                frag(105.0, 85.0, "1.信访"),
+                frag(205.0, 85.0, "0"),
+                frag(105.0, 65.0, "5.要求行政机关确认"),
+                frag(205.0, 65.0, "3"),
+            ],
+            &ruled(&xs, &[100.0, 80.0, 60.0], &[], &[(1, 0)]),
+        );
+        // Page 2: the rest of that row (label tail, blank number, group
+        // label cell still open), then the next row.
+        let bottom = layout_page(
+            vec![
+                frag(105.0, 785.0, "或重新出具"),
+                frag(5.0, 765.0, "（六）其他处理"),
+                frag(105.0, 765.0, "1.逾期"),
+                frag(205.0, 765.0, "4"),
+            ],
+            &ruled(&xs, &[800.0, 780.0, 760.0], &[], &[]),
+        );
+        let (PageBlock::Table(mut a), PageBlock::Table(b)) = (top[0].clone(), bottom[0].clone())
+        else {
+            panic!("tables: {top:?} {bottom:?}")
+        };
+        append_table(&mut a, b);
+        assert_eq!(a.table.rows.len(), 3, "{:?}", a.table.rows);
+        assert_eq!(a.table.rows[0][0], Cell::spanning("（五）不予处理", 1, 2));
+        assert_eq!(
+            a.table.rows[1],
+            vec![Cell::new("5.要求行政机关确认\n或重新出具"), Cell::new("3")]
+        );
+        assert_eq!(
+            a.table.rows[2],
+            vec![
+                Cell::new("（六）其他处理"),
+                Cell::new("1.逾期"),
+                Cell::new("4")
+            ]
+        );
     }
 }

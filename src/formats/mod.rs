@@ -14,7 +14,7 @@ mod pdf;
 mod xlsx;
 
 pub use docx::docx_to_document;
-pub use ole::{ole_to_document, ole_to_text};
+pub use ole::{ole_to_document, ole_to_text, rtf_to_document};
 pub use pdf::{PdfRead, pdf_to_document};
 pub use xlsx::xlsx_to_document;
 
@@ -31,6 +31,8 @@ pub enum Format {
     Docx,
     /// OLE2 compound file: `.doc`, `.wps`, `.xls`, `.et`.
     Ole,
+    /// Rich Text Format (often behind a `.doc` name).
+    Rtf,
     Xlsx,
     /// A zip archive that is neither DOCX nor XLSX.
     Zip,
@@ -45,6 +47,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Docx => "docx",
             Format::Ole => "ole",
+            Format::Rtf => "rtf",
             Format::Xlsx => "xlsx",
             Format::Zip => "zip",
             Format::Unknown => "unknown",
@@ -84,6 +87,8 @@ pub struct Attachment {
     pub pages: Option<usize>,
     /// A PDF without a text layer: the document is empty, OCR would be needed.
     pub scanned: bool,
+    /// For a zip archive: the member that was read (its format is `format`).
+    pub member: Option<String>,
 }
 
 /// One entry point for attachments: sniff the format, then read DOCX, PDF,
@@ -97,20 +102,26 @@ pub fn read_attachment(
     name: Option<&str>,
 ) -> Result<Attachment, FormatError> {
     let format = sniff(bytes, content_type, name);
+    if format == Format::Zip {
+        return read_zip(bytes);
+    }
     let plain = |document| Attachment {
         format,
         document,
         pages: None,
         scanned: false,
+        member: None,
     };
     match format {
         Format::Docx => docx_to_document(bytes).map(plain),
         Format::Ole => ole_to_document(bytes).map(plain),
+        Format::Rtf => rtf_to_document(bytes).map(plain),
         Format::Pdf => pdf_to_document(bytes).map(|r| Attachment {
             format,
             document: r.document,
             pages: Some(r.pages),
             scanned: r.scanned,
+            member: None,
         }),
         Format::Xlsx => xlsx_to_document(bytes).map(plain),
         Format::Html | Format::Text | Format::Zip | Format::Unknown => {
@@ -119,6 +130,90 @@ pub fn read_attachment(
             })
         }
     }
+}
+
+const MAX_ZIP_MEMBERS: usize = 500;
+const MAX_MEMBER_BYTES: u64 = 128 * 1024 * 1024;
+
+/// A zip archive of attachments (agencies zip the report with its annexes):
+/// read the member that looks most like the report. Names written by
+/// Chinese Windows zippers are GBK, not UTF-8.
+fn read_zip(bytes: &[u8]) -> Result<Attachment, FormatError> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| FormatError::Corrupt(format!("not a readable zip archive: {e}")))?;
+    let mut members: Vec<(usize, usize, String)> = Vec::new();
+    for i in 0..zip.len().min(MAX_ZIP_MEMBERS) {
+        let Ok(f) = zip.by_index_raw(i) else { continue };
+        if f.is_dir() || f.size() > MAX_MEMBER_BYTES {
+            continue;
+        }
+        let raw = f.name_raw();
+        let name = match std::str::from_utf8(raw) {
+            Ok(s) => s.to_string(),
+            Err(_) => encoding_rs::GBK
+                .decode_without_bom_handling(raw)
+                .0
+                .into_owned(),
+        };
+        let Some(kind) = from_name(&name) else {
+            continue;
+        };
+        if !matches!(
+            kind,
+            Format::Pdf | Format::Docx | Format::Ole | Format::Xlsx
+        ) {
+            continue;
+        }
+        let base = name.rsplit('/').next().unwrap_or(&name);
+        // The report first, then text formats before scans and spreadsheets.
+        let rank = if base.contains("年度报告") || base.contains("年报") {
+            0
+        } else if base.contains("报告") {
+            1
+        } else {
+            2
+        };
+        let kind_rank = match kind {
+            Format::Docx => 0,
+            Format::Ole => 1,
+            Format::Pdf => 2,
+            _ => 3,
+        };
+        members.push((rank * 4 + kind_rank, i, name));
+    }
+    members.sort();
+    let mut last_err = None;
+    for (_, i, name) in members {
+        let mut data = Vec::new();
+        let read = zip
+            .by_index(i)
+            .map_err(|e| FormatError::Corrupt(format!("cannot open {name}: {e}")))
+            .and_then(|f| {
+                f.take(MAX_MEMBER_BYTES)
+                    .read_to_end(&mut data)
+                    .map_err(|e| FormatError::Corrupt(format!("cannot inflate {name}: {e}")))
+            });
+        if let Err(e) = read {
+            last_err = Some(e);
+            continue;
+        }
+        // Members are read as files of their own; an archive inside is not opened.
+        let format = sniff(&data, None, Some(&name));
+        if format == Format::Zip {
+            continue;
+        }
+        match read_attachment(&data, None, Some(&name)) {
+            Ok(mut att) => {
+                att.member = Some(name);
+                return Ok(att);
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| FormatError::Unsupported {
+        format: "zip archive without a DOCX, DOC, PDF or XLSX member".into(),
+    }))
 }
 
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -151,6 +246,9 @@ fn sniff_magic(bytes: &[u8]) -> Option<Format> {
     }
     if bytes.starts_with(OLE_MAGIC) {
         return Some(Format::Ole);
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Some(Format::Rtf);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         // Entry names stand uncompressed in the local headers and central directory.
@@ -196,6 +294,7 @@ fn from_content_type(ct: &str) -> Option<Format> {
         | "application/wps-office.et"
         | "application/x-ole-storage" => Format::Ole,
         "application/zip" | "application/x-zip-compressed" => Format::Zip,
+        "application/rtf" | "text/rtf" => Format::Rtf,
         "text/html" | "application/xhtml+xml" => Format::Html,
         "text/plain" => Format::Text,
         _ => return None,
@@ -213,6 +312,7 @@ fn from_name(name: &str) -> Option<Format> {
         "doc" | "wps" | "xls" | "et" | "dot" => Format::Ole,
         "xlsx" => Format::Xlsx,
         "zip" => Format::Zip,
+        "rtf" => Format::Rtf,
         "html" | "htm" | "shtml" | "jhtml" | "xhtml" => Format::Html,
         "txt" => Format::Text,
         _ => return None,
@@ -255,6 +355,10 @@ mod tests {
         );
         assert_eq!(sniff(b"PK\x03\x04....a.txt", None, None), Format::Zip);
         assert_eq!(
+            sniff(b"{\\rtf1\\ansi", Some("application/msword"), Some("a.doc")),
+            Format::Rtf
+        );
+        assert_eq!(
             sniff(
                 "\u{feff}  <!DOCTYPE html><html>".as_bytes(),
                 Some("application/octet-stream"),
@@ -290,7 +394,6 @@ mod tests {
         for (bytes, fmt) in [
             (&b"<html><body>x</body></html>"[..], "html"),
             ("年度报告".as_bytes(), "text"),
-            (b"PK\x03\x04 a.txt", "zip"),
         ] {
             let r = read_attachment(bytes, None, None);
             assert!(

@@ -29,6 +29,17 @@ pub(crate) struct Numbering {
     levels: HashMap<(u32, u32), Level>,
     /// numId → current counters, by level
     counters: HashMap<u32, Vec<Option<u32>>>,
+    /// styleId → (numId, ilvl, basedOn) from `styles.xml`: headings numbered
+    /// through their style carry no `w:numPr` of their own.
+    styles: HashMap<String, StyleList>,
+}
+
+/// A paragraph style's list reference.
+#[derive(Debug, Default, Clone)]
+struct StyleList {
+    num: Option<u32>,
+    level: Option<u32>,
+    based_on: Option<String>,
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
@@ -124,6 +135,61 @@ impl Numbering {
             }
         }
         n
+    }
+
+    /// Read the list references of paragraph styles from `styles.xml`.
+    pub(crate) fn add_styles(&mut self, xml: &str) {
+        let mut reader = Reader::from_str(xml);
+        reader.config_mut().expand_empty_elements = true;
+        let mut current: Option<(String, StyleList)> = None;
+        while let Ok(event) = reader.read_event() {
+            match event {
+                Event::Start(e) => match e.name().as_ref() {
+                    "w:style" => {
+                        current = attr(&e, "w:styleId").map(|id| (id, StyleList::default()));
+                    }
+                    "w:basedOn" => {
+                        if let Some((_, c)) = current.as_mut() {
+                            c.based_on = attr(&e, "w:val");
+                        }
+                    }
+                    "w:numId" => {
+                        if let Some((_, c)) = current.as_mut() {
+                            c.num = attr_u32(&e, "w:val");
+                        }
+                    }
+                    "w:ilvl" => {
+                        if let Some((_, c)) = current.as_mut() {
+                            c.level = attr_u32(&e, "w:val");
+                        }
+                    }
+                    _ => {}
+                },
+                Event::End(e) if e.name().as_ref() == "w:style" => {
+                    if let Some((id, list)) = current.take() {
+                        self.styles.insert(id, list);
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+    }
+
+    /// The list (numId, ilvl) a paragraph style numbers its paragraphs in,
+    /// following `w:basedOn`.
+    pub(crate) fn style_list(&self, style: &str) -> (Option<u32>, Option<u32>) {
+        let (mut num, mut lvl) = (None, None);
+        let mut id = Some(style.to_string());
+        for _ in 0..16 {
+            let Some(list) = id.as_ref().and_then(|i| self.styles.get(i)) else {
+                break;
+            };
+            num = num.or(list.num);
+            lvl = lvl.or(list.level);
+            id = list.based_on.clone();
+        }
+        (num, lvl)
     }
 
     /// The label of the next paragraph of list `num_id` at level `ilvl`
@@ -294,6 +360,20 @@ mod tests {
         assert_eq!(n.next_label(2, 0), None);
         assert_eq!(n.next_label(3, 0).as_deref(), Some("三、"));
         assert_eq!(n.next_label(9, 0), None);
+    }
+
+    #[test]
+    fn heading_styles_number_through_based_on() {
+        let mut n = Numbering::parse(XML);
+        n.add_styles(concat!(
+            r#"<w:styles><w:style w:styleId="1"><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>"#,
+            r#"<w:style w:styleId="2"><w:basedOn w:val="1"/><w:pPr><w:numPr><w:ilvl w:val="1"/></w:numPr></w:pPr></w:style>"#,
+            r#"<w:style w:styleId="a"/></w:styles>"#
+        ));
+        assert_eq!(n.style_list("1"), (Some(1), None));
+        assert_eq!(n.style_list("2"), (Some(1), Some(1)));
+        assert_eq!(n.style_list("a"), (None, None));
+        assert_eq!(n.style_list("missing"), (None, None));
     }
 
     #[test]

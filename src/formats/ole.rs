@@ -1,5 +1,5 @@
-//! Old binary Word files (`.doc`, and `.wps` saved in Word's format) → the
-//! document model or text, through tools Debian packages.
+//! Old binary Word files (`.doc`, and `.wps` saved in Word's format) and RTF
+//! → the document model or text, through tools Debian packages.
 //!
 //! Parsing the Word 97 binary format ourselves (piece tables, fast-saved
 //! files, 8-bit GBK runs) is a project of its own. LibreOffice converts such
@@ -41,8 +41,22 @@ fn check_word(bytes: &[u8]) -> Result<(), FormatError> {
 /// merges included, by converting it to DOCX with LibreOffice (`soffice`).
 pub fn ole_to_document(bytes: &[u8]) -> Result<Document, FormatError> {
     check_word(bytes)?;
+    convert_with_soffice(bytes, "doc")
+}
+
+/// Read an RTF file (often saved with a `.doc` name) into the document
+/// model through LibreOffice, like [`ole_to_document`].
+pub fn rtf_to_document(bytes: &[u8]) -> Result<Document, FormatError> {
+    if !bytes.starts_with(b"{\\rtf") {
+        return Err(FormatError::Corrupt("not an RTF file".into()));
+    }
+    convert_with_soffice(bytes, "rtf")
+}
+
+/// LibreOffice converts the file to DOCX; the DOCX reader does the rest.
+fn convert_with_soffice(bytes: &[u8], ext: &str) -> Result<Document, FormatError> {
     let dir = TempDir::new()?;
-    let input = dir.path().join("input.doc");
+    let input = dir.path().join(format!("input.{ext}"));
     std::fs::write(&input, bytes).map_err(|e| tool_io("soffice", e))?;
     let out_dir = dir.path().join("out");
     // A private profile: concurrent conversions must not share LibreOffice's lock.
@@ -255,6 +269,14 @@ mod tests {
         assert!(matches!(
             ole_to_text(&bytes),
             Err(FormatError::Unsupported { .. })
+        ));
+    }
+
+    #[test]
+    fn rtf_is_checked_before_any_tool_runs() {
+        assert!(matches!(
+            rtf_to_document(b"not rtf"),
+            Err(FormatError::Corrupt(_))
         ));
     }
 

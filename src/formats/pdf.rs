@@ -179,11 +179,27 @@ fn join_across_page_break(blocks: &mut Vec<PageBlock>, mut page: Vec<PageBlock>)
     blocks.extend(page);
 }
 
-#[derive(Default)]
 struct PageInk {
     fragments: Vec<Fragment>,
     rules: Vec<Rule>,
     images: usize,
+    /// Operators still to run on this page: forms drawn by forms drawn by
+    /// forms could otherwise multiply the work without bound.
+    budget: usize,
+}
+
+/// Far more operators than a page of any report has.
+const PAGE_OPERATOR_BUDGET: usize = 2_000_000;
+
+impl Default for PageInk {
+    fn default() -> Self {
+        PageInk {
+            fragments: Vec::new(),
+            rules: Vec::new(),
+            images: 0,
+            budget: PAGE_OPERATOR_BUDGET,
+        }
+    }
 }
 
 /// An affine matrix [a b c d e f] as PDF writes it.
@@ -566,6 +582,10 @@ fn run(
     let mut start: Option<(f32, f32)> = None;
 
     for op in ops {
+        if ink.budget == 0 {
+            return;
+        }
+        ink.budget -= 1;
         let o = &op.operands;
         match op.operator.as_str() {
             // Deeper nesting than any real producer writes is ignored.
@@ -883,6 +903,11 @@ mod tests {
 
     /// A one-page PDF with Helvetica text and the given content stream.
     fn pdf_with(content: &str) -> Vec<u8> {
+        pdf_with_form(content, None)
+    }
+
+    /// The same, with a form XObject `/Fm1` holding `form` (its own resources).
+    fn pdf_with_form(content: &str, form: Option<&str>) -> Vec<u8> {
         use lopdf::{Stream, dictionary};
         let mut doc = lopdf::Document::with_version("1.5");
         let pages_id = doc.new_object_id();
@@ -892,9 +917,23 @@ mod tests {
             "BaseFont" => "Helvetica",
             "Encoding" => "WinAnsiEncoding",
         });
-        let resources_id = doc.add_object(dictionary! {
+        let mut resources = dictionary! {
             "Font" => dictionary! { "F1" => font_id },
-        });
+        };
+        if let Some(form) = form {
+            let form_id = doc.add_object(Stream::new(
+                dictionary! {
+                    "Type" => "XObject",
+                    "Subtype" => "Form",
+                    "BBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                    "Matrix" => vec![1.into(), 0.into(), 0.into(), 1.into(), 0.into(), (-100).into()],
+                    "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
+                },
+                form.as_bytes().to_vec(),
+            ));
+            resources.set("XObject", dictionary! { "Fm1" => form_id });
+        }
+        let resources_id = doc.add_object(resources);
         let content_id = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
         let page_id = doc.add_object(dictionary! {
             "Type" => "Page",
@@ -951,6 +990,78 @@ mod tests {
                 }),
             ]
         );
+    }
+
+    #[test]
+    fn text_inside_form_xobjects_is_read_where_the_form_puts_it() {
+        let pdf = pdf_with_form(
+            "BT /F1 12 Tf 100 750 Td (Above) Tj ET q 1 0 0 1 0 -50 cm /Fm1 Do Q",
+            Some("BT /F1 12 Tf 100 700 Td (Inside form) Tj ET"),
+        );
+        let read = pdf_to_document(&pdf).expect("reads");
+        assert_eq!(
+            read.document.blocks,
+            vec![
+                Block::Text("Above".into()),
+                Block::Text("Inside form".into())
+            ]
+        );
+        // Form at y = 700 − 100 (its matrix) − 50 (the cm): below "Above".
+        assert_eq!(read.text_chars, "AboveInsideform".len());
+    }
+
+    #[test]
+    fn identity_h_fonts_use_their_cid_widths() {
+        use lopdf::{Stream, dictionary};
+        let cmap = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+            /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n\
+            1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+            2 beginbfchar <0001> <4E00> <0002> <4E8C> endbfchar\n\
+            endcmap CMapName currentdict /CMap defineresource pop end end";
+        let mut doc = lopdf::Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let to_unicode = doc.add_object(Stream::new(dictionary! {}, cmap.as_bytes().to_vec()));
+        let cid_font = doc.add_object(dictionary! {
+            "Type" => "Font",
+            "Subtype" => "CIDFontType2",
+            "BaseFont" => "Test",
+            "DW" => 1000,
+            "W" => vec![1.into(), vec![500.into(), 2000.into()].into()],
+        });
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type0",
+            "BaseFont" => "Test",
+            "Encoding" => "Identity-H",
+            "DescendantFonts" => vec![cid_font.into()],
+            "ToUnicode" => to_unicode,
+        });
+        let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F2" => font } });
+        // Glyphs 1 and 2 are 0.5 + 2.0 em wide: the run ends at 125, so the
+        // next run at 127 is 0.2 em away, no gap. Estimated from the text
+        // (1 em a character) it would end at 120 and look 0.7 em apart.
+        let content =
+            "BT /F2 10 Tf 100 700 Td <00010002> Tj ET BT /F2 10 Tf 127 700 Td <0001> Tj ET";
+        let content = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content,
+            "Resources" => resources,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).expect("writes");
+        let read = pdf_to_document(&bytes).expect("reads");
+        assert_eq!(read.document.blocks, vec![Block::Text("一二一".into())]);
     }
 
     #[test]
