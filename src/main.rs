@@ -244,11 +244,24 @@ fn main() -> std::process::ExitCode {
     init_tracing(cli.common.verbose);
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `nianbao export … | head` closing the pipe early is not an error.
+        Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+    })
 }
 
 fn init_tracing(verbose: u8) {
