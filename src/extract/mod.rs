@@ -1,1 +1,789 @@
-//! (in progress)
+//! The extractor: stored bytes of a report → its canonical tables, metadata and checks.
+//!
+//! A pure function of its input (no I/O). Every rendering — HTML, DOCX (via
+//! [`crate::document::Document`]), text and PDF text — is turned into one
+//! token stream ([`tokens`]), which one reader ([`reader`]) matches against
+//! the template's row lists. Consistency rules 1–4 of the template are checked
+//! here; rule 5 needs the previous year's report ([`cross_year_checks`]).
+
+mod html;
+mod reader;
+mod tokens;
+
+pub use html::{dom_to_document, html_to_document};
+
+use crate::document::Document;
+use crate::page;
+use crate::page::title_year as report_year;
+use crate::patterns::{ReportPatterns, squeeze};
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Number;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+pub use reader::{ActiveDisclosure, Applications, ReviewLitigation};
+
+/// The default report-title patterns, compiled once.
+static PATTERNS: LazyLock<ReportPatterns> = LazyLock::new(ReportPatterns::default);
+
+/// Bump whenever the output for some input can change.
+pub const EXTRACTOR_VERSION: &str = "1.0.0";
+
+/// Part 三 columns, in template order.
+pub const APPLICANT_COLUMNS: &[&str] = &[
+    "natural_person",
+    "commercial",
+    "research",
+    "social_welfare",
+    "legal_service",
+    "other",
+    "total",
+];
+
+/// Part 三 rows of the 2021 template (25).
+pub const APPLICATION_ROWS_2021: &[&str] = &[
+    "new_received",
+    "carried_over",
+    "granted",
+    "partially_granted",
+    "denied_state_secret",
+    "denied_prohibited_by_law",
+    "denied_three_safeties",
+    "denied_third_party",
+    "denied_internal_affairs",
+    "denied_process_info",
+    "denied_enforcement_file",
+    "denied_query_matter",
+    "unavailable_not_held",
+    "unavailable_needs_creation",
+    "unavailable_unclear",
+    "not_processed_petition",
+    "not_processed_duplicate",
+    "not_processed_publication",
+    "not_processed_excessive",
+    "not_processed_confirmation",
+    "other_no_correction",
+    "other_unpaid_fee",
+    "other_other",
+    "total_processed",
+    "carried_forward",
+];
+
+/// Part 三 rows of the 2019 template (23): （六）其他处理 is one row.
+pub const APPLICATION_ROWS_2019: &[&str] = &[
+    "new_received",
+    "carried_over",
+    "granted",
+    "partially_granted",
+    "denied_state_secret",
+    "denied_prohibited_by_law",
+    "denied_three_safeties",
+    "denied_third_party",
+    "denied_internal_affairs",
+    "denied_process_info",
+    "denied_enforcement_file",
+    "denied_query_matter",
+    "unavailable_not_held",
+    "unavailable_needs_creation",
+    "unavailable_unclear",
+    "not_processed_petition",
+    "not_processed_duplicate",
+    "not_processed_publication",
+    "not_processed_excessive",
+    "not_processed_confirmation",
+    "other_processing",
+    "total_processed",
+    "carried_forward",
+];
+
+/// Part 四 groups and their fields, in the order the numbers are printed.
+pub const REVIEW_GROUPS: &[&str] = &["review", "litigation_direct", "litigation_after_review"];
+pub const REVIEW_FIELDS: &[&str] = &["upheld", "corrected", "other", "pending", "total"];
+
+/// Part 二 rows and their value fields, 2021 template.
+pub const ACTIVE_ROWS_2021: &[(&str, &[&str])] = &[
+    ("rules", &["issued", "repealed", "in_force"]),
+    ("normative_documents", &["issued", "repealed", "in_force"]),
+    ("licensing", &["decisions"]),
+    ("penalty", &["decisions"]),
+    ("enforcement", &["decisions"]),
+    ("fees", &["amount_10k_yuan"]),
+];
+
+/// Part 二 rows and their value fields, 2019 template.
+pub const ACTIVE_ROWS_2019: &[(&str, &[&str])] = &[
+    ("rules", &["made", "published", "total_public"]),
+    (
+        "normative_documents",
+        &["made", "published", "total_public"],
+    ),
+    ("licensing", &["previous_count", "change", "decisions"]),
+    ("other_services", &["previous_count", "change", "decisions"]),
+    ("penalty", &["previous_count", "change", "decisions"]),
+    ("enforcement", &["previous_count", "change", "decisions"]),
+    ("fees", &["previous_count", "change"]),
+    ("procurement", &["projects", "amount"]),
+];
+
+/// Result rows summed by rule 2 (everything between carried_over and total_processed).
+fn result_rows(template: Template) -> &'static [&'static str] {
+    let rows = match template {
+        Template::T2021 => APPLICATION_ROWS_2021,
+        Template::T2019 => APPLICATION_ROWS_2019,
+    };
+    &rows[2..rows.len() - 2]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Template {
+    #[serde(rename = "2021")]
+    T2021,
+    #[serde(rename = "2019")]
+    T2019,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Complete,
+    Partial,
+    NotReport,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartStatus {
+    /// The part's heading is there but no table values could be read (an image, an attachment).
+    Found,
+    Complete,
+    Partial,
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartsStatus {
+    pub active_disclosure: PartStatus,
+    pub applications: PartStatus,
+    pub review_litigation: PartStatus,
+}
+
+/// One consistency rule evaluated on one column/row/group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleCheck {
+    /// Rule number in report-format.md (1–5).
+    pub rule: u8,
+    /// What was checked: a column (`natural_person`), a row (`granted`), a group (`review`).
+    pub scope: String,
+    /// `None` when the cells it needs are blank.
+    pub ok: Option<bool>,
+    /// The two sides of the equation as read (blanks count as 0 when any cell is present).
+    pub left: Option<f64>,
+    pub right: Option<f64>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checks {
+    /// Rule 1 per part 三 column, as in the expected files.
+    pub balance: BTreeMap<String, Option<bool>>,
+    /// Rules 1–4, one entry per column/row/group.
+    pub rules: Vec<RuleCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extraction {
+    pub agency: Option<String>,
+    pub year: Option<i32>,
+    pub template: Option<Template>,
+    pub publish_date: Option<NaiveDate>,
+    pub editor: Option<String>,
+    pub source: Option<String>,
+    pub signed_date: Option<NaiveDate>,
+    pub active_disclosure: ActiveDisclosure,
+    pub applications: Applications,
+    pub review_litigation: ReviewLitigation,
+    pub checks: Checks,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub parts: PartsStatus,
+    /// Cells inferred rather than read, and rows that could not be placed.
+    pub warnings: Vec<String>,
+}
+
+impl Extraction {
+    fn failed(status: Status, reason: &str) -> Extraction {
+        Extraction {
+            agency: None,
+            year: None,
+            template: None,
+            publish_date: None,
+            editor: None,
+            source: None,
+            signed_date: None,
+            active_disclosure: BTreeMap::new(),
+            applications: BTreeMap::new(),
+            review_litigation: BTreeMap::new(),
+            checks: Checks {
+                balance: BTreeMap::new(),
+                rules: Vec::new(),
+            },
+            status,
+            reason: Some(reason.to_string()),
+            parts: PartsStatus {
+                active_disclosure: PartStatus::Missing,
+                applications: PartStatus::Missing,
+                review_litigation: PartStatus::Missing,
+            },
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Extracts a report from stored bytes (HTML or plain text; any charset).
+pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Extraction::failed(Status::Failed, "empty input");
+    }
+    let decoded = crate::charset::decode(bytes, content_type);
+    let text = decoded.text;
+    if looks_binary(&text) {
+        return Extraction::failed(Status::Failed, "input is binary, not text or HTML");
+    }
+    if is_html(&text, content_type) {
+        let dom = scraper::Html::parse_document(&text);
+        let doc = dom_to_document(&dom);
+        let plain = doc.plain_text();
+        let meta = page::page_meta_with_text(&dom, &plain, &PATTERNS);
+        let visible = page::VisibleMeta {
+            publish_date: meta.publish_date,
+            source: meta.source.clone(),
+            editor: meta.editor.clone(),
+        };
+        let mut ex = build(&tokens::document_tokens(&doc), &plain, Some(visible));
+        if let Some(title) = meta.title.as_deref().filter(|t| report_year(t).is_some())
+            && PATTERNS.is_report_title(title)
+        {
+            ex.agency = page::agency_from_title(title).or(ex.agency);
+            ex.year = report_year(title).or(ex.year);
+        }
+        ex
+    } else {
+        extract_text(&text)
+    }
+}
+
+/// Extracts a report from a text rendering (text files, PDF text).
+pub fn extract_text(text: &str) -> Extraction {
+    let toks = tokens::text_tokens(text);
+    build(&toks, text, None)
+}
+
+/// Extracts a report from a document (HTML or DOCX blocks).
+pub fn extract_document(doc: &Document) -> Extraction {
+    let toks = tokens::document_tokens(doc);
+    build(&toks, &doc.plain_text(), None)
+}
+
+fn looks_binary(text: &str) -> bool {
+    let sample: Vec<char> = text.chars().take(4096).collect();
+    if sample.is_empty() {
+        return false;
+    }
+    let bad = sample
+        .iter()
+        .filter(|&&c| {
+            (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')) || c == '\u{fffd}'
+        })
+        .count();
+    bad * 10 > sample.len()
+}
+
+fn is_html(text: &str, content_type: Option<&str>) -> bool {
+    if content_type.is_some_and(|ct| ct.to_ascii_lowercase().contains("html")) {
+        return true;
+    }
+    let head: String = text
+        .chars()
+        .take(2048)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.starts_with("<?xml") && head.contains("<html")
+        || ["<body", "<table", "<div", "<p>", "<meta", "<head"]
+            .iter()
+            .any(|t| head.contains(t))
+}
+
+/// `visible`: publish date/source/editor when the caller read them already (HTML meta tags).
+fn build(toks: &[tokens::Tok], plain: &str, visible: Option<page::VisibleMeta>) -> Extraction {
+    let parts = reader::read(toks);
+    let lines: Vec<&str> = plain
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let title = find_title(&lines);
+    let meta = visible.unwrap_or_else(|| page::visible_meta(plain));
+    let Some(template) = parts.template else {
+        let mut ex = Extraction::failed(
+            Status::NotReport,
+            "no part 二/三/四 table headings or rows found",
+        );
+        if let Some(t) = &title {
+            // A report page whose tables are elsewhere (attachment, image): a report, read partly.
+            ex.status = Status::Partial;
+            ex.agency = page::agency_from_title(t);
+            ex.year = report_year(t);
+            ex.reason = Some(
+                "report title found, but no part 二/三/四 tables (attachment or image?)".into(),
+            );
+        }
+        ex.publish_date = meta.publish_date;
+        ex.source = meta.source;
+        ex.editor = meta.editor;
+        return ex;
+    };
+    let checks = rule_checks(&parts.applications, &parts.review, template);
+    let status_of = |s: Option<PartStatus>| s.unwrap_or(PartStatus::Missing);
+    let part_status = PartsStatus {
+        active_disclosure: status_of(parts.active_status),
+        applications: status_of(parts.applications_status),
+        review_litigation: status_of(parts.review_status),
+    };
+    let all = [
+        part_status.active_disclosure,
+        part_status.applications,
+        part_status.review_litigation,
+    ];
+    let status = if all.iter().all(|s| *s == PartStatus::Complete) {
+        Status::Complete
+    } else {
+        Status::Partial
+    };
+    let reason = (status != Status::Complete).then(|| parts.problems.join("; "));
+    Extraction {
+        agency: title.as_deref().and_then(page::agency_from_title),
+        year: title.as_deref().and_then(report_year),
+        template: Some(template),
+        publish_date: meta.publish_date,
+        editor: meta.editor,
+        source: meta.source,
+        signed_date: signed_date(&lines),
+        active_disclosure: parts.active,
+        applications: parts.applications,
+        review_litigation: parts.review,
+        checks,
+        status,
+        reason,
+        parts: part_status,
+        warnings: parts.warnings,
+    }
+}
+
+/// The report title among the first lines: one line, or two when it is split
+/// (`某局2023年` / `政府信息公开工作年度报告`).
+fn find_title(lines: &[&str]) -> Option<String> {
+    let patterns = &*PATTERNS;
+    let ok = |t: &str| {
+        t.chars().count() <= 80 && patterns.is_report_title(t) && report_year(t).is_some()
+    };
+    let clean = |l: &str| squeeze(l).trim_start_matches(['#', '-', '*']).to_string();
+    for (i, line) in lines.iter().enumerate().take(200) {
+        // Every title names its year; most lines can be passed over without normalising them.
+        if !line.contains('年') || line.len() > 400 {
+            continue;
+        }
+        let one = clean(line);
+        if one.chars().count() > 80 {
+            continue;
+        }
+        if ok(&one) {
+            return Some(one);
+        }
+        if let Some(next) = lines.get(i + 1) {
+            let two = format!("{one}{}", clean(next));
+            if report_year(&one).is_some() && !patterns.is_report_title(&one) && ok(&two) {
+                return Some(two);
+            }
+        }
+    }
+    None
+}
+
+static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$").expect("static regex")
+});
+
+/// The date of the signature block: a line that is only a date, after part 六
+/// (or in the last lines), before any page footer.
+fn signed_date(lines: &[&str]) -> Option<NaiveDate> {
+    let start = lines
+        .iter()
+        .rposition(|l| {
+            let n = tokens::norm(l);
+            n.starts_with("六、") || n.starts_with("六.")
+        })
+        .unwrap_or(lines.len().saturating_sub(20));
+    for line in &lines[start..] {
+        let n = cn_numerals_to_digits(&tokens::norm(line));
+        if [
+            "版权",
+            "Copyright",
+            "ICP",
+            "主办",
+            "网站标识码",
+            "联系我们",
+            "承办",
+        ]
+        .iter()
+        .any(|k| n.contains(k))
+        {
+            break;
+        }
+        if let Some(c) = DATE_LINE.captures(&n) {
+            let (y, m, d) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
+            if let Some(date) = NaiveDate::from_ymd_opt(y, m, d) {
+                return Some(date);
+            }
+        }
+    }
+    None
+}
+
+/// `二〇二三年一月十九日` → `2023年1月19日` (signature blocks are often written so).
+fn cn_numerals_to_digits(s: &str) -> String {
+    let digit = |c: char| {
+        "〇一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .or((c == '零' || c == 'Ｏ' || c == 'O').then_some(0))
+    };
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '十' {
+            // 十 → 10, 十九 → 19, 二十 → 20 (the tens digit was already written), 二十一 → 21.
+            let tens_written = out.chars().last().is_some_and(|p| p.is_ascii_digit())
+                && i > 0
+                && digit(chars[i - 1]).is_some();
+            let next = chars.get(i + 1).and_then(|&n| digit(n));
+            if !tens_written {
+                out.push('1');
+            }
+            if next.is_none() {
+                out.push('0');
+            }
+        } else if let Some(d) = digit(c) {
+            out.push(char::from(b'0' + d as u8));
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
+}
+
+fn f(n: &Option<Number>) -> Option<f64> {
+    n.as_ref().and_then(Number::as_f64)
+}
+
+/// Sums cells, blanks as 0; `None` when every cell is blank.
+fn sum(cells: &[Option<f64>]) -> Option<f64> {
+    if cells.iter().all(Option::is_none) {
+        None
+    } else {
+        Some(cells.iter().flatten().sum())
+    }
+}
+
+fn equation(
+    rule: u8,
+    scope: &str,
+    left: &[Option<f64>],
+    right: &[Option<f64>],
+    detail: &str,
+) -> RuleCheck {
+    // A side entirely blank cannot be checked; otherwise blanks count as 0.
+    let (l, r) = (sum(left), sum(right));
+    let ok = match (l, r) {
+        (Some(a), Some(b)) => Some((a - b).abs() < 1e-6),
+        _ => None,
+    };
+    RuleCheck {
+        rule,
+        scope: scope.to_string(),
+        ok,
+        left: l,
+        right: r,
+        detail: detail.to_string(),
+    }
+}
+
+fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Template) -> Checks {
+    let cell = |row: &str, col: usize| apps.get(row).and_then(|v| v.get(col)).and_then(f);
+    let mut rules = Vec::new();
+    let mut balance = BTreeMap::new();
+    for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
+        let left = [cell("new_received", c), cell("carried_over", c)];
+        let right = [cell("total_processed", c), cell("carried_forward", c)];
+        // Rule 1 is only unknown when the whole column is blank (as the expected files state it).
+        let all_blank = left.iter().chain(&right).all(Option::is_none);
+        let mut check = equation(
+            1,
+            col,
+            &left,
+            &right,
+            "new_received + carried_over = total_processed + carried_forward",
+        );
+        if !all_blank && check.ok.is_none() {
+            check.left = Some(check.left.unwrap_or(0.0));
+            check.right = Some(check.right.unwrap_or(0.0));
+            check.ok = Some((check.left.unwrap_or(0.0) - check.right.unwrap_or(0.0)).abs() < 1e-6);
+        }
+        balance.insert(col.to_string(), check.ok);
+        rules.push(check);
+    }
+    for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
+        let parts: Vec<Option<f64>> = result_rows(template).iter().map(|r| cell(r, c)).collect();
+        rules.push(equation(
+            2,
+            col,
+            &[cell("total_processed", c)],
+            &parts,
+            "total_processed = sum of result rows",
+        ));
+    }
+    let rows = match template {
+        Template::T2021 => APPLICATION_ROWS_2021,
+        Template::T2019 => APPLICATION_ROWS_2019,
+    };
+    for row in rows {
+        let applicants: Vec<Option<f64>> = (0..6).map(|c| cell(row, c)).collect();
+        rules.push(equation(
+            3,
+            row,
+            &[cell(row, 6)],
+            &applicants,
+            "total = sum of the six applicant columns",
+        ));
+    }
+    for group in REVIEW_GROUPS {
+        let g = review.get(*group);
+        let v = |k: &str| g.and_then(|m| m.get(k)).and_then(f);
+        rules.push(equation(
+            4,
+            group,
+            &[v("total")],
+            &[v("upheld"), v("corrected"), v("other"), v("pending")],
+            "total = upheld + corrected + other + pending",
+        ));
+    }
+    Checks { balance, rules }
+}
+
+/// Rule 5: this year's `carried_over` = last year's `carried_forward` per
+/// column; `in_force` moves by `issued − repealed` (2021 template).
+pub fn cross_year_checks(prev: &Extraction, this: &Extraction) -> Vec<RuleCheck> {
+    let mut out = Vec::new();
+    for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
+        let a = this
+            .applications
+            .get("carried_over")
+            .and_then(|v| v.get(c))
+            .and_then(f);
+        let b = prev
+            .applications
+            .get("carried_forward")
+            .and_then(|v| v.get(c))
+            .and_then(f);
+        out.push(equation(
+            5,
+            col,
+            &[a],
+            &[b],
+            "carried_over = previous year's carried_forward",
+        ));
+    }
+    for row in ["rules", "normative_documents"] {
+        let get = |e: &Extraction, k: &str| {
+            e.active_disclosure
+                .get(row)
+                .and_then(|m| m.get(k))
+                .and_then(serde_json::Value::as_f64)
+        };
+        let (now, before, issued, repealed) = (
+            get(this, "in_force"),
+            get(prev, "in_force"),
+            get(this, "issued"),
+            get(this, "repealed"),
+        );
+        let ok = match (now, before, issued, repealed) {
+            (Some(n), Some(b), Some(i), Some(r)) => Some((n - (b + i - r)).abs() < 1e-6),
+            _ => None,
+        };
+        out.push(RuleCheck {
+            rule: 5,
+            scope: row.to_string(),
+            ok,
+            left: now,
+            right: match (before, issued, repealed) {
+                (Some(b), Some(i), Some(r)) => Some(b + i - r),
+                _ => None,
+            },
+            detail: "in_force = previous in_force + issued - repealed".into(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_binary_inputs_fail_with_a_reason() {
+        let e = extract(b"", None);
+        assert_eq!(e.status, Status::Failed);
+        assert_eq!(e.reason.as_deref(), Some("empty input"));
+        let bin: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 256) as u8).collect();
+        let e = extract(&bin, None);
+        assert_ne!(e.status, Status::Complete);
+        assert!(e.reason.is_some());
+    }
+
+    #[test]
+    fn a_page_that_is_not_a_report() {
+        let e = extract(
+            "<html><body><h1>区政府常务会议纪要</h1><p>会议研究了若干事项。</p></body></html>"
+                .as_bytes(),
+            None,
+        );
+        assert_eq!(e.status, Status::NotReport);
+        assert!(e.reason.is_some());
+    }
+
+    #[test]
+    fn title_split_over_two_lines() {
+        let lines = [
+            "- 发布时间:2024年01月12日",
+            "某局2023年",
+            "政府信息公开工作年度报告",
+            "一、总体情况",
+        ];
+        let t = find_title(&lines);
+        assert_eq!(t.as_deref(), Some("某局2023年政府信息公开工作年度报告"));
+    }
+
+    #[test]
+    fn signed_date_is_a_date_line_not_a_page_number() {
+        assert_eq!(
+            signed_date(&[
+                "六、其他需要报告的事项",
+                "无。",
+                "某办公室",
+                "2023年1月19日"
+            ]),
+            NaiveDate::from_ymd_opt(2023, 1, 19)
+        );
+        assert_eq!(signed_date(&["六、其他需要报告的事项", "无。", "1"]), None);
+        assert_eq!(
+            signed_date(&["六、其他需要报告的事项", "某局", "二〇二三年一月十九日"]),
+            NaiveDate::from_ymd_opt(2023, 1, 19)
+        );
+        assert_eq!(
+            signed_date(&["六、其他需要报告的事项", "二〇二〇年十二月三十日"]),
+            NaiveDate::from_ymd_opt(2020, 12, 30)
+        );
+        assert_eq!(
+            signed_date(&["六、其他需要报告的事项", "二〇二四年十月十日"]),
+            NaiveDate::from_ymd_opt(2024, 10, 10)
+        );
+    }
+
+    #[test]
+    fn rule_checks_report_breaks() {
+        let mut apps = Applications::new();
+        for row in APPLICATION_ROWS_2021 {
+            apps.insert(row.to_string(), vec![Some(Number::from(0)); 7]);
+        }
+        apps.insert(
+            "new_received".into(),
+            vec![
+                Some(Number::from(2)),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Number::from(3)),
+            ],
+        );
+        let c = rule_checks(&apps, &ReviewLitigation::new(), Template::T2021);
+        assert_eq!(c.balance["natural_person"], Some(false));
+        assert_eq!(c.balance["commercial"], Some(true));
+        let r3 = c
+            .rules
+            .iter()
+            .find(|r| r.rule == 3 && r.scope == "new_received")
+            .map(|r| r.ok);
+        assert_eq!(r3, Some(Some(false)));
+    }
+
+    /// A DOCX reader produces blocks like these: paragraphs and tables with spans.
+    #[test]
+    fn document_blocks_with_spans() {
+        use crate::document::{Block, Cell, Table};
+        let row = |label: &str, vals: [i64; 7]| {
+            let mut r = vec![Cell::spanning(label, 3, 1)];
+            r.extend(vals.iter().map(|v| Cell::new(v.to_string())));
+            r
+        };
+        let doc = Document {
+            blocks: vec![
+                Block::Text("某局2022年政府信息公开工作年度报告".into()),
+                Block::Text("三、收到和处理政府信息公开申请情况".into()),
+                Block::Table(Table {
+                    rows: vec![
+                        vec![
+                            Cell::spanning("（本列数据的勾稽关系为：…）", 3, 3),
+                            Cell::spanning("申请人情况", 7, 1),
+                        ],
+                        row("一、本年新收政府信息公开申请数量", [1, 0, 0, 0, 0, 0, 1]),
+                        vec![
+                            Cell::spanning("三、本年度办理结果", 1, 22),
+                            Cell::spanning("（一）予以公开", 2, 1),
+                            Cell::new("1"),
+                            Cell::new(""),
+                            Cell::new(" "),
+                            Cell::new("—"),
+                            Cell::new("/"),
+                            Cell::new("无"),
+                            Cell::new("1"),
+                        ],
+                    ],
+                }),
+            ],
+        };
+        let e = extract_document(&doc);
+        assert_eq!(e.agency.as_deref(), Some("某局"));
+        let n = |v: i64| Some(Number::from(v));
+        assert_eq!(
+            e.applications["new_received"],
+            vec![n(1), n(0), n(0), n(0), n(0), n(0), n(1)]
+        );
+        assert_eq!(
+            e.applications["granted"],
+            vec![n(1), None, None, None, None, None, n(1)]
+        );
+        assert_eq!(e.applications["carried_over"], vec![None; 7]);
+        assert_eq!(e.status, Status::Partial);
+        assert_eq!(e.parts.active_disclosure, PartStatus::Missing);
+    }
+}

@@ -1,0 +1,111 @@
+//! Extraction throughput on the five HTML fixtures, against parsing the same pages into a DOM.
+//!
+//! `cargo bench --bench extract` (harness = false; timed with `Instant`, one thread, so the
+//! figures are per core). Goal: `extract` costs at most 2× a bare `Html::parse_document`.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn pages() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports/html");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "html")
+                && p.file_name()
+                    .is_some_and(|n| !n.to_string_lossy().starts_with("2019"))
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read(p).expect("fixture"))
+        .collect()
+}
+
+/// Pages per second of `f` over all pages: the best of five rounds of `budget / 5`, since
+/// the build machine is shared and a round can be slowed by others' compilers.
+fn rate<T>(pages: &[T], budget: Duration, mut f: impl FnMut(&T)) -> f64 {
+    for p in pages {
+        f(p); // warm-up
+    }
+    let mut best = 0f64;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < budget / 5 {
+            for p in pages {
+                f(p);
+                n += 1;
+            }
+        }
+        best = best.max(n as f64 / start.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn main() {
+    let pages = pages();
+    assert_eq!(pages.len(), 5, "five HTML fixtures");
+    // `EXTRACT_BENCH_PROFILE=1`: only the table reading, long enough for `perf record`.
+    if std::env::var_os("EXTRACT_BENCH_PROFILE").is_some() {
+        let docs: Vec<_> = pages
+            .iter()
+            .map(|p| nianbao::extract::html_to_document(&nianbao::charset::decode(p, None).text))
+            .collect();
+        let r = rate(&docs, Duration::from_secs(10), |d| {
+            black_box(nianbao::extract::extract_document(d));
+        });
+        println!("tables+checks: {r:.0} pages/s/core");
+        return;
+    }
+    let budget = Duration::from_secs(3);
+    let texts: Vec<String> = pages
+        .iter()
+        .map(|p| nianbao::charset::decode(p, None).text)
+        .collect();
+    let parse_only = rate(&texts, budget, |t| {
+        black_box(scraper::Html::parse_document(t));
+    });
+    let decode_parse = rate(&pages, budget, |p| {
+        let t = nianbao::charset::decode(p, None).text;
+        black_box(scraper::Html::parse_document(&t));
+    });
+    let extract = rate(&pages, budget, |p| {
+        black_box(nianbao::extract::extract(p, None));
+    });
+    // Where extraction time goes, on pre-parsed pages.
+    let doms: Vec<_> = texts
+        .iter()
+        .map(|t| scraper::Html::parse_document(t))
+        .collect();
+    let docs: Vec<_> = doms.iter().map(nianbao::extract::dom_to_document).collect();
+    let patterns = nianbao::patterns::ReportPatterns::default();
+    let blocks = rate(&doms, budget, |d| {
+        black_box(nianbao::extract::dom_to_document(d));
+    });
+    let idx: Vec<usize> = (0..doms.len()).collect();
+    let meta = rate(&idx, budget, |&i| {
+        black_box(nianbao::page::page_meta_parsed(
+            &doms[i], &docs[i], &patterns,
+        ));
+    });
+    let read = rate(&docs, budget, |d| {
+        black_box(nianbao::extract::extract_document(d));
+    });
+    let bytes: usize = pages.iter().map(Vec::len).sum();
+    println!("pages: {} (avg {} bytes)", pages.len(), bytes / pages.len());
+    println!("parse_document only:        {parse_only:>8.0} pages/s/core");
+    println!("decode + parse_document:    {decode_parse:>8.0} pages/s/core");
+    println!("extract (decode+parse+read):{extract:>8.0} pages/s/core");
+    println!(
+        "  of which, on parsed pages: blocks {blocks:.0}/s, page meta {meta:.0}/s, tables+checks {read:.0}/s"
+    );
+    println!(
+        "extract / parse-only time ratio: {:.2} (vs decode+parse: {:.2}; goal <= 2)",
+        parse_only / extract,
+        decode_parse / extract
+    );
+}

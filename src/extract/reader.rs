@@ -1,0 +1,596 @@
+//! Reads parts 二/三/四 from the token stream against the template's row lists.
+//!
+//! Labels are matched loosely (normalised text, key phrases) and in template
+//! order, so label variants and split labels do not matter; numbers are then
+//! assigned by position. Whatever is inferred rather than read is named in a
+//! warning.
+
+use super::tokens::Tok;
+use super::{
+    ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_COLUMNS, APPLICATION_ROWS_2019,
+    APPLICATION_ROWS_2021, PartStatus, REVIEW_FIELDS, REVIEW_GROUPS, Template,
+};
+use serde_json::{Number, Value};
+use std::collections::BTreeMap;
+
+pub type ActiveDisclosure = BTreeMap<String, BTreeMap<String, Value>>;
+pub type Applications = BTreeMap<String, Vec<Option<Number>>>;
+pub type ReviewLitigation = BTreeMap<String, BTreeMap<String, Option<Number>>>;
+
+#[derive(Debug, Default)]
+pub struct Parts {
+    pub template: Option<Template>,
+    pub active: ActiveDisclosure,
+    pub active_status: Option<PartStatus>,
+    pub applications: Applications,
+    pub applications_status: Option<PartStatus>,
+    pub review: ReviewLitigation,
+    pub review_status: Option<PartStatus>,
+    pub warnings: Vec<String>,
+    /// Why a part is not complete, one phrase per problem.
+    pub problems: Vec<String>,
+}
+
+fn label(t: &Tok) -> Option<&str> {
+    match t {
+        Tok::Label(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn short(s: &str, max: usize) -> bool {
+    s.chars().count() <= max
+}
+
+fn is_part2_heading(s: &str) -> bool {
+    short(s, 30)
+        && s.contains("主动公开")
+        && (s.starts_with('二') || s.contains("主动公开政府信息情况"))
+}
+fn is_part3_heading(s: &str) -> bool {
+    short(s, 40) && s.contains("收到和处理政府信息公开申请")
+}
+fn is_part4_heading(s: &str) -> bool {
+    short(s, 40) && s.contains("行政复议") && s.contains("行政诉讼") && s.contains("情况")
+}
+fn is_part5_heading(s: &str) -> bool {
+    short(s, 40) && (s.starts_with('五') && (s.contains("问题") || s.contains("改进")))
+        || s.starts_with("五、存在")
+}
+
+fn find(toks: &[Tok], from: usize, pred: impl Fn(&str) -> bool) -> Option<usize> {
+    toks.iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, t)| label(t).is_some_and(&pred))
+        .map(|(i, _)| i)
+}
+
+/// Where each part's tokens are: headings first, then the tables' own first labels.
+struct Sections {
+    p2: Option<(usize, usize)>,
+    p3: Option<(usize, usize)>,
+    p4: Option<(usize, usize)>,
+}
+
+fn sections(toks: &[Tok]) -> Sections {
+    let p2 = find(toks, 0, is_part2_heading).or_else(|| {
+        find(toks, 0, |s| {
+            s.starts_with("第二十条第(一)项") || s.starts_with("第十七条")
+        })
+    });
+    let p3 = find(toks, p2.unwrap_or(0), is_part3_heading).or_else(|| {
+        find(toks, p2.unwrap_or(0), |s| {
+            s.contains("勾稽关系") || s.contains("本年新收")
+        })
+    });
+    let p4_from = p3.or(p2).unwrap_or(0);
+    let p4 = find(toks, p4_from, is_part4_heading).or_else(|| {
+        let from = find(toks, p4_from, |s| s.contains("结转下年度")).unwrap_or(p4_from);
+        find(toks, from, |s| s == "行政复议")
+    });
+    let end_from = p4.or(p3).or(p2).unwrap_or(0);
+    let end = find(toks, end_from, is_part5_heading).unwrap_or(toks.len());
+    let starts = [p2, p3, p4];
+    let range = |i: usize| {
+        let start = starts[i]?;
+        let stop = starts[i + 1..]
+            .iter()
+            .flatten()
+            .copied()
+            .find(|&s| s > start)
+            .unwrap_or(end.max(start));
+        Some((start, stop.max(start)))
+    };
+    Sections {
+        p2: range(0),
+        p3: range(1),
+        p4: range(2),
+    }
+}
+
+/// 2019 or 2021 template, from the labels only the one template has.
+fn detect_template(toks: &[Tok], s: &Sections) -> Option<Template> {
+    let labels = |r: Option<(usize, usize)>| {
+        r.map(|(a, b)| &toks[a..b])
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(label)
+            .collect::<Vec<_>>()
+    };
+    let p2 = labels(s.p2);
+    let p3 = labels(s.p3);
+    let any = |ls: &[&str], keys: &[&str]| ls.iter().any(|l| keys.iter().any(|k| l.contains(k)));
+    if any(
+        &p2,
+        &[
+            "新制作",
+            "新公开数量",
+            "政府集中采购",
+            "上一年项目数量",
+            "其他对外管理服务",
+        ],
+    ) {
+        return Some(Template::T2019);
+    }
+    if any(&p2, &["本年制发件数", "现行有效件数", "本年处理决定数量"])
+        || any(&p3, &["逾期不补正", "缴纳费用"])
+    {
+        return Some(Template::T2021);
+    }
+    if any(&p3, &["其他处理"]) {
+        return Some(Template::T2019);
+    }
+    if s.p2.is_some() || s.p3.is_some() || s.p4.is_some() {
+        return Some(Template::T2021);
+    }
+    None
+}
+
+/// The value cells after position `i` up to the next label (row ends are ignored).
+fn cells_after(toks: &[Tok], i: usize, end: usize) -> (Vec<Tok>, usize) {
+    let mut cells = Vec::new();
+    let mut j = i;
+    while j < end {
+        match &toks[j] {
+            Tok::Label(_) => break,
+            Tok::RowEnd => {}
+            t => cells.push(t.clone()),
+        }
+        j += 1;
+    }
+    (cells, j)
+}
+
+fn num_of(t: &Tok) -> Option<Number> {
+    match t {
+        Tok::Value(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+pub fn read(toks: &[Tok]) -> Parts {
+    let s = sections(toks);
+    let template = detect_template(toks, &s);
+    let mut parts = Parts {
+        template,
+        ..Parts::default()
+    };
+    let Some(template) = template else {
+        return parts;
+    };
+    if let Some((a, b)) = s.p2 {
+        read_active(&toks[a..b], template, &mut parts);
+    } else {
+        parts.active_status = Some(PartStatus::Missing);
+        parts.problems.push("part 二 not found".into());
+    }
+    if let Some((a, b)) = s.p3 {
+        read_applications(&toks[a..b], template, &mut parts);
+    } else {
+        parts.applications_status = Some(PartStatus::Missing);
+        parts.problems.push("part 三 not found".into());
+    }
+    if let Some((a, b)) = s.p4 {
+        read_review(&toks[a..b], &mut parts);
+    } else {
+        parts.review_status = Some(PartStatus::Missing);
+        parts.problems.push("part 四 not found".into());
+    }
+    parts
+}
+
+fn active_label_matches(key: &str, l: &str, template: Template) -> bool {
+    let l = l.trim_end_matches([':', '：']);
+    match key {
+        "rules" => l == "规章",
+        "normative_documents" => match template {
+            Template::T2021 => l == "行政规范性文件" || l == "规范性文件",
+            Template::T2019 => l == "规范性文件" || l == "行政规范性文件",
+        },
+        "licensing" => l == "行政许可",
+        "other_services" => l.starts_with("其他对外管理服务"),
+        "penalty" => l == "行政处罚",
+        "enforcement" => l == "行政强制",
+        "fees" => l == "行政事业性收费",
+        "procurement" => l == "政府集中采购",
+        _ => false,
+    }
+}
+
+fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
+    let rows = match template {
+        Template::T2021 => ACTIVE_ROWS_2021,
+        Template::T2019 => ACTIVE_ROWS_2019,
+    };
+    let mut found = 0;
+    let mut complete = true;
+    for (key, fields) in rows {
+        let mut values: BTreeMap<String, Value> = fields
+            .iter()
+            .map(|f| (f.to_string(), Value::Null))
+            .collect();
+        let pos = toks
+            .iter()
+            .position(|t| label(t).is_some_and(|l| active_label_matches(key, l, template)));
+        let Some(pos) = pos else {
+            complete = false;
+            parts.warnings.push(format!(
+                "active_disclosure.{key}: row not found; values null"
+            ));
+            parts.active.insert(key.to_string(), values);
+            continue;
+        };
+        found += 1;
+        let (cells, _) = cells_after(toks, pos + 1, toks.len());
+        let nums: Vec<&Tok> = cells
+            .iter()
+            .filter(|t| matches!(t, Tok::Value(_) | Tok::Amount(_)))
+            .collect();
+        let chosen: Vec<Option<&Tok>> = if nums.len() == fields.len() {
+            nums.into_iter().map(Some).collect()
+        } else {
+            (0..fields.len()).map(|i| cells.get(i)).collect()
+        };
+        if cells.len() < fields.len() && nums_len(&cells) < fields.len() {
+            complete = false;
+            parts.problems.push(format!(
+                "part 二 row {key}: {} of {} cells",
+                cells.len(),
+                fields.len()
+            ));
+        }
+        for (field, tok) in fields.iter().zip(chosen) {
+            let v = match tok {
+                Some(Tok::Value(n)) if *key == "procurement" && *field == "amount" => {
+                    Value::String(n.to_string())
+                }
+                Some(Tok::Value(n)) => Value::Number(n.clone()),
+                Some(Tok::Amount(a)) if *field == "amount" => Value::String(a.clone()),
+                // The fee column is in 万元: a figure written with that unit is the number.
+                Some(Tok::Amount(a)) if *field == "amount_10k_yuan" && a.ends_with("万元") => a
+                    .strip_suffix("万元")
+                    .and_then(super::tokens::parse_number)
+                    .map_or(Value::Null, Value::Number),
+                Some(Tok::Amount(a)) => {
+                    parts.warnings.push(format!(
+                        "active_disclosure.{key}.{field}: '{a}' has a unit the column does not use; left null"
+                    ));
+                    Value::Null
+                }
+                _ => Value::Null,
+            };
+            values.insert(field.to_string(), v);
+        }
+        parts.active.insert(key.to_string(), values);
+    }
+    parts.active_status = Some(if found == 0 {
+        PartStatus::Found
+    } else if complete {
+        PartStatus::Complete
+    } else {
+        PartStatus::Partial
+    });
+    if found == 0 {
+        parts
+            .problems
+            .push("part 二: heading found, no table rows read".into());
+    } else if found < rows.len() {
+        parts
+            .problems
+            .push(format!("part 二: {found} of {} rows found", rows.len()));
+    }
+}
+
+fn nums_len(cells: &[Tok]) -> usize {
+    cells.iter().filter(|t| matches!(t, Tok::Value(_))).count()
+}
+
+fn application_label_matches(key: &str, l: &str) -> bool {
+    let has = |k: &str| l.contains(k);
+    match key {
+        "new_received" => has("本年新收"),
+        "carried_over" => has("上年结转"),
+        "granted" => has("予以公开"),
+        "partially_granted" => has("部分公开"),
+        "denied_state_secret" => has("国家秘密"),
+        "denied_prohibited_by_law" => has("禁止公开"),
+        "denied_three_safeties" => has("三安全一稳定") || has("危及"),
+        "denied_third_party" => has("第三方"),
+        "denied_internal_affairs" => has("内部事务"),
+        "denied_process_info" => has("过程性"),
+        "denied_enforcement_file" => has("执法案卷"),
+        "denied_query_matter" => has("查询事项"),
+        "unavailable_not_held" => has("不掌握"),
+        "unavailable_needs_creation" => has("另行制作"),
+        "unavailable_unclear" => has("仍不明确"),
+        "not_processed_petition" => has("信访") || has("举报投诉"),
+        "not_processed_duplicate" => has("重复申请"),
+        "not_processed_publication" => has("出版物"),
+        "not_processed_excessive" => has("大量反复"),
+        "not_processed_confirmation" => has("重新出具") || has("确认或"),
+        "other_no_correction" => has("逾期不补正"),
+        "other_unpaid_fee" => has("缴纳费用") || has("收费通知"),
+        "other_other" => {
+            let bare = l.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '、');
+            bare == "其他"
+        }
+        "other_processing" => has("其他处理"),
+        "total_processed" => {
+            has("总计") && (has("(七)") || has("七") || l == "总计" || has("(六)"))
+        }
+        "carried_forward" => has("结转下年度") || has("继续办理"),
+        _ => false,
+    }
+}
+
+/// How far ahead of the next expected row a generic label may match.
+const LOOKAHEAD: usize = 4;
+
+/// Rows whose labels also occur elsewhere in the table (column headers).
+const GENERIC_ROWS: &[&str] = &["other_other", "total_processed", "other_processing"];
+
+fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
+    let rows = match template {
+        Template::T2021 => APPLICATION_ROWS_2021,
+        Template::T2019 => APPLICATION_ROWS_2019,
+    };
+    let mut next = 0;
+    let mut read_rows = 0;
+    let mut incomplete_rows = Vec::new();
+    // The row being read and the cells collected for it so far.
+    let mut current: Option<(usize, Vec<Tok>)> = None;
+    let mut finish = |current: Option<(usize, Vec<Tok>)>, parts: &mut Parts| {
+        let Some((r, cells)) = current else { return };
+        let key = rows[r];
+        let (values, note, complete) = fit_row(&cells, APPLICANT_COLUMNS.len());
+        if let Some(note) = note {
+            parts.warnings.push(format!("applications.{key}: {note}"));
+        }
+        if !complete {
+            incomplete_rows.push(key.to_string());
+        }
+        read_rows += 1;
+        parts.applications.insert(key.to_string(), values);
+    };
+    let mut skipped_rows = Vec::new();
+    for t in toks {
+        match t {
+            Tok::Label(l) => {
+                // Rows are taken in template order. Labels as generic as 其他/总计 match
+                // only near `next` (the column header has both); distinctive ones
+                // anywhere after it, so rows a rendering dropped do not stop the reading.
+                let hit = (next..rows.len()).find(|&r| {
+                    (r < next + LOOKAHEAD || !GENERIC_ROWS.contains(&rows[r]))
+                        && application_label_matches(rows[r], l)
+                });
+                if let Some(r) = hit {
+                    finish(current.take(), parts);
+                    skipped_rows.extend(rows[next..r].iter().map(|k| k.to_string()));
+                    next = r + 1;
+                    current = Some((r, Vec::new()));
+                } else if current.as_ref().is_some_and(|(_, cells)| !cells.is_empty()) {
+                    // A stray label after a row's values (a split group label, the
+                    // tail of a wrapped label) ends the row; before them it is the
+                    // row label's continuation.
+                    finish(current.take(), parts);
+                }
+            }
+            Tok::RowEnd => {}
+            cell => {
+                if let Some((_, cells)) = current.as_mut() {
+                    cells.push(cell.clone());
+                }
+            }
+        }
+    }
+    finish(current.take(), parts);
+    for skipped in skipped_rows {
+        parts
+            .warnings
+            .push(format!("applications.{skipped}: row not found"));
+        incomplete_rows.push(skipped);
+    }
+    for key in rows {
+        if !parts.applications.contains_key(*key) {
+            if !incomplete_rows.iter().any(|k| k == key) {
+                incomplete_rows.push(key.to_string());
+                if read_rows > 0 {
+                    parts.warnings.push(format!(
+                        "applications.{key}: row not found (table cut off?); values null"
+                    ));
+                }
+            }
+            parts
+                .applications
+                .insert(key.to_string(), vec![None; APPLICANT_COLUMNS.len()]);
+        }
+    }
+    parts.applications_status = Some(if read_rows == 0 {
+        PartStatus::Found
+    } else if incomplete_rows.is_empty() {
+        PartStatus::Complete
+    } else {
+        PartStatus::Partial
+    });
+    if read_rows == 0 {
+        parts
+            .problems
+            .push("part 三: heading found, no table rows read".into());
+    } else if !incomplete_rows.is_empty() {
+        parts.problems.push(format!(
+            "part 三: {} of {} rows complete (missing or short: {})",
+            rows.len() - incomplete_rows.len(),
+            rows.len(),
+            incomplete_rows.join(", ")
+        ));
+    }
+}
+
+/// Assigns a row's cells to `n` columns. Returns the values, a note when the
+/// assignment was inferred, and whether the row was read in full.
+fn fit_row(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, bool) {
+    let (values, note, complete) = fit_row_inner(cells, n);
+    // Grid padding among the cells read positionally: the source row stopped short.
+    let pads = if nums_len(cells) >= n {
+        0
+    } else {
+        cells.iter().take(n).filter(|t| **t == Tok::Pad).count()
+    };
+    if pads > 0 && note.is_none() {
+        let note = format!(
+            "{pads} trailing cell(s) missing in the source row (cut off or omitted); read as blank"
+        );
+        return (values, Some(note), false);
+    }
+    (values, note, complete)
+}
+
+fn fit_row_inner(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String>, bool) {
+    let nums: Vec<Number> = cells.iter().filter_map(num_of).collect();
+    if nums.len() == n {
+        return (nums.into_iter().map(Some).collect(), None, true);
+    }
+    if nums.len() > n {
+        let extra = nums.len() - n;
+        let note = format!(
+            "{} numbers for {n} columns; the last {n} were read, {extra} surplus cell(s) dropped",
+            nums.len()
+        );
+        return (
+            nums[extra..].iter().cloned().map(Some).collect(),
+            Some(note),
+            true,
+        );
+    }
+    if cells.len() == n {
+        return (cells.iter().map(num_of).collect(), None, true);
+    }
+    let first = cells.iter().position(|t| matches!(t, Tok::Value(_)));
+    let last = cells.iter().rposition(|t| matches!(t, Tok::Value(_)));
+    // Blank cells collapsed after the numbers (seed 004's pipes) or dropped (PDF text):
+    // the two numbers of an all-but-one-blank row are an applicant column and 总计.
+    if n == 7
+        && nums.len() == 2
+        && cells.len() != n
+        && let (Some(a), Some(b)) = (first, last)
+        && b == a + 1
+    {
+        let mut v = vec![None; n];
+        v[0] = Some(nums[0].clone());
+        v[n - 1] = Some(nums[1].clone());
+        let note =
+            "blank cells collapsed; first number inferred as natural_person, second as total";
+        return (v, Some(note.into()), true);
+    }
+    if cells.len() > n {
+        if let (Some(a), Some(b)) = (first, last) {
+            if b < n {
+                return (cells[..n].iter().map(num_of).collect(), None, true);
+            }
+            if a >= cells.len() - n {
+                return (
+                    cells[cells.len() - n..].iter().map(num_of).collect(),
+                    None,
+                    true,
+                );
+            }
+        }
+        return (
+            vec![None; n],
+            Some(format!(
+                "{} cells with {} numbers cannot be placed in {n} columns",
+                cells.len(),
+                nums.len()
+            )),
+            false,
+        );
+    }
+    // Fewer cells than columns: the table was cut off; keep what was read.
+    let mut v: Vec<Option<Number>> = cells.iter().map(num_of).collect();
+    v.resize(n, None);
+    let note = (!cells.is_empty()).then(|| format!("only {} of {n} cells present", cells.len()));
+    (v, note.or(Some("no values".into())), false)
+}
+
+fn read_review(toks: &[Tok], parts: &mut Parts) {
+    let n = REVIEW_GROUPS.len() * REVIEW_FIELDS.len();
+    // The numbers follow the last header label before the first number (page
+    // text after the table, e.g. a footer when part 五 is missing, is not read).
+    let first_value = toks.iter().position(|t| matches!(t, Tok::Value(_)));
+    let start = first_value.map_or(toks.len(), |v| {
+        toks[..v]
+            .iter()
+            .rposition(|t| label(t).is_some())
+            .map_or(0, |i| i + 1)
+    });
+    let (mut cells, _) = cells_after(toks, start, toks.len());
+    // Blank header cells left of/after the numbers are layout, unless they are needed to make 15.
+    let blank = |t: Option<&Tok>| matches!(t, Some(Tok::Blank | Tok::Pad));
+    while cells.len() > n && blank(cells.first()) {
+        cells.remove(0);
+    }
+    while cells.len() > n && blank(cells.last()) {
+        cells.pop();
+    }
+    if cells.iter().all(|t| blank(Some(t))) {
+        cells.clear();
+    }
+    let (values, note, complete) = if cells.is_empty() {
+        (vec![None; n], None, false)
+    } else {
+        fit_row(&cells, n)
+    };
+    if let Some(note) = note {
+        parts.warnings.push(format!("review_litigation: {note}"));
+    }
+    for (g, group) in REVIEW_GROUPS.iter().enumerate() {
+        let m = REVIEW_FIELDS
+            .iter()
+            .enumerate()
+            .map(|(f, field)| {
+                (
+                    field.to_string(),
+                    values.get(g * REVIEW_FIELDS.len() + f).cloned().flatten(),
+                )
+            })
+            .collect();
+        parts.review.insert(group.to_string(), m);
+    }
+    parts.review_status = Some(if cells.is_empty() {
+        PartStatus::Found
+    } else if complete {
+        PartStatus::Complete
+    } else {
+        PartStatus::Partial
+    });
+    if cells.is_empty() {
+        parts
+            .problems
+            .push("part 四: heading found, no numbers read".into());
+    } else if !complete {
+        parts
+            .problems
+            .push(format!("part 四: {} of {n} cells read", cells.len().min(n)));
+    }
+}
