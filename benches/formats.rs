@@ -1,12 +1,22 @@
 //! Time to read each seed report's DOCX and PDF rendering into the document
-//! model, per report and per page. Plain `Instant` loops (no criterion):
+//! model and to extract it, per report and per page, next to extracting the
+//! HTML rendering of the same report. Plain `Instant` loops (no criterion):
 //! `cargo bench --bench formats`.
 
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use nianbao::extract::{extract, extract_document};
 use nianbao::formats::{docx_to_document, pdf_to_document};
+
+const SEEDS: [&str; 5] = [
+    "000_df23897d6af63ae1",
+    "001_73a337edb7ff8878",
+    "002_d64735f63f421535",
+    "003_6f311c5d1f505ec3",
+    "004_7685afd25ee59783",
+];
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -33,31 +43,57 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     println!(
-        "{:<6} {:>6} {:>12} {:>12} {:>14}",
-        "report", "pages", "docx ms", "pdf ms", "pdf ms/page"
+        "{:<6} {:>5} {:>10} {:>14} {:>9} {:>13} {:>12} {:>13}",
+        "report",
+        "pages",
+        "docx read",
+        "docx+extract",
+        "pdf read",
+        "pdf+extract",
+        "pdf ms/page",
+        "html extract"
     );
-    for seed in ["000", "001", "002", "003", "004"] {
-        let docx = fixture(&format!("docx/{seed}.docx"));
-        let pdf = fixture(&format!("pdf/{seed}.pdf"));
+    for seed in SEEDS {
+        let short = &seed[..3];
+        let docx = fixture(&format!("docx/{short}.docx"));
+        let pdf = fixture(&format!("pdf/{short}.pdf"));
+        let html = fixture(&format!("html/{seed}.html"));
         let pages = pdf_to_document(&pdf).map(|r| r.pages).unwrap_or(0).max(1);
         let d = time(|| {
             black_box(docx_to_document(black_box(&docx)).ok());
         });
+        let de = time(|| {
+            if let Ok(doc) = docx_to_document(black_box(&docx)) {
+                black_box(extract_document(&doc));
+            }
+        });
         let p = time(|| {
             black_box(pdf_to_document(black_box(&pdf)).ok());
         });
+        let pe = time(|| {
+            if let Ok(read) = pdf_to_document(black_box(&pdf)) {
+                black_box(extract_document(&read.document));
+            }
+        });
+        let h = time(|| {
+            black_box(extract(black_box(&html), Some("text/html; charset=utf-8")));
+        });
         println!(
-            "{:<6} {:>6} {:>12.3} {:>12.3} {:>14.3}",
-            seed,
+            "{:<6} {:>5} {:>10.3} {:>14.3} {:>9.3} {:>13.3} {:>12.3} {:>13.3}",
+            short,
             pages,
             ms(d),
+            ms(de),
             ms(p),
-            ms(p) / pages as f64
+            ms(pe),
+            ms(p) / pages as f64,
+            ms(h)
         );
     }
     let st = fixture("pdf/stsong.pdf");
     let s = time(|| {
         black_box(pdf_to_document(black_box(&st)).ok());
     });
-    println!("stsong.pdf (1 page, STSong-Light): {:.3} ms", ms(s));
+    println!("stsong.pdf (1 page, STSong-Light): read {:.3} ms", ms(s));
+    println!("(times in ms, mean over >= 0.5 s of runs)");
 }

@@ -30,7 +30,11 @@ pub fn docx_to_document(bytes: &[u8]) -> Result<Document, FormatError> {
     let mut numbering = read_part(&mut archive, "word/numbering.xml")
         .map(|x| Numbering::parse(&x))
         .unwrap_or_default();
-    if let Ok(styles) = read_part(&mut archive, "word/styles.xml") {
+    // Styles matter only when they point into lists that exist.
+    if numbering.has_lists()
+        && let Ok(styles) = read_part(&mut archive, "word/styles.xml")
+        && styles.contains("w:numId")
+    {
         numbering.add_styles(&styles);
     }
     parse_with_numbering(&xml, numbering)

@@ -137,6 +137,11 @@ impl Numbering {
         n
     }
 
+    /// Whether any numbered list is defined at all.
+    pub(crate) fn has_lists(&self) -> bool {
+        !self.nums.is_empty()
+    }
+
     /// Read the list references of paragraph styles from `styles.xml`.
     pub(crate) fn add_styles(&mut self, xml: &str) {
         let mut reader = Reader::from_str(xml);
