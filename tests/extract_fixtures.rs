@@ -1,5 +1,7 @@
 //! The extractor against the hand-checked expected JSON of the five seed reports, as text and as HTML.
 
+mod common;
+
 use nianbao::extract::{Extraction, Status, extract};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -33,33 +35,6 @@ fn stems() -> Vec<String> {
     v
 }
 
-/// Field-by-field differences, with paths, so a failure says exactly which cell is wrong.
-fn diff(path: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => {
-            for (k, wv) in w {
-                diff(
-                    &format!("{path}.{k}"),
-                    wv,
-                    g.get(k).unwrap_or(&Value::Null),
-                    out,
-                );
-            }
-            for k in g.keys().filter(|k| !w.contains_key(*k)) {
-                out.push(format!("{path}.{k}: unexpected key"));
-            }
-        }
-        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
-            for (i, (wv, gv)) in w.iter().zip(g).enumerate() {
-                diff(&format!("{path}[{i}]"), wv, gv, out);
-            }
-        }
-        (Value::Number(w), Value::Number(g)) if w.as_f64() == g.as_f64() => {}
-        _ if want == got => {}
-        _ => out.push(format!("{path}: expected {want}, got {got}")),
-    }
-}
-
 fn compare(name: &str, got: &Extraction) -> Vec<String> {
     let want: Value = serde_json::from_str(
         &std::fs::read_to_string(fixtures().join("expected").join(format!("{name}.json")))
@@ -69,9 +44,9 @@ fn compare(name: &str, got: &Extraction) -> Vec<String> {
     let got_v = serde_json::to_value(got).expect("serialises");
     let mut out = Vec::new();
     for key in COMPARED {
-        diff(key, &want[key], &got_v[key], &mut out);
+        common::diff_json(key, &want[key], &got_v[key], &mut out);
     }
-    diff(
+    common::diff_json(
         "checks.balance",
         &want["checks"]["balance"],
         &got_v["checks"]["balance"],

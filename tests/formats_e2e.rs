@@ -4,6 +4,8 @@
 //! `editor` and `source` come from the web page, not the file, and
 //! `checks.notes` is prose for people, so neither is compared.
 
+mod common;
+
 use std::path::PathBuf;
 
 use nianbao::extract::{Extraction, Status, extract_document};
@@ -37,42 +39,15 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// Field-by-field differences with paths, as the extractor's own fixture test.
-fn diff(path: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => {
-            for (k, wv) in w {
-                diff(
-                    &format!("{path}.{k}"),
-                    wv,
-                    g.get(k).unwrap_or(&Value::Null),
-                    out,
-                );
-            }
-            for k in g.keys().filter(|k| !w.contains_key(*k)) {
-                out.push(format!("{path}.{k}: unexpected key"));
-            }
-        }
-        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
-            for (i, (wv, gv)) in w.iter().zip(g).enumerate() {
-                diff(&format!("{path}[{i}]"), wv, gv, out);
-            }
-        }
-        (Value::Number(w), Value::Number(g)) if w.as_f64() == g.as_f64() => {}
-        _ if want == got => {}
-        _ => out.push(format!("{path}: expected {want}, got {got}")),
-    }
-}
-
 fn compare(seed: &str, got: &Extraction) -> Vec<String> {
     let want: Value =
         serde_json::from_slice(&read(&format!("expected/{seed}.json"))).expect("expected json");
     let got_v = serde_json::to_value(got).expect("serialises");
     let mut out = Vec::new();
     for key in COMPARED {
-        diff(key, &want[key], &got_v[key], &mut out);
+        common::diff_json(key, &want[key], &got_v[key], &mut out);
     }
-    diff(
+    common::diff_json(
         "checks.balance",
         &want["checks"]["balance"],
         &got_v["checks"]["balance"],
@@ -137,7 +112,7 @@ fn stsong_light_pdf_gives_the_part_3_values() {
     let got_v = serde_json::to_value(&got).expect("serialises");
     let mut out = Vec::new();
     for key in ["agency", "year", "template", "applications"] {
-        diff(key, &want[key], &got_v[key], &mut out);
+        common::diff_json(key, &want[key], &got_v[key], &mut out);
     }
     assert!(out.is_empty(), "{}", out.join("\n"));
 }

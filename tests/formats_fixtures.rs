@@ -19,33 +19,7 @@ const SEEDS: [&str; 5] = [
     "004_7685afd25ee59783",
 ];
 
-const ROWS_2021: [&str; 25] = [
-    "new_received",
-    "carried_over",
-    "granted",
-    "partially_granted",
-    "denied_state_secret",
-    "denied_prohibited_by_law",
-    "denied_three_safeties",
-    "denied_third_party",
-    "denied_internal_affairs",
-    "denied_process_info",
-    "denied_enforcement_file",
-    "denied_query_matter",
-    "unavailable_not_held",
-    "unavailable_needs_creation",
-    "unavailable_unclear",
-    "not_processed_petition",
-    "not_processed_duplicate",
-    "not_processed_publication",
-    "not_processed_excessive",
-    "not_processed_confirmation",
-    "other_no_correction",
-    "other_unpaid_fee",
-    "other_other",
-    "total_processed",
-    "carried_forward",
-];
+use nianbao::extract::APPLICATION_ROWS_2021 as ROWS_2021;
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -61,3 +61,37 @@ pub fn strings(store: &Store, sql: &str) -> Vec<String> {
         .map(Result::unwrap)
         .collect()
 }
+
+/// Field-by-field differences between an expected and an extracted JSON value,
+/// with paths, so a failure says exactly which cell is wrong.
+pub fn diff_json(
+    path: &str,
+    want: &serde_json::Value,
+    got: &serde_json::Value,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (k, wv) in w {
+                diff_json(
+                    &format!("{path}.{k}"),
+                    wv,
+                    g.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+            for k in g.keys().filter(|k| !w.contains_key(*k)) {
+                out.push(format!("{path}.{k}: unexpected key"));
+            }
+        }
+        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
+            for (i, (wv, gv)) in w.iter().zip(g).enumerate() {
+                diff_json(&format!("{path}[{i}]"), wv, gv, out);
+            }
+        }
+        (Value::Number(w), Value::Number(g)) if w.as_f64() == g.as_f64() => {}
+        _ if want == got => {}
+        _ => out.push(format!("{path}: expected {want}, got {got}")),
+    }
+}
