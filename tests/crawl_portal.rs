@@ -398,3 +398,47 @@ async fn a_revised_report_gets_a_new_snapshot_and_the_old_one_stays() {
     assert_eq!(issued(1), 17);
     portal.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn years_and_agency_filters_narrow_what_is_crawled() {
+    let portal = Portal::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = test_config(dir.path(), 50.0, 2, "");
+    let seeds_dir = write_seeds(dir.path(), &portal.seeds_csv());
+    let config = common::load_config(&config_path);
+    let rows = seeds::load(&[seeds_dir]).unwrap();
+    let opts = CrawlOptions {
+        agency_filter: Some("辽中区人民政府办公室".into()),
+        years: nianbao::config::parse_years("2022").unwrap(),
+        command: "test".into(),
+        ..Default::default()
+    };
+    let (_tx, rx) = watch::channel(false);
+    let store = Store::open(&dir.path().join("archive.db")).unwrap();
+    let (summary, store) = crawl::run(&config, store, &rows, &opts, rx).await.unwrap();
+    let years = strings(
+        &store,
+        "SELECT DISTINCT CAST(report_year AS TEXT) FROM page_meta WHERE kind = 'report' ORDER BY 1",
+    );
+    assert_eq!(
+        years,
+        vec!["2022"],
+        "only 2022 reports are fetched: {summary:?}"
+    );
+    // Only the city column was an entry point: the other hosts were never asked.
+    let hosts: std::collections::BTreeSet<String> =
+        portal.requests().into_iter().map(|r| r.host).collect();
+    assert_eq!(
+        hosts.into_iter().collect::<Vec<_>>(),
+        vec!["city".to_string()]
+    );
+    // Both 2022 reports on that column: the office's own and 肖寨门镇's.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM page_meta WHERE kind = 'report'"
+        ),
+        2
+    );
+    portal.shutdown().await;
+}
