@@ -127,7 +127,7 @@ impl std::fmt::Display for Status {
         for r in &self.runs {
             writeln!(
                 f,
-                "  #{:<4} {:<8} {:<11} {} → {}  pages {} (304/unchanged {}), new snapshots {}, reports {}, extracted {}, errors {}",
+                "  #{:<4} {:<8} {:<11} {} → {}  pages {} ({} not modified), new snapshots {}, reports {}, extracted {}, errors {}",
                 r.id,
                 r.kind,
                 r.status,
