@@ -121,7 +121,13 @@ static RE_PAGE_NUMBER: LazyLock<Regex> =
 ///
 /// `html` must already be decoded (see [`crate::charset::decode`]).
 pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Link> {
-    let doc = Html::parse_document(html);
+    discover_in(page_url, html, &Html::parse_document(html), patterns)
+}
+
+/// [`discover`] on a page already parsed into `doc` (the crawler parses each
+/// page once for its metadata and its links); `html` is still read for script
+/// calls such as `createPageHTML`.
+pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatterns) -> Vec<Link> {
     let base = doc
         .select(&SEL_BASE)
         .next()

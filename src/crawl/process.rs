@@ -285,12 +285,16 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         let decoded = crate::charset::decode(&fetched.body, content_type.as_deref());
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source.as_str().to_string());
-        let (meta, agency_name) = html_meta(crawl, item, &decoded.text);
+        // One parse serves the metadata and the links.
+        let dom = scraper::Html::parse_document(&decoded.text);
+        let doc = crate::extract::dom_to_document(&dom);
+        let page = crate::page::page_meta_parsed(&dom, &doc, &crawl.patterns);
+        let (meta, agency_name) = html_meta(crawl, item, page);
+        let found = discover::discover_in(&fetched.final_url, &decoded.text, &dom, &crawl.patterns);
         let links = outlinks(
             crawl,
             item,
-            &fetched.final_url,
-            &decoded.text,
+            found,
             meta.kind == "report",
             agency_name.as_deref(),
         );
@@ -316,8 +320,11 @@ fn http_version_label(debug: &str) -> String {
 }
 
 /// Page metadata of an HTML page, with the report attributed to a seed agency.
-fn html_meta(crawl: &Crawl, item: &FrontierItem, html: &str) -> (PageMetaRow, Option<String>) {
-    let meta = crate::page::page_meta(html, &crawl.patterns);
+fn html_meta(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    meta: crate::page::PageMeta,
+) -> (PageMetaRow, Option<String>) {
     let kind = meta.kind.as_str().to_string();
     let title = meta.title.clone().unwrap_or_default();
     let (agency_id, agency_name) = if kind == "report" {
@@ -418,13 +425,11 @@ fn attachment_meta(
     })
 }
 
-/// Links worth following from a page, with scope, depth and trap rules applied.
-#[allow(clippy::too_many_arguments)]
+/// The links of a page worth following, with scope, depth and trap rules applied.
 fn outlinks(
     crawl: &Crawl,
     item: &FrontierItem,
-    page_url: &Url,
-    html: &str,
+    found: Vec<discover::Link>,
     page_is_report: bool,
     agency: Option<&str>,
 ) -> Vec<NewLink> {
@@ -435,7 +440,7 @@ fn outlinks(
         p[..p.rfind('/').map_or(p.len(), |i| i + 1)].to_string()
     });
     let mut out = Vec::new();
-    for link in discover::discover(page_url, html, &crawl.patterns) {
+    for link in found {
         let host = host_key(&link.url);
         let in_scope = seed.is_some_and(|(h, _)| *h == host)
             || host == item.host
@@ -535,11 +540,11 @@ fn relink_from_archive(
     }
     let decoded = crate::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
+    let found = discover::discover(&page_url, &decoded.text, &crawl.patterns);
     Ok(outlinks(
         crawl,
         item,
-        &page_url,
-        &decoded.text,
+        found,
         meta.kind == "report",
         meta.agency_name.as_deref(),
     ))
