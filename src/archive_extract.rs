@@ -321,11 +321,3 @@ pub fn revisions(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
-
-/// A snapshot's format (html, text, pdf, docx, ole, xlsx, zip, unknown): magic
-/// bytes first, then the content type, then the name.
-pub fn format_of(body: &[u8], content_type: Option<&str>, name: &str) -> String {
-    crate::formats::sniff(body, content_type, Some(name))
-        .as_str()
-        .to_string()
-}

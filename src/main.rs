@@ -329,11 +329,7 @@ fn run(cli: Cli) -> Result<()> {
                     return Err(e.into());
                 }
             };
-            store.bump_run(
-                run_id,
-                nianbao::store::RunCounter::Extracted,
-                summary.reports as i64,
-            )?;
+            store.add_extracted(run_id, summary.reports as i64)?;
             store.finish_run(run_id, "completed", None)?;
             print_extract_summary(&summary);
             Ok(())
@@ -845,7 +841,9 @@ fn parse_file(path: &Path, bytes: &[u8]) -> nianbao::extract::Extraction {
         _ => None,
     };
     let meta = nianbao::store::PageMetaRow {
-        format: nianbao::archive_extract::format_of(bytes, content_type, &path.to_string_lossy()),
+        format: nianbao::formats::sniff(bytes, content_type, Some(&path.to_string_lossy()))
+            .as_str()
+            .to_string(),
         ..Default::default()
     };
     nianbao::archive_extract::extract_bytes(bytes, content_type, &meta)

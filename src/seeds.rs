@@ -220,15 +220,13 @@ pub fn agencies(rows: &[SeedRow]) -> Vec<Agency> {
     by_name.into_values().collect()
 }
 
-/// Keeps the rows whose agency, alias or region contains `filter`.
-pub fn filter(rows: Vec<SeedRow>, filter: &str) -> Vec<SeedRow> {
-    rows.into_iter()
-        .filter(|r| {
-            r.agency.as_deref().is_some_and(|a| a.contains(filter))
-                || r.region.contains(filter)
-                || r.aliases.iter().any(|a| a.contains(filter))
-        })
-        .collect()
+impl SeedRow {
+    /// True when the row's agency, an alias or its region contains `filter` (`crawl --agency`).
+    pub fn matches(&self, filter: &str) -> bool {
+        self.agency.as_deref().is_some_and(|a| a.contains(filter))
+            || self.region.contains(filter)
+            || self.aliases.iter().any(|a| a.contains(filter))
+    }
 }
 
 #[cfg(test)]
@@ -307,6 +305,7 @@ mod tests {
             agencies[0].names(),
             vec!["新乡市卫滨区人民政府", "卫滨区人民政府", "卫滨区"]
         );
-        assert_eq!(filter(rows, "卫滨").len(), 2);
+        assert_eq!(rows.iter().filter(|r| r.matches("卫滨")).count(), 2);
+        assert!(!rows[0].matches("辽中"));
     }
 }

@@ -69,7 +69,7 @@ pub struct CrawlSummary {
 }
 
 /// Priority of a frontier entry by kind: lower is fetched sooner.
-fn priority(kind: &str, depth: u32) -> i64 {
+pub(crate) fn priority(kind: &str, depth: u32) -> i64 {
     match kind {
         "seed" => 0,
         "pagination" => 1,
@@ -96,7 +96,6 @@ pub(crate) struct Crawl {
     pub extra_hosts: HashSet<String>,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
-    pub user_agent: String,
 }
 
 impl Crawl {
@@ -132,17 +131,10 @@ pub async fn run(
         None => (store.begin_run("crawl", &opts.command)?, false),
     };
     if !resumed {
-        let wanted: Vec<&SeedRow> = match &opts.agency_filter {
-            Some(f) => rows
-                .iter()
-                .filter(|r| {
-                    r.agency.as_deref().is_some_and(|a| a.contains(f.as_str()))
-                        || r.region.contains(f.as_str())
-                        || r.aliases.iter().any(|a| a.contains(f.as_str()))
-                })
-                .collect(),
-            None => rows.iter().collect(),
-        };
+        let wanted: Vec<&SeedRow> = rows
+            .iter()
+            .filter(|r| opts.agency_filter.as_deref().is_none_or(|f| r.matches(f)))
+            .collect();
         let links: Vec<NewLink> = wanted
             .iter()
             .filter_map(|row| {
@@ -203,7 +195,6 @@ pub async fn run(
             .collect(),
         run_id,
         shutdown,
-        user_agent: config.crawler.user_agent.clone(),
     });
 
     let mut summary = dispatch(&crawl).await?;
@@ -230,11 +221,7 @@ pub async fn run(
     .await
     .map_err(|e| CrawlError::Task(e.to_string()))?;
     let extracted = extracted?;
-    store.bump_run(
-        run_id,
-        crate::store::RunCounter::Extracted,
-        extracted.reports as i64,
-    )?;
+    store.add_extracted(run_id, extracted.reports as i64)?;
     summary.extracted = Some(extracted);
     let status = if summary.interrupted {
         "interrupted"
@@ -388,8 +375,4 @@ fn refill(
         .filter(|i| !queued.contains(&i.id))
         .take(BATCH)
         .collect())
-}
-
-pub(crate) fn link_priority(kind: &str, depth: u32) -> i64 {
-    priority(kind, depth)
 }

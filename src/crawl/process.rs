@@ -183,7 +183,7 @@ async fn robots_for(crawl: &Arc<Crawl>, url: &Url, host: &str) -> Result<Arc<Rob
                 Ok(FetchOutcome::Ok(f)) => {
                     record.status = Some(f.status);
                     record.bytes = f.body.len() as i64;
-                    Robots::parse(&crawl.user_agent, &f.body)
+                    Robots::parse(&crawl.config.crawler.user_agent, &f.body)
                 }
                 Err(e) => {
                     record.status = e.status;
@@ -252,10 +252,10 @@ struct Analysed {
 /// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
 fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analysed, CrawlError> {
     let content_type = fetched.content_type().map(str::to_string);
-    let format = crate::archive_extract::format_of(
+    let format = crate::formats::sniff(
         &fetched.body,
         content_type.as_deref(),
-        fetched.final_url.path(),
+        Some(fetched.final_url.path()),
     );
     let body = PreparedBody::new(&fetched.body)
         .map_err(|e| CrawlError::Task(format!("compressing {}: {e}", item.url)))?;
@@ -281,7 +281,7 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
             crawl.config.crawler.max_body_bytes
         )
     });
-    let (meta, links) = if format == "html" {
+    let (meta, links) = if format == crate::formats::Format::Html {
         let decoded = crate::charset::decode(&fetched.body, content_type.as_deref());
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source.as_str().to_string());
@@ -300,7 +300,7 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         );
         (meta, links)
     } else {
-        (attachment_meta(crawl, item, &format)?, Vec::new())
+        (attachment_meta(crawl, item, format.as_str())?, Vec::new())
     };
     Ok(Analysed {
         snapshot,
@@ -511,7 +511,7 @@ fn outlinks(
             seed_id: item.seed_id,
             depth,
             kind: kind.into(),
-            priority: super::link_priority(kind, depth),
+            priority: super::priority(kind, depth),
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
             agency_hint,

@@ -220,11 +220,8 @@ impl Store {
     /// Pending entries of a run, soonest first.
     pub fn frontier_pending(&self, run_id: i64, limit: usize) -> Result<Vec<FrontierItem>> {
         self.frontier_query(
-            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint
-             FROM frontier WHERE run_id = ?1 AND state = 'pending' AND ?2 IS NULL ORDER BY priority, id LIMIT ?3",
-            run_id,
-            None,
-            limit,
+            "WHERE run_id = ?1 AND state = 'pending' ORDER BY priority, id LIMIT ?2",
+            params![run_id, limit as i64],
         )
     }
 
@@ -236,11 +233,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<FrontierItem>> {
         self.frontier_query(
-            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint
-             FROM frontier WHERE run_id = ?1 AND state = 'pending' AND host = ?2 ORDER BY priority, id LIMIT ?3",
-            run_id,
-            Some(host),
-            limit,
+            "WHERE run_id = ?1 AND state = 'pending' AND host = ?2 ORDER BY priority, id LIMIT ?3",
+            params![run_id, host, limit as i64],
         )
     }
 
@@ -261,15 +255,18 @@ impl Store {
         )?)
     }
 
+    /// Frontier entries selected by `filter` (a `WHERE … ORDER BY … LIMIT` clause).
     fn frontier_query(
         &self,
-        sql: &str,
-        run_id: i64,
-        host: Option<&str>,
-        limit: usize,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<FrontierItem>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![run_id, host, limit as i64], |r| {
+        let sql = format!(
+            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint
+             FROM frontier {filter}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params, |r| {
             Ok(FrontierItem {
                 id: r.get(0)?,
                 url: r.get(1)?,

@@ -219,13 +219,12 @@ impl Store {
         Ok(())
     }
 
-    /// Adds to a run's counters (column names are fixed by the callers' enum, never user input).
-    pub fn bump_run(&self, run_id: i64, counter: RunCounter, by: i64) -> Result<()> {
-        let sql = format!(
-            "UPDATE runs SET {0} = {0} + ?2 WHERE id = ?1",
-            counter.column()
-        );
-        self.conn.execute(&sql, params![run_id, by])?;
+    /// Counts reports extracted in a run (the crawl's own counters move with its page commits).
+    pub fn add_extracted(&self, run_id: i64, reports: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET extracted = extracted + ?2 WHERE id = ?1",
+            params![run_id, reports],
+        )?;
         Ok(())
     }
 
@@ -318,34 +317,6 @@ pub fn save_extraction_on(conn: &Connection, row: &ExtractionRow) -> Result<bool
         ],
     )?;
     Ok(n > 0)
-}
-
-/// Run counters that the crawl and extraction stages bump.
-#[derive(Debug, Clone, Copy)]
-pub enum RunCounter {
-    PagesFetched,
-    NotModified,
-    SnapshotsNew,
-    BodiesNew,
-    BytesReceived,
-    ReportsFound,
-    Extracted,
-    Errors,
-}
-
-impl RunCounter {
-    fn column(self) -> &'static str {
-        match self {
-            RunCounter::PagesFetched => "pages_fetched",
-            RunCounter::NotModified => "not_modified",
-            RunCounter::SnapshotsNew => "snapshots_new",
-            RunCounter::BodiesNew => "bodies_new",
-            RunCounter::BytesReceived => "bytes_received",
-            RunCounter::ReportsFound => "reports_found",
-            RunCounter::Extracted => "extracted",
-            RunCounter::Errors => "errors",
-        }
-    }
 }
 
 /// What a recrawl needs to know about the last snapshot of a URL.
