@@ -82,8 +82,10 @@ pub(crate) async fn process(
                 if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
                     crawl.store().record_fetch(crawl.run_id, &record)?;
                     let delay = backoff(crawl, attempt, &err);
-                    if let Some(ra) = err.retry_after {
-                        crawl.politeness.pause_host(&host, ra.min(delay.max(ra)));
+                    // A Retry-After holds the whole host, not only this URL, for the
+                    // same (capped) time the retry waits.
+                    if err.retry_after.is_some() {
+                        crawl.politeness.pause_host(&host, delay);
                     }
                     let mut stop = crawl.shutdown.clone();
                     tokio::select! {
