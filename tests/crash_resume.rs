@@ -25,6 +25,17 @@ fn done_urls(db: &std::path::Path) -> HashSet<String> {
         .collect()
 }
 
+/// `nianbao --config CONFIG crawl` as a child process with captured output.
+fn spawn_crawl(config: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(["--config", config.to_str().unwrap(), "crawl"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_crawl_then_rerun_resumes_with_nothing_lost_or_duplicated() {
     let portal = Portal::synthetic(2, 10).await.unwrap();
@@ -32,15 +43,7 @@ async fn sigkill_mid_crawl_then_rerun_resumes_with_nothing_lost_or_duplicated() 
     let config = test_config(dir.path(), 40.0, 2, "");
     write_seeds(dir.path(), &portal.seeds_csv());
     let db = dir.path().join("archive.db");
-    let crawl = || {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
-            .args(["--config", config.to_str().unwrap(), "crawl"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap()
-    };
+    let crawl = || spawn_crawl(&config);
 
     // First run: kill it (SIGKILL) once a good part of the frontier is done.
     let mut child = crawl();
@@ -175,15 +178,7 @@ async fn sigterm_stops_gracefully_and_the_next_run_resumes() {
     let config = test_config(dir.path(), 30.0, 1, "");
     write_seeds(dir.path(), &portal.seeds_csv());
     let db = dir.path().join("archive.db");
-    let crawl = || {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
-            .args(["--config", config.to_str().unwrap(), "crawl"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap()
-    };
+    let crawl = || spawn_crawl(&config);
     let child = crawl();
     let pid = child.id().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);

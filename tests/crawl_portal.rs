@@ -18,16 +18,23 @@ async fn crawl_once(
     rps: f64,
     burst: u32,
 ) -> (crawl::CrawlSummary, Store) {
+    crawl_with(dir, portal_seeds, rps, burst, CrawlOptions::default()).await
+}
+
+/// One crawl run into `dir/archive.db` (created or resumed) with the test config.
+async fn crawl_with(
+    dir: &std::path::Path,
+    portal_seeds: &str,
+    rps: f64,
+    burst: u32,
+    opts: CrawlOptions,
+) -> (crawl::CrawlSummary, Store) {
     let config_path = test_config(dir, rps, burst, "");
     let seeds_dir = write_seeds(dir, portal_seeds);
     let config = common::load_config(&config_path);
     let rows = seeds::load(&[seeds_dir]).unwrap();
     let store = Store::open(&dir.join("archive.db")).unwrap();
     let (_tx, rx) = watch::channel(false);
-    let opts = CrawlOptions {
-        command: "test".into(),
-        ..Default::default()
-    };
     crawl::run(&config, store, &rows, &opts, rx).await.unwrap()
 }
 
@@ -347,27 +354,17 @@ async fn per_host_rate_is_never_exceeded_while_hosts_run_in_parallel() {
 async fn a_revised_report_gets_a_new_snapshot_and_the_old_one_stays() {
     let portal = Portal::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config_path = test_config(dir.path(), 50.0, 2, "");
-    let seeds_dir = write_seeds(dir.path(), &portal.seeds_csv());
-    let config = common::load_config(&config_path);
-    let rows = seeds::load(&[seeds_dir]).unwrap();
     let opts = CrawlOptions {
         agency_filter: Some("辽中区人民政府办公室".into()),
-        command: "test".into(),
         ..Default::default()
     };
-    let run = |store| {
-        let (config, rows, opts) = (config.clone(), rows.clone(), opts.clone());
-        async move {
-            let (_tx, rx) = watch::channel(false);
-            crawl::run(&config, store, &rows, &opts, rx).await.unwrap()
-        }
-    };
-    let (_, store) = run(Store::open(&dir.path().join("archive.db")).unwrap()).await;
+    let seeds = portal.seeds_csv();
+    let (_, store) = crawl_with(dir.path(), &seeds, 50.0, 2, opts.clone()).await;
+    drop(store);
     let report = "/zwgk/xxgknb/202301/t20230119_1234.html";
     // The agency corrects its 2022 report: 17 normative documents issued become 18.
     assert!(portal.revise_page("city", report, |html| html.replacen(">17<", ">18<", 1)));
-    let (second, store) = run(store).await;
+    let (second, store) = crawl_with(dir.path(), &seeds, 50.0, 2, opts).await;
     assert_eq!(
         second.snapshots_new, 1,
         "only the revised page is stored again: {second:?}"
@@ -403,19 +400,12 @@ async fn a_revised_report_gets_a_new_snapshot_and_the_old_one_stays() {
 async fn years_and_agency_filters_narrow_what_is_crawled() {
     let portal = Portal::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config_path = test_config(dir.path(), 50.0, 2, "");
-    let seeds_dir = write_seeds(dir.path(), &portal.seeds_csv());
-    let config = common::load_config(&config_path);
-    let rows = seeds::load(&[seeds_dir]).unwrap();
     let opts = CrawlOptions {
         agency_filter: Some("辽中区人民政府办公室".into()),
         years: nianbao::config::parse_years("2022").unwrap(),
-        command: "test".into(),
         ..Default::default()
     };
-    let (_tx, rx) = watch::channel(false);
-    let store = Store::open(&dir.path().join("archive.db")).unwrap();
-    let (summary, store) = crawl::run(&config, store, &rows, &opts, rx).await.unwrap();
+    let (summary, store) = crawl_with(dir.path(), &portal.seeds_csv(), 50.0, 2, opts).await;
     let years = strings(
         &store,
         "SELECT DISTINCT CAST(report_year AS TEXT) FROM page_meta WHERE kind = 'report' ORDER BY 1",
