@@ -34,6 +34,7 @@ pub fn run(args: CrawlArgs, common: &Common) -> Result<()> {
         years,
         command: command_line(),
         skip_extraction: false,
+        resolve: Vec::new(),
     };
     let _lock = ArchiveLock::acquire(&ctx.db, &opts.command)?;
     let store = ctx.open_store()?;

@@ -3,7 +3,9 @@
 //! one commit.
 
 use super::discover::{self, LinkKind};
+use super::dispatch::Job;
 use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
+use super::network::Slot;
 use super::politeness::{Robots, host_key};
 use super::{Crawl, CrawlError, attribute};
 use crate::store::{
@@ -27,21 +29,25 @@ pub(crate) struct Processed {
     pub hosts_with_new_links: Vec<String>,
 }
 
+/// Fetches and archives one entry. `slot` lets its first request start at once
+/// (robots.txt when the host's rules are not known yet, else the page itself).
 pub(crate) async fn process(
     crawl: &Arc<Crawl>,
-    item: FrontierItem,
+    job: Job,
+    slot: Slot,
 ) -> Result<Processed, CrawlError> {
+    let Job { item, previous } = job;
     let Ok(url) = Url::parse(&item.url) else {
         return close(crawl, &item, "failed", "unparseable URL");
     };
     let host = item.host.clone();
+    let mut slot = Some(slot);
     if crawl.config.crawler.respect_robots_txt {
-        let robots = robots_for(crawl, &url, &host).await?;
+        let robots = robots_for(crawl, &url, &host, &mut slot).await?;
         if !robots.allowed(url.as_str()) {
             return close(crawl, &item, "skipped", "disallowed by robots.txt");
         }
     }
-    let previous = crawl.store().latest_snapshot(&item.url)?;
     let validators = previous
         .as_ref()
         .map(|p| Validators {
@@ -54,17 +60,14 @@ pub(crate) async fn process(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let turn = crawl.politeness.wait_turn(&host).await;
-        let permit = crawl
-            .global
-            .acquire()
-            .await
-            .map_err(|e| CrawlError::Task(e.to_string()))?;
+        let slot = match slot.take() {
+            Some(s) => s,
+            None => crawl.net.slot(&host).await,
+        };
         let started_at = now();
         let t0 = Instant::now();
-        let result = crawl.fetcher.fetch(&url, &validators).await;
-        drop(permit);
-        drop(turn);
+        let result = crawl.net.fetch(&slot, &url, &validators).await;
+        drop(slot);
         let mut record = FetchRecord {
             url: item.url.clone(),
             host: host.clone(),
@@ -85,7 +88,7 @@ pub(crate) async fn process(
                     // A Retry-After holds the whole host, not only this URL, for the
                     // same (capped) time the retry waits.
                     if err.retry_after.is_some() {
-                        crawl.politeness.pause_host(&host, delay);
+                        crawl.net.politeness.pause_host(&host, delay);
                     }
                     let mut stop = crawl.shutdown.clone();
                     tokio::select! {
@@ -154,23 +157,29 @@ fn describe(err: &FetchError) -> String {
     }
 }
 
-/// The robots.txt rules of a host, fetched once per run through the same politeness gate.
-async fn robots_for(crawl: &Arc<Crawl>, url: &Url, host: &str) -> Result<Arc<Robots>, CrawlError> {
-    let cell = {
-        let mut map = crawl.robots.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(host.to_string()).or_default().clone()
-    };
+/// The robots.txt rules of a host, fetched once per run through the same
+/// politeness gate (with `slot` when the caller holds one).
+async fn robots_for(
+    crawl: &Arc<Crawl>,
+    url: &Url,
+    host: &str,
+    slot: &mut Option<Slot>,
+) -> Result<Arc<Robots>, CrawlError> {
+    let cell = crawl.net.robots_cell(host);
     let robots = cell
         .get_or_try_init(|| async {
             let mut robots_url = url.clone();
             robots_url.set_path("/robots.txt");
             robots_url.set_query(None);
-            let turn = crawl.politeness.wait_turn(host).await;
+            let turn = match slot.take() {
+                Some(s) => s,
+                None => crawl.net.slot(host).await,
+            };
             let started_at = now();
             let t0 = Instant::now();
             let result = crawl
-                .fetcher
-                .fetch(&robots_url, &Validators::default())
+                .net
+                .fetch(&turn, &robots_url, &Validators::default())
                 .await;
             drop(turn);
             let mut record = FetchRecord {
@@ -204,7 +213,7 @@ async fn robots_for(crawl: &Arc<Crawl>, url: &Url, host: &str) -> Result<Arc<Rob
             };
             crawl.store().record_fetch(crawl.run_id, &record)?;
             if let Some(delay) = robots.crawl_delay() {
-                crawl.politeness.set_crawl_delay(host, delay);
+                crawl.net.politeness.set_crawl_delay(host, delay);
             }
             Ok::<_, CrawlError>(Arc::new(robots))
         })
@@ -559,7 +568,8 @@ fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlErro
         .is_some_and(|m| m.kind == "report" || (m.kind == "attachment" && m.report_year.is_some())))
 }
 
-fn close(
+/// Closes an entry without archiving anything.
+pub(crate) fn close(
     crawl: &Crawl,
     item: &FrontierItem,
     state: &'static str,
