@@ -95,15 +95,22 @@ pub(super) async fn dispatch(
         per_host_tasks,
         batch: 2 * per_host_tasks,
     };
-    {
-        let store = crawl.store();
-        for (host, taken) in store.frontier_taken_per_host(crawl.run_id)? {
-            d.hosts.entry(host).or_default().taken = taken;
-        }
-        for host in store.frontier_pending_hosts(crawl.run_id)? {
-            d.hosts.entry(host.clone()).or_default().more_in_db = true;
-            d.wake(&host);
-        }
+    let run_id = crawl.run_id;
+    let (taken, pending) = crawl
+        .store
+        .call(move |s| {
+            Ok((
+                s.frontier_taken_per_host(run_id)?,
+                s.frontier_pending_hosts(run_id)?,
+            ))
+        })
+        .await?;
+    for (host, taken) in taken {
+        d.hosts.entry(host).or_default().taken = taken;
+    }
+    for host in pending {
+        d.hosts.entry(host.clone()).or_default().more_in_db = true;
+        d.wake(&host);
     }
     let mut summary = CrawlSummary::default();
     let mut failures: HashMap<String, u64> = HashMap::new();
@@ -111,7 +118,7 @@ pub(super) async fn dispatch(
     loop {
         let stopping = crawl.stopping();
         if !stopping {
-            d.start_ready()?;
+            d.start_ready().await?;
         }
         if d.tasks.is_empty() {
             let idle = d.ready.is_empty() && d.timers.is_empty();
@@ -158,7 +165,7 @@ impl Dispatcher<'_> {
 
     /// Starts what can start now: due timers join the ready list, then each
     /// ready host is tried until the global slots run out.
-    fn start_ready(&mut self) -> Result<(), CrawlError> {
+    async fn start_ready(&mut self) -> Result<(), CrawlError> {
         let now = Instant::now();
         while let Some(Reverse((at, _))) = self.timers.peek() {
             if *at > now {
@@ -169,7 +176,7 @@ impl Dispatcher<'_> {
             }
         }
         while let Some(host) = self.ready.pop_front() {
-            match self.admit(&host)? {
+            match self.admit(&host).await? {
                 Admit::Started => {
                     // It may take another task (up to its cap): try again after the others.
                     self.ready.push_back(host);
@@ -191,7 +198,7 @@ impl Dispatcher<'_> {
     }
 
     /// Starts one task for `host` if it has an entry and may send a request now.
-    fn admit(&mut self, host: &str) -> Result<Admit, CrawlError> {
+    async fn admit(&mut self, host: &str) -> Result<Admit, CrawlError> {
         let crawl = self.crawl;
         let cfg = &crawl.config.crawler;
         let Some(hq) = self.hosts.get_mut(host) else {
@@ -206,7 +213,7 @@ impl Dispatcher<'_> {
             return Ok(Admit::Idle);
         }
         if hq.queue.is_empty() && hq.more_in_db {
-            let jobs = refill(crawl, host, &hq.queued, self.batch)?;
+            let jobs = refill(crawl, host, &hq.queued, self.batch).await?;
             hq.more_in_db = !jobs.is_empty();
             for job in jobs {
                 hq.queued.insert(job.item.id);
@@ -220,9 +227,11 @@ impl Dispatcher<'_> {
             hq.over_budget = true;
             hq.queue.clear();
             hq.more_in_db = false;
+            let (run_id, h) = (crawl.run_id, host.to_string());
             crawl
-                .store()
-                .frontier_skip_host(crawl.run_id, host, "page limit per host reached")?;
+                .store
+                .call(move |s| s.frontier_skip_host(run_id, &h, "page limit per host reached"))
+                .await?;
             return Ok(Admit::Idle);
         }
         if let Some(Some(rules)) = &robots
@@ -234,7 +243,8 @@ impl Dispatcher<'_> {
             let crawl = Arc::clone(crawl);
             let host = host.to_string();
             self.tasks.spawn(async move {
-                let r = process::close(&crawl, &job.item, "skipped", "disallowed by robots.txt");
+                let r =
+                    process::close(&crawl, &job.item, "skipped", "disallowed by robots.txt").await;
                 (host, r)
             });
             return Ok(Admit::Started);
@@ -301,23 +311,29 @@ fn count(
 
 /// The next pending entries of one host that are not already queued or in
 /// flight, each with the archived copy to revalidate.
-fn refill(
+async fn refill(
     crawl: &Crawl,
     host: &str,
     queued: &HashSet<i64>,
     batch: usize,
 ) -> Result<Vec<Job>, CrawlError> {
-    let store = crawl.store();
     // Queued/in-flight entries are still pending in the frontier: ask for enough to skip them.
-    let items = store.frontier_pending_for_host(crawl.run_id, host, batch + queued.len())?;
-    let mut jobs = Vec::with_capacity(batch);
-    for item in items
-        .into_iter()
-        .filter(|i| !queued.contains(&i.id))
-        .take(batch)
-    {
-        let previous = store.latest_snapshot(&item.url)?;
-        jobs.push(Job { item, previous });
-    }
-    Ok(jobs)
+    let (run_id, host, limit) = (crawl.run_id, host.to_string(), batch + queued.len());
+    let queued = queued.clone();
+    crawl
+        .store
+        .call(move |store| {
+            let items = store.frontier_pending_for_host(run_id, &host, limit)?;
+            let mut jobs = Vec::with_capacity(batch);
+            for item in items
+                .into_iter()
+                .filter(|i| !queued.contains(&i.id))
+                .take(batch)
+            {
+                let previous = store.latest_snapshot(&item.url)?;
+                jobs.push(Job { item, previous });
+            }
+            Ok(jobs)
+        })
+        .await
 }

@@ -13,6 +13,7 @@ pub mod fetch;
 mod network;
 pub mod politeness;
 mod process;
+mod writer;
 
 use crate::config::Config;
 use crate::patterns::ReportPatterns;
@@ -117,7 +118,7 @@ pub(crate) fn priority(kind: &str, depth: u32) -> i64 {
 pub(crate) struct Crawl {
     pub config: Config,
     pub patterns: ReportPatterns,
-    pub store: Mutex<Store>,
+    pub store: writer::StoreWriter,
     pub net: Network,
     pub traps: Mutex<HashMap<String, discover::TrapGuard>>,
     pub agencies: Vec<StoredAgency>,
@@ -129,10 +130,6 @@ pub(crate) struct Crawl {
 }
 
 impl Crawl {
-    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     pub(crate) fn stopping(&self) -> bool {
         *self.shutdown.borrow()
     }
@@ -210,10 +207,11 @@ pub async fn run(
         resolve: opts.resolve.clone(),
     })?;
     let (released_tx, released) = mpsc::unbounded_channel();
+    let (store, writer_thread) = writer::StoreWriter::spawn(store)?;
     let crawl = Arc::new(Crawl {
         config: config.clone(),
         patterns: config.report_patterns(opts.years.clone()),
-        store: Mutex::new(store),
+        store,
         net: Network::new(
             fetcher,
             Politeness::new(c.per_host_requests_per_second, c.per_host_burst),
@@ -238,7 +236,9 @@ pub async fn run(
     summary.resumed = resumed;
     let crawl = Arc::try_unwrap(crawl)
         .map_err(|_| CrawlError::Task("crawl state still shared after the run".into()))?;
-    let store = crawl.store.into_inner().unwrap_or_else(|p| p.into_inner());
+    // The last handle to the writer goes: it finishes what was sent and gives the store back.
+    drop(crawl);
+    let store = writer_thread.join()?;
     let status = if summary.interrupted {
         "interrupted"
     } else {

@@ -38,14 +38,14 @@ pub(crate) async fn process(
 ) -> Result<Processed, CrawlError> {
     let Job { item, previous } = job;
     let Ok(url) = Url::parse(&item.url) else {
-        return close(crawl, &item, "failed", "unparseable URL");
+        return close(crawl, &item, "failed", "unparseable URL").await;
     };
     let host = item.host.clone();
     let mut slot = Some(slot);
     if crawl.config.crawler.respect_robots_txt {
         let robots = robots_for(crawl, &url, &host, &mut slot).await?;
         if !robots.allowed(url.as_str()) {
-            return close(crawl, &item, "skipped", "disallowed by robots.txt");
+            return close(crawl, &item, "skipped", "disallowed by robots.txt").await;
         }
     }
     let validators = previous
@@ -83,7 +83,7 @@ pub(crate) async fn process(
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
                 if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
-                    crawl.store().record_fetch(crawl.run_id, &record)?;
+                    record_fetch(crawl, record.clone()).await?;
                     let delay = backoff(crawl, attempt, &err);
                     // A Retry-After holds the whole host, not only this URL, for the
                     // same (capped) time the retry waits.
@@ -97,13 +97,14 @@ pub(crate) async fn process(
                     }
                     if crawl.stopping() {
                         // Leave the entry pending: the next run resumes it.
-                        crawl.store().record_fetch(
-                            crawl.run_id,
-                            &FetchRecord {
+                        record_fetch(
+                            crawl,
+                            FetchRecord {
                                 error_kind: Some("interrupted".into()),
                                 ..record
                             },
-                        )?;
+                        )
+                        .await?;
                         return Ok(Processed {
                             frontier_id: item.id,
                             state: "pending",
@@ -115,20 +116,21 @@ pub(crate) async fn process(
                 let reason = describe(&err);
                 let mut c = page_commit(crawl, &item, record, "failed", Some(reason));
                 c.existing_snapshot_id = previous.as_ref().map(|p| p.id);
-                return finish(crawl, c);
+                return finish(crawl, c).await;
             }
             Ok(FetchOutcome::NotModified { .. }) => {
                 record.status = Some(304);
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
-                    return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
+                    return finish(crawl, page_commit(crawl, &item, record, "failed", reason))
+                        .await;
                 };
                 let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
-                c.links = relink_from_archive(crawl, &item, &url, &prev)?;
-                c.is_report = is_report_snapshot(crawl, prev.id)?;
+                c.links = relink_from_archive(crawl, &item, &url, &prev).await?;
+                c.is_report = is_report_snapshot(crawl, prev.id).await?;
                 c.existing_snapshot_id = Some(prev.id);
                 c.not_modified = true;
-                return finish(crawl, c);
+                return finish(crawl, c).await;
             }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
@@ -211,7 +213,7 @@ async fn robots_for(
                 }
                 Ok(FetchOutcome::NotModified { .. }) => Robots::AllowAll,
             };
-            crawl.store().record_fetch(crawl.run_id, &record)?;
+            record_fetch(crawl, record).await?;
             if let Some(delay) = robots.crawl_delay() {
                 crawl.net.politeness.set_crawl_delay(host, delay);
             }
@@ -229,10 +231,25 @@ async fn archive(
     fetched: Fetched,
     previous: Option<SnapshotHead>,
 ) -> Result<Processed, CrawlError> {
+    // A file's metadata comes from the report page it hangs from: read it here,
+    // so the analysis itself needs nothing but the response.
+    let parent = match &item.parent_url {
+        Some(p) if !is_html(&fetched) => {
+            let (run_id, p) = (crawl.run_id, p.clone());
+            crawl
+                .store
+                .call(move |s| match s.snapshot_of_url_in_run(run_id, &p)? {
+                    Some(id) => Ok(s.page_meta(id)?.map(|m| (id, m))),
+                    None => Ok(None),
+                })
+                .await?
+        }
+        _ => None,
+    };
     let analysed = {
         let crawl = Arc::clone(crawl);
         let item = item.clone();
-        tokio::task::spawn_blocking(move || analyse(&crawl, &item, fetched))
+        tokio::task::spawn_blocking(move || analyse(&crawl, &item, fetched, parent))
             .await
             .map_err(|e| CrawlError::Task(e.to_string()))??
     };
@@ -240,16 +257,16 @@ async fn archive(
         // Same bytes as the archived copy: nothing new to store.
         let mut c = page_commit(crawl, &item, record, "done", Some("unchanged".into()));
         c.links = analysed.links;
-        c.is_report = is_report_snapshot(crawl, prev.id)?;
+        c.is_report = is_report_snapshot(crawl, prev.id).await?;
         c.existing_snapshot_id = Some(prev.id);
-        return finish(crawl, c);
+        return finish(crawl, c).await;
     }
     let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
     c.is_report = analysed.meta.kind == "report"
         || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
-    finish(crawl, c)
+    finish(crawl, c).await
 }
 
 struct Analysed {
@@ -261,13 +278,14 @@ struct Analysed {
 }
 
 /// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
-fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analysed, CrawlError> {
+fn analyse(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    fetched: Fetched,
+    parent: Option<(i64, PageMetaRow)>,
+) -> Result<Analysed, CrawlError> {
     let content_type = fetched.content_type().map(str::to_string);
-    let format = crate::formats::sniff(
-        &fetched.body,
-        content_type.as_deref(),
-        Some(fetched.final_url.path()),
-    );
+    let format = format_of(&fetched);
     let body = PreparedBody::new(&fetched.body)
         .map_err(|e| CrawlError::Task(format!("compressing {}: {e}", item.url)))?;
     let mut snapshot = NewSnapshot {
@@ -311,7 +329,10 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         );
         (meta, links)
     } else {
-        (attachment_meta(crawl, item, format.as_str())?, Vec::new())
+        (
+            attachment_meta(crawl, item, format.as_str(), parent),
+            Vec::new(),
+        )
     };
     Ok(Analysed {
         snapshot,
@@ -320,6 +341,19 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         links,
         truncated_reason,
     })
+}
+
+/// What a response is, by its bytes, type and path.
+fn format_of(fetched: &Fetched) -> crate::formats::Format {
+    crate::formats::sniff(
+        &fetched.body,
+        fetched.content_type(),
+        Some(fetched.final_url.path()),
+    )
+}
+
+fn is_html(fetched: &Fetched) -> bool {
+    format_of(fetched) == crate::formats::Format::Html
 }
 
 fn http_version_label(debug: &str) -> String {
@@ -379,18 +413,9 @@ fn attachment_meta(
     crawl: &Crawl,
     item: &FrontierItem,
     format: &str,
-) -> Result<PageMetaRow, CrawlError> {
+    parent: Option<(i64, PageMetaRow)>,
+) -> PageMetaRow {
     let text = item.link_text.clone().unwrap_or_default();
-    let parent = match &item.parent_url {
-        Some(p) => {
-            let store = crawl.store();
-            match store.snapshot_of_url_in_run(crawl.run_id, p)? {
-                Some(id) => store.page_meta(id)?.map(|m| (id, m)),
-                None => None,
-            }
-        }
-        None => None,
-    };
     let link_says_report = crawl.patterns.is_report_title(&text);
     let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
     let kind = if item.kind == "attachment" && (link_says_report || parent_is_report) {
@@ -412,7 +437,7 @@ fn attachment_meta(
         }
         _ => (a.agency_id, a.name),
     };
-    Ok(PageMetaRow {
+    PageMetaRow {
         kind: kind.into(),
         format: format.into(),
         title: Some(text).filter(|t| !t.is_empty()),
@@ -433,7 +458,7 @@ fn attachment_meta(
             None
         },
         parent_snapshot_id: parent.map(|(id, _)| id),
-    })
+    }
 }
 
 /// The links of a page worth following, with scope, depth and trap rules applied.
@@ -533,16 +558,17 @@ fn outlinks(
 }
 
 /// Outlinks of an unchanged page, re-read from its archived body.
-fn relink_from_archive(
+async fn relink_from_archive(
     crawl: &Crawl,
     item: &FrontierItem,
     url: &Url,
     prev: &SnapshotHead,
 ) -> Result<Vec<NewLink>, CrawlError> {
-    let (body, meta) = {
-        let store = crawl.store();
-        (store.body(&prev.sha256)?, store.page_meta(prev.id)?)
-    };
+    let (sha, id) = (prev.sha256.clone(), prev.id);
+    let (body, meta) = crawl
+        .store
+        .call(move |s| Ok((s.body(&sha)?, s.page_meta(id)?)))
+        .await?;
     let (Some(body), Some(meta)) = (body, meta) else {
         return Ok(Vec::new());
     };
@@ -561,21 +587,35 @@ fn relink_from_archive(
     ))
 }
 
-fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlError> {
+async fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlError> {
     Ok(crawl
-        .store()
-        .page_meta(snapshot_id)?
+        .store
+        .call(move |s| s.page_meta(snapshot_id))
+        .await?
         .is_some_and(|m| m.kind == "report" || (m.kind == "attachment" && m.report_year.is_some())))
 }
 
+/// Logs a fetch attempt that is not the entry's last (a retry, robots.txt).
+async fn record_fetch(crawl: &Crawl, record: FetchRecord) -> Result<(), CrawlError> {
+    let run_id = crawl.run_id;
+    crawl
+        .store
+        .call(move |s| s.record_fetch(run_id, &record))
+        .await
+}
+
 /// Closes an entry without archiving anything.
-pub(crate) fn close(
+pub(crate) async fn close(
     crawl: &Crawl,
     item: &FrontierItem,
     state: &'static str,
     reason: &str,
 ) -> Result<Processed, CrawlError> {
-    crawl.store().frontier_close(item.id, state, Some(reason))?;
+    let (id, reason) = (item.id, reason.to_string());
+    crawl
+        .store
+        .call(move |s| s.frontier_close(id, state, Some(&reason)))
+        .await?;
     Ok(Processed {
         frontier_id: item.id,
         state,
@@ -606,7 +646,7 @@ fn page_commit(
 }
 
 /// Commits an entry's outcome and reports it to the dispatcher.
-fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
+async fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
     let mut hosts: Vec<String> = c
         .links
         .iter()
@@ -615,15 +655,17 @@ fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
         .collect();
     hosts.sort();
     hosts.dedup();
-    let outcome = crawl.store().commit_page(&c)?;
+    let (frontier_id, state, not_modified, is_report) =
+        (c.frontier_id, c.state, c.not_modified, c.is_report);
+    let outcome = crawl.store.commit(c).await?;
     Ok(Processed {
-        frontier_id: c.frontier_id,
-        state: c.state,
-        fetched: c.state == "done",
-        not_modified: c.not_modified,
+        frontier_id,
+        state,
+        fetched: state == "done",
+        not_modified,
         new_snapshot: outcome.snapshot_id,
         new_body: outcome.new_body,
-        is_report: c.is_report,
+        is_report,
         hosts_with_new_links: if outcome.links_added > 0 {
             hosts
         } else {
