@@ -13,19 +13,18 @@ pub mod fetch;
 mod network;
 pub mod politeness;
 mod process;
+mod scope;
 mod writer;
 
 use crate::config::Config;
-use crate::patterns::ReportPatterns;
 use crate::seeds::SeedRow;
-use crate::store::{NewLink, Store, StoreError, StoredAgency};
+use crate::store::{NewLink, Store, StoreError};
 use fetch::{Fetcher, FetcherOptions};
 use network::Network;
 use politeness::{Politeness, host_key};
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use url::Url;
 
@@ -114,17 +113,13 @@ pub(crate) fn priority(kind: &str, depth: u32) -> i64 {
     }
 }
 
-/// Shared state of a running crawl.
+/// Shared state of a running crawl: the network side, the pure analysis side
+/// and the archive's writer, each its own part.
 pub(crate) struct Crawl {
     pub config: Config,
-    pub patterns: ReportPatterns,
+    pub scope: scope::Scope,
     pub store: writer::StoreWriter,
     pub net: Network,
-    pub traps: Mutex<HashMap<String, discover::TrapGuard>>,
-    pub agencies: Vec<StoredAgency>,
-    /// Seed id → (seed host key, seed URL) for scope decisions.
-    pub seed_scope: HashMap<i64, (String, Url)>,
-    pub extra_hosts: HashSet<String>,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
 }
@@ -210,7 +205,12 @@ pub async fn run(
     let (store, writer_thread) = writer::StoreWriter::spawn(store)?;
     let crawl = Arc::new(Crawl {
         config: config.clone(),
-        patterns: config.report_patterns(opts.years.clone()),
+        scope: scope::Scope::new(
+            config,
+            config.report_patterns(opts.years.clone()),
+            agencies,
+            seed_scope,
+        ),
         store,
         net: Network::new(
             fetcher,
@@ -218,15 +218,6 @@ pub async fn run(
             c.concurrency,
             released_tx,
         ),
-        traps: Mutex::new(HashMap::new()),
-        agencies,
-        seed_scope,
-        extra_hosts: config
-            .scope
-            .extra_hosts
-            .iter()
-            .map(|h| h.to_ascii_lowercase())
-            .collect(),
         run_id,
         shutdown,
     });

@@ -2,16 +2,13 @@
 //! retries, then archive the response with its page metadata and outlinks in
 //! one commit.
 
-use super::discover::{self, LinkKind};
+use super::discover;
 use super::dispatch::Job;
 use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
 use super::network::Slot;
-use super::politeness::{Robots, host_key};
-use super::{Crawl, CrawlError, attribute};
-use crate::store::{
-    FetchRecord, FrontierItem, NewLink, NewSnapshot, PageCommit, PageMetaRow, PreparedBody,
-    SnapshotHead, now,
-};
+use super::politeness::Robots;
+use super::{Crawl, CrawlError, scope};
+use crate::store::{FetchRecord, FrontierItem, NewLink, PageCommit, SnapshotHead, now};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -234,7 +231,7 @@ async fn archive(
     // A file's metadata comes from the report page it hangs from: read it here,
     // so the analysis itself needs nothing but the response.
     let parent = match &item.parent_url {
-        Some(p) if !is_html(&fetched) => {
+        Some(p) if !scope::is_html(&fetched) => {
             let (run_id, p) = (crawl.run_id, p.clone());
             crawl
                 .store
@@ -249,7 +246,7 @@ async fn archive(
     let analysed = {
         let crawl = Arc::clone(crawl);
         let item = item.clone();
-        tokio::task::spawn_blocking(move || analyse(&crawl, &item, fetched, parent))
+        tokio::task::spawn_blocking(move || scope::analyse(&crawl.scope, &item, fetched, parent))
             .await
             .map_err(|e| CrawlError::Task(e.to_string()))??
     };
@@ -267,294 +264,6 @@ async fn archive(
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
     finish(crawl, c).await
-}
-
-struct Analysed {
-    snapshot: NewSnapshot,
-    body: PreparedBody,
-    meta: PageMetaRow,
-    links: Vec<NewLink>,
-    truncated_reason: Option<String>,
-}
-
-/// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
-fn analyse(
-    crawl: &Crawl,
-    item: &FrontierItem,
-    fetched: Fetched,
-    parent: Option<(i64, PageMetaRow)>,
-) -> Result<Analysed, CrawlError> {
-    let content_type = fetched.content_type().map(str::to_string);
-    let format = format_of(&fetched);
-    let body = PreparedBody::new(&fetched.body)
-        .map_err(|e| CrawlError::Task(format!("compressing {}: {e}", item.url)))?;
-    let mut snapshot = NewSnapshot {
-        url: item.url.clone(),
-        final_url: fetched.final_url.to_string(),
-        fetched_at: now(),
-        status: fetched.status,
-        http_version: http_version_label(&fetched.http_version),
-        headers: fetched.headers.clone(),
-        content_type: content_type.clone(),
-        charset: None,
-        charset_source: None,
-        truncated: fetched.truncated,
-        etag: fetched.header("etag").map(str::to_string),
-        last_modified: fetched.header("last-modified").map(str::to_string),
-        seed_id: item.seed_id,
-        parent_url: item.parent_url.clone(),
-    };
-    let truncated_reason = fetched.truncated.then(|| {
-        format!(
-            "body cut off at {} bytes (max_body_bytes)",
-            crawl.config.crawler.max_body_bytes
-        )
-    });
-    let (meta, links) = if format == crate::formats::Format::Html {
-        let decoded = crate::page::charset::decode(&fetched.body, content_type.as_deref());
-        snapshot.charset = Some(decoded.encoding.name().to_string());
-        snapshot.charset_source = Some(decoded.source.as_str().to_string());
-        // One parse serves the metadata and the links.
-        let dom = scraper::Html::parse_document(&decoded.text);
-        let doc = crate::formats::dom_to_document(&dom);
-        let page = crate::page::facts::page_meta_parsed(&dom, &doc, &crawl.patterns);
-        let (meta, agency_name) = html_meta(crawl, item, page);
-        let found = discover::discover_in(&fetched.final_url, &decoded.text, &dom, &crawl.patterns);
-        let links = outlinks(
-            crawl,
-            item,
-            found,
-            meta.kind == "report",
-            agency_name.as_deref(),
-        );
-        (meta, links)
-    } else {
-        (
-            attachment_meta(crawl, item, format.as_str(), parent),
-            Vec::new(),
-        )
-    };
-    Ok(Analysed {
-        snapshot,
-        body,
-        meta,
-        links,
-        truncated_reason,
-    })
-}
-
-/// What a response is, by its bytes, type and path.
-fn format_of(fetched: &Fetched) -> crate::formats::Format {
-    crate::formats::sniff(
-        &fetched.body,
-        fetched.content_type(),
-        Some(fetched.final_url.path()),
-    )
-}
-
-fn is_html(fetched: &Fetched) -> bool {
-    format_of(fetched) == crate::formats::Format::Html
-}
-
-fn http_version_label(debug: &str) -> String {
-    match debug {
-        "HTTP/2.0" => "HTTP/2".into(),
-        "HTTP/0.9" | "HTTP/1.0" | "HTTP/1.1" | "HTTP/3.0" => debug.into(),
-        _ => "HTTP/1.1".into(),
-    }
-}
-
-/// Page metadata of an HTML page, with the report attributed to a seed agency.
-fn html_meta(
-    crawl: &Crawl,
-    item: &FrontierItem,
-    meta: crate::page::facts::PageMeta,
-) -> (PageMetaRow, Option<String>) {
-    let kind = meta.kind.as_str().to_string();
-    let title = meta.title.clone().unwrap_or_default();
-    let (agency_id, agency_name) = if kind == "report" {
-        let from_title = meta
-            .agency
-            .clone()
-            .or_else(|| crate::page::facts::agency_from_title(&title));
-        let a = attribute::attribute(
-            &crawl.agencies,
-            &[
-                title.as_str(),
-                from_title.as_deref().unwrap_or(""),
-                item.link_text.as_deref().unwrap_or(""),
-            ],
-            from_title.as_deref(),
-        );
-        (a.agency_id, a.name)
-    } else {
-        (None, None)
-    };
-    let row = PageMetaRow {
-        kind,
-        format: "html".into(),
-        title: meta.title,
-        publish_date: meta.publish_date.map(|d| d.format("%Y-%m-%d").to_string()),
-        source: meta.source,
-        editor: meta.editor,
-        column_name: meta.column,
-        site_name: meta.site_name,
-        report_year: meta.report_year,
-        agency_name: agency_name.clone(),
-        agency_id,
-        parent_snapshot_id: None,
-    };
-    (row, agency_name)
-}
-
-/// Metadata of a file (PDF, Word …): a report attachment when its link text or
-/// the report page it hangs from says so.
-fn attachment_meta(
-    crawl: &Crawl,
-    item: &FrontierItem,
-    format: &str,
-    parent: Option<(i64, PageMetaRow)>,
-) -> PageMetaRow {
-    let text = item.link_text.clone().unwrap_or_default();
-    let link_says_report = crawl.patterns.is_report_title(&text);
-    let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
-    let kind = if item.kind == "attachment" && (link_says_report || parent_is_report) {
-        "attachment"
-    } else {
-        "other"
-    };
-    let year = crate::patterns::report_year(&text)
-        .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
-    let from_title = crate::page::facts::agency_from_title(&text);
-    let a = attribute::attribute(
-        &crawl.agencies,
-        &[text.as_str(), item.agency_hint.as_deref().unwrap_or("")],
-        from_title.as_deref().or(item.agency_hint.as_deref()),
-    );
-    let (agency_id, agency_name) = match (&a.agency_id, &parent) {
-        (None, Some((_, m))) if parent_is_report && m.agency_name.is_some() => {
-            (m.agency_id, m.agency_name.clone())
-        }
-        _ => (a.agency_id, a.name),
-    };
-    PageMetaRow {
-        kind: kind.into(),
-        format: format.into(),
-        title: Some(text).filter(|t| !t.is_empty()),
-        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date.clone()),
-        source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
-        editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
-        column_name: None,
-        site_name: None,
-        report_year: if kind == "attachment" { year } else { None },
-        agency_name: if kind == "attachment" {
-            agency_name
-        } else {
-            None
-        },
-        agency_id: if kind == "attachment" {
-            agency_id
-        } else {
-            None
-        },
-        parent_snapshot_id: parent.map(|(id, _)| id),
-    }
-}
-
-/// The links of a page worth following, with scope, depth and trap rules applied.
-fn outlinks(
-    crawl: &Crawl,
-    item: &FrontierItem,
-    found: Vec<discover::Link>,
-    page_is_report: bool,
-    agency: Option<&str>,
-) -> Vec<NewLink> {
-    let max_depth = crawl.config.crawler.max_depth;
-    let seed = item.seed_id.and_then(|id| crawl.seed_scope.get(&id));
-    let seed_dir = seed.map(|(_, u)| {
-        let p = u.path();
-        p[..p.rfind('/').map_or(p.len(), |i| i + 1)].to_string()
-    });
-    let mut out = Vec::new();
-    for link in found {
-        let host = host_key(&link.url);
-        let in_scope = seed.is_some_and(|(h, _)| *h == host)
-            || host == item.host
-            || link
-                .url
-                .host_str()
-                .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()));
-        if !in_scope {
-            continue;
-        }
-        let (kind, depth) = match link.kind {
-            LinkKind::Pagination => ("pagination", item.depth),
-            LinkKind::Frame => ("frame", item.depth),
-            LinkKind::Report => {
-                if !crawl.patterns.wants(&link.text) {
-                    continue;
-                }
-                ("report", item.depth + 1)
-            }
-            LinkKind::Attachment => {
-                // Files are archived when they hang from a report page, or when a
-                // listing links them under a report title.
-                if !(page_is_report || crawl.patterns.wants(&link.text)) {
-                    continue;
-                }
-                ("attachment", item.depth + 1)
-            }
-            LinkKind::Other => {
-                // Beyond reports, follow the seed's own column, links that name a
-                // disclosure column, and the seed page's own links (one step);
-                // crawling whole portals is not our job.
-                let under_seed = seed_dir
-                    .as_deref()
-                    .is_some_and(|d| link.url.path().starts_with(d));
-                let hint = ["年报", "年度报告", "信息公开", "政务公开"]
-                    .iter()
-                    .any(|k| link.text.contains(k));
-                if page_is_report || !(under_seed || hint || item.depth == 0) {
-                    continue;
-                }
-                ("other", item.depth + 1)
-            }
-        };
-        if depth > max_depth {
-            continue;
-        }
-        let skipped = {
-            let mut traps = crawl.traps.lock().unwrap_or_else(|p| p.into_inner());
-            let guard = traps.entry(host.clone()).or_insert_with(|| {
-                let mut g =
-                    discover::TrapGuard::new(crawl.config.crawler.max_query_variants_per_path);
-                g.max_url_len = crawl.config.crawler.max_url_length;
-                g
-            });
-            guard
-                .check(&link.url)
-                .err()
-                .map(|r| format!("trap guard: {r}"))
-        };
-        let agency_hint = if kind == "attachment" && page_is_report {
-            agency.map(str::to_string)
-        } else {
-            None
-        };
-        out.push(NewLink {
-            url: link.url.to_string(),
-            host,
-            seed_id: item.seed_id,
-            depth,
-            kind: kind.into(),
-            priority: super::priority(kind, depth),
-            parent_url: Some(item.url.clone()),
-            link_text: Some(link.text).filter(|t| !t.is_empty()),
-            agency_hint,
-            skipped,
-        });
-    }
-    out
 }
 
 /// Outlinks of an unchanged page, re-read from its archived body.
@@ -577,9 +286,9 @@ async fn relink_from_archive(
     }
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
-    let found = discover::discover(&page_url, &decoded.text, &crawl.patterns);
-    Ok(outlinks(
-        crawl,
+    let found = discover::discover(&page_url, &decoded.text, &crawl.scope.patterns);
+    Ok(scope::outlinks(
+        &crawl.scope,
         item,
         found,
         meta.kind == "report",
