@@ -79,8 +79,10 @@ pub fn report_year(title: &str) -> Option<i32> {
             _ => c,
         })
         .collect();
-    let re = Regex::new(r"((?:19|20)\d{2})年").expect("static regex");
-    re.captures(&normal).and_then(|c| c[1].parse().ok())
+    // Compiled once: this runs for every link and title of every page.
+    static YEAR: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})年").expect("static regex"));
+    YEAR.captures(&normal).and_then(|c| c[1].parse().ok())
 }
 
 #[cfg(test)]
