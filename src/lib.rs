@@ -17,6 +17,7 @@ pub mod formats;
 pub mod page;
 pub mod patterns;
 pub mod portal;
+pub mod render;
 pub mod report_view;
 pub mod schedule;
 pub mod seeds;

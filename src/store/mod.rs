@@ -8,9 +8,11 @@
 
 mod crawl;
 pub mod lock;
+mod render;
 mod schema;
 
 pub use crawl::*;
+pub use render::*;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
