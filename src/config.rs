@@ -189,7 +189,7 @@ impl Default for RenderConfig {
             chromium: String::new(),
             tabs: 2,
             page_timeout_secs: 30.0,
-            network_idle_ms: 500,
+            network_idle_ms: 1000,
             max_requests_per_page: 100,
             scroll_steps: 3,
         }

@@ -472,6 +472,15 @@ revisions ({}):",
             let ctx = Context_::load(&common, false)?;
             let store = ctx.open_store()?;
             let rows = export::missing(&store, year, region.as_deref())?;
+            let needs_browser = store.needs_browser()?;
+            if !needs_browser.is_empty() {
+                // On stderr, so exports stay clean: reports may hide behind lists built by script.
+                eprintln!(
+                    "note: {} page(s) of the last crawl list reports by script and need a browser; {}",
+                    needs_browser.len(),
+                    nianbao::render::INSTALL_HINT
+                );
+            }
             match output.format()? {
                 Some(f) => output.emit(f, |w| export::write_missing(&rows, f, w))?,
                 None => {
@@ -581,11 +590,12 @@ revisions ({}):",
             let s = export::write_warc(&store, &out, &opts)
                 .with_context(|| format!("writing WARC files to {}", out.display()))?;
             println!(
-                "wrote {} WARC file(s) to {}: {} response and {} revisit records ({} skipped), {:.1} MB",
+                "wrote {} WARC file(s) to {}: {} response, {} revisit and {} conversion (rendered DOM) records ({} skipped), {:.1} MB",
                 s.files.len(),
                 out.display(),
                 s.responses,
                 s.revisits,
+                s.conversions,
                 s.skipped,
                 s.bytes as f64 / 1e6
             );

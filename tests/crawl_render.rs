@@ -87,6 +87,14 @@ fn html(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
+fn with_last_modified(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        header::LAST_MODIFIED,
+        header::HeaderValue::from_static("Mon, 22 Jan 2024 02:00:00 GMT"),
+    );
+    r
+}
+
 fn report_page(agency: &str, year: i32) -> Response {
     html(format!(
         r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>{agency}{year}年政府信息公开工作年度报告</title></head>
@@ -140,11 +148,16 @@ async fn serve(State(s): State<HostState>, req: Request) -> Response {
             .into_response(),
         (Kind::Obfuscated, "/art/2024/x1.html") => report_page("东川市", 2023),
         (Kind::Obfuscated, "/art/2023/x2.html") => report_page("东川市", 2022),
-        (Kind::Delayed, "/gk/index.html") => html(
+        (Kind::Delayed, "/gk/index.html")
+            if req.headers().contains_key(header::IF_MODIFIED_SINCE) =>
+        {
+            StatusCode::NOT_MODIFIED.into_response()
+        }
+        (Kind::Delayed, "/gk/index.html") => with_last_modified(html(
             r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>西岭县信息公开</title>
 <script src="/static/app.js"></script></head><body><div id="app"></div></body></html>"#
                 .into(),
-        ),
+        )),
         (Kind::Delayed, "/static/app.js") => (
             [(header::CONTENT_TYPE, "application/javascript")],
             r#"window.addEventListener('load', function () {
@@ -163,7 +176,7 @@ async fn serve(State(s): State<HostState>, req: Request) -> Response {
         fetch('/data/more').then(function (r) { return r.json(); }).then(add);
       });
     });
-  }, 1000);
+  }, 1200);
 });"#,
         )
             .into_response(),
@@ -257,6 +270,16 @@ async fn crawl_dir(dir: &Path, config_path: &Path, csv: &str) -> (crawl::CrawlSu
         .unwrap()
 }
 
+/// The frontier of a run, for failure messages.
+fn frontier(store: &Store, run: i64) -> Vec<String> {
+    strings(
+        store,
+        &format!(
+            "SELECT url || ' ' || kind || ' ' || state || ' ' || COALESCE(reason, '') FROM frontier WHERE run_id = {run}"
+        ),
+    )
+}
+
 fn report_years(store: &Store, agency: &str) -> Vec<String> {
     strings(
         store,
@@ -293,7 +316,8 @@ async fn script_built_lists_are_rendered_politely_and_their_reports_archived() {
     assert_eq!(
         report_years(&store, "西岭县"),
         ["2021", "2022", "2023"],
-        "the late list and its scrolled-in entry"
+        "the late list and its scrolled-in entry: {:#?}",
+        frontier(&store, summary.run_id)
     );
     // Each listing is archived twice: the bytes served, and the rendered DOM marked as such.
     for (url, why) in [
@@ -390,6 +414,44 @@ async fn script_built_lists_are_rendered_politely_and_their_reports_archived() {
     assert!(
         summary.extracted.as_ref().is_some_and(|e| e.reports >= 5),
         "{summary:?}"
+    );
+    // WARC export writes each rendered DOM as a conversion record, not as a server response.
+    let warc = nianbao::export::write_warc(
+        &store,
+        &dir.path().join("warc"),
+        &nianbao::export::WarcOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(warc.conversions, 2, "{warc:?}");
+    drop(store);
+
+    // Next week: the app shell answers 304 and the obfuscated page is unchanged, yet both lists
+    // are rendered again (their data may have changed) and the reports are reached again.
+    let (again, store) = crawl_dir(dir.path(), &cfg, &csv).await;
+    assert!(again.not_modified >= 1, "{again:?}");
+    let run2 = strings(
+        &store,
+        &format!(
+            "SELECT url FROM frontier WHERE run_id = {} AND kind = 'report' AND state = 'done' ORDER BY url",
+            again.run_id
+        ),
+    );
+    assert_eq!(run2.len(), 5, "{:#?}", frontier(&store, again.run_id));
+    // The same DOM is not archived twice.
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM snapshots WHERE rendered = 1"),
+        2
+    );
+    let reasons = strings(
+        &store,
+        &format!(
+            "SELECT reason FROM frontier WHERE run_id = {} AND kind = 'seed' ORDER BY url",
+            again.run_id
+        ),
+    );
+    assert!(
+        reasons.iter().all(|r| r.contains("rendered: ")),
+        "{reasons:?}"
     );
 }
 

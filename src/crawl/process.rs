@@ -125,11 +125,19 @@ pub(crate) async fn process(
                     return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
                 };
                 let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
-                c.links = relink_from_archive(crawl, &item, &url, &prev)?;
+                let (links, render) = relink_from_archive(crawl, &item, &url, &prev)?;
+                c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id)?;
                 c.existing_snapshot_id = Some(prev.id);
                 c.not_modified = true;
-                return finish(crawl, c);
+                // An unchanged shell says nothing about the list its script loads: render it again.
+                let rendered = match render {
+                    Some((decision, source)) => {
+                        Some(super::browser::render_page(crawl, &item, decision, &source).await?)
+                    }
+                    None => None,
+                };
+                return finish_rendered(crawl, c, rendered);
             }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
@@ -604,33 +612,53 @@ pub(super) fn in_scope(crawl: &Crawl, item: &FrontierItem, url: &Url) -> bool {
             .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()))
 }
 
-/// Outlinks of an unchanged page, re-read from its archived body.
+/// A page to render: the decision, and the archived response to serve the browser.
+type RenderFromArchive = Option<(crate::render::RenderDecision, Fetched)>;
+
+/// Outlinks of an unchanged page, re-read from its archived body, and whether it needs rendering.
 fn relink_from_archive(
     crawl: &Crawl,
     item: &FrontierItem,
     url: &Url,
     prev: &SnapshotHead,
-) -> Result<Vec<NewLink>, CrawlError> {
+) -> Result<(Vec<NewLink>, RenderFromArchive), CrawlError> {
     let (body, meta) = {
         let store = crawl.store();
         (store.body(&prev.sha256)?, store.page_meta(prev.id)?)
     };
     let (Some(body), Some(meta)) = (body, meta) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     if meta.format != "html" {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let decoded = crate::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
     let found = discover::discover(&page_url, &decoded.text, &crawl.patterns);
-    Ok(outlinks(
+    let links = outlinks(
         crawl,
         item,
         found,
         meta.kind == "report",
         meta.agency_name.as_deref(),
-    ))
+    );
+    let dom = scraper::Html::parse_document(&decoded.text);
+    let render = render_decision(crawl, item, &page_url, &dom, &meta, &links).map(|d| {
+        let source = Fetched {
+            status: 200,
+            final_url: page_url.clone(),
+            http_version: "HTTP/1.1".into(),
+            headers: prev
+                .content_type
+                .iter()
+                .map(|t| ("content-type".to_string(), t.clone()))
+                .collect(),
+            body,
+            truncated: false,
+        };
+        (d, source)
+    });
+    Ok((links, render))
 }
 
 fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlError> {

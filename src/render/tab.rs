@@ -299,7 +299,8 @@ impl Tab<'_> {
                     scrolls += scroll as u32;
                     if h == last_height {
                         unchanged += 1;
-                        if unchanged >= 2 {
+                        // Events that arrived meanwhile (a timer's request) are handled first.
+                        if unchanged >= 2 && events.is_empty() && answers.is_empty() {
                             break;
                         }
                     } else {
