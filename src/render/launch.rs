@@ -207,6 +207,12 @@ fn pipe() -> Result<(OwnedFd, OwnedFd), RenderError> {
 }
 
 impl Process {
+    /// The browser has ended and been reaped.
+    pub fn exited(&self) -> bool {
+        // SAFETY: signal 0 only checks that the pid exists.
+        unsafe { libc::kill(self.pid, 0) != 0 }
+    }
+
     /// Kills the whole process group (browser, renderers, GPU and utility helpers).
     pub fn kill(&self) {
         // SAFETY: signalling our own child's group.

@@ -7,6 +7,7 @@
 //! one browser started on first use, a fixed number of tabs, a restart when the
 //! browser dies. [`decide`] is the pure decision of when a page needs it.
 
+pub mod bench;
 pub mod cdp;
 pub mod decide;
 pub mod launch;
@@ -244,9 +245,20 @@ impl Renderer {
         }
     }
 
-    /// Stops the browser (it is started again by the next render).
+    /// Closes the browser, politely first so it reaps its helpers (it is
+    /// started again by the next render); the process group is killed after.
     pub async fn shutdown(&self) {
-        self.browser.lock().await.take();
+        let Some(b) = self.browser.lock().await.take() else {
+            return;
+        };
+        let close = b.conn.call(None, "Browser.close", serde_json::json!({}));
+        let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
+        for _ in 0..40 {
+            if b.process.exited() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn running(&self) -> Result<Arc<Browser>, RenderError> {
