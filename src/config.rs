@@ -571,6 +571,38 @@ mod tests {
     }
 
     #[test]
+    fn render_section_defaults_and_errors() {
+        let c = Config::parse(include_str!("../crawler.toml"), Path::new("crawler.toml")).unwrap();
+        let d = RenderConfig::default();
+        assert!(c.render.auto && d.auto, "auto is on by default");
+        assert_eq!((c.render.tabs, d.tabs), (2, 2));
+        assert_eq!(c.render.network_idle_ms, d.network_idle_ms);
+        assert_eq!(c.render.max_requests_per_page, d.max_requests_per_page);
+        let err = Config::parse("[render]
+auto = true
+tabs = 0
+", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "c.toml:3: key `render.tabs`: must be 1 to 16, got 0");
+        let err = Config::parse(
+            "[render]
+hosts = [\"http://a.gov.cn/\"]
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("c.toml:2: key `render.hosts`"), "{err}");
+        let err = Config::parse("[render]
+network_idle_ms = 5
+", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("render.network_idle_ms"), "{err}");
+    }
+
+    #[test]
     fn years_parse() {
         assert_eq!(parse_years("2022-2024").unwrap(), Some(2022..=2024));
         assert_eq!(parse_years(" 2023 ").unwrap(), Some(2023..=2023));
