@@ -578,12 +578,15 @@ mod tests {
         assert_eq!((c.render.tabs, d.tabs), (2, 2));
         assert_eq!(c.render.network_idle_ms, d.network_idle_ms);
         assert_eq!(c.render.max_requests_per_page, d.max_requests_per_page);
-        let err = Config::parse("[render]
+        let err = Config::parse(
+            "[render]
 auto = true
 tabs = 0
-", Path::new("c.toml"))
-            .unwrap_err()
-            .to_string();
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(err, "c.toml:3: key `render.tabs`: must be 1 to 16, got 0");
         let err = Config::parse(
             "[render]
@@ -594,11 +597,14 @@ hosts = [\"http://a.gov.cn/\"]
         .unwrap_err()
         .to_string();
         assert!(err.starts_with("c.toml:2: key `render.hosts`"), "{err}");
-        let err = Config::parse("[render]
+        let err = Config::parse(
+            "[render]
 network_idle_ms = 5
-", Path::new("c.toml"))
-            .unwrap_err()
-            .to_string();
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("render.network_idle_ms"), "{err}");
     }
 

@@ -7,7 +7,6 @@
 //! one browser started on first use, a fixed number of tabs, a restart when the
 //! browser dies. [`decide`] is the pure decision of when a page needs it.
 
-pub mod bench;
 pub mod cdp;
 pub mod decide;
 pub mod launch;
