@@ -158,7 +158,8 @@ pub fn launch(binary: &Path, user_agent: &str) -> Result<Process, RenderError> {
     })
 }
 
-/// In the forked child: own process group, die with the parent, DevTools pipe on fds 3 and 4.
+/// In the forked child: own process group, die with the parent, lower CPU
+/// priority, DevTools pipe on fds 3 and 4.
 fn child_setup(cmd_read: RawFd, evt_write: RawFd) -> std::io::Result<()> {
     // SAFETY: plain system calls on fds and the calling process.
     unsafe {
@@ -175,6 +176,9 @@ fn child_setup(cmd_read: RawFd, evt_write: RawFd) -> std::io::Result<()> {
                 libc::_exit(1);
             }
         }
+        // Rendering is background work: at nice 10 a busy browser never delays the
+        // crawler's own timers and politeness clock. Failure only costs that.
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
         // Both fds are ≥ 10 (see `pipe`), so these dup2s cannot clobber each other.
         if libc::dup2(cmd_read, 3) < 0 || libc::dup2(evt_write, 4) < 0 {
             return Err(std::io::Error::last_os_error());

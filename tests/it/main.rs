@@ -18,7 +18,6 @@ mod answers_portal;
 mod cli_errors;
 mod crash_resume;
 mod crawl_portal;
-mod crawl_render;
 mod crawl_tls;
 mod demo_cli;
 mod extract_cases;

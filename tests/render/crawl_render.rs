@@ -209,7 +209,12 @@ fn chromium() -> Option<PathBuf> {
     nianbao::render::find_chromium(None)
 }
 
-/// The browser is needed: present, or the test is skipped loudly when the machine has none.
+/// One browser test at a time: several Chromiums at once would starve the
+/// timing-sensitive tests running beside them in this binary.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The browser is needed: present (and this test's turn), or the test is
+/// skipped loudly when the machine has none.
 macro_rules! need_chromium {
     () => {
         if chromium().is_none() {
@@ -219,6 +224,7 @@ macro_rules! need_chromium {
             );
             return;
         }
+        let _turn = BROWSER.lock().await;
     };
 }
 
@@ -295,7 +301,7 @@ async fn script_built_lists_are_rendered_politely_and_their_reports_archived() {
     let obf = start(Kind::Obfuscated, &outside.base).await;
     let delayed = start(Kind::Delayed, &outside.base).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path(), 4.0, "");
+    let cfg = config(dir.path(), 2.0, "");
     let csv = seeds_csv(&[
         (
             "东川市人民政府",
@@ -401,8 +407,10 @@ async fn script_built_lists_are_rendered_politely_and_their_reports_archived() {
         for w in hits.windows(2) {
             let gap = w[1].at.duration_since(w[0].at);
             assert!(
-                gap >= Duration::from_millis(200),
-                "{} then {} only {gap:?} apart (rate 4/s)",
+                // 500 ms apart at 2/s; the slack absorbs arrival jitter on a loaded machine,
+                // while a browser request let through without waiting lands within milliseconds.
+                gap >= Duration::from_millis(300),
+                "{} then {} only {gap:?} apart (rate 2/s)",
                 w[0].path,
                 w[1].path
             );
