@@ -298,6 +298,8 @@ fn count(
         }
     }
     summary.bodies_new += processed.new_body as u64;
+    summary.snapshots_new += processed.rendered_new as u64;
+    summary.report_snapshots.extend(processed.rendered_report);
     summary.reports_found += processed.is_report as u64;
     match processed.state {
         "failed" => {

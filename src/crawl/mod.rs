@@ -7,6 +7,7 @@
 //! ever occupies its own slots and never stalls the others.
 
 pub mod attribute;
+mod browser;
 pub mod discover;
 mod dispatch;
 pub mod fetch;
@@ -122,6 +123,8 @@ pub(crate) struct Crawl {
     pub net: Network,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
+    /// The browser pool, when pages are to be rendered and Chromium is installed.
+    pub renderer: Option<Arc<crate::render::Renderer>>,
 }
 
 impl Crawl {
@@ -220,9 +223,14 @@ pub async fn run(
         ),
         run_id,
         shutdown,
+        renderer: browser::renderer(config),
     });
 
-    let mut summary = dispatch::dispatch(&crawl, released).await?;
+    let dispatched = dispatch::dispatch(&crawl, released).await;
+    if let Some(r) = &crawl.renderer {
+        r.shutdown().await;
+    }
+    let mut summary = dispatched?;
     summary.run_id = run_id;
     summary.resumed = resumed;
     let crawl = Arc::try_unwrap(crawl)

@@ -24,6 +24,10 @@ pub(crate) struct Processed {
     pub new_body: bool,
     pub is_report: bool,
     pub hosts_with_new_links: Vec<String>,
+    /// A new rendered snapshot was archived for this entry.
+    pub rendered_new: bool,
+    /// The rendered snapshot, when it is a new report.
+    pub rendered_report: Option<i64>,
 }
 
 /// Fetches and archives one entry. `slot` lets its first request start at once
@@ -123,11 +127,19 @@ pub(crate) async fn process(
                         .await;
                 };
                 let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
-                c.links = relink_from_archive(crawl, &item, &url, &prev).await?;
+                let (links, render) = relink_from_archive(crawl, &item, &url, &prev).await?;
+                c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id).await?;
                 c.existing_snapshot_id = Some(prev.id);
                 c.not_modified = true;
-                return finish(crawl, c).await;
+                // An unchanged shell says nothing about the list its script loads: render it again.
+                let rendered = match render {
+                    Some((decision, source)) => {
+                        Some(super::browser::render_page(crawl, &item, decision, &source).await?)
+                    }
+                    None => None,
+                };
+                return finish_rendered(crawl, c, rendered).await;
             }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
@@ -158,7 +170,7 @@ fn describe(err: &FetchError) -> String {
 
 /// The robots.txt rules of a host, fetched once per run through the same
 /// politeness gate (with `slot` when the caller holds one).
-async fn robots_for(
+pub(super) async fn robots_for(
     crawl: &Arc<Crawl>,
     url: &Url,
     host: &str,
@@ -243,12 +255,19 @@ async fn archive(
         }
         _ => None,
     };
-    let analysed = {
+    let mut analysed = {
         let crawl = Arc::clone(crawl);
         let item = item.clone();
         tokio::task::spawn_blocking(move || scope::analyse(&crawl.scope, &item, fetched, parent))
             .await
             .map_err(|e| CrawlError::Task(e.to_string()))??
+    };
+    // A page built by script is rendered (or recorded as needing a browser) whether or not its shell changed.
+    let rendered = match (analysed.render.take(), analysed.source.take()) {
+        (Some(decision), Some(source)) => {
+            Some(super::browser::render_page(crawl, &item, decision, &source).await?)
+        }
+        _ => None,
     };
     if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
         // Same bytes as the archived copy: nothing new to store.
@@ -256,44 +275,86 @@ async fn archive(
         c.links = analysed.links;
         c.is_report = is_report_snapshot(crawl, prev.id).await?;
         c.existing_snapshot_id = Some(prev.id);
-        return finish(crawl, c).await;
+        return finish_rendered(crawl, c, rendered).await;
     }
     let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
     c.is_report = analysed.meta.kind == "report"
         || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
-    finish(crawl, c).await
+    finish_rendered(crawl, c, rendered).await
 }
 
-/// Outlinks of an unchanged page, re-read from its archived body.
+/// Commits the entry with what rendering added: the rendered DOM's links and the decision.
+async fn finish_rendered(
+    crawl: &Crawl,
+    mut c: PageCommit,
+    rendered: Option<super::browser::Rendered>,
+) -> Result<Processed, CrawlError> {
+    let Some(r) = rendered else {
+        return finish(crawl, c).await;
+    };
+    c.links.extend(r.links);
+    c.reason = Some(match c.reason.take() {
+        Some(before) => format!("{before}; {}", r.reason),
+        None => r.reason,
+    });
+    c.is_report |= r.report_snapshot.is_some();
+    let mut p = finish(crawl, c).await?;
+    p.rendered_new = r.new_snapshot;
+    p.rendered_report = r.report_snapshot;
+    Ok(p)
+}
+
+/// A page to render: the decision, and the archived response to serve the browser.
+type RenderFromArchive = Option<(crate::render::RenderDecision, Fetched)>;
+
+/// Outlinks of an unchanged page, re-read from its archived body, and whether it needs rendering.
 async fn relink_from_archive(
     crawl: &Crawl,
     item: &FrontierItem,
     url: &Url,
     prev: &SnapshotHead,
-) -> Result<Vec<NewLink>, CrawlError> {
+) -> Result<(Vec<NewLink>, RenderFromArchive), CrawlError> {
     let (sha, id) = (prev.sha256.clone(), prev.id);
     let (body, meta) = crawl
         .store
         .call(move |s| Ok((s.body(&sha)?, s.page_meta(id)?)))
         .await?;
     let (Some(body), Some(meta)) = (body, meta) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     if meta.format != "html" {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
     let found = discover::discover(&page_url, &decoded.text, &crawl.scope.patterns);
-    Ok(scope::outlinks(
+    let links = scope::outlinks(
         &crawl.scope,
         item,
         found,
         meta.kind == "report",
         meta.agency_name.as_deref(),
-    ))
+    );
+    let dom = scraper::Html::parse_document(&decoded.text);
+    let render =
+        scope::render_decision(&crawl.scope, item, &page_url, &dom, &meta, &links).map(|d| {
+            let source = Fetched {
+                status: 200,
+                final_url: page_url.clone(),
+                http_version: "HTTP/1.1".into(),
+                headers: prev
+                    .content_type
+                    .iter()
+                    .map(|t| ("content-type".to_string(), t.clone()))
+                    .collect(),
+                body,
+                truncated: false,
+            };
+            (d, source)
+        });
+    Ok((links, render))
 }
 
 async fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlError> {
@@ -380,5 +441,6 @@ async fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
         } else {
             Vec::new()
         },
+        ..Default::default()
     })
 }

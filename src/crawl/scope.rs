@@ -7,7 +7,7 @@ use super::discover::{self, LinkKind};
 use super::fetch::Fetched;
 use super::politeness::host_key;
 use super::{CrawlError, attribute};
-use crate::config::Config;
+use crate::config::{Config, RenderConfig};
 use crate::patterns::ReportPatterns;
 use crate::store::{
     FrontierItem, NewLink, NewSnapshot, PageMetaRow, PreparedBody, StoredAgency, now,
@@ -28,6 +28,8 @@ pub(crate) struct Scope {
     pub max_query_variants: usize,
     pub max_url_length: usize,
     pub max_body_bytes: u64,
+    /// When pages built by script are rendered (`[render]`).
+    pub render: RenderConfig,
     traps: Mutex<HashMap<String, discover::TrapGuard>>,
 }
 
@@ -54,6 +56,7 @@ impl Scope {
             max_query_variants: c.max_query_variants_per_path,
             max_url_length: c.max_url_length,
             max_body_bytes: c.max_body_bytes,
+            render: config.render.clone(),
             traps: Mutex::new(HashMap::new()),
         }
     }
@@ -66,6 +69,9 @@ pub(crate) struct Analysed {
     pub meta: PageMetaRow,
     pub links: Vec<NewLink>,
     pub truncated_reason: Option<String>,
+    /// The response, kept for an HTML page the browser may need to render.
+    pub source: Option<Fetched>,
+    pub render: Option<crate::render::RenderDecision>,
 }
 
 /// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
@@ -101,6 +107,7 @@ pub(crate) fn analyse(
             scope.max_body_bytes
         )
     });
+    let mut render = None;
     let (meta, links) = if format == crate::formats::Format::Html {
         let decoded = crate::page::charset::decode(&fetched.body, content_type.as_deref());
         snapshot.charset = Some(decoded.encoding.name().to_string());
@@ -118,6 +125,7 @@ pub(crate) fn analyse(
             meta.kind == "report",
             agency_name.as_deref(),
         );
+        render = render_decision(scope, item, &fetched.final_url, &dom, &meta, &links);
         (meta, links)
     } else {
         (
@@ -131,7 +139,55 @@ pub(crate) fn analyse(
         meta,
         links,
         truncated_reason,
+        // The response is kept only for a page the browser is to render.
+        source: render.is_some().then_some(fetched),
+        render,
     })
+}
+
+/// Whether an HTML listing (or entry page) needs a browser (see [`crate::render::decide`]).
+pub(crate) fn render_decision(
+    scope: &Scope,
+    item: &FrontierItem,
+    url: &Url,
+    dom: &scraper::Html,
+    meta: &PageMetaRow,
+    links: &[NewLink],
+) -> Option<crate::render::RenderDecision> {
+    let r = &scope.render;
+    if matches!(item.kind.as_str(), "report" | "attachment")
+        || meta.kind == "report"
+        || (!r.auto && r.hosts.is_empty())
+    {
+        return None;
+    }
+    let useful_links = links
+        .iter()
+        .filter(|l| matches!(l.kind.as_str(), "report" | "attachment" | "pagination"))
+        .count();
+    crate::render::decide(&crate::render::PageSignals {
+        dom,
+        useful_links,
+        host_listed: host_listed(scope, url),
+        auto: r.auto,
+    })
+}
+
+/// The host is listed in `[render] hosts`.
+pub(crate) fn host_listed(scope: &Scope, url: &Url) -> bool {
+    url.host_str()
+        .is_some_and(|h| scope.render.hosts.iter().any(|l| l.eq_ignore_ascii_case(h)))
+}
+
+/// A URL belongs to the crawl of `item`: the seed's host, the page's own host, or an extra host.
+pub(crate) fn in_scope(scope: &Scope, item: &FrontierItem, url: &Url) -> bool {
+    let host = host_key(url);
+    let seed = item.seed_id.and_then(|id| scope.seed_scope.get(&id));
+    seed.is_some_and(|(h, _)| *h == host)
+        || host == item.host
+        || url
+            .host_str()
+            .is_some_and(|h| scope.extra_hosts.contains(&h.to_ascii_lowercase()))
 }
 
 /// What a response is, by its bytes, type and path.
@@ -269,13 +325,7 @@ pub(crate) fn outlinks(
     let mut out = Vec::new();
     for link in found {
         let host = host_key(&link.url);
-        let in_scope = seed.is_some_and(|(h, _)| *h == host)
-            || host == item.host
-            || link
-                .url
-                .host_str()
-                .is_some_and(|h| scope.extra_hosts.contains(&h.to_ascii_lowercase()));
-        if !in_scope {
+        if !in_scope(scope, item, &link.url) {
             continue;
         }
         let (kind, depth) = match link.kind {
