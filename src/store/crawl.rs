@@ -396,19 +396,17 @@ fn commit_in(tx: &rusqlite::Connection, c: &PageCommit) -> Result<CommitOutcome>
     }
     let snapshot_id = outcome.snapshot_id.or(c.existing_snapshot_id);
     outcome.links_added = insert_links(tx, c.run_id, &c.links)?;
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE frontier SET state = ?2, reason = ?3, snapshot_id = ?4 WHERE id = ?1",
-        params![c.frontier_id, c.state, c.reason, snapshot_id],
-    )?;
+    )?
+    .execute(params![c.frontier_id, c.state, c.reason, snapshot_id])?;
     // The run's counters move with the data they count, so a run killed and
     // resumed still reports its whole work.
-    tx.execute(
-            "UPDATE runs SET pages_fetched = pages_fetched + ?2, not_modified = not_modified + ?3,
+    tx.prepare_cached("UPDATE runs SET pages_fetched = pages_fetched + ?2, not_modified = not_modified + ?3,
                              snapshots_new = snapshots_new + ?4, bodies_new = bodies_new + ?5,
                              bytes_received = bytes_received + ?6, reports_found = reports_found + ?7,
                              errors = errors + ?8
-             WHERE id = ?1",
-            params![
+             WHERE id = ?1")?.execute(params![
                 c.run_id,
                 (c.state == "done") as i64,
                 c.not_modified as i64,
@@ -430,16 +428,14 @@ pub(super) fn insert_snapshot(
     body: &PreparedBody,
     meta: &PageMetaRow,
 ) -> Result<(i64, bool)> {
-    let new_body = tx.execute(
-        "INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)",
-        params![body.sha256, body.size as i64, body.zstd],
-    )? > 0;
+    let new_body = tx
+        .prepare_cached("INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)")?
+        .execute(params![body.sha256, body.size as i64, body.zstd])?
+        > 0;
     let headers = serde_json::to_string(&snap.headers)?;
-    tx.execute(
-            "INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
+    tx.prepare_cached("INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
                                     charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            params![
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")?.execute(params![
                 run_id,
                 snap.url,
                 snap.final_url,
@@ -460,11 +456,9 @@ pub(super) fn insert_snapshot(
             ],
         )?;
     let snapshot_id = tx.last_insert_rowid();
-    tx.execute(
-            "INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
+    tx.prepare_cached("INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
                                     site_name, report_year, agency_name, agency_id, parent_snapshot_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![
                 snapshot_id,
                 meta.kind,
                 meta.format,
