@@ -55,6 +55,10 @@ pub(crate) async fn process(
     loop {
         attempt += 1;
         let turn = crawl.politeness.wait_turn(&host).await;
+        if crawl.stopping() {
+            // No new request once a stop is asked for, even after waiting for the turn.
+            return Ok(left_pending(&item));
+        }
         let permit = crawl
             .global
             .acquire()
@@ -79,7 +83,14 @@ pub(crate) async fn process(
                 record.error_kind = Some(err.kind.as_str().to_string());
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
-                if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
+                let retry = err.is_retryable() && attempt <= cfg.retries;
+                if retry && crawl.stopping() {
+                    // Retries are still owed: the next run makes them, so the
+                    // entry stays pending instead of failing for good.
+                    crawl.store().record_fetch(crawl.run_id, &record)?;
+                    return Ok(left_pending(&item));
+                }
+                if retry {
                     crawl.store().record_fetch(crawl.run_id, &record)?;
                     let delay = backoff(crawl, attempt, &err);
                     // A Retry-After holds the whole host, not only this URL, for the
@@ -101,11 +112,7 @@ pub(crate) async fn process(
                                 ..record
                             },
                         )?;
-                        return Ok(Processed {
-                            frontier_id: item.id,
-                            state: "pending",
-                            ..Default::default()
-                        });
+                        return Ok(left_pending(&item));
                     }
                     continue;
                 }
@@ -133,6 +140,15 @@ pub(crate) async fn process(
                 return archive(crawl, item, record, fetched, previous).await;
             }
         }
+    }
+}
+
+/// An entry left for the next run (a stop came before it could finish).
+fn left_pending(item: &FrontierItem) -> Processed {
+    Processed {
+        frontier_id: item.id,
+        state: "pending",
+        ..Default::default()
     }
 }
 

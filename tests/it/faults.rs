@@ -1,0 +1,483 @@
+//! The hostile world, on 127.0.0.1: a fault server that misbehaves on purpose
+//! (resets mid-body, drips, huge headers, gzip bombs, redirects out of scope,
+//! robots.txt that fails or never ends, lying charsets, deep nesting), crashes
+//! and stops at bad moments, damaged and mistyped archives. Each test asserts
+//! what lands in the archive.
+
+use crate::common::{count, strings, test_config, write_seeds};
+use nianbao::crawl::CrawlOptions;
+use nianbao::store::Store;
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the fault server does with one request.
+pub enum Reply {
+    /// A plain response (Content-Length set from the body).
+    Ok {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Announces `claimed` bytes, sends `body`, then resets the connection.
+    ResetMidBody { claimed: usize, body: Vec<u8> },
+    /// Sends `body` in `chunk`-byte pieces, `every` apart.
+    Drip {
+        body: Vec<u8>,
+        chunk: usize,
+        every: Duration,
+    },
+    /// A response whose headers alone are `bytes` long.
+    HugeHeaders { bytes: usize },
+    /// A 200 streaming `len` bytes of `line` repeated, without holding them.
+    Stream { line: Vec<u8>, len: usize },
+    /// Reads the request and never answers.
+    Hang,
+}
+
+impl Reply {
+    pub fn html(body: impl Into<Vec<u8>>) -> Reply {
+        Reply::with_type("text/html; charset=utf-8", body)
+    }
+
+    pub fn with_type(content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply::Ok {
+            status: 200,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn status(status: u16) -> Reply {
+        Reply::Ok {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn redirect(location: &str) -> Reply {
+        Reply::Ok {
+            status: 302,
+            headers: vec![("Location".into(), location.into())],
+            body: Vec::new(),
+        }
+    }
+
+    pub fn not_found() -> Reply {
+        Reply::status(404)
+    }
+}
+
+type Handler = dyn Fn(&str) -> Reply + Send + Sync;
+
+/// A request the fault server saw: when, and which path.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub at: Instant,
+    pub path: String,
+}
+
+/// A real HTTP/1.1 server on 127.0.0.1 (or another loopback address) whose
+/// answers come from a handler of the request path.
+pub struct FaultServer {
+    pub port: u16,
+    pub ip: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FaultServer {
+    pub async fn start(handler: impl Fn(&str) -> Reply + Send + Sync + 'static) -> FaultServer {
+        Self::start_on("127.0.0.1", handler).await
+    }
+
+    pub async fn start_on(
+        ip: &str,
+        handler: impl Fn(&str) -> Reply + Send + Sync + 'static,
+    ) -> FaultServer {
+        let listener = TcpListener::bind((ip, 0)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let task = {
+            let seen = Arc::clone(&seen);
+            tokio::spawn(async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let handler = Arc::clone(&handler);
+                    let seen = Arc::clone(&seen);
+                    tokio::spawn(async move {
+                        let _ = serve(stream, &*handler, &seen).await;
+                    });
+                }
+            })
+        };
+        FaultServer {
+            port,
+            ip: ip.to_string(),
+            seen,
+            task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}:{}{path}", self.ip, self.port)
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.seen().iter().filter(|s| s.path == path).count()
+    }
+}
+
+impl Drop for FaultServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    handler: &Handler,
+    seen: &Mutex<Vec<Seen>>,
+) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&head);
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    seen.lock().unwrap().push(Seen {
+        at: Instant::now(),
+        path: path.clone(),
+    });
+    match handler(&path) {
+        Reply::Ok {
+            status,
+            headers,
+            body,
+        } => {
+            let mut out = format!("HTTP/1.1 {status} X\r\nConnection: close\r\n");
+            for (k, v) in headers {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+            out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            stream.write_all(out.as_bytes()).await?;
+            stream.write_all(&body).await?;
+        }
+        Reply::ResetMidBody { claimed, body } => {
+            let out = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {claimed}\r\n\r\n"
+            );
+            stream.write_all(out.as_bytes()).await?;
+            stream.write_all(&body).await?;
+            stream.flush().await?;
+            // Linger 0: dropping the socket sends a RST instead of a FIN.
+            #[allow(deprecated)]
+            stream.set_linger(Some(Duration::ZERO))?;
+            drop(stream);
+            return Ok(());
+        }
+        Reply::Drip { body, chunk, every } => {
+            let out = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(out.as_bytes()).await?;
+            for piece in body.chunks(chunk.max(1)) {
+                stream.write_all(piece).await?;
+                stream.flush().await?;
+                tokio::time::sleep(every).await;
+            }
+        }
+        Reply::HugeHeaders { bytes } => {
+            let mut out = String::from("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n");
+            let mut i = 0;
+            while out.len() < bytes {
+                out.push_str(&format!("X-Filler-{i}: {}\r\n", "a".repeat(1000)));
+                i += 1;
+            }
+            out.push_str("Content-Length: 2\r\n\r\nok");
+            stream.write_all(out.as_bytes()).await?;
+        }
+        Reply::Stream { line, len } => {
+            let out = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len}\r\n\r\n");
+            stream.write_all(out.as_bytes()).await?;
+            let block: Vec<u8> = line.iter().copied().cycle().take(64 * 1024).collect();
+            let mut sent = 0;
+            while sent < len {
+                let n = block.len().min(len - sent);
+                stream.write_all(&block[..n]).await?;
+                sent += n;
+            }
+        }
+        Reply::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    }
+    stream.shutdown().await?;
+    Ok(())
+}
+
+/// A test folder with a config (the fast test settings plus `extra`) and one seed.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub db: PathBuf,
+}
+
+impl Site {
+    pub fn new(seed_csv: &str, extra: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let config = test_config(dir.path(), 50.0, 2, extra);
+        write_seeds(dir.path(), seed_csv);
+        let db = dir.path().join("archive.db");
+        Site { dir, config, db }
+    }
+
+    /// One seed row: an agency and its disclosure page.
+    pub fn one_seed(url: &str, extra: &str) -> Site {
+        Site::new(
+            &format!("agency,region,level,url,aliases\n测试市人民政府,测试市,市级,{url},\n"),
+            extra,
+        )
+    }
+
+    pub fn nianbao(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs the crawl through the library with a stop signal the test controls.
+    pub async fn crawl_with(
+        &self,
+        shutdown: nianbao::shutdown::Shutdown,
+    ) -> Result<nianbao::crawl::CrawlSummary, nianbao::crawl::CrawlError> {
+        let config = nianbao::config::Config::load(&self.config).unwrap();
+        let rows = nianbao::seeds::load(&config.seed_paths()).unwrap();
+        let store = Store::open(&self.db).unwrap();
+        let opts = CrawlOptions {
+            command: "test".into(),
+            ..Default::default()
+        };
+        nianbao::pipeline::crawl_then_extract(&config, store, &rows, &opts, shutdown)
+            .await
+            .map(|(s, _)| s)
+    }
+
+    pub async fn crawl(&self) -> nianbao::crawl::CrawlSummary {
+        let (_tx, rx) = nianbao::shutdown::shutdown_channel();
+        self.crawl_with(rx).await.unwrap()
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(&self.db).unwrap()
+    }
+}
+
+pub fn report_page(title: &str) -> String {
+    format!(
+        "<html><head><title>{title}</title></head><body><h1>{title}</h1><p>发布日期：2024-01-20</p><table><tr><td>信息内容</td><td>数量</td></tr><tr><td>主动公开</td><td>12</td></tr></table></body></html>"
+    )
+}
+
+pub fn listing(links: &[(&str, &str)]) -> String {
+    let items: String = links
+        .iter()
+        .map(|(href, text)| format!("<li><a href=\"{href}\">{text}</a></li>"))
+        .collect();
+    format!("<html><head><title>政府信息公开年报</title></head><body><ul>{items}</ul></body></html>")
+}
+
+pub const REPORT_TITLE: &str = "测试市人民政府2023年政府信息公开工作年度报告";
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+// ---- 1. reports archived before a crash are extracted by the next run -----
+
+fn done_count(db: &Path) -> i64 {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return 0;
+    };
+    let _ = conn.busy_timeout(Duration::from_secs(5));
+    conn.query_row(
+        "SELECT COUNT(*) FROM snapshots s JOIN page_meta pm ON pm.snapshot_id = s.id WHERE pm.kind = 'report'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_archived_before_a_sigkill_are_extracted_after_the_resumed_crawl() {
+    let portal = nianbao_portal::Portal::synthetic(2, 10).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path(), 30.0, 1, "");
+    write_seeds(dir.path(), &portal.seeds_csv());
+    let db = dir.path().join("archive.db");
+    let crawl = || {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .args(["--config", config.to_str().unwrap(), "crawl"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    };
+    let mut child = crawl();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while done_count(&db) < 3 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(Instant::now() < deadline, "no report archived in time");
+        assert!(child.try_wait().unwrap().is_none(), "ended before the kill");
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    {
+        let store = Store::open(&db).unwrap();
+        assert!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM frontier WHERE state = 'pending'"
+            ) > 0,
+            "killed too late"
+        );
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM extractions"),
+            0,
+            "the killed run extracted nothing (extraction follows the crawl)"
+        );
+    }
+    let out = crawl().wait_with_output().await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let store = Store::open(&db).unwrap();
+    let reports = count(
+        &store,
+        "SELECT COUNT(*) FROM snapshots s JOIN page_meta pm ON pm.snapshot_id = s.id WHERE pm.kind = 'report'",
+    );
+    assert_eq!(reports as usize, portal.expected_reports().len());
+    let unextracted = strings(
+        &store,
+        "SELECT s.url FROM snapshots s JOIN page_meta pm ON pm.snapshot_id = s.id
+         WHERE pm.kind = 'report' AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.snapshot_id = s.id)",
+    );
+    assert!(unextracted.is_empty(), "never extracted: {unextracted:?}");
+    assert_eq!(
+        count(&store, "SELECT extracted FROM runs"),
+        reports,
+        "the resumed run counts every report it extracted"
+    );
+    portal.shutdown().await;
+}
+
+// ---- 2. a stop leaves retryable work pending ------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_during_a_retryable_error_leaves_the_page_pending_and_starts_nothing_new() {
+    let (tx, rx) = nianbao::shutdown::shutdown_channel();
+    let tx = Arc::new(tx);
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let server = {
+        let tx = Arc::clone(&tx);
+        let failing = Arc::clone(&failing);
+        FaultServer::start(move |path| match path {
+            "/" => Reply::html(listing(&[
+                ("/r1.html", REPORT_TITLE),
+                ("/r2.html", "测试市人民政府2022年政府信息公开工作年度报告"),
+                ("/r3.html", "测试市人民政府2021年政府信息公开工作年度报告"),
+            ])),
+            "/r1.html" if failing.load(std::sync::atomic::Ordering::SeqCst) => {
+                // The stop arrives while this page is failing.
+                let _ = tx.send(true);
+                Reply::status(500)
+            }
+            "/r1.html" => Reply::html(report_page(REPORT_TITLE)),
+            p if p.starts_with("/r") => Reply::html(report_page(
+                "测试市人民政府2022年政府信息公开工作年度报告",
+            )),
+            _ => Reply::not_found(),
+        })
+        .await
+    };
+    // One request at a time, so the stop falls between pages.
+    let site = Site::one_seed(&server.url("/"), "");
+    let text = std::fs::read_to_string(&site.config)
+        .unwrap()
+        .replace("per_host_burst = 2", "per_host_burst = 1")
+        .replace(
+            "per_host_requests_per_second = 50",
+            "per_host_requests_per_second = 5",
+        );
+    std::fs::write(&site.config, text).unwrap();
+    let summary = site.crawl_with(rx).await.unwrap();
+    let stopped_at = Instant::now();
+    assert!(summary.interrupted, "{summary}");
+    {
+        let store = site.store();
+        assert_eq!(
+            strings(
+                &store,
+                "SELECT state FROM frontier WHERE url LIKE '%/r1.html'"
+            ),
+            vec!["pending".to_string()],
+            "a retryable failure cut short by the stop stays pending"
+        );
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM frontier WHERE state = 'failed'"),
+            0
+        );
+    }
+    assert_eq!(server.hits("/r1.html"), 1, "no retry after the stop");
+    let after_stop = server.seen().iter().filter(|s| s.at > stopped_at).count();
+    assert_eq!(after_stop, 0);
+    let first_stop = server
+        .seen()
+        .iter()
+        .position(|s| s.path == "/r1.html")
+        .unwrap();
+    assert_eq!(
+        server.seen().len(),
+        first_stop + 1,
+        "nothing started after the stop was asked for: {:?}",
+        server.seen()
+    );
+    // The next run resumes and retries it.
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    let summary = site.crawl().await;
+    assert!(summary.resumed && !summary.interrupted, "{summary}");
+    let store = site.store();
+    assert_eq!(
+        strings(
+            &store,
+            "SELECT state FROM frontier WHERE url LIKE '%/r1.html'"
+        ),
+        vec!["done".to_string()]
+    );
+}
