@@ -216,7 +216,9 @@ async fn serve(
             stream.write_all(out.as_bytes()).await?;
         }
         Reply::Stream { line, len } => {
-            let out = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len}\r\n\r\n");
+            let out = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len}\r\n\r\n"
+            );
             stream.write_all(out.as_bytes()).await?;
             let block: Vec<u8> = line.iter().copied().cycle().take(64 * 1024).collect();
             let mut sent = 0;
@@ -305,7 +307,9 @@ pub fn listing(links: &[(&str, &str)]) -> String {
         .iter()
         .map(|(href, text)| format!("<li><a href=\"{href}\">{text}</a></li>"))
         .collect();
-    format!("<html><head><title>政府信息公开年报</title></head><body><ul>{items}</ul></body></html>")
+    format!(
+        "<html><head><title>政府信息公开年报</title></head><body><ul>{items}</ul></body></html>"
+    )
 }
 
 pub const REPORT_TITLE: &str = "测试市人民政府2023年政府信息公开工作年度报告";
@@ -419,9 +423,9 @@ async fn a_stop_during_a_retryable_error_leaves_the_page_pending_and_starts_noth
                 Reply::status(500)
             }
             "/r1.html" => Reply::html(report_page(REPORT_TITLE)),
-            p if p.starts_with("/r") => Reply::html(report_page(
-                "测试市人民政府2022年政府信息公开工作年度报告",
-            )),
+            p if p.starts_with("/r") => {
+                Reply::html(report_page("测试市人民政府2022年政府信息公开工作年度报告"))
+            }
             _ => Reply::not_found(),
         })
         .await
@@ -450,7 +454,10 @@ async fn a_stop_during_a_retryable_error_leaves_the_page_pending_and_starts_noth
             "a retryable failure cut short by the stop stays pending"
         );
         assert_eq!(
-            count(&store, "SELECT COUNT(*) FROM frontier WHERE state = 'failed'"),
+            count(
+                &store,
+                "SELECT COUNT(*) FROM frontier WHERE state = 'failed'"
+            ),
             0
         );
     }
