@@ -15,7 +15,7 @@ pub struct DiscoveredArgs {
 /// Prints the discovered agencies, or writes them in the chosen format.
 pub fn run(args: DiscoveredArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let rows = export::discovered(&store)?;
     match args.output.format()? {
         Some(f) => args

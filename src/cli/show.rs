@@ -24,7 +24,7 @@ pub struct ShowArgs {
 /// Prints the current revision's extraction, then every revision.
 pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     if args.snapshot.is_none() && (args.agency.is_none() || args.year.is_none()) {
         bail!("give an agency and a year (`nianbao show 卫滨区 2022`) or --snapshot ID");
     }

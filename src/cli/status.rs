@@ -18,7 +18,7 @@ pub struct StatusArgs {
 /// Prints the archive's status as text or JSON.
 pub fn run(args: StatusArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let status = nianbao::status::status(&store, args.runs)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&status)?);

@@ -6,6 +6,7 @@
 //! through one transaction here, so a crash at any instant leaves the
 //! archive consistent and the frontier resumable.
 
+pub mod check;
 mod crawl;
 pub mod lock;
 mod schema;
@@ -40,6 +41,14 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "no archive at {path}: run `nianbao crawl` to start one, or point --db (or storage.database) at the archive"
+    )]
+    Missing { path: PathBuf },
+    #[error(
+        "the archive {path} is damaged ({findings}); nothing was written to it. Restore it from a backup, or save what is readable with `sqlite3 {path} .recover | sqlite3 recovered.db` and use that copy"
+    )]
+    Damaged { path: PathBuf, findings: String },
     #[error("database: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("stored body {sha256} cannot be decompressed: {source}")]
