@@ -302,7 +302,7 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
     let (meta, links) = if format == crate::formats::Format::Html {
         let decoded = crate::page::charset::decode(&fetched.body, content_type.as_deref());
         snapshot.charset = Some(decoded.encoding.name().to_string());
-        snapshot.charset_source = Some(decoded.source.as_str().to_string());
+        snapshot.charset_source = Some(decoded.source_label());
         // One parse serves the metadata and the links.
         let dom = scraper::Html::parse_document(&decoded.text);
         let doc = crate::formats::dom_to_document(&dom);
