@@ -488,3 +488,157 @@ async fn a_stop_during_a_retryable_error_leaves_the_page_pending_and_starts_noth
         vec!["done".to_string()]
     );
 }
+
+// ---- 4. a damaged archive is refused for writing, warned about for reading --
+
+/// A small site: a listing and one report.
+async fn report_site() -> FaultServer {
+    FaultServer::start(|path| match path {
+        "/" => Reply::html(listing(&[("/r1.html", REPORT_TITLE)])),
+        "/r1.html" => Reply::html(report_page(REPORT_TITLE)),
+        _ => Reply::not_found(),
+    })
+    .await
+}
+
+fn sha(path: &Path) -> String {
+    nianbao::store::sha256_hex(&std::fs::read(path).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_archive_is_not_written_to_and_readers_are_warned() {
+    let server = report_site().await;
+    let site = Site::one_seed(&server.url("/"), "");
+    let out = site.nianbao(&["crawl"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    {
+        // Pages of a table no command reads, damaged in the middle of the file.
+        let conn = rusqlite::Connection::open(&site.db).unwrap();
+        conn.execute_batch("CREATE TABLE ballast (b BLOB)").unwrap();
+        for _ in 0..300 {
+            conn.execute("INSERT INTO ballast VALUES (randomblob(3000))", [])
+                .unwrap();
+        }
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let len = std::fs::metadata(&site.db).unwrap().len();
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&site.db)
+            .unwrap();
+        use std::io::{Seek, SeekFrom};
+        for page in [len / 4096 / 2, len / 4096 / 2 + 7, len / 4096 / 2 + 31] {
+            f.seek(SeekFrom::Start(page * 4096)).unwrap();
+            f.write_all(&[0xA5; 4096]).unwrap();
+        }
+    }
+    let before = sha(&site.db);
+    let out = site.nianbao(&["crawl"]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "a damaged archive was crawled into");
+    assert!(
+        err.contains(&site.db.display().to_string()) && err.contains("damaged"),
+        "{err}"
+    );
+    assert!(err.contains("backup") && err.contains(".recover"), "{err}");
+    assert_eq!(
+        sha(&site.db),
+        before,
+        "nothing written to the damaged archive"
+    );
+    let out = site.nianbao(&["extract"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
+    assert_eq!(sha(&site.db), before);
+    // Readers answer, with a warning.
+    let out = site.nianbao(&["status"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning") && stderr(&out).contains("damaged"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("crawl"), "{}", stdout(&out));
+    assert_eq!(sha(&site.db), before);
+}
+
+// ---- 5. only crawl, schedule and demo create an archive ---------------------
+
+#[test]
+fn commands_other_than_crawl_refuse_a_path_with_no_archive_and_create_nothing() {
+    let site = Site::one_seed("http://127.0.0.1:9/", "");
+    let missing = site.dir.path().join("typo").join("archive.db");
+    let db = missing.to_str().unwrap();
+    for args in [
+        vec!["status"],
+        vec!["missing", "--year", "2023"],
+        vec!["late", "--year", "2023"],
+        vec!["discovered"],
+        vec!["export", "--format", "csv"],
+        vec!["warc", "--out", "x.warc.gz"],
+        vec!["show", "1"],
+        vec!["extract"],
+    ] {
+        let mut full = vec!["--db", db];
+        full.extend(&args);
+        let out = site.nianbao(&full);
+        assert!(!out.status.success(), "{args:?} answered on no archive");
+        let err = stderr(&out);
+        assert!(
+            err.contains("no archive at") && err.contains(db),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !site.dir.path().join("typo").exists(),
+            "{args:?} created it"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_commands_leave_the_archive_file_untouched() {
+    let server = report_site().await;
+    let site = Site::one_seed(&server.url("/"), "");
+    assert!(site.nianbao(&["crawl"]).status.success());
+    let before = sha(&site.db);
+    for args in [
+        vec!["status"],
+        vec!["missing", "--year", "2023"],
+        vec!["export", "--format", "csv"],
+    ] {
+        let out = site.nianbao(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(sha(&site.db), before);
+}
+
+// ---- 7. a lying charset header ------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lying_charset_header_is_overruled_and_the_report_recognised() {
+    let page = report_page(REPORT_TITLE).replace("<head>", "<head><meta charset=\"gb2312\">");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&page);
+    let gbk = gbk.into_owned();
+    let server = FaultServer::start(move |path| match path {
+        "/" => Reply::html(listing(&[("/r1.html", REPORT_TITLE)])),
+        "/r1.html" => Reply::with_type("text/html; charset=utf-8", gbk.clone()),
+        _ => Reply::not_found(),
+    })
+    .await;
+    let site = Site::one_seed(&server.url("/"), "");
+    site.crawl().await;
+    let store = site.store();
+    let row: (String, String, String, String) = store
+        .conn()
+        .query_row(
+            "SELECT s.charset, s.charset_source, pm.kind, pm.title FROM snapshots s JOIN page_meta pm ON pm.snapshot_id = s.id WHERE s.url LIKE '%/r1.html'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(row.0, "gb18030");
+    assert_eq!(row.1, "meta; header said UTF-8", "the mismatch is recorded");
+    assert_eq!(row.2, "report");
+    assert_eq!(row.3, REPORT_TITLE);
+}
