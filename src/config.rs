@@ -96,6 +96,10 @@ impl Default for CrawlerConfig {
 pub struct ScopeConfig {
     pub extra_hosts: Vec<String>,
     pub tolerate_invalid_tls_hosts: Vec<String>,
+    /// Connect to private, loopback and link-local addresses (an intranet
+    /// portal). Off by default: then only a seed that is itself on such an
+    /// address may be reached there.
+    pub allow_private_addresses: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,22 +6,25 @@
 //! has its own in-memory queue refilled from the frontier, so a slow host only
 //! ever occupies its own slots and never stalls the others.
 
+pub mod address;
 pub mod attribute;
 pub mod discover;
 pub mod fetch;
 pub mod politeness;
 mod process;
+mod redirect;
+mod robots;
 
 use crate::config::Config;
 use crate::patterns::ReportPatterns;
 use crate::seeds::SeedRow;
 use crate::store::{NewLink, Store, StoreError, StoredAgency};
 use fetch::{Fetcher, FetcherOptions};
-use politeness::{Politeness, Robots, host_key};
+use politeness::{Politeness, host_key};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{OnceCell, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -115,7 +118,7 @@ pub(crate) struct Crawl {
     pub fetcher: Fetcher,
     pub politeness: Politeness,
     pub global: Semaphore,
-    pub robots: Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
+    pub robots: robots::RobotsCache,
     pub traps: Mutex<HashMap<String, discover::TrapGuard>>,
     pub agencies: Vec<StoredAgency>,
     /// Seed id → (seed host key, seed URL) for scope decisions.
@@ -202,8 +205,15 @@ pub async fn run(
         connect_timeout: config.connect_timeout(),
         request_timeout: config.request_timeout(),
         max_body_bytes: c.max_body_bytes,
-        max_redirects: c.max_redirects,
         tolerate_invalid_tls_hosts: config.scope.tolerate_invalid_tls_hosts.clone(),
+        addresses: Arc::new(address::AddressPolicy::new(
+            config.scope.allow_private_addresses,
+            stored_seeds
+                .iter()
+                .filter_map(|s| Url::parse(s.url.as_deref()?).ok())
+                .collect::<Vec<_>>()
+                .iter(),
+        )),
     })?;
     let crawl = Arc::new(Crawl {
         config: config.clone(),
@@ -212,7 +222,7 @@ pub async fn run(
         fetcher,
         politeness: Politeness::new(c.per_host_requests_per_second, c.per_host_burst),
         global: Semaphore::new(c.concurrency),
-        robots: Mutex::new(HashMap::new()),
+        robots: robots::RobotsCache::default(),
         traps: Mutex::new(HashMap::new()),
         agencies,
         seed_scope,

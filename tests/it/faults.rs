@@ -7,7 +7,6 @@
 use crate::common::{count, strings, test_config, write_seeds};
 use nianbao::crawl::CrawlOptions;
 use nianbao::store::Store;
-use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -641,4 +640,282 @@ async fn a_lying_charset_header_is_overruled_and_the_report_recognised() {
     assert_eq!(row.1, "meta; header said UTF-8", "the mismatch is recorded");
     assert_eq!(row.2, "report");
     assert_eq!(row.3, REPORT_TITLE);
+}
+
+// ---- 8. redirects and addresses -------------------------------------------------
+
+fn frontier_row(store: &Store, path: &str) -> (String, String) {
+    store
+        .conn()
+        .query_row(
+            &format!("SELECT state, COALESCE(reason, '') FROM frontier WHERE url LIKE '%:%{path}'"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_redirect_hop_passes_scope_robots_and_the_address_policy() {
+    let other_port = FaultServer::start(|_| Reply::html(report_page(REPORT_TITLE))).await;
+    let other_ip =
+        FaultServer::start_on("127.0.0.2", |_| Reply::html(report_page(REPORT_TITLE))).await;
+    let to_port = other_port.url("/r.html");
+    let to_ip = other_ip.url("/r.html");
+    let server = FaultServer::start(move |path| match path {
+        "/robots.txt" => Reply::with_type("text/plain", "User-agent: *\nDisallow: /kept-out\n"),
+        "/" => Reply::html(listing(&[
+            ("/port.html", "测试市2023年政府信息公开工作年度报告（端口）"),
+            ("/ip.html", "测试市2022年政府信息公开工作年度报告（地址）"),
+            ("/file.html", "测试市2021年政府信息公开工作年度报告（文件）"),
+            (
+                "/robots.html",
+                "测试市2020年政府信息公开工作年度报告（robots）",
+            ),
+            ("/moved.html", REPORT_TITLE),
+            ("/loop.html", "测试市2019年政府信息公开工作年度报告（循环）"),
+        ])),
+        "/port.html" => Reply::redirect(&to_port),
+        "/ip.html" => Reply::redirect(&to_ip),
+        "/file.html" => Reply::redirect("file:///etc/passwd"),
+        "/robots.html" => Reply::redirect("/kept-out/r.html"),
+        "/moved.html" => Reply::redirect("/new/r.html"),
+        "/new/r.html" => Reply::html(report_page(REPORT_TITLE)),
+        p if p.starts_with("/loop") => Reply::redirect(&format!("/loop{}.html", p.len())),
+        _ => Reply::not_found(),
+    })
+    .await;
+    // 127.0.0.2 is in scope here: only the address policy stands in its way.
+    let site = Site::one_seed(&server.url("/"), "[scope]\nextra_hosts = [\"127.0.0.2\"]\n");
+    site.crawl().await;
+    let store = site.store();
+    assert_eq!(other_port.seen().len(), 0, "another port was contacted");
+    assert_eq!(
+        other_ip.seen().len(),
+        0,
+        "another loopback address was contacted"
+    );
+    assert_eq!(
+        server.hits("/kept-out/r.html"),
+        0,
+        "robots.txt ignored on a hop"
+    );
+    let (state, reason) = frontier_row(&store, "/port.html");
+    assert_eq!(state, "skipped");
+    assert!(reason.contains("leaves the crawl's scope"), "{reason}");
+    let (state, reason) = frontier_row(&store, "/ip.html");
+    assert_eq!(state, "failed");
+    assert!(
+        reason.contains("address refused") && reason.contains("127.0.0.2"),
+        "{reason}"
+    );
+    assert_eq!(
+        strings(
+            &store,
+            "SELECT error_kind FROM fetches WHERE url LIKE '%127.0.0.2%/r.html'"
+        ),
+        vec!["refused".to_string()],
+        "the refusal is logged against the redirect target"
+    );
+    assert_eq!(
+        strings(
+            &store,
+            "SELECT DISTINCT COALESCE(error_kind, 'none') FROM fetches WHERE url LIKE '%127.0.0.2%'"
+        ),
+        vec!["refused".to_string()],
+        "its robots.txt too was refused, not fetched"
+    );
+    let (state, reason) = frontier_row(&store, "/file.html");
+    assert_eq!(state, "skipped");
+    assert!(reason.contains("only http and https"), "{reason}");
+    let (state, reason) = frontier_row(&store, "/robots.html");
+    assert_eq!(state, "skipped");
+    assert!(reason.contains("robots.txt"), "{reason}");
+    let (state, reason) = frontier_row(&store, "/loop.html");
+    assert_eq!(state, "failed");
+    assert!(reason.contains("redirect"), "{reason}");
+    assert_eq!(
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path.starts_with("/loop"))
+            .count(),
+        6,
+        "the first request and max_redirects (5) hops"
+    );
+    // An in-scope redirect is archived with where it led.
+    assert_eq!(frontier_row(&store, "/moved.html").0, "done");
+    assert_eq!(
+        strings(
+            &store,
+            "SELECT s.final_url FROM snapshots s JOIN page_meta pm ON pm.snapshot_id = s.id WHERE s.url LIKE '%/moved.html' AND pm.kind = 'report'"
+        ),
+        vec![server.url("/new/r.html")]
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM snapshots WHERE final_url NOT LIKE 'http://127.0.0.1:%'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &store,
+            &format!(
+                "SELECT COUNT(*) FROM fetches WHERE status = 302 AND url = '{}'",
+                server.url("/moved.html")
+            )
+        ),
+        1,
+        "each hop is logged"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_resolving_to_loopback_is_refused_unless_allowed() {
+    let server = FaultServer::start(|path| match path {
+        "/" => Reply::html(listing(&[("PLACEHOLDER", REPORT_TITLE)])),
+        "/r1.html" => Reply::html(report_page(REPORT_TITLE)),
+        _ => Reply::not_found(),
+    })
+    .await;
+    let port = server.port;
+    let server = FaultServer::start(move |path| match path {
+        "/" => Reply::html(listing(&[(
+            &format!("http://localhost:{port}/r1.html"),
+            REPORT_TITLE,
+        )])),
+        _ => Reply::not_found(),
+    })
+    .await;
+    // The link's name is in scope; it resolves to 127.0.0.1, which is not the seed's host.
+    let site = Site::one_seed(&server.url("/"), "[scope]\nextra_hosts = [\"localhost\"]\n");
+    site.crawl().await;
+    let store = site.store();
+    let (state, reason) = frontier_row(&store, "/r1.html");
+    assert_eq!(state, "failed");
+    assert!(
+        reason.contains("address refused") && reason.contains("localhost"),
+        "{reason}"
+    );
+    let site = Site::one_seed(
+        &server.url("/"),
+        "[scope]\nextra_hosts = [\"localhost\"]\nallow_private_addresses = true\n",
+    );
+    site.crawl().await;
+    assert_eq!(frontier_row(&site.store(), "/r1.html").0, "done");
+}
+
+// ---- 9. robots.txt that fails, hangs or never ends ------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_txt_answering_5xx_means_complete_disallow_and_is_asked_again() {
+    let always = FaultServer::start(|path| match path {
+        "/robots.txt" => Reply::status(503),
+        _ => Reply::html(listing(&[("/r1.html", REPORT_TITLE)])),
+    })
+    .await;
+    let site = Site::one_seed(&always.url("/"), "");
+    site.crawl().await;
+    assert_eq!(
+        always
+            .seen()
+            .iter()
+            .filter(|s| s.path != "/robots.txt")
+            .count(),
+        0
+    );
+    assert_eq!(
+        always.hits("/robots.txt"),
+        3,
+        "asked again later in the run (retries = 2)"
+    );
+    let (state, reason) = frontier_row(&site.store(), "/");
+    assert_eq!(state, "failed");
+    assert!(
+        reason.contains("robots.txt unreachable") && reason.contains("503"),
+        "{reason}"
+    );
+
+    // Unreachable once, then it answers: the crawl goes on after the wait.
+    let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let once = FaultServer::start(move |path| match path {
+        "/robots.txt" if first.swap(false, std::sync::atomic::Ordering::SeqCst) => {
+            Reply::status(500)
+        }
+        "/robots.txt" => Reply::with_type("text/plain", "User-agent: *\nAllow: /\n"),
+        "/" => Reply::html(listing(&[("/r1.html", REPORT_TITLE)])),
+        "/r1.html" => Reply::html(report_page(REPORT_TITLE)),
+        _ => Reply::not_found(),
+    })
+    .await;
+    let site = Site::one_seed(&once.url("/"), "");
+    site.crawl().await;
+    assert_eq!(once.hits("/robots.txt"), 2);
+    assert_eq!(frontier_row(&site.store(), "/r1.html").0, "done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_txt_that_hangs_is_a_disallow_not_an_allow() {
+    let server = FaultServer::start(|path| match path {
+        "/robots.txt" => Reply::Hang,
+        _ => Reply::html(listing(&[("/r1.html", REPORT_TITLE)])),
+    })
+    .await;
+    let site = Site::one_seed(&server.url("/"), "");
+    let text = std::fs::read_to_string(&site.config)
+        .unwrap()
+        .replace("request_timeout_secs = 2.0", "request_timeout_secs = 0.3")
+        .replace("retries = 2", "retries = 1");
+    std::fs::write(&site.config, text).unwrap();
+    site.crawl().await;
+    assert_eq!(
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path != "/robots.txt")
+            .count(),
+        0
+    );
+    let (state, reason) = frontier_row(&site.store(), "/");
+    assert_eq!(state, "failed");
+    assert!(
+        reason.contains("robots.txt unreachable") && reason.contains("timeout"),
+        "{reason}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_robots_txt_is_read_to_500_kib_only() {
+    let mut head = b"User-agent: *\nDisallow: /private/\n".to_vec();
+    head.extend(std::iter::repeat_n(b'#', 60));
+    head.push(b'\n');
+    let server = FaultServer::start(move |path| match path {
+        "/robots.txt" => Reply::Stream {
+            line: head.clone(),
+            len: 50 * 1024 * 1024,
+        },
+        "/" => Reply::html(listing(&[
+            ("/private/r.html", "测试市2022年政府信息公开工作年度报告"),
+            ("/r1.html", REPORT_TITLE),
+        ])),
+        "/r1.html" => Reply::html(report_page(REPORT_TITLE)),
+        _ => Reply::not_found(),
+    })
+    .await;
+    let site = Site::one_seed(&server.url("/"), "");
+    let t0 = Instant::now();
+    site.crawl().await;
+    let took = t0.elapsed();
+    let store = site.store();
+    assert_eq!(server.hits("/private/r.html"), 0, "its rules apply");
+    assert_eq!(frontier_row(&store, "/private/r.html").0, "skipped");
+    assert_eq!(frontier_row(&store, "/r1.html").0, "done");
+    let bytes = count(
+        &store,
+        "SELECT MAX(bytes) FROM fetches WHERE url LIKE '%/robots.txt'",
+    );
+    assert!(bytes <= 500 * 1024, "{bytes} bytes of robots.txt read");
+    eprintln!("50 MB robots.txt: crawl in {took:?}, {bytes} bytes read");
 }
