@@ -3,6 +3,7 @@
 use super::{Common, Context};
 use anyhow::{Result, bail};
 use clap::Args;
+use nianbao::export::sanitize::terminal;
 use nianbao::pipeline::extraction::revisions;
 use nianbao::report_view::render;
 
@@ -38,7 +39,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     };
     match (&current.result, args.json) {
         (Some(ex), true) => println!("{}", serde_json::to_string_pretty(ex)?),
-        (Some(ex), false) => print!("{}", render(ex)),
+        (Some(ex), false) => print!("{}", terminal(&render(ex))),
         (None, _) => println!(
             "snapshot {} has no extraction yet: run `nianbao extract`",
             current.snapshot_id
@@ -47,7 +48,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     if !args.json {
         println!("\nrevisions ({}):", revs.len());
         for r in &revs {
-            println!(
+            let line = format!(
                 "  {} snapshot {:<6} {} {} {} [{}] {}",
                 if r.snapshot_id == current.snapshot_id {
                     "*"
@@ -61,6 +62,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
                 r.status.as_deref().unwrap_or("not extracted"),
                 r.url
             );
+            println!("{}", terminal(&line));
         }
     }
     Ok(())

@@ -23,7 +23,11 @@ pub fn run(args: StatusArgs, common: &Common) -> Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&status)?);
     } else {
-        print!("{status}");
+        // Errors and URLs come from the network: no control characters to the terminal.
+        print!(
+            "{}",
+            nianbao::export::sanitize::terminal(&status.to_string())
+        );
     }
     Ok(())
 }

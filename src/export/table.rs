@@ -47,7 +47,8 @@ impl Cell {
             Cell::Null => String::new(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => f.to_string(),
-            Cell::Text(s) => s.clone(),
+            // Page text: never a formula when the CSV is opened in a spreadsheet.
+            Cell::Text(s) => super::sanitize::csv_cell(s).into_owned(),
             Cell::Bool(b) => b.to_string(),
         }
     }

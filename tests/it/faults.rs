@@ -919,3 +919,67 @@ async fn a_huge_robots_txt_is_read_to_500_kib_only() {
     assert!(bytes <= 500 * 1024, "{bytes} bytes of robots.txt read");
     eprintln!("50 MB robots.txt: crawl in {took:?}, {bytes} bytes read");
 }
+
+// ---- 10. CSV formula injection and terminal control characters ------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_text_is_never_a_formula_in_csv_nor_a_control_sequence_on_the_terminal() {
+    let evil = "=HYPERLINK(\"http://evil.example/\")某某局\u{1b}]0;pwned\u{7}\u{1b}[2J2023年政府信息公开工作年度报告";
+    let listing_page = listing(&[("/r1.html", evil)]);
+    let page = report_page(evil);
+    let server = FaultServer::start(move |path| match path {
+        "/" => Reply::html(listing_page.clone()),
+        "/r1.html" => Reply::html(page.clone()),
+        _ => Reply::not_found(),
+    })
+    .await;
+    let site = Site::one_seed(&server.url("/"), "");
+    assert!(site.nianbao(&["crawl"]).status.success());
+    let title = strings(
+        &site.store(),
+        "SELECT title FROM page_meta WHERE kind = 'report'",
+    );
+    assert!(title.iter().any(|t| t.starts_with('=')), "{title:?}");
+    for args in [
+        vec!["export", "--format", "csv"],
+        vec!["discovered", "--format", "csv"],
+        vec!["late", "--year", "2023", "--format", "csv"],
+    ] {
+        let out = site.nianbao(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let mut cells = 0;
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                cells += 1;
+                assert!(
+                    !cell.trim_start().starts_with(['=', '+', '-', '@'])
+                        && !cell.starts_with(['\t', '\r']),
+                    "{args:?}: formula cell {cell:?}"
+                );
+            }
+        }
+        assert!(cells > 0, "{args:?}: {text}");
+        if args[0] != "late" {
+            assert!(text.contains("'=HYPERLINK"), "{args:?}: {text}");
+        }
+    }
+    for args in [
+        vec!["discovered"],
+        vec!["status"],
+        vec!["show", "--snapshot", "2"],
+    ] {
+        let out = site.nianbao(&args);
+        let text = stdout(&out);
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{args:?} passed control characters: {text:?}"
+        );
+    }
+    assert!(stdout(&site.nianbao(&["discovered"])).contains("HYPERLINK"));
+}
