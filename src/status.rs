@@ -41,7 +41,14 @@ pub struct Status {
     pub extraction_status: Vec<(String, i64)>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
+    /// URLs whose latest snapshot was cut off at `max_body_bytes`.
+    pub truncated: i64,
+    /// The newest of them (at most [`TRUNCATED_LISTED`]), with the bytes kept.
+    pub truncated_urls: Vec<(String, i64)>,
 }
+
+/// How many truncated bodies `status` lists by URL.
+pub const TRUNCATED_LISTED: usize = 20;
 
 fn pairs<T: rusqlite::types::FromSql>(store: &Store, sql: &str) -> Result<Vec<(T, i64)>> {
     let mut stmt = store.conn().prepare(sql)?;
@@ -94,8 +101,19 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let truncated_latest = "FROM snapshots s WHERE s.truncated = 1
+         AND s.id = (SELECT MAX(s2.id) FROM snapshots s2 WHERE s2.url = s.url)";
+    let truncated = one(&format!("SELECT COUNT(*) {truncated_latest}"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.url, s.size {truncated_latest} ORDER BY s.id DESC LIMIT {TRUNCATED_LISTED}"
+    ))?;
+    let truncated_urls = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Status {
         runs,
+        truncated,
+        truncated_urls,
         snapshots: one("SELECT COUNT(*) FROM snapshots")?,
         bodies: one("SELECT COUNT(*) FROM bodies")?,
         stored_bytes: one("SELECT COALESCE(SUM(LENGTH(zstd)), 0) FROM bodies")?,
@@ -177,6 +195,16 @@ impl std::fmt::Display for Status {
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
             writeln!(f, "Extractions: {}", st.join(", "))?;
+        }
+        if self.truncated > 0 {
+            writeln!(
+                f,
+                "Truncated bodies (cut at max_body_bytes; raise it to archive them whole): {}",
+                self.truncated
+            )?;
+            for (url, size) in &self.truncated_urls {
+                writeln!(f, "  {url} ({size} bytes kept)")?;
+            }
         }
         if self.errors_by_host.is_empty() {
             writeln!(f, "Errors in the last crawl: none")?;

@@ -32,6 +32,14 @@ use url::Url;
 pub enum CrawlError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A store error that broke off a run, with the archive it happened in
+    /// (a full disk names the file that could not grow).
+    #[error("the archive {path}: {source}")]
+    Archive {
+        path: std::path::PathBuf,
+        #[source]
+        source: StoreError,
+    },
     #[error(transparent)]
     Client(#[from] fetch::ClientBuildError),
     #[error("a crawl task failed: {0}")]
@@ -236,7 +244,23 @@ pub async fn run(
         shutdown,
     });
 
-    let mut summary = dispatch(&crawl).await?;
+    let mut summary = match dispatch(&crawl).await {
+        Ok(summary) => summary,
+        Err(e) => {
+            // A run that broke off (a full disk, a damaged archive) is recorded as
+            // failed with why, not left `running` as if a process still owned it.
+            let store = crawl.store();
+            let e = match e {
+                CrawlError::Store(source) => CrawlError::Archive {
+                    path: store.path().to_path_buf(),
+                    source,
+                },
+                e => e,
+            };
+            let _ = store.finish_run(run_id, "failed", Some(&e.to_string()));
+            return Err(e);
+        }
+    };
     summary.run_id = run_id;
     summary.resumed = resumed;
     let crawl = Arc::try_unwrap(crawl)

@@ -5,7 +5,7 @@
 //! entry with the reason, instead of archiving another site under our URL.
 
 use super::fetch::{ErrorKind, FetchError, FetchOutcome, Validators};
-use super::politeness::host_key;
+use super::politeness::{Robots, host_key};
 use super::{Crawl, CrawlError};
 use crate::store::{FetchRecord, FrontierItem, now};
 use std::sync::Arc;
@@ -117,11 +117,8 @@ pub(crate) async fn follow(
                 duration_ms,
             });
         }
-        if let Err(reason) = hop_allowed(crawl, item, &current, &target, rules).await? {
-            return Ok(Followed::Refused {
-                state: "skipped",
-                reason,
-            });
+        if let Err((state, reason)) = hop_allowed(crawl, item, &current, &target, rules).await? {
+            return Ok(Followed::Refused { state, reason });
         }
         current = target;
     }
@@ -129,33 +126,39 @@ pub(crate) async fn follow(
 
 /// The decision a link gets, for a redirect target: http(s) only, in the
 /// crawl's scope (or the same site on another scheme: `http://a/` → `https://a/`),
-/// allowed by its host's robots.txt.
+/// allowed by its host's robots.txt. A refusal says the entry's state and why.
 async fn hop_allowed(
     crawl: &Arc<Crawl>,
     item: &FrontierItem,
     from: &Url,
     to: &Url,
     rules: HopRules,
-) -> Result<Result<(), String>, CrawlError> {
+) -> Result<Result<(), (&'static str, String)>, CrawlError> {
+    let skip = |reason: String| Ok(Err(("skipped", reason)));
     if !matches!(to.scheme(), "http" | "https") {
-        return Ok(Err(format!(
+        return skip(format!(
             "redirect to {to} refused: only http and https are crawled"
-        )));
+        ));
     }
     let same_site =
         to.host_str() == from.host_str() && to.port().is_none() && from.port().is_none();
     if !(same_site || super::process::in_scope(crawl, item, to)) {
-        return Ok(Err(format!(
+        return skip(format!(
             "redirect to {to} leaves the crawl's scope (add its host to scope.extra_hosts to follow it)"
-        )));
+        ));
     }
     if rules.robots && crawl.config.crawler.respect_robots_txt {
         // Boxed: fetching robots.txt follows redirects too.
         let robots = Box::pin(super::robots::robots_for(crawl, item, to)).await?;
-        if !robots.allowed(to.as_str()) {
-            return Ok(Err(format!(
-                "redirect to {to} is disallowed by its robots.txt"
+        if let Robots::Unreachable(why) = &*robots {
+            // The target's failure (a name that does not resolve …), not the page's.
+            return Ok(Err((
+                "failed",
+                format!("redirect to {to}: its robots.txt is unreachable ({why})"),
             )));
+        }
+        if !robots.allowed(to.as_str()) {
+            return skip(format!("redirect to {to} is disallowed by its robots.txt"));
         }
     }
     Ok(Ok(()))

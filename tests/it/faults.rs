@@ -983,3 +983,218 @@ async fn page_text_is_never_a_formula_in_csv_nor_a_control_sequence_on_the_termi
     }
     assert!(stdout(&site.nianbao(&["discovered"])).contains("HYPERLINK"));
 }
+
+// ---- 14. transport faults, each recorded as what it is ------------------------
+
+fn last_fetch(store: &Store, path: &str) -> (Option<String>, i64, Option<String>) {
+    store
+        .conn()
+        .query_row(
+            &format!(
+                "SELECT error_kind, bytes, error FROM fetches WHERE url LIKE '%:%{path}' ORDER BY id DESC LIMIT 1"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn gzip_bomb(decompressed: usize) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let block = vec![b' '; 1 << 20];
+    let mut left = decompressed;
+    gz.write_all(b"<html><head><title>x</title></head><body>")
+        .unwrap();
+    while left > 0 {
+        let n = left.min(block.len());
+        gz.write_all(&block[..n]).unwrap();
+        left -= n;
+    }
+    gz.finish().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resets_drips_huge_headers_gzip_bombs_and_dead_names_are_recorded_precisely() {
+    let bomb = gzip_bomb(64 << 20);
+    let bomb_len = bomb.len();
+    let port = Arc::new(Mutex::new(0u16));
+    let server = {
+        let port = Arc::clone(&port);
+        FaultServer::start(move |path| match path {
+            "/" => Reply::html(listing(&[
+                (
+                    "/reset.html",
+                    "测试市2023年政府信息公开工作年度报告（中断）",
+                ),
+                ("/drip.html", "测试市2022年政府信息公开工作年度报告（滴）"),
+                ("/slow.html", "测试市2021年政府信息公开工作年度报告（慢）"),
+                (
+                    "/headers.html",
+                    "测试市2020年政府信息公开工作年度报告（头）",
+                ),
+                ("/bomb.html", "测试市2019年政府信息公开工作年度报告（炸弹）"),
+                ("/gone.html", "测试市2018年政府信息公开工作年度报告（域名）"),
+            ])),
+            "/reset.html" => Reply::ResetMidBody {
+                claimed: 100_000,
+                body: report_page(REPORT_TITLE).into_bytes(),
+            },
+            "/drip.html" => Reply::Drip {
+                body: report_page(REPORT_TITLE).into_bytes(),
+                chunk: 100,
+                every: Duration::from_millis(20),
+            },
+            "/slow.html" => Reply::Drip {
+                body: report_page(REPORT_TITLE).into_bytes(),
+                chunk: 10,
+                every: Duration::from_millis(200),
+            },
+            "/headers.html" => Reply::HugeHeaders { bytes: 1 << 20 },
+            "/bomb.html" => Reply::Ok {
+                status: 200,
+                headers: vec![
+                    ("Content-Type".into(), "text/html; charset=utf-8".into()),
+                    ("Content-Encoding".into(), "gzip".into()),
+                ],
+                body: bomb.clone(),
+            },
+            "/gone.html" => Reply::redirect(&format!(
+                "http://no-such-host.invalid:{}/r.html",
+                *port.lock().unwrap()
+            )),
+            _ => Reply::not_found(),
+        })
+        .await
+    };
+    *port.lock().unwrap() = server.port;
+    let site = Site::one_seed(
+        &server.url("/"),
+        "[scope]\nextra_hosts = [\"no-such-host.invalid\"]\n",
+    );
+    let text = std::fs::read_to_string(&site.config)
+        .unwrap()
+        .replace("retries = 2", "retries = 1");
+    std::fs::write(&site.config, text).unwrap();
+    site.crawl().await;
+    let store = site.store();
+
+    let (kind, bytes, _) = last_fetch(&store, "/reset.html");
+    assert_eq!(kind.as_deref(), Some("body"));
+    assert!(bytes > 0, "the bytes that came are counted");
+    assert_eq!(frontier_row(&store, "/reset.html").0, "failed");
+    assert_eq!(
+        frontier_row(&store, "/drip.html").0,
+        "done",
+        "a slow but steady body is read whole"
+    );
+    let (kind, _, _) = last_fetch(&store, "/slow.html");
+    assert_eq!(kind.as_deref(), Some("timeout"));
+    let (kind, _, _) = last_fetch(&store, "/headers.html");
+    assert_eq!(kind.as_deref(), Some("headers_too_large"));
+    assert_eq!(frontier_row(&store, "/headers.html").0, "failed");
+    // The bomb: cut at max_body_bytes (1 MiB) of decompressed bytes, kept and marked.
+    let (truncated, size): (i64, i64) = store
+        .conn()
+        .query_row(
+            "SELECT truncated, size FROM snapshots WHERE url LIKE '%/bomb.html'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (truncated, size),
+        (1, 1 << 20),
+        "gzip bomb of {bomb_len} bytes"
+    );
+    // The dead name belongs to the redirect target.
+    let (state, reason) = frontier_row(&store, "/gone.html");
+    assert_eq!(state, "failed");
+    assert!(
+        reason.contains("no-such-host.invalid") && reason.contains("dns"),
+        "{reason}"
+    );
+    assert_eq!(
+        strings(
+            &store,
+            "SELECT DISTINCT error_kind FROM fetches WHERE url LIKE '%no-such-host.invalid%'"
+        ),
+        vec!["dns".to_string()]
+    );
+    // status lists the truncated body.
+    let out = site.nianbao(&["status"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Truncated bodies") && text.contains("/bomb.html"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_the_run_naming_the_archive() {
+    let noise = |seed: u64| -> String {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        (0..60_000).map(|_| rng.alphanumeric()).collect()
+    };
+    let links: Vec<(String, String)> = (0..30)
+        .map(|i| {
+            (
+                format!("/r{i}.html"),
+                format!("测试市{}年政府信息公开工作年度报告", 1990 + i),
+            )
+        })
+        .collect();
+    let server = FaultServer::start(move |path| match path {
+        "/" => Reply::html(listing(
+            &links
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect::<Vec<_>>(),
+        )),
+        p => Reply::html(format!(
+            "{}{}",
+            report_page(REPORT_TITLE),
+            noise(p.len() as u64 * 7 + p.as_bytes()[2] as u64)
+        )),
+    })
+    .await;
+    let site = Site::one_seed(&server.url("/"), "");
+    let config = nianbao::config::Config::load(&site.config).unwrap();
+    let rows = nianbao::seeds::load(&config.seed_paths()).unwrap();
+    let store = Store::open(&site.db).unwrap();
+    // The disk fills up: a few pages more than the schema is all there is room for.
+    let pages: i64 = store
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    store
+        .conn()
+        .query_row(
+            &format!("PRAGMA max_page_count = {}", pages + 40),
+            [],
+            |_| Ok(()),
+        )
+        .unwrap();
+    let (_tx, rx) = nianbao::shutdown::shutdown_channel();
+    let opts = CrawlOptions {
+        command: "test".into(),
+        ..Default::default()
+    };
+    let err = nianbao::crawl::run(&config, store, &rows, &opts, rx)
+        .await
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("full"), "{err}");
+    assert!(
+        err.contains(&site.db.display().to_string()),
+        "names the archive: {err}"
+    );
+    let store = site.store();
+    assert_eq!(
+        strings(&store, "SELECT status FROM runs"),
+        vec!["failed".to_string()],
+        "not left running"
+    );
+    let note = strings(&store, "SELECT note FROM runs");
+    assert!(note[0].contains("full"), "{note:?}");
+}
