@@ -295,7 +295,7 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source_label());
         // One parse serves the metadata and the links.
-        let dom = scraper::Html::parse_document(&decoded.text);
+        let dom = crate::formats::nesting::parse_document(&decoded.text);
         let doc = crate::formats::dom_to_document(&dom);
         let page = crate::page::facts::page_meta_parsed(&dom, &doc, &crawl.patterns);
         let (meta, agency_name) = html_meta(crawl, item, page);

@@ -1198,3 +1198,41 @@ async fn a_full_disk_fails_the_run_naming_the_archive() {
     let note = strings(&store, "SELECT note FROM runs");
     assert!(note[0].contains("full"), "{note:?}");
 }
+
+// ---- 11. deeply nested HTML ------------------------------------------------------
+
+fn deep_page(depth: usize) -> String {
+    format!(
+        "<html><head><title>政府信息公开年报</title></head><body>{}<a href=\"/r1.html\">{REPORT_TITLE}</a>{}</body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_html_is_crawled_and_parsed_with_its_links_kept() {
+    let server = FaultServer::start(|path| match path {
+        "/" => Reply::html(deep_page(100_000)),
+        "/r1.html" => Reply::html(report_page(REPORT_TITLE)),
+        _ => Reply::not_found(),
+    })
+    .await;
+    let site = Site::one_seed(&server.url("/"), "");
+    let t0 = Instant::now();
+    site.crawl().await;
+    let crawl_took = t0.elapsed();
+    assert_eq!(frontier_row(&site.store(), "/").0, "done");
+    assert_eq!(
+        frontier_row(&site.store(), "/r1.html").0,
+        "done",
+        "the deep link was found"
+    );
+    // The extractor's way in: `nianbao parse` on 200,000 levels.
+    let file = site.dir.path().join("deep.html");
+    std::fs::write(&file, deep_page(200_000)).unwrap();
+    let t0 = Instant::now();
+    let out = site.nianbao(&["parse", file.to_str().unwrap()]);
+    let parse_took = t0.elapsed();
+    assert!(out.status.success(), "{}", stderr(&out));
+    eprintln!("100k nested divs: crawl {crawl_took:?}; 200k: parse {parse_took:?}");
+}
