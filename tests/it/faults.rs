@@ -1236,3 +1236,110 @@ async fn deeply_nested_html_is_crawled_and_parsed_with_its_links_kept() {
     assert!(out.status.success(), "{}", stderr(&out));
     eprintln!("100k nested divs: crawl {crawl_took:?}; 200k: parse {parse_took:?}");
 }
+
+// ---- 12. a PDF with millions of text operations ------------------------------------
+
+/// One page of `ops` text-showing operations (each its own positioned run), deflated.
+fn pdf_with_text_ops(ops: usize) -> Vec<u8> {
+    use lopdf::{Object, Stream, dictionary};
+    let mut content = String::from("BT /F1 9 Tf\n");
+    for i in 0..ops {
+        content.push_str(&format!(
+            "1 0 0 1 {} {} Tm (ab) Tj\n",
+            i % 500,
+            (i / 500) % 800
+        ));
+    }
+    content.push_str("ET\n");
+    let mut gz = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(content.as_bytes()).unwrap();
+    let deflated = gz.finish().unwrap();
+    let mut doc = lopdf::Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+    });
+    let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+    let content_id = doc.add_object(Stream::new(
+        dictionary! { "Filter" => "FlateDecode" },
+        deflated,
+    ));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+        ),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// Peak resident memory of a child process in KiB, read from /proc while it runs.
+fn run_measuring_peak(cmd: &mut std::process::Command) -> (std::process::ExitStatus, u64) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&status_path)
+            && let Some(kb) = s
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        {
+            peak = peak.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_pdf_with_millions_of_text_operations_is_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("ops.pdf");
+    std::fs::write(&pdf, pdf_with_text_ops(1_800_000)).unwrap();
+    let size = std::fs::metadata(&pdf).unwrap().len();
+    let t0 = Instant::now();
+    let (status, peak_kib) = run_measuring_peak(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .arg("parse")
+            .arg(&pdf),
+    );
+    let took = t0.elapsed();
+    eprintln!(
+        "PDF of {size} bytes, 1.8M text ops: parse {took:?}, peak RSS {} MiB",
+        peak_kib / 1024
+    );
+    assert!(status.code().is_some(), "killed: {status:?}");
+    // The bound: a page's reading is capped, so memory is too (it was 3 GB).
+    assert!(peak_kib < 512 * 1024, "peak RSS {} MiB", peak_kib / 1024);
+    // Just under the page's content cap: read, up to the page's text-run cap.
+    std::fs::write(&pdf, pdf_with_text_ops(120_000)).unwrap();
+    let t0 = Instant::now();
+    let (status, peak_kib) = run_measuring_peak(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .arg("parse")
+            .arg(&pdf),
+    );
+    eprintln!(
+        "PDF, one page of 120k text ops: parse {:?}, peak RSS {} MiB",
+        t0.elapsed(),
+        peak_kib / 1024
+    );
+    assert!(status.code().is_some(), "killed: {status:?}");
+    assert!(peak_kib < 512 * 1024, "peak RSS {} MiB", peak_kib / 1024);
+}
