@@ -337,7 +337,8 @@ fn classify(url: &Url, e: &reqwest::Error) -> FetchError {
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
         ErrorKind::Tls
-    } else if e.is_connect() {
+    } else if e.is_connect() || lower.contains("connection closed before message completed") {
+        // The latter: a kept-alive connection the server had closed, a transport fault.
         ErrorKind::Connect
     } else if e.is_body() || e.is_decode() {
         ErrorKind::Body

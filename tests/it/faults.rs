@@ -181,7 +181,7 @@ async fn serve(
         }
         Reply::ResetMidBody { claimed, body } => {
             let out = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {claimed}\r\n\r\n"
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {claimed}\r\n\r\n"
             );
             stream.write_all(out.as_bytes()).await?;
             stream.write_all(&body).await?;
@@ -194,7 +194,7 @@ async fn serve(
         }
         Reply::Drip { body, chunk, every } => {
             let out = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
                 body.len()
             );
             stream.write_all(out.as_bytes()).await?;
@@ -205,7 +205,8 @@ async fn serve(
             }
         }
         Reply::HugeHeaders { bytes } => {
-            let mut out = String::from("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n");
+            let mut out =
+                String::from("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/html\r\n");
             let mut i = 0;
             while out.len() < bytes {
                 out.push_str(&format!("X-Filler-{i}: {}\r\n", "a".repeat(1000)));
@@ -216,7 +217,7 @@ async fn serve(
         }
         Reply::Stream { line, len } => {
             let out = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len}\r\n\r\n"
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {len}\r\n\r\n"
             );
             stream.write_all(out.as_bytes()).await?;
             let block: Vec<u8> = line.iter().copied().cycle().take(64 * 1024).collect();
@@ -1089,8 +1090,8 @@ async fn resets_drips_huge_headers_gzip_bombs_and_dead_names_are_recorded_precis
     );
     let (kind, _, _) = last_fetch(&store, "/slow.html");
     assert_eq!(kind.as_deref(), Some("timeout"));
-    let (kind, _, _) = last_fetch(&store, "/headers.html");
-    assert_eq!(kind.as_deref(), Some("headers_too_large"));
+    let (kind, _, error) = last_fetch(&store, "/headers.html");
+    assert_eq!(kind.as_deref(), Some("headers_too_large"), "{error:?}");
     assert_eq!(frontier_row(&store, "/headers.html").0, "failed");
     // The bomb: cut at max_body_bytes (1 MiB) of decompressed bytes, kept and marked.
     let (truncated, size): (i64, i64) = store
