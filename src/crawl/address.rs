@@ -59,6 +59,26 @@ impl AddressPolicy {
         }
     }
 
+    /// The check for a connection made by someone else (the browser): an IP
+    /// literal is checked as it is, a name on every address it resolves to.
+    pub async fn check_resolved(&self, url: &Url) -> Result<(), Refused> {
+        self.check_url(url)?;
+        let Some(Host::Domain(name)) = url.host() else {
+            return Ok(());
+        };
+        if self.allow_private || self.seed_hosts.contains(&name.to_ascii_lowercase()) {
+            return Ok(());
+        }
+        // A name that does not resolve fails in the browser by itself.
+        let Ok(addrs) = tokio::net::lookup_host((name, 0)).await else {
+            return Ok(());
+        };
+        for a in addrs {
+            self.check(name, a.ip())?;
+        }
+        Ok(())
+    }
+
     /// The check for a URL whose host is an IP literal, which is never resolved
     /// (names are checked when they resolve, by [`GuardedResolver`]).
     pub fn check_url(&self, url: &Url) -> Result<(), Refused> {

@@ -185,6 +185,11 @@ impl Fetcher {
         })
     }
 
+    /// The address policy every connection passes.
+    pub fn addresses(&self) -> &AddressPolicy {
+        &self.addresses
+    }
+
     fn client_for(&self, url: &Url) -> &reqwest::Client {
         match (&self.lenient, url.host_str()) {
             (Some(lenient), Some(host))
