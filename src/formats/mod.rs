@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::document::Document;
 
 /// What a file is, as far as reading a report goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 pub enum Format {
     Html,
     Text,
@@ -38,10 +38,25 @@ pub enum Format {
     Xlsx,
     /// A zip archive that is neither DOCX nor XLSX.
     Zip,
+    #[default]
     Unknown,
 }
 
 impl Format {
+    /// Every format, for reading one back from its name.
+    pub const ALL: [Format; 9] = [
+        Format::Html,
+        Format::Text,
+        Format::Pdf,
+        Format::Docx,
+        Format::Ole,
+        Format::Rtf,
+        Format::Xlsx,
+        Format::Zip,
+        Format::Unknown,
+    ];
+
+    /// The format's name, as messages and the archive spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Html => "html",

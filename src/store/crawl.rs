@@ -1,8 +1,12 @@
 //! Crawl-side writes and reads: seeds and agencies, the frontier, the fetch log,
 //! and the one transaction that archives a fetched page.
 
-use super::{PreparedBody, Result, Store, now};
+use super::{FrontierState, PreparedBody, Result, Store, now};
+use crate::crawl::discover::LinkKind;
+use crate::formats::Format;
+use crate::page::facts::PageKind;
 use crate::seeds::{Agency, SeedRow};
+use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
@@ -29,7 +33,7 @@ pub struct FrontierItem {
     pub host: String,
     pub seed_id: Option<i64>,
     pub depth: u32,
-    pub kind: String,
+    pub kind: LinkKind,
     pub priority: i64,
     pub parent_url: Option<String>,
     pub link_text: Option<String>,
@@ -43,7 +47,7 @@ pub struct NewLink {
     pub host: String,
     pub seed_id: Option<i64>,
     pub depth: u32,
-    pub kind: String,
+    pub kind: LinkKind,
     pub priority: i64,
     pub parent_url: Option<String>,
     pub link_text: Option<String>,
@@ -88,10 +92,10 @@ pub struct NewSnapshot {
 /// What a snapshot is, for `page_meta`.
 #[derive(Debug, Clone, Default)]
 pub struct PageMetaRow {
-    pub kind: String,
-    pub format: String,
+    pub kind: PageKind,
+    pub format: Format,
     pub title: Option<String>,
-    pub publish_date: Option<String>,
+    pub publish_date: Option<NaiveDate>,
     pub source: Option<String>,
     pub editor: Option<String>,
     pub column_name: Option<String>,
@@ -100,6 +104,24 @@ pub struct PageMetaRow {
     pub agency_name: Option<String>,
     pub agency_id: Option<i64>,
     pub parent_snapshot_id: Option<i64>,
+}
+
+impl PageMetaRow {
+    /// The publish date, source and editor stored for the page.
+    pub fn published(&self) -> crate::page::facts::VisibleMeta {
+        crate::page::facts::VisibleMeta {
+            publish_date: self.publish_date,
+            source: self.source.clone(),
+            editor: self.editor.clone(),
+        }
+    }
+
+    /// True when the snapshot counts as a found report in a run's counters: a
+    /// report page, or a report attachment that names its year.
+    pub fn counts_as_report(&self) -> bool {
+        self.kind == PageKind::Report
+            || (self.kind == PageKind::Attachment && self.report_year.is_some())
+    }
 }
 
 /// Everything one fetched frontier entry produces, committed together.
@@ -113,8 +135,8 @@ pub struct PageCommit {
     /// The snapshot this entry resolved to when nothing new was stored.
     pub existing_snapshot_id: Option<i64>,
     pub links: Vec<NewLink>,
-    /// Final frontier state: done | failed | skipped.
-    pub state: &'static str,
+    /// Final frontier state: done, failed or skipped.
+    pub state: FrontierState,
     pub reason: Option<String>,
     /// The server answered 304 or sent the archived bytes again.
     pub not_modified: bool,
@@ -284,7 +306,7 @@ impl Store {
     }
 
     /// Counts of a run's frontier entries by state.
-    pub fn frontier_counts(&self, run_id: i64) -> Result<HashMap<String, i64>> {
+    pub fn frontier_counts(&self, run_id: i64) -> Result<HashMap<FrontierState, i64>> {
         let mut stmt = self
             .conn
             .prepare("SELECT state, COUNT(*) FROM frontier WHERE run_id = ?1 GROUP BY state")?;
@@ -307,7 +329,7 @@ impl Store {
     pub fn frontier_close(
         &self,
         frontier_id: i64,
-        state: &str,
+        state: FrontierState,
         reason: Option<&str>,
     ) -> Result<()> {
         self.conn.execute(
@@ -398,13 +420,13 @@ impl Store {
              WHERE id = ?1",
             params![
                 c.run_id,
-                (c.state == "done") as i64,
+                (c.state == FrontierState::Done) as i64,
                 c.not_modified as i64,
                 outcome.snapshot_id.is_some() as i64,
                 outcome.new_body as i64,
                 c.fetch.bytes,
                 c.is_report as i64,
-                (c.state == "failed") as i64
+                (c.state == FrontierState::Failed) as i64
             ],
         )?;
         tx.commit()?;
@@ -429,25 +451,12 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT kind, format, title, publish_date, source, editor, column_name, site_name, report_year,
-                        agency_name, agency_id, parent_snapshot_id FROM page_meta WHERE snapshot_id = ?1",
+                &format!(
+                    "SELECT {} FROM page_meta pm WHERE pm.snapshot_id = ?1",
+                    super::extraction::PAGE_META_COLUMNS
+                ),
                 [snapshot_id],
-                |r| {
-                    Ok(PageMetaRow {
-                        kind: r.get(0)?,
-                        format: r.get(1)?,
-                        title: r.get(2)?,
-                        publish_date: r.get(3)?,
-                        source: r.get(4)?,
-                        editor: r.get(5)?,
-                        column_name: r.get(6)?,
-                        site_name: r.get(7)?,
-                        report_year: r.get(8)?,
-                        agency_name: r.get(9)?,
-                        agency_id: r.get(10)?,
-                        parent_snapshot_id: r.get(11)?,
-                    })
-                },
+                |r| super::extraction::page_meta_from(r, 0),
             )
             .optional()?)
     }
@@ -482,9 +491,9 @@ fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> 
     let mut n = 0;
     for l in links {
         let state = if l.skipped.is_some() {
-            "skipped"
+            FrontierState::Skipped
         } else {
-            "pending"
+            FrontierState::Pending
         };
         n += stmt.execute(params![
             run_id,

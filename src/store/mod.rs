@@ -7,10 +7,15 @@
 //! archive consistent and the frontier resumable.
 
 mod crawl;
+mod extraction;
+mod kinds;
 pub mod lock;
 mod schema;
 
 pub use crawl::*;
+pub use extraction::{ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, Revision};
+pub use kinds::{FrontierState, RunKind, RunStatus};
+pub(crate) use kinds::{READ_STATUSES_SQL, REPORT_KINDS_SQL};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -181,17 +186,17 @@ impl Store {
     // ---- runs ------------------------------------------------------------
 
     /// Starts a run record.
-    pub fn begin_run(&self, kind: &str, command: &str) -> Result<i64> {
+    pub fn begin_run(&self, kind: RunKind, command: &str) -> Result<i64> {
         self.conn.execute(
-            "INSERT INTO runs (kind, started_at, status, pid, command) VALUES (?1, ?2, 'running', ?3, ?4)",
-            params![kind, now(), std::process::id(), command],
+            "INSERT INTO runs (kind, started_at, status, pid, command) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![kind, now(), RunStatus::Running, std::process::id(), command],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
     /// The newest run of `kind` that never finished (its process died), if any.
     /// Only meaningful while holding the archive lock.
-    pub fn unfinished_run(&self, kind: &str) -> Result<Option<i64>> {
+    pub fn unfinished_run(&self, kind: RunKind) -> Result<Option<i64>> {
         Ok(self
             .conn
             .query_row(
@@ -211,7 +216,8 @@ impl Store {
         Ok(())
     }
 
-    pub fn finish_run(&self, run_id: i64, status: &str, note: Option<&str>) -> Result<()> {
+    /// Closes a run with its final status and, when given, a note (the error of a failed run).
+    pub fn finish_run(&self, run_id: i64, status: RunStatus, note: Option<&str>) -> Result<()> {
         self.conn.execute(
             "UPDATE runs SET status = ?2, finished_at = ?3, note = COALESCE(?4, note) WHERE id = ?1",
             params![run_id, status, now(), note],
@@ -284,39 +290,6 @@ impl Store {
             )
             .optional()?)
     }
-
-    /// Saves an extraction result (idempotent per snapshot and extractor version).
-    /// Returns true when the stored result is new or changed.
-    pub fn save_extraction(&self, row: &ExtractionRow) -> Result<bool> {
-        save_extraction_on(&self.conn, row)
-    }
-}
-
-/// [`Store::save_extraction`] on any connection or open transaction.
-pub fn save_extraction_on(conn: &Connection, row: &ExtractionRow) -> Result<bool> {
-    let n = conn.execute(
-        "INSERT INTO extractions (snapshot_id, extractor_version, extracted_at, status, agency, year, template,
-                                  checks_failed, warnings, result)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (snapshot_id, extractor_version) DO UPDATE SET
-           extracted_at = excluded.extracted_at, status = excluded.status, agency = excluded.agency,
-           year = excluded.year, template = excluded.template, checks_failed = excluded.checks_failed,
-           warnings = excluded.warnings, result = excluded.result
-         WHERE extractions.result IS NOT excluded.result",
-        params![
-            row.snapshot_id,
-            row.extractor_version,
-            now(),
-            row.status,
-            row.agency,
-            row.year,
-            row.template,
-            row.checks_failed,
-            row.warnings,
-            row.result_json
-        ],
-    )?;
-    Ok(n > 0)
 }
 
 /// What a recrawl needs to know about the last snapshot of a URL.
@@ -328,20 +301,6 @@ pub struct SnapshotHead {
     pub last_modified: Option<String>,
     pub content_type: Option<String>,
     pub final_url: String,
-}
-
-/// One extraction result to save.
-#[derive(Debug, Clone)]
-pub struct ExtractionRow {
-    pub snapshot_id: i64,
-    pub extractor_version: String,
-    pub status: String,
-    pub agency: Option<String>,
-    pub year: Option<i32>,
-    pub template: Option<String>,
-    pub checks_failed: i64,
-    pub warnings: i64,
-    pub result_json: String,
 }
 
 #[cfg(test)]
@@ -395,8 +354,8 @@ mod tests {
                     },
                     PreparedBody::new(body).unwrap(),
                     PageMetaRow {
-                        kind: "report".into(),
-                        format: "html".into(),
+                        kind: crate::page::facts::PageKind::Report,
+                        format: crate::formats::Format::Html,
                         report_year: Some(2022),
                         ..Default::default()
                     },
@@ -407,14 +366,14 @@ mod tests {
                     host: "h".into(),
                     seed_id: None,
                     depth: 1,
-                    kind: "other".into(),
+                    kind: crate::crawl::discover::LinkKind::Other,
                     priority: 5,
                     parent_url: Some(url.into()),
                     link_text: None,
                     agency_hint: None,
                     skipped: None,
                 }],
-                state: "done",
+                state: FrontierState::Done,
                 reason: None,
                 not_modified: false,
                 is_report: false,
@@ -458,13 +417,13 @@ mod tests {
     #[test]
     fn page_commit_dedups_bodies_and_advances_the_frontier() {
         let mut store = Store::open_in_memory().unwrap();
-        let run = store.begin_run("crawl", "test").unwrap();
+        let run = store.begin_run(RunKind::Crawl, "test").unwrap();
         let seed = NewLink {
             url: "http://h/a".into(),
             host: "h".into(),
             seed_id: None,
             depth: 0,
-            kind: "seed".into(),
+            kind: crate::crawl::discover::LinkKind::Seed,
             priority: 0,
             parent_url: None,
             link_text: None,
@@ -510,6 +469,12 @@ mod tests {
                 .as_deref(),
             Some("\"e1\"")
         );
-        assert_eq!(store.frontier_counts(run).unwrap().get("done"), Some(&2));
+        assert_eq!(
+            store
+                .frontier_counts(run)
+                .unwrap()
+                .get(&FrontierState::Done),
+            Some(&2)
+        );
     }
 }

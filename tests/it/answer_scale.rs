@@ -32,7 +32,10 @@ fn answers_on_three_thousand_agencies() {
         let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
         a.agency.insert(leaked, *id);
     }
-    let run = a.store.begin_run("crawl", "scale").unwrap();
+    let run = a
+        .store
+        .begin_run(nianbao::store::RunKind::Crawl, "scale")
+        .unwrap();
     let t = Instant::now();
     let res = result(2, "complete", serde_json::json!([]));
     for (i, (name, _)) in ids.iter().enumerate().filter(|(i, _)| i % 10 != 0) {
