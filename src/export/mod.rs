@@ -18,7 +18,7 @@ pub use lists::{
 pub use reports::{
     CurrentReport, ExportSummary, current_reports, export, export_to_path, write_file,
 };
-pub use table::{Cell, Sheet, write_sheets};
+pub use table::{CellValue, Sheet, write_sheets};
 pub use warc::{WarcOptions, WarcSummary, write_warc};
 
 use std::path::PathBuf;
@@ -27,8 +27,6 @@ use std::path::PathBuf;
 pub enum ExportError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    #[error("database: {0}")]
-    Sql(#[from] rusqlite::Error),
     #[error("write: {0}")]
     Io(#[from] std::io::Error),
     #[error("{path}: {source}")]
@@ -51,40 +49,40 @@ pub type Result<T, E = ExportError> = std::result::Result<T, E>;
 
 /// Output formats. `Csv` is UTF-8 with a BOM so Excel reads the Chinese text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum OutputFormat {
     Csv,
     Json,
     Jsonl,
     Xlsx,
 }
 
-impl Format {
+impl OutputFormat {
     /// The usual file extension, for naming output files.
     pub fn extension(self) -> &'static str {
         match self {
-            Format::Csv => "csv",
-            Format::Json => "json",
-            Format::Jsonl => "jsonl",
-            Format::Xlsx => "xlsx",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Json => "json",
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Xlsx => "xlsx",
         }
     }
 }
 
-impl std::str::FromStr for Format {
+impl std::str::FromStr for OutputFormat {
     type Err = ExportError;
 
     fn from_str(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "csv" => Ok(Format::Csv),
-            "json" => Ok(Format::Json),
-            "jsonl" | "ndjson" => Ok(Format::Jsonl),
-            "xlsx" | "excel" => Ok(Format::Xlsx),
+            "csv" => Ok(OutputFormat::Csv),
+            "json" => Ok(OutputFormat::Json),
+            "jsonl" | "ndjson" => Ok(OutputFormat::Jsonl),
+            "xlsx" | "excel" => Ok(OutputFormat::Xlsx),
             other => Err(ExportError::UnknownFormat(other.to_string())),
         }
     }
 }
 
-impl std::fmt::Display for Format {
+impl std::fmt::Display for OutputFormat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.extension())
     }

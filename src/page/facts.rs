@@ -60,21 +60,21 @@ pub struct VisibleMeta {
 }
 
 impl VisibleMeta {
-    /// True when none of the three is known.
-    pub fn is_empty(&self) -> bool {
-        self.publish_date.is_none() && self.source.is_none() && self.editor.is_none()
-    }
-
     /// The one precedence for a report's publish date, source and editor:
-    /// the first of `sources` (most specific first: the report's own text,
-    /// then the page it was archived with, then the page it hangs from) that
-    /// states any of them gives all three. Taken whole, so a date from one
-    /// place is never paired with an editor from another.
+    /// each from the first of `sources` that states it, most specific first
+    /// (the report's own text, then the page it was archived with, then the
+    /// page it hangs from). Used by the extraction stage and the exports alike.
     pub fn first_stated(sources: impl IntoIterator<Item = VisibleMeta>) -> VisibleMeta {
-        sources
-            .into_iter()
-            .find(|m| !m.is_empty())
-            .unwrap_or_default()
+        let mut out = VisibleMeta::default();
+        for m in sources {
+            out.publish_date = out.publish_date.or(m.publish_date);
+            out.source = out.source.or(m.source);
+            out.editor = out.editor.or(m.editor);
+            if out.publish_date.is_some() && out.source.is_some() && out.editor.is_some() {
+                break;
+            }
+        }
+        out
     }
 }
 
@@ -558,5 +558,29 @@ mod tests {
         assert_eq!(m.source.as_deref(), Some("区政府办"));
         assert_eq!(m.agency.as_deref(), Some("某区"));
         assert_eq!(m.kind, PageKind::Report);
+    }
+
+    #[test]
+    fn publish_facts_come_from_the_most_specific_source_that_states_each() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2023, 1, d);
+        let document = VisibleMeta {
+            publish_date: day(5),
+            ..VisibleMeta::default()
+        };
+        let page = VisibleMeta {
+            publish_date: day(9),
+            source: Some("办公室".into()),
+            editor: None,
+        };
+        let parent = VisibleMeta {
+            publish_date: day(1),
+            source: Some("政府".into()),
+            editor: Some("张三".into()),
+        };
+        let got = VisibleMeta::first_stated([document, page, parent]);
+        assert_eq!(got.publish_date, day(5));
+        assert_eq!(got.source.as_deref(), Some("办公室"));
+        assert_eq!(got.editor.as_deref(), Some("张三"));
+        assert_eq!(VisibleMeta::first_stated([]), VisibleMeta::default());
     }
 }

@@ -6,16 +6,20 @@
 //! through one transaction here, so a crash at any instant leaves the
 //! archive consistent and the frontier resumable.
 
+mod answers;
 mod crawl;
 mod extraction;
 mod kinds;
 pub mod lock;
+mod runs;
 mod schema;
 
+pub use answers::{ArchivedResponse, DiscoveredReport, LastFetch, ReportSnapshot};
 pub use crawl::*;
 pub use extraction::{ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, Revision};
 pub use kinds::{FrontierState, RunKind, RunStatus};
 pub(crate) use kinds::{READ_STATUSES_SQL, REPORT_KINDS_SQL};
+pub use runs::{ArchiveTotals, HostErrors, RunCounts, RunRow};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};

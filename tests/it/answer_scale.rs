@@ -2,7 +2,7 @@
 //! `cargo test --test answer_scale -- --ignored --nocapture`).
 
 use crate::answer_support::*;
-use nianbao::export::{self, Format, WarcOptions};
+use nianbao::export::{self, OutputFormat, WarcOptions};
 use nianbao::seeds;
 use std::path::Path;
 use std::time::Instant;
@@ -78,10 +78,10 @@ fn answers_on_three_thousand_agencies() {
         t.elapsed()
     );
     for (format, long) in [
-        (Format::Jsonl, false),
-        (Format::Csv, false),
-        (Format::Csv, true),
-        (Format::Xlsx, false),
+        (OutputFormat::Jsonl, false),
+        (OutputFormat::Csv, false),
+        (OutputFormat::Csv, true),
+        (OutputFormat::Xlsx, false),
     ] {
         let t = Instant::now();
         let mut out = Vec::new();
