@@ -16,7 +16,7 @@ mod xlsx;
 
 pub use docx::docx_to_document;
 pub use html::{dom_to_document, html_to_document};
-pub use ole::{ole_to_document, ole_to_text, rtf_to_document};
+pub use ole::{ole_to_document, rtf_to_document};
 pub use pdf::{PdfRead, pdf_to_document};
 pub use xlsx::xlsx_to_document;
 
