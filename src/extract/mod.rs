@@ -147,7 +147,7 @@ pub enum Status {
     Partial,
     NotReport,
     Failed,
-    /// A file format no reader exists for here (old binary DOC/WPS without a converter, XLS …).
+    /// A file format no reader exists for here (old binary DOC/WPS without a converter, an archive with no report …).
     Unsupported,
     /// A PDF with no text layer: scanned page images.
     Scanned,

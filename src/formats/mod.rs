@@ -1,10 +1,10 @@
 //! Attachment formats: tell what a fetched file is, and read DOCX, PDF,
-//! XLSX and OLE2 Word files into the document model the extractor reads.
+//! spreadsheets (XLSX, XLS, ET) and OLE2 Word files into the document model
+//! the extractor reads.
 //!
 //! Many agencies publish the annual report as an attachment rather than as
-//! the page itself. Each reader here ends in [`crate::document::Document`]
-//! (or, for old binary Word files, plain text), so one extractor serves
-//! every format.
+//! the page itself. Each reader here ends in [`crate::document::Document`],
+//! so one extractor serves every format.
 
 mod docx;
 mod html;
@@ -12,13 +12,13 @@ mod layout;
 mod numbering;
 mod ole;
 mod pdf;
-mod xlsx;
+mod spreadsheet;
 
 pub use docx::docx_to_document;
 pub use html::{dom_to_document, html_to_document};
 pub use ole::{ole_to_document, rtf_to_document};
 pub use pdf::{PdfRead, pdf_to_document};
-pub use xlsx::xlsx_to_document;
+pub use spreadsheet::spreadsheet_to_document;
 
 use serde::Serialize;
 
@@ -109,9 +109,9 @@ pub struct Attachment {
 }
 
 /// One entry point for attachments: sniff the format, then read DOCX, PDF,
-/// XLSX or OLE2 Word into the document model. HTML and text are the
-/// extractor's own input, and archives, binary spreadsheets and unknown
-/// files are not read: those give [`FormatError::Unsupported`] naming the
+/// XLSX, XLS/ET or OLE2 Word into the document model. HTML and text are the
+/// extractor's own input, and unknown files are not read: those give
+/// [`FormatError::Unsupported`] naming the
 /// format.
 pub fn read_attachment(
     bytes: &[u8],
@@ -131,6 +131,7 @@ pub fn read_attachment(
     };
     match format {
         Format::Docx => docx_to_document(bytes).map(plain),
+        Format::Ole if ole::is_workbook(bytes) => spreadsheet_to_document(bytes).map(plain),
         Format::Ole => ole_to_document(bytes).map(plain),
         Format::Rtf => rtf_to_document(bytes).map(plain),
         Format::Pdf => pdf_to_document(bytes).map(|r| Attachment {
@@ -140,7 +141,7 @@ pub fn read_attachment(
             scanned: r.scanned,
             member: None,
         }),
-        Format::Xlsx => xlsx_to_document(bytes).map(plain),
+        Format::Xlsx => spreadsheet_to_document(bytes).map(plain),
         Format::Html | Format::Text | Format::Zip | Format::Unknown => {
             Err(FormatError::Unsupported {
                 format: format.as_str().to_string(),

@@ -31,6 +31,12 @@ pub(crate) fn ole_streams(bytes: &[u8]) -> Result<Vec<String>, FormatError> {
         .collect())
 }
 
+/// True for an OLE2 spreadsheet (`.xls`, `.et`): its data sits in a
+/// `Workbook` (BIFF8) or `Book` (BIFF5) stream.
+pub(crate) fn is_workbook(bytes: &[u8]) -> bool {
+    ole_streams(bytes).is_ok_and(|s| s.iter().any(|n| n == "Workbook" || n == "Book"))
+}
+
 fn check_word(bytes: &[u8]) -> Result<(), FormatError> {
     if !ole_streams(bytes)?.iter().any(|n| n == "WordDocument") {
         return Err(FormatError::Unsupported {
@@ -196,6 +202,8 @@ mod tests {
     fn ole_without_word_stream_is_unsupported() {
         let bytes = compound(&["Workbook"]);
         assert_eq!(ole_streams(&bytes).unwrap(), ["Workbook"]);
+        assert!(is_workbook(&bytes));
+        assert!(!is_workbook(&compound(&["WordDocument"])));
         assert!(matches!(
             ole_to_document(&bytes),
             Err(FormatError::Unsupported { .. })

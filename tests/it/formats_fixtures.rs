@@ -607,7 +607,7 @@ fn xlsx_workbook_holds_the_expected_part_3() {
         let bytes = part3_workbook(seed);
         assert_eq!(sniff(&bytes, None, None), Format::Xlsx);
         let what = format!("{} as xlsx", short(seed));
-        let doc = nianbao::formats::xlsx_to_document(&bytes).expect("xlsx reads");
+        let doc = nianbao::formats::spreadsheet_to_document(&bytes).expect("xlsx reads");
         assert_eq!(
             doc.blocks[0],
             Block::Text("三、收到和处理政府信息公开申请情况".into())
@@ -618,7 +618,7 @@ fn xlsx_workbook_holds_the_expected_part_3() {
         assert_eq!(att.document, doc);
     }
     assert!(matches!(
-        nianbao::formats::xlsx_to_document(&fixture("docx/002.docx")),
+        nianbao::formats::spreadsheet_to_document(&fixture("docx/002.docx")),
         Err(FormatError::Corrupt(_))
     ));
 }
