@@ -19,6 +19,10 @@ pub struct ArchiveStatus {
     pub extraction_status: Vec<(String, i64)>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
+    /// Snapshots holding a DOM rendered in a browser.
+    pub rendered_snapshots: i64,
+    /// Pages of the last crawl that needed a browser and had none.
+    pub needs_browser: Vec<crate::store::NeedsBrowser>,
 }
 
 /// The archive's status, listing the last `last_runs` runs.
@@ -42,6 +46,8 @@ pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
             .map(|(s, n)| (s.as_str().to_string(), n))
             .collect(),
         errors_by_host,
+        rendered_snapshots: store.rendered_snapshots()?,
+        needs_browser: store.needs_browser()?,
     })
 }
 
@@ -104,6 +110,24 @@ impl std::fmt::Display for ArchiveStatus {
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
             writeln!(f, "Extractions: {}", st.join(", "))?;
+        }
+        if self.rendered_snapshots > 0 {
+            writeln!(
+                f,
+                "Rendered in a browser: {} snapshots",
+                self.rendered_snapshots
+            )?;
+        }
+        if !self.needs_browser.is_empty() {
+            writeln!(
+                f,
+                "Pages that need a browser (last crawl, lists built by script): {} — {}",
+                self.needs_browser.len(),
+                crate::render::INSTALL_HINT
+            )?;
+            for p in self.needs_browser.iter().take(5) {
+                writeln!(f, "  {}", p.url)?;
+            }
         }
         if self.errors_by_host.is_empty() {
             writeln!(f, "Errors in the last crawl: none")?;

@@ -39,6 +39,8 @@ pub struct WarcSummary {
     pub files: Vec<PathBuf>,
     pub responses: usize,
     pub revisits: usize,
+    /// DOMs rendered in a browser, written as `conversion` records (not what a server sent).
+    pub conversions: usize,
     /// Snapshots skipped because their body is missing from the archive.
     pub skipped: usize,
     /// Compressed bytes written, all files.
@@ -76,6 +78,23 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
         };
         let date = warc_date(&s.fetched_at);
         let headers = &s.headers;
+        if s.rendered {
+            let Some(body) = store.body(&s.sha256)? else {
+                w.summary.skipped += 1;
+                return Ok(());
+            };
+            let fields = vec![
+                ("WARC-Type", "conversion".to_string()),
+                ("WARC-Record-ID", record_id(&format!("conversion:{}", s.id))),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", uri),
+                ("WARC-Payload-Digest", payload_digest_of_hex(&s.sha256)),
+                ("Content-Type", "text/html; charset=utf-8".to_string()),
+            ];
+            w.record(fields, &[&body])?;
+            w.summary.conversions += 1;
+            return Ok(());
+        }
         if let Some((ref_id, ref_uri, ref_date)) = written.get(&s.sha256).cloned() {
             let Some(size) = store.body_size(&s.sha256)? else {
                 w.summary.skipped += 1;

@@ -94,6 +94,8 @@ pub struct ArchivedResponse {
     pub sha256: String,
     /// The body was cut at `max_body_bytes`.
     pub truncated: bool,
+    /// The body is a DOM a browser rendered, not bytes a server sent.
+    pub rendered: bool,
 }
 
 fn visible(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<VisibleMeta> {
@@ -212,7 +214,7 @@ impl Store {
             .conn
             .prepare(&format!(
                 "SELECT s.id, s.url, s.final_url, s.fetched_at, s.status, s.http_version, s.headers, s.sha256,
-                        s.truncated
+                        s.truncated, s.rendered
                  FROM snapshots s LEFT JOIN page_meta pm ON pm.snapshot_id = s.id
                  WHERE ?1 = 0 OR pm.kind IN {REPORT_KINDS_SQL}
                  ORDER BY s.id"
@@ -231,6 +233,7 @@ impl Store {
                     headers: serde_json::from_str(&headers).unwrap_or_default(),
                     sha256: r.get(7)?,
                     truncated: r.get(8)?,
+                    rendered: r.get(9)?,
                 })
             })
             .map_err(StoreError::from)?;

@@ -11,6 +11,7 @@ mod crawl;
 mod extraction;
 mod kinds;
 pub mod lock;
+mod render;
 mod runs;
 mod schema;
 
@@ -19,6 +20,7 @@ pub use crawl::*;
 pub use extraction::{ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, Revision};
 pub use kinds::{FrontierState, RunKind, RunStatus};
 pub(crate) use kinds::{READ_STATUSES_SQL, REPORT_KINDS_SQL};
+pub use render::*;
 pub use runs::{ArchiveTotals, HostErrors, RunCounts, RunRow};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -278,8 +280,10 @@ impl Store {
         Ok(self
             .conn
             .query_row(
+                // A rendered DOM is not what the server sent: conditional requests and
+                // change detection compare against the last response.
                 "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
-                 WHERE url = ?1 ORDER BY id DESC LIMIT 1",
+                 WHERE url = ?1 AND rendered = 0 ORDER BY id DESC LIMIT 1",
                 [url],
                 |r| {
                     Ok(SnapshotHead {

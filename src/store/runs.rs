@@ -203,7 +203,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT host, COALESCE(error_kind, 'http'), COUNT(*), MAX(COALESCE(error, 'HTTP ' || status))
              FROM fetches f
-             WHERE run_id = ?1 AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
+             WHERE run_id = ?1 AND COALESCE(error_kind, '') <> 'refused' AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
                AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
              GROUP BY host, error_kind ORDER BY COUNT(*) DESC, host",
         )?;
