@@ -11,6 +11,7 @@ mod html;
 mod layout;
 mod numbering;
 mod ole;
+mod ooxml;
 mod pdf;
 mod spreadsheet;
 
