@@ -22,7 +22,9 @@ pub const DEFAULT_EXCLUDE_PATTERNS: &[&str] =
 /// Compiled title patterns plus the report years of interest.
 #[derive(Debug, Clone)]
 pub struct ReportPatterns {
+    /// A title matching any of these is a report title…
     pub include: Vec<Regex>,
+    /// …unless it matches one of these.
     pub exclude: Vec<Regex>,
     /// Report years to archive; `None` means every year found.
     pub years: Option<RangeInclusive<i32>>,

@@ -31,6 +31,7 @@ pub enum LinkKind {
     Pagination,
     /// An `<iframe>`/`<frame>` source: part of this page's content.
     Frame,
+    /// Anything else.
     Other,
 }
 
@@ -50,10 +51,12 @@ impl LinkKind {
 /// One link found on a page, resolved to an absolute URL without fragment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
+    /// URL.
     pub url: Url,
     /// Anchor text (whitespace collapsed), or the `title` attribute when the
     /// visible text is cut short.
     pub text: String,
+    /// What it is.
     pub kind: LinkKind,
 }
 
@@ -512,6 +515,7 @@ impl Default for TrapGuard {
 }
 
 impl TrapGuard {
+    /// A guard allowing `max_query_variants` query strings per path.
     pub fn new(max_query_variants: usize) -> Self {
         TrapGuard {
             max_url_len: 300,

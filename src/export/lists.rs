@@ -27,6 +27,7 @@ pub enum MissingReason {
 }
 
 impl MissingReason {
+    /// The stable name (CSV and JSON values).
     pub fn as_str(self) -> &'static str {
         match self {
             MissingReason::NoEntryUrl => "no_entry_url",
@@ -47,10 +48,15 @@ impl std::fmt::Display for MissingReason {
 /// An active seed agency with no usable report for the year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingAgency {
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: i64,
+    /// Agency name.
     pub agency: String,
+    /// Region.
     pub region: String,
+    /// Administrative level.
     pub level: String,
+    /// Why it ended so (for people).
     pub reason: MissingReason,
     /// For people: what happened and what to do.
     pub detail: String,
@@ -206,12 +212,19 @@ pub fn missing(
 /// A report published after the deadline, or with no publish date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LateEntry {
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: Option<i64>,
+    /// Agency name.
     pub agency: String,
+    /// Region.
     pub region: String,
+    /// Report year.
     pub year: i32,
+    /// URL.
     pub url: String,
+    /// The snapshot.
     pub snapshot_id: i64,
+    /// Publish date.
     pub publish_date: Option<NaiveDate>,
     /// Days after 31 January of `year + 1`; `None` for undated reports.
     pub days_late: Option<i64>,
@@ -222,6 +235,7 @@ pub struct LateEntry {
 pub struct LateReport {
     /// Most days late first.
     pub late: Vec<LateEntry>,
+    /// Reports with no readable publish date.
     pub undated: Vec<LateEntry>,
 }
 
@@ -268,12 +282,15 @@ pub fn late(store: &Store, year: i32) -> Result<LateReport> {
 /// An agency name read from report titles that is not in the seeds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Discovered {
+    /// Agency name as read from the title or page.
     pub agency_name: String,
     /// Region of the seed whose crawl found it first (a portal column's region).
     pub region: String,
+    /// Report years found.
     pub years: Vec<i32>,
     /// Distinct report URLs attributed to the name.
     pub reports: usize,
+    /// The first report URL found under the name.
     pub first_url: String,
 }
 
@@ -391,6 +408,7 @@ pub fn discovered_sheet(rows: &[Discovered]) -> Sheet {
     s
 }
 
+/// Writes the missing list in `format`.
 pub fn write_missing(
     rows: &[MissingAgency],
     format: OutputFormat,
@@ -399,10 +417,12 @@ pub fn write_missing(
     write_sheets(&[missing_sheet(rows)], format, out)
 }
 
+/// Writes the late list in `format`.
 pub fn write_late(report: &LateReport, format: OutputFormat, out: &mut dyn Write) -> Result<()> {
     write_sheets(&[late_sheet(report)], format, out)
 }
 
+/// Writes the discovered list in `format`.
 pub fn write_discovered(
     rows: &[Discovered],
     format: OutputFormat,

@@ -24,35 +24,50 @@ pub use warc::{WarcOptions, WarcSummary, write_warc};
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
+/// Why an export or answer could not be written.
 pub enum ExportError {
     #[error(transparent)]
+    /// The archive could not be read.
     Store(#[from] crate::store::StoreError),
     #[error("write: {0}")]
+    /// Writing the output failed.
     Io(#[from] std::io::Error),
     #[error("{path}: {source}")]
+    /// A file could not be written.
     File {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// The underlying error.
         source: std::io::Error,
     },
     #[error("CSV: {0}")]
+    /// CSV writing failed.
     Csv(#[from] csv::Error),
     #[error("JSON: {0}")]
+    /// Stored or written JSON is malformed.
     Json(#[from] serde_json::Error),
     #[error("XLSX: {0}")]
+    /// XLSX writing failed.
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("unknown format {0:?}: use csv, json, jsonl or xlsx")]
+    /// An output format nianbao does not write.
     UnknownFormat(String),
 }
 
+/// Result of the answers.
 pub type Result<T, E = ExportError> = std::result::Result<T, E>;
 
 /// Output formats. `Csv` is UTF-8 with a BOM so Excel reads the Chinese text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
+    /// CSV, UTF-8 with a BOM.
     Csv,
+    /// One JSON array.
     Json,
+    /// JSON Lines.
     Jsonl,
+    /// An Excel workbook.
     Xlsx,
 }
 

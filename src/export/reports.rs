@@ -46,22 +46,35 @@ fn rank(c: &ReportSnapshot) -> (u8, std::cmp::Reverse<i64>) {
 /// The report of one (agency, year) that answers for it, with provenance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentReport {
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: Option<i64>,
+    /// Agency name.
     pub agency: String,
+    /// Region.
     pub region: String,
+    /// Report year.
     pub year: i32,
+    /// The snapshot.
     pub snapshot_id: i64,
+    /// URL.
     pub url: String,
+    /// When it was fetched (RFC 3339, UTC).
     pub fetched_at: String,
     /// A report page or an attachment.
     pub kind: PageKind,
+    /// File format.
     pub format: FileFormat,
+    /// Title (an attachment: its link text).
     pub title: Option<String>,
+    /// Publish date.
     pub publish_date: Option<NaiveDate>,
+    /// Publishing office (来源).
     pub source: Option<String>,
+    /// Responsible editor (编辑).
     pub editor: Option<String>,
     /// Extraction status; `None` when not extracted yet.
     pub status: Option<Status>,
+    /// Extractor version of the result.
     pub extractor_version: Option<String>,
     /// The extraction as stored (`None` when not extracted or unreadable JSON).
     pub result: Option<Value>,

@@ -8,10 +8,15 @@ use std::io::Write;
 /// A typed cell: numbers stay numbers in XLSX and JSON, `Null` is an empty cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellValue {
+    /// An empty cell.
     Null,
+    /// An integer.
     Int(i64),
+    /// A number with a fraction.
     Float(f64),
+    /// Text.
     Text(String),
+    /// True or false.
     Bool(bool),
 }
 
@@ -30,14 +35,17 @@ impl CellValue {
         }
     }
 
+    /// A text cell.
     pub fn text(s: impl Into<String>) -> CellValue {
         CellValue::Text(s.into())
     }
 
+    /// A text cell, or an empty one.
     pub fn opt_text(s: Option<impl Into<String>>) -> CellValue {
         s.map_or(CellValue::Null, |s| CellValue::Text(s.into()))
     }
 
+    /// An integer cell, or an empty one.
     pub fn opt_int(i: Option<i64>) -> CellValue {
         i.map_or(CellValue::Null, CellValue::Int)
     }
@@ -68,12 +76,16 @@ impl CellValue {
 /// A named table: a header row and rows of the same width.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sheet {
+    /// Sheet name.
     pub name: String,
+    /// Column headers.
     pub columns: Vec<String>,
+    /// Data rows.
     pub rows: Vec<Vec<CellValue>>,
 }
 
 impl Sheet {
+    /// An empty sheet with these columns.
     pub fn new(name: &str, columns: &[&str]) -> Sheet {
         Sheet {
             name: name.to_string(),

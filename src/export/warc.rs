@@ -36,8 +36,11 @@ impl Default for WarcOptions {
 /// What [`write_warc`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WarcSummary {
+    /// Files written.
     pub files: Vec<PathBuf>,
+    /// `response` records.
     pub responses: usize,
+    /// `revisit` records.
     pub revisits: usize,
     /// DOMs rendered in a browser, written as `conversion` records (not what a server sent).
     pub conversions: usize,

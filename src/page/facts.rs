@@ -35,16 +35,25 @@ impl PageKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// What a fetched page says about itself.
 pub struct PageMeta {
+    /// Title (an attachment: its link text).
     pub title: Option<String>,
+    /// Publish date.
     pub publish_date: Option<NaiveDate>,
+    /// Publishing office (来源).
     pub source: Option<String>,
+    /// Responsible editor (编辑).
     pub editor: Option<String>,
+    /// CMS column name.
     pub column: Option<String>,
+    /// Site name.
     pub site_name: Option<String>,
+    /// Report year the title names.
     pub report_year: Option<i32>,
     /// Agency name read from the report title, e.g. "沈阳市辽中区人民政府办公室".
     pub agency: Option<String>,
+    /// What it is.
     pub kind: PageKind,
 }
 

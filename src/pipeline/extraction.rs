@@ -27,6 +27,7 @@ pub struct Source<'a> {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+/// Counts of one extraction run.
 pub struct ExtractSummary {
     /// Snapshots extracted.
     pub reports: u64,
@@ -42,7 +43,9 @@ pub struct ExtractSummary {
     pub unsupported: u64,
     /// Reports with at least one consistency rule broken.
     pub with_check_failures: u64,
+    /// Consistency rules broken, all reports.
     pub rule_breaks: u64,
+    /// Reports with warnings.
     pub with_warnings: u64,
     /// Results that differ from what this version had stored (or are new).
     pub changed: u64,

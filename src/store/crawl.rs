@@ -13,44 +13,68 @@ use std::collections::HashMap;
 /// An agency as stored, with its id.
 #[derive(Debug, Clone)]
 pub struct StoredAgency {
+    /// Row id.
     pub id: i64,
+    /// Agency name.
     pub agency: Agency,
 }
 
 /// A seed row as stored.
 #[derive(Debug, Clone)]
 pub struct StoredSeed {
+    /// Row id.
     pub id: i64,
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: Option<i64>,
+    /// URL.
     pub url: Option<String>,
 }
 
 /// A URL waiting in (or taken from) the frontier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrontierItem {
+    /// Row id.
     pub id: i64,
+    /// URL.
     pub url: String,
+    /// Host key (scheme, host and port).
     pub host: String,
+    /// The seed the crawl started from.
     pub seed_id: Option<i64>,
+    /// Links followed from the seed.
     pub depth: u32,
+    /// What it is.
     pub kind: LinkKind,
+    /// Lower is fetched sooner.
     pub priority: i64,
+    /// The page it was found on.
     pub parent_url: Option<String>,
+    /// Anchor text of the link that found it.
     pub link_text: Option<String>,
+    /// Agency of the report page an attachment hangs from.
     pub agency_hint: Option<String>,
 }
 
 /// A URL to add to the frontier.
 #[derive(Debug, Clone)]
 pub struct NewLink {
+    /// URL.
     pub url: String,
+    /// Host key (scheme, host and port).
     pub host: String,
+    /// The seed the crawl started from.
     pub seed_id: Option<i64>,
+    /// Links followed from the seed.
     pub depth: u32,
+    /// What it is.
     pub kind: LinkKind,
+    /// Lower is fetched sooner.
     pub priority: i64,
+    /// The page it was found on.
     pub parent_url: Option<String>,
+    /// Anchor text of the link that found it.
     pub link_text: Option<String>,
+    /// Agency of the report page an attachment hangs from.
     pub agency_hint: Option<String>,
     /// `Some(reason)`: recorded as skipped (robots, scope, trap), never fetched.
     pub skipped: Option<String>,
@@ -59,50 +83,85 @@ pub struct NewLink {
 /// One fetch attempt for the log.
 #[derive(Debug, Clone, Default)]
 pub struct FetchRecord {
+    /// URL.
     pub url: String,
+    /// Host key (scheme, host and port).
     pub host: String,
+    /// Attempt number, from 1.
     pub attempt: u32,
+    /// Start (RFC 3339, UTC); empty means now.
     pub started_at: String,
+    /// How long it took.
     pub duration_ms: i64,
+    /// HTTP status, when a response came.
     pub status: Option<u16>,
+    /// Error kind (`timeout`, `connect` …), when it failed.
     pub error_kind: Option<String>,
+    /// Error message.
     pub error: Option<String>,
+    /// Bytes received.
     pub bytes: i64,
 }
 
 /// A response to archive.
 #[derive(Debug, Clone)]
 pub struct NewSnapshot {
+    /// URL.
     pub url: String,
+    /// URL after redirects.
     pub final_url: String,
+    /// When it was fetched (RFC 3339, UTC).
     pub fetched_at: String,
+    /// HTTP status, when a response came.
     pub status: u16,
+    /// `HTTP/1.1`, `HTTP/2` …
     pub http_version: String,
+    /// Response headers as received.
     pub headers: Vec<(String, String)>,
+    /// `Content-Type` as sent.
     pub content_type: Option<String>,
+    /// Encoding the body was decoded with.
     pub charset: Option<String>,
+    /// Where the encoding came from (header, meta, detection).
     pub charset_source: Option<String>,
+    /// The body was cut at `max_body_bytes`.
     pub truncated: bool,
+    /// `ETag`, for conditional requests.
     pub etag: Option<String>,
+    /// `Last-Modified`, for conditional requests.
     pub last_modified: Option<String>,
+    /// The seed the crawl started from.
     pub seed_id: Option<i64>,
+    /// The page it was found on.
     pub parent_url: Option<String>,
 }
 
 /// What a snapshot is, for `page_meta`.
 #[derive(Debug, Clone, Default)]
 pub struct PageMetaRow {
+    /// What it is.
     pub kind: PageKind,
+    /// File format.
     pub format: Format,
+    /// Title (an attachment: its link text).
     pub title: Option<String>,
+    /// Publish date.
     pub publish_date: Option<NaiveDate>,
+    /// Publishing office (来源).
     pub source: Option<String>,
+    /// Responsible editor (编辑).
     pub editor: Option<String>,
+    /// CMS column name.
     pub column_name: Option<String>,
+    /// Site name.
     pub site_name: Option<String>,
+    /// Report year the title names.
     pub report_year: Option<i32>,
+    /// Agency name as read from the title or page.
     pub agency_name: Option<String>,
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: Option<i64>,
+    /// The report page an attachment hangs from.
     pub parent_snapshot_id: Option<i64>,
 }
 
@@ -127,16 +186,21 @@ impl PageMetaRow {
 /// Everything one fetched frontier entry produces, committed together.
 #[derive(Debug, Clone)]
 pub struct PageCommit {
+    /// The run.
     pub run_id: i64,
+    /// The frontier entry.
     pub frontier_id: i64,
+    /// The final fetch attempt.
     pub fetch: FetchRecord,
     /// `None` for a 304 or an unchanged body (the last snapshot still holds), or a failure.
     pub snapshot: Option<(NewSnapshot, PreparedBody, PageMetaRow)>,
     /// The snapshot this entry resolved to when nothing new was stored.
     pub existing_snapshot_id: Option<i64>,
+    /// Outlinks to add to the frontier.
     pub links: Vec<NewLink>,
     /// Final frontier state: done, failed or skipped.
     pub state: FrontierState,
+    /// Why it ended so (for people).
     pub reason: Option<String>,
     /// The server answered 304 or sent the archived bytes again.
     pub not_modified: bool,
@@ -147,8 +211,11 @@ pub struct PageCommit {
 /// What [`Store::commit_page`] wrote.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommitOutcome {
+    /// The snapshot.
     pub snapshot_id: Option<i64>,
+    /// The body was new to the archive.
     pub new_body: bool,
+    /// Outlinks new to the frontier.
     pub links_added: usize,
 }
 

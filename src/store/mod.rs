@@ -30,39 +30,56 @@ use std::path::{Path, PathBuf};
 pub use schema::MIGRATIONS;
 
 #[derive(Debug, thiserror::Error)]
+/// Why the archive could not be opened, read or written.
 pub enum StoreError {
     #[error("database {path}: {source}")]
+    /// The database could not be opened.
     Open {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// The underlying error.
         source: rusqlite::Error,
     },
     #[error("cannot create the folder for database {path}: {source}")]
+    /// Its folder could not be created.
     CreateDir {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// The underlying error.
         source: std::io::Error,
     },
     #[error(
         "database {path} has schema version {found}, newer than this nianbao knows ({known}); upgrade nianbao"
     )]
+    /// Written by a newer nianbao.
     TooNew {
+        /// The file.
         path: PathBuf,
+        /// Version found.
         found: i64,
+        /// Version this build knows.
         known: i64,
     },
     #[error("database: {0}")]
+    /// SQLite failed.
     Sql(#[from] rusqlite::Error),
     #[error("stored body {sha256} cannot be decompressed: {source}")]
+    /// A stored body does not decompress.
     Body {
+        /// SHA-256 of the body (hex).
         sha256: String,
         #[source]
+        /// The underlying error.
         source: std::io::Error,
     },
     #[error("stored JSON is malformed: {0}")]
+    /// Stored or written JSON is malformed.
     Json(#[from] serde_json::Error),
 }
 
+/// Result of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The current time as stored: RFC 3339 in UTC with milliseconds.
@@ -81,12 +98,16 @@ const ZSTD_LEVEL: i32 = 3;
 /// A body ready to store: hashed and compressed outside any lock or transaction.
 #[derive(Debug, Clone)]
 pub struct PreparedBody {
+    /// SHA-256 of the body (hex).
     pub sha256: String,
+    /// Body size in bytes.
     pub size: usize,
+    /// The body, zstd-compressed.
     pub zstd: Vec<u8>,
 }
 
 impl PreparedBody {
+    /// Hashes and compresses `bytes`.
     pub fn new(bytes: &[u8]) -> std::io::Result<Self> {
         Ok(PreparedBody {
             sha256: sha256_hex(bytes),
@@ -96,6 +117,7 @@ impl PreparedBody {
     }
 }
 
+/// The archive: one SQLite connection, the only place that speaks SQL.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -142,6 +164,7 @@ impl Store {
         Ok(store)
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -151,6 +174,7 @@ impl Store {
         &self.conn
     }
 
+    /// Direct access for tests that corrupt or inspect the archive.
     pub fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
@@ -176,6 +200,7 @@ impl Store {
         Ok(())
     }
 
+    /// The schema version the archive is at (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn
@@ -303,11 +328,17 @@ impl Store {
 /// What a recrawl needs to know about the last snapshot of a URL.
 #[derive(Debug, Clone)]
 pub struct SnapshotHead {
+    /// Row id.
     pub id: i64,
+    /// SHA-256 of the body (hex).
     pub sha256: String,
+    /// `ETag`, for conditional requests.
     pub etag: Option<String>,
+    /// `Last-Modified`, for conditional requests.
     pub last_modified: Option<String>,
+    /// `Content-Type` as sent.
     pub content_type: Option<String>,
+    /// URL after redirects.
     pub final_url: String,
 }
 
