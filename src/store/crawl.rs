@@ -15,7 +15,7 @@ use std::collections::HashMap;
 pub struct StoredAgency {
     /// Row id.
     pub id: i64,
-    /// Agency name.
+    /// The agency as the seed files give it.
     pub agency: Agency,
 }
 
@@ -24,9 +24,9 @@ pub struct StoredAgency {
 pub struct StoredSeed {
     /// Row id.
     pub id: i64,
-    /// Seed agency it is attributed to; `None`: discovered.
+    /// The seed's agency; `None` for a portal column.
     pub agency_id: Option<i64>,
-    /// URL.
+    /// Entry URL; `None` for an agency with no site.
     pub url: Option<String>,
 }
 
