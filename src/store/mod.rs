@@ -169,14 +169,10 @@ impl Store {
         &self.path
     }
 
-    /// Direct access for queries that belong to one caller (exports, status).
+    /// Direct access for tests and ad-hoc inspection; the library's own
+    /// queries all live in this module's files.
     pub fn conn(&self) -> &Connection {
         &self.conn
-    }
-
-    /// Direct access for tests that corrupt or inspect the archive.
-    pub fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
     }
 
     fn migrate(&mut self) -> Result<()> {
