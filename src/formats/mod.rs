@@ -28,17 +28,23 @@ use crate::document::Document;
 /// What a file is, as far as reading a report goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 pub enum Format {
+    /// An HTML page.
     Html,
+    /// Plain text.
     Text,
+    /// PDF.
     Pdf,
+    /// Word 2007+ (Office Open XML).
     Docx,
     /// OLE2 compound file: `.doc`, `.wps`, `.xls`, `.et`.
     Ole,
     /// Rich Text Format (often behind a `.doc` name).
     Rtf,
+    /// Excel 2007+ (Office Open XML).
     Xlsx,
     /// A zip archive that is neither DOCX nor XLSX.
     Zip,
+    /// None of the above.
     #[default]
     Unknown,
 }
@@ -79,27 +85,45 @@ impl std::fmt::Display for Format {
     }
 }
 
+/// Why a file could not be read into the document model.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
+    /// No reader exists for this format.
     #[error("{format} files cannot be read")]
-    Unsupported { format: String },
+    Unsupported {
+        /// The format, for people.
+        format: String,
+    },
+    /// The file is damaged or not what it claims to be.
     #[error("corrupt file: {0}")]
     Corrupt(String),
+    /// A PDF that needs a password.
     #[error("the PDF is encrypted and cannot be read without a password")]
     Encrypted,
+    /// The converter the format needs is not installed.
     #[error("external tool `{tool}` is not installed ({hint})")]
     ToolMissing {
+        /// The program.
         tool: &'static str,
+        /// How to install it.
         hint: &'static str,
     },
+    /// The converter ran and failed.
     #[error("external tool `{tool}` failed: {message}")]
-    ToolFailed { tool: &'static str, message: String },
+    ToolFailed {
+        /// The program.
+        tool: &'static str,
+        /// Its exit status and error output.
+        message: String,
+    },
 }
 
 /// An attachment read into the document model, whatever its format.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
+    /// The format read (a zip archive's member's).
     pub format: Format,
+    /// The content.
     pub document: Document,
     /// Page count (PDF only).
     pub pages: Option<usize>,
