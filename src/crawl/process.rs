@@ -8,9 +8,11 @@ use super::politeness::{Robots, host_key};
 use super::redirect::{Followed, HopRules, follow};
 use super::robots::robots_for;
 use super::{Crawl, CrawlError, attribute};
+use crate::formats::Format;
+use crate::page::facts::PageKind;
 use crate::store::{
-    FetchRecord, FrontierItem, NewLink, NewSnapshot, PageCommit, PageMetaRow, PreparedBody,
-    SnapshotHead, now,
+    FetchRecord, FrontierItem, FrontierState, NewLink, NewSnapshot, PageCommit, PageMetaRow,
+    PreparedBody, SnapshotHead, now,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +22,7 @@ use url::Url;
 #[derive(Debug, Default)]
 pub(crate) struct Processed {
     pub frontier_id: i64,
-    pub state: &'static str,
+    pub state: FrontierState,
     pub fetched: bool,
     pub not_modified: bool,
     pub new_snapshot: Option<i64>,
@@ -38,7 +40,7 @@ pub(crate) async fn process(
     item: FrontierItem,
 ) -> Result<Processed, CrawlError> {
     let Ok(url) = Url::parse(&item.url) else {
-        return close(crawl, &item, "failed", "unparseable URL");
+        return close(crawl, &item, FrontierState::Failed, "unparseable URL");
     };
     let host = item.host.clone();
     if crawl.config.crawler.respect_robots_txt {
@@ -65,7 +67,7 @@ pub(crate) async fn process(
                     error: Some(reason.clone()),
                     ..Default::default()
                 };
-                let c = page_commit(crawl, &item, record, "failed", Some(reason));
+                let c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
                 return finish(crawl, c);
             }
             // Complete disallow for now; robots.txt is asked again once this wait is over.
@@ -78,7 +80,12 @@ pub(crate) async fn process(
             }
         };
         if !robots.allowed(url.as_str()) {
-            return close(crawl, &item, "skipped", "disallowed by robots.txt");
+            return close(
+                crawl,
+                &item,
+                FrontierState::Skipped,
+                "disallowed by robots.txt",
+            );
         }
     }
     let previous = crawl.store().latest_snapshot(&item.url)?;
@@ -163,7 +170,7 @@ pub(crate) async fn process(
                     continue;
                 }
                 let reason = describe(&err);
-                let mut c = page_commit(crawl, &item, record, "failed", Some(reason));
+                let mut c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
                 c.existing_snapshot_id = previous.as_ref().map(|p| p.id);
                 return finish(crawl, c);
             }
@@ -171,9 +178,18 @@ pub(crate) async fn process(
                 record.status = Some(304);
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
-                    return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
+                    return finish(
+                        crawl,
+                        page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                    );
                 };
-                let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
+                let mut c = page_commit(
+                    crawl,
+                    &item,
+                    record,
+                    FrontierState::Done,
+                    Some("not modified".into()),
+                );
                 let (links, render) = relink_from_archive(crawl, &item, &url, &prev)?;
                 c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id)?;
@@ -192,7 +208,10 @@ pub(crate) async fn process(
                 // `follow` answers every redirect itself; one here is a bug, not a page.
                 record.status = Some(status);
                 let reason = Some(format!("HTTP {status} redirect left unfollowed"));
-                return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
+                return finish(
+                    crawl,
+                    page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                );
             }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
@@ -207,7 +226,7 @@ pub(crate) async fn process(
 fn left_pending(item: &FrontierItem) -> Processed {
     Processed {
         frontier_id: item.id,
-        state: "pending",
+        state: FrontierState::Pending,
         ..Default::default()
     }
 }
@@ -255,15 +274,26 @@ async fn archive(
     };
     if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
         // Same bytes as the archived copy: nothing new to store.
-        let mut c = page_commit(crawl, &item, record, "done", Some("unchanged".into()));
+        let mut c = page_commit(
+            crawl,
+            &item,
+            record,
+            FrontierState::Done,
+            Some("unchanged".into()),
+        );
         c.links = analysed.links;
         c.is_report = is_report_snapshot(crawl, prev.id)?;
         c.existing_snapshot_id = Some(prev.id);
         return finish_rendered(crawl, c, rendered);
     }
-    let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
-    c.is_report = analysed.meta.kind == "report"
-        || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
+    let mut c = page_commit(
+        crawl,
+        &item,
+        record,
+        FrontierState::Done,
+        analysed.truncated_reason,
+    );
+    c.is_report = analysed.meta.counts_as_report();
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
     finish_rendered(crawl, c, rendered)
@@ -279,15 +309,20 @@ fn render_decision(
     links: &[NewLink],
 ) -> Option<crate::render::RenderDecision> {
     let r = &crawl.config.render;
-    if matches!(item.kind.as_str(), "report" | "attachment")
-        || meta.kind == "report"
+    if matches!(item.kind, LinkKind::Report | LinkKind::Attachment)
+        || meta.kind == PageKind::Report
         || (!r.auto && r.hosts.is_empty())
     {
         return None;
     }
     let useful_links = links
         .iter()
-        .filter(|l| matches!(l.kind.as_str(), "report" | "attachment" | "pagination"))
+        .filter(|l| {
+            matches!(
+                l.kind,
+                LinkKind::Report | LinkKind::Attachment | LinkKind::Pagination
+            )
+        })
         .count();
     crate::render::decide(&crate::render::PageSignals {
         dom,
@@ -380,13 +415,13 @@ pub(super) fn analyse(
             crawl,
             item,
             found,
-            meta.kind == "report",
+            meta.kind == PageKind::Report,
             agency_name.as_deref(),
         );
         render = render_decision(crawl, item, &fetched.final_url, &dom, &meta, &links);
         (meta, links)
     } else {
-        (attachment_meta(crawl, item, format.as_str())?, Vec::new())
+        (attachment_meta(crawl, item, format)?, Vec::new())
     };
     Ok(Analysed {
         snapshot,
@@ -414,9 +449,9 @@ fn html_meta(
     item: &FrontierItem,
     meta: crate::page::facts::PageMeta,
 ) -> (PageMetaRow, Option<String>) {
-    let kind = meta.kind.as_str().to_string();
+    let kind = meta.kind;
     let title = meta.title.clone().unwrap_or_default();
-    let (agency_id, agency_name) = if kind == "report" {
+    let (agency_id, agency_name) = if kind == PageKind::Report {
         let from_title = meta
             .agency
             .clone()
@@ -436,9 +471,9 @@ fn html_meta(
     };
     let row = PageMetaRow {
         kind,
-        format: "html".into(),
+        format: Format::Html,
         title: meta.title,
-        publish_date: meta.publish_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        publish_date: meta.publish_date,
         source: meta.source,
         editor: meta.editor,
         column_name: meta.column,
@@ -456,7 +491,7 @@ fn html_meta(
 fn attachment_meta(
     crawl: &Crawl,
     item: &FrontierItem,
-    format: &str,
+    format: Format,
 ) -> Result<PageMetaRow, CrawlError> {
     let text = item.link_text.clone().unwrap_or_default();
     let parent = match &item.parent_url {
@@ -470,11 +505,13 @@ fn attachment_meta(
         None => None,
     };
     let link_says_report = crawl.patterns.is_report_title(&text);
-    let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
-    let kind = if item.kind == "attachment" && (link_says_report || parent_is_report) {
-        "attachment"
+    let parent_is_report = parent
+        .as_ref()
+        .is_some_and(|(_, m)| m.kind == PageKind::Report);
+    let kind = if item.kind == LinkKind::Attachment && (link_says_report || parent_is_report) {
+        PageKind::Attachment
     } else {
-        "other"
+        PageKind::Other
     };
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
@@ -491,21 +528,25 @@ fn attachment_meta(
         _ => (a.agency_id, a.name),
     };
     Ok(PageMetaRow {
-        kind: kind.into(),
-        format: format.into(),
+        kind,
+        format,
         title: Some(text).filter(|t| !t.is_empty()),
-        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date.clone()),
+        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date),
         source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
         site_name: None,
-        report_year: if kind == "attachment" { year } else { None },
-        agency_name: if kind == "attachment" {
+        report_year: if kind == PageKind::Attachment {
+            year
+        } else {
+            None
+        },
+        agency_name: if kind == PageKind::Attachment {
             agency_name
         } else {
             None
         },
-        agency_id: if kind == "attachment" {
+        agency_id: if kind == PageKind::Attachment {
             agency_id
         } else {
             None
@@ -535,13 +576,13 @@ fn outlinks(
             continue;
         }
         let (kind, depth) = match link.kind {
-            LinkKind::Pagination => ("pagination", item.depth),
-            LinkKind::Frame => ("frame", item.depth),
+            LinkKind::Pagination => (LinkKind::Pagination, item.depth),
+            LinkKind::Frame => (LinkKind::Frame, item.depth),
             LinkKind::Report => {
                 if !crawl.patterns.wants(&link.text) {
                     continue;
                 }
-                ("report", item.depth + 1)
+                (LinkKind::Report, item.depth + 1)
             }
             LinkKind::Attachment => {
                 // Files are archived when they hang from a report page, or when a
@@ -549,9 +590,10 @@ fn outlinks(
                 if !(page_is_report || crawl.patterns.wants(&link.text)) {
                     continue;
                 }
-                ("attachment", item.depth + 1)
+                (LinkKind::Attachment, item.depth + 1)
             }
-            LinkKind::Other => {
+            // Discovery finds no seeds; a seed URL linked again is just a link.
+            LinkKind::Other | LinkKind::Seed => {
                 // Beyond reports, follow the seed's own column, links that name a
                 // disclosure column, and the seed page's own links (one step);
                 // crawling whole portals is not our job.
@@ -564,7 +606,7 @@ fn outlinks(
                 if page_is_report || !(under_seed || hint || item.depth == 0) {
                     continue;
                 }
-                ("other", item.depth + 1)
+                (LinkKind::Other, item.depth + 1)
             }
         };
         if depth > max_depth {
@@ -583,7 +625,7 @@ fn outlinks(
                 .err()
                 .map(|r| format!("trap guard: {r}"))
         };
-        let agency_hint = if kind == "attachment" && page_is_report {
+        let agency_hint = if kind == LinkKind::Attachment && page_is_report {
             agency.map(str::to_string)
         } else {
             None
@@ -593,7 +635,7 @@ fn outlinks(
             host,
             seed_id: item.seed_id,
             depth,
-            kind: kind.into(),
+            kind,
             priority: super::priority(kind, depth),
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
@@ -632,7 +674,7 @@ fn relink_from_archive(
     let (Some(body), Some(meta)) = (body, meta) else {
         return Ok((Vec::new(), None));
     };
-    if meta.format != "html" {
+    if meta.format != Format::Html {
         return Ok((Vec::new(), None));
     }
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
@@ -642,7 +684,7 @@ fn relink_from_archive(
         crawl,
         item,
         found,
-        meta.kind == "report",
+        meta.kind == PageKind::Report,
         meta.agency_name.as_deref(),
     );
     let dom = scraper::Html::parse_document(&decoded.text);
@@ -668,13 +710,13 @@ fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlErro
     Ok(crawl
         .store()
         .page_meta(snapshot_id)?
-        .is_some_and(|m| m.kind == "report" || (m.kind == "attachment" && m.report_year.is_some())))
+        .is_some_and(|m| m.counts_as_report()))
 }
 
 fn close(
     crawl: &Crawl,
     item: &FrontierItem,
-    state: &'static str,
+    state: FrontierState,
     reason: &str,
 ) -> Result<Processed, CrawlError> {
     crawl.store().frontier_close(item.id, state, Some(reason))?;
@@ -690,7 +732,7 @@ fn page_commit(
     crawl: &Crawl,
     item: &FrontierItem,
     fetch: FetchRecord,
-    state: &'static str,
+    state: FrontierState,
     reason: Option<String>,
 ) -> PageCommit {
     PageCommit {
@@ -721,7 +763,7 @@ fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
     Ok(Processed {
         frontier_id: c.frontier_id,
         state: c.state,
-        fetched: c.state == "done",
+        fetched: c.state == FrontierState::Done,
         not_modified: c.not_modified,
         new_snapshot: outcome.snapshot_id,
         new_body: outcome.new_body,

@@ -7,7 +7,7 @@
 use super::fetch::{ErrorKind, FetchError, FetchOutcome, Validators};
 use super::politeness::{Robots, host_key};
 use super::{Crawl, CrawlError};
-use crate::store::{FetchRecord, FrontierItem, now};
+use crate::store::{FetchRecord, FrontierItem, FrontierState, now};
 use std::sync::Arc;
 use std::time::Instant;
 use url::Url;
@@ -21,7 +21,10 @@ pub(crate) enum Followed {
         duration_ms: i64,
     },
     /// A hop the crawl may not take: the entry is closed in `state` for `reason`.
-    Refused { state: &'static str, reason: String },
+    Refused {
+        state: FrontierState,
+        reason: String,
+    },
     /// A stop was asked for before the next request: nothing was sent.
     Stopped,
 }
@@ -96,7 +99,7 @@ pub(crate) async fn follow(
             .and_then(|l| current.join(l.trim()).ok())
         else {
             return Ok(Followed::Refused {
-                state: "failed",
+                state: FrontierState::Failed,
                 reason: format!("HTTP {status} redirect from {current} without a usable Location"),
             });
         };
@@ -133,8 +136,8 @@ async fn hop_allowed(
     from: &Url,
     to: &Url,
     rules: HopRules,
-) -> Result<Result<(), (&'static str, String)>, CrawlError> {
-    let skip = |reason: String| Ok(Err(("skipped", reason)));
+) -> Result<Result<(), (FrontierState, String)>, CrawlError> {
+    let skip = |reason: String| Ok(Err((FrontierState::Skipped, reason)));
     if !matches!(to.scheme(), "http" | "https") {
         return skip(format!(
             "redirect to {to} refused: only http and https are crawled"
@@ -153,7 +156,7 @@ async fn hop_allowed(
         if let Robots::Unreachable(why) = &*robots {
             // The target's failure (a name that does not resolve …), not the page's.
             return Ok(Err((
-                "failed",
+                FrontierState::Failed,
                 format!("redirect to {to}: its robots.txt is unreachable ({why})"),
             )));
         }

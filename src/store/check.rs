@@ -130,6 +130,6 @@ mod tests {
         drop(Store::open(&db).unwrap());
         let store = Store::open_read_only(&db).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
-        assert!(store.begin_run("crawl", "x").is_err());
+        assert!(store.begin_run(crate::store::RunKind::Crawl, "x").is_err());
     }
 }
