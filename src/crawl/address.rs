@@ -28,12 +28,16 @@ pub struct AddressPolicy {
     "{REFUSED}: {host} is {ip}, a {what} address (set scope.allow_private_addresses = true to crawl such hosts)"
 )]
 pub struct Refused {
+    /// The host as the URL names it.
     pub host: String,
+    /// The address it is (or resolves to).
     pub ip: IpAddr,
+    /// What kind of address that is: loopback, private …
     pub what: &'static str,
 }
 
 impl AddressPolicy {
+    /// The policy of a crawl over `seeds`; `allow_private` lets every address through.
     pub fn new<'a>(allow_private: bool, seeds: impl IntoIterator<Item = &'a Url>) -> AddressPolicy {
         AddressPolicy {
             allow_private,

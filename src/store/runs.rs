@@ -219,6 +219,8 @@ impl Store {
     }
 
     /// Totals of snapshots, bodies and agencies.
+    /// URLs whose latest snapshot was cut at the body cap: how many, and the
+    /// newest `listed` of them with the bytes kept.
     pub fn truncated_bodies(&self, listed: usize) -> Result<(i64, Vec<(String, i64)>)> {
         let latest = "FROM snapshots s WHERE s.truncated = 1
              AND s.id = (SELECT MAX(s2.id) FROM snapshots s2 WHERE s2.url = s.url)";
