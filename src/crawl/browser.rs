@@ -3,7 +3,6 @@
 //! archiving a rendered page's DOM and requests.
 
 use super::politeness::host_key;
-use super::process;
 use super::scope::{self, Analysed};
 use super::{Crawl, CrawlError};
 use crate::render::{
@@ -65,10 +64,22 @@ impl RequestGate for CrawlGate {
                 return Admission::Refuse("the crawl is stopping".into());
             }
             let host = host_key(&request.url);
+            // The browser connects by itself: the address policy is applied to
+            // what the name resolves to here, before it may.
+            if let Err(refused) = crawl.net.addresses().check_resolved(&request.url).await {
+                return Admission::Refuse(refused.to_string());
+            }
             if crawl.config.crawler.respect_robots_txt {
-                match process::robots_for(crawl, &request.url, &host, &mut None).await {
+                match super::robots::robots_for(crawl, &self.item, &request.url, &mut None).await {
                     Ok(r) if r.allowed(request.url.as_str()) => {}
-                    Ok(_) => return Admission::Refuse("disallowed by robots.txt".into()),
+                    Ok(r) => {
+                        return Admission::Refuse(match &*r {
+                            super::politeness::Robots::Unreachable(why) => {
+                                format!("robots.txt unreachable ({why})")
+                            }
+                            _ => "disallowed by robots.txt".into(),
+                        });
+                    }
                     Err(e) => return Admission::Refuse(format!("robots.txt: {e}")),
                 }
             }
@@ -206,7 +217,7 @@ pub(crate) async fn render_page(
             .await
             .map_err(|e| CrawlError::Task(e.to_string()))??
     };
-    let is_report = analysed.meta.kind == "report";
+    let is_report = analysed.meta.kind == crate::page::facts::PageKind::Report;
     let commit = RenderCommit {
         run_id: crawl.run_id,
         fetches,

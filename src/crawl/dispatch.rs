@@ -14,7 +14,7 @@ use super::network::Wait;
 use super::politeness::NotReady;
 use super::process::{self, Processed};
 use super::{Crawl, CrawlError, CrawlSummary};
-use crate::store::{FrontierItem, SnapshotHead};
+use crate::store::{FrontierItem, FrontierState, SnapshotHead};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -243,8 +243,13 @@ impl Dispatcher<'_> {
             let crawl = Arc::clone(crawl);
             let host = host.to_string();
             self.tasks.spawn(async move {
-                let r =
-                    process::close(&crawl, &job.item, "skipped", "disallowed by robots.txt").await;
+                let r = process::close(
+                    &crawl,
+                    &job.item,
+                    FrontierState::Skipped,
+                    "disallowed by robots.txt",
+                )
+                .await;
                 (host, r)
             });
             return Ok(Admit::Started);
@@ -302,11 +307,11 @@ fn count(
     summary.report_snapshots.extend(processed.rendered_report);
     summary.reports_found += processed.is_report as u64;
     match processed.state {
-        "failed" => {
+        FrontierState::Failed => {
             summary.failed += 1;
             *failures.entry(host.to_string()).or_default() += 1;
         }
-        "skipped" => summary.skipped += 1,
+        FrontierState::Skipped => summary.skipped += 1,
         _ => {}
     }
 }

@@ -6,6 +6,7 @@
 //! has its own in-memory queue refilled from the frontier, so a slow host only
 //! ever occupies its own slots and never stalls the others.
 
+pub mod address;
 pub mod attribute;
 mod browser;
 pub mod discover;
@@ -14,12 +15,15 @@ pub mod fetch;
 mod network;
 pub mod politeness;
 mod process;
+mod redirect;
+mod robots;
 mod scope;
 mod writer;
 
 use crate::config::Config;
 use crate::seeds::SeedRow;
-use crate::store::{NewLink, Store, StoreError};
+use crate::store::{NewLink, RunKind, RunStatus, Store, StoreError};
+use discover::LinkKind;
 use fetch::{Fetcher, FetcherOptions};
 use network::Network;
 use politeness::{Politeness, host_key};
@@ -33,6 +37,14 @@ use url::Url;
 pub enum CrawlError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A store error that broke off a run, with the archive it happened in
+    /// (a full disk names the file that could not grow).
+    #[error("the archive {path}: {source}")]
+    Archive {
+        path: std::path::PathBuf,
+        #[source]
+        source: StoreError,
+    },
     #[error(transparent)]
     Client(#[from] fetch::ClientBuildError),
     #[error("a crawl task failed: {0}")]
@@ -103,14 +115,14 @@ impl std::fmt::Display for CrawlSummary {
 }
 
 /// Priority of a frontier entry by kind: lower is fetched sooner.
-pub(crate) fn priority(kind: &str, depth: u32) -> i64 {
+pub(crate) fn priority(kind: LinkKind, depth: u32) -> i64 {
     match kind {
-        "seed" => 0,
-        "pagination" => 1,
-        "report" => 2,
-        "attachment" => 3,
-        "frame" => 4,
-        _ => 10 + depth as i64,
+        LinkKind::Seed => 0,
+        LinkKind::Pagination => 1,
+        LinkKind::Report => 2,
+        LinkKind::Attachment => 3,
+        LinkKind::Frame => 4,
+        LinkKind::Other => 10 + depth as i64,
     }
 }
 
@@ -150,12 +162,12 @@ pub async fn run(
     let stored_seeds = store.sync_seeds(rows, &agencies_in_seeds)?;
     let agencies = store.agencies()?;
 
-    let (run_id, resumed) = match store.unfinished_run("crawl")? {
+    let (run_id, resumed) = match store.unfinished_run(RunKind::Crawl)? {
         Some(id) => {
             store.resume_run(id)?;
             (id, true)
         }
-        None => (store.begin_run("crawl", &opts.command)?, false),
+        None => (store.begin_run(RunKind::Crawl, &opts.command)?, false),
     };
     if !resumed {
         let wanted: Vec<&SeedRow> = rows
@@ -175,8 +187,8 @@ pub async fn run(
                     host: host_key(url),
                     seed_id: Some(seed.id),
                     depth: 0,
-                    kind: "seed".into(),
-                    priority: priority("seed", 0),
+                    kind: LinkKind::Seed,
+                    priority: priority(LinkKind::Seed, 0),
                     parent_url: None,
                     link_text: None,
                     agency_hint: row.agency.clone(),
@@ -200,9 +212,16 @@ pub async fn run(
         connect_timeout: config.connect_timeout(),
         request_timeout: config.request_timeout(),
         max_body_bytes: c.max_body_bytes,
-        max_redirects: c.max_redirects,
         tolerate_invalid_tls_hosts: config.scope.tolerate_invalid_tls_hosts.clone(),
         resolve: opts.resolve.clone(),
+        addresses: Arc::new(address::AddressPolicy::new(
+            config.scope.allow_private_addresses,
+            stored_seeds
+                .iter()
+                .filter_map(|s| Url::parse(s.url.as_deref()?).ok())
+                .collect::<Vec<_>>()
+                .iter(),
+        )),
     })?;
     let (released_tx, released) = mpsc::unbounded_channel();
     let (store, writer_thread) = writer::StoreWriter::spawn(store)?;
@@ -230,7 +249,30 @@ pub async fn run(
     if let Some(r) = &crawl.renderer {
         r.shutdown().await;
     }
-    let mut summary = dispatched?;
+    let mut summary = match dispatched {
+        Ok(summary) => summary,
+        Err(e) => {
+            // A run that broke off (a full disk, a damaged archive) is recorded as
+            // failed with why, not left `running` as if a process still owned it.
+            let e = match e {
+                CrawlError::Store(source) => {
+                    let path = crawl
+                        .store
+                        .call(|s| Ok(s.path().to_path_buf()))
+                        .await
+                        .unwrap_or_default();
+                    CrawlError::Archive { path, source }
+                }
+                e => e,
+            };
+            let why = e.to_string();
+            let _ = crawl
+                .store
+                .call(move |s| s.finish_run(run_id, RunStatus::Failed, Some(&why)))
+                .await;
+            return Err(e);
+        }
+    };
     summary.run_id = run_id;
     summary.resumed = resumed;
     let crawl = Arc::try_unwrap(crawl)
@@ -239,9 +281,9 @@ pub async fn run(
     drop(crawl);
     let store = writer_thread.join()?;
     let status = if summary.interrupted {
-        "interrupted"
+        RunStatus::Interrupted
     } else {
-        "completed"
+        RunStatus::Completed
     };
     store.finish_run(run_id, status, None)?;
     Ok((summary, store))

@@ -8,12 +8,13 @@
 //! granted and then spent waiting for a global slot would shorten the gap to
 //! the host's next request).
 
+use super::address::AddressPolicy;
 use super::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
 use super::politeness::{NotReady, Politeness, Robots, Turn};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use super::robots::RobotsCache;
+use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// What a crawl sends requests with.
 pub(crate) struct Network {
@@ -22,7 +23,8 @@ pub(crate) struct Network {
     global: Arc<Semaphore>,
     /// Told the host of every request that ends, so the dispatcher can start the next.
     released: mpsc::UnboundedSender<String>,
-    robots: Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
+    /// robots.txt rules of each host seen in this run.
+    pub robots: RobotsCache,
 }
 
 /// The right to send one request now: the host's turn and a global slot.
@@ -32,6 +34,13 @@ pub(crate) struct Slot {
     released: mpsc::UnboundedSender<String>,
     turn: Option<Turn>,
     permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Slot {
+    /// The host this slot is for.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
 }
 
 impl Drop for Slot {
@@ -66,7 +75,7 @@ impl Network {
             politeness,
             global: Arc::new(Semaphore::new(concurrency.max(1))),
             released,
-            robots: Mutex::new(HashMap::new()),
+            robots: RobotsCache::default(),
         }
     }
 
@@ -132,16 +141,27 @@ impl Network {
         result
     }
 
-    /// The once-per-run cell holding `host`'s robots.txt rules.
-    pub fn robots_cell(&self, host: &str) -> Arc<OnceCell<Arc<Robots>>> {
-        let mut map = self.robots.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(host.to_string()).or_default().clone()
+    /// As [`Network::fetch`], reading at most `cap` bytes of the body.
+    pub async fn fetch_capped(
+        &self,
+        slot: &Slot,
+        url: &url::Url,
+        validators: &Validators,
+        cap: u64,
+    ) -> Result<FetchOutcome, FetchError> {
+        let result = self.fetcher.fetch_capped(url, validators, cap).await;
+        self.politeness.answered(&slot.host);
+        result
     }
 
-    /// `host`'s robots.txt rules when already known.
+    /// The address policy every connection passes.
+    pub fn addresses(&self) -> &AddressPolicy {
+        self.fetcher.addresses()
+    }
+
+    /// `host`'s robots.txt rules when known and standing (not unreachable).
     pub fn robots_known(&self, host: &str) -> Option<Arc<Robots>> {
-        let map = self.robots.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(host).and_then(|c| c.get().cloned())
+        self.robots.known(host)
     }
 }
 
@@ -162,9 +182,9 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(1),
             max_body_bytes: 1024,
-            max_redirects: 0,
             tolerate_invalid_tls_hosts: Vec::new(),
             resolve: Vec::new(),
+            addresses: Arc::new(AddressPolicy::new(false, [])),
         })
         .unwrap();
         let (tx, rx) = mpsc::unbounded_channel();

@@ -6,18 +6,24 @@ use super::discover;
 use super::dispatch::Job;
 use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
 use super::network::Slot;
-use super::politeness::Robots;
+use super::politeness::{Robots, host_key};
+use super::redirect::{Followed, HopRules, follow};
+use super::robots::robots_for;
 use super::{Crawl, CrawlError, scope};
-use crate::store::{FetchRecord, FrontierItem, NewLink, PageCommit, SnapshotHead, now};
+use crate::formats::Format;
+use crate::page::facts::PageKind;
+use crate::store::{
+    FetchRecord, FrontierItem, FrontierState, NewLink, PageCommit, SnapshotHead, now,
+};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use url::Url;
 
 /// What processing one entry produced, for the dispatcher's counters.
 #[derive(Debug, Default)]
 pub(crate) struct Processed {
     pub frontier_id: i64,
-    pub state: &'static str,
+    pub state: FrontierState,
     pub fetched: bool,
     pub not_modified: bool,
     pub new_snapshot: Option<i64>,
@@ -39,14 +45,56 @@ pub(crate) async fn process(
 ) -> Result<Processed, CrawlError> {
     let Job { item, previous } = job;
     let Ok(url) = Url::parse(&item.url) else {
-        return close(crawl, &item, "failed", "unparseable URL").await;
+        return close(crawl, &item, FrontierState::Failed, "unparseable URL").await;
     };
     let host = item.host.clone();
     let mut slot = Some(slot);
     if crawl.config.crawler.respect_robots_txt {
-        let robots = robots_for(crawl, &url, &host, &mut slot).await?;
+        let mut tries = 0u32;
+        let robots = loop {
+            let robots = robots_for(crawl, &item, &url, &mut slot).await?;
+            if crawl.stopping() {
+                return Ok(left_pending(&item));
+            }
+            let Robots::Unreachable(why) = &*robots else {
+                break robots;
+            };
+            if tries >= crawl.config.crawler.retries {
+                let reason = format!(
+                    "robots.txt unreachable ({why}): nothing is fetched from this host until it answers (RFC 9309)"
+                );
+                // Logged against the entry too, so `missing` says why its site gave nothing.
+                let record = FetchRecord {
+                    url: item.url.clone(),
+                    host: host.clone(),
+                    attempt: 0,
+                    started_at: now(),
+                    error_kind: Some("robots".into()),
+                    error: Some(reason.clone()),
+                    ..Default::default()
+                };
+                let c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
+                return finish(crawl, c).await;
+            }
+            // Complete disallow for now; robots.txt is asked again once this wait is over.
+            // The slot is not kept through the wait: other hosts use it meanwhile.
+            drop(slot.take());
+            tries += 1;
+            let wait = super::robots::unreachable_retry(&crawl.config) * tries;
+            let mut stop = crawl.shutdown.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = crate::shutdown::stopped(&mut stop) => return Ok(left_pending(&item)),
+            }
+        };
         if !robots.allowed(url.as_str()) {
-            return close(crawl, &item, "skipped", "disallowed by robots.txt").await;
+            return close(
+                crawl,
+                &item,
+                FrontierState::Skipped,
+                "disallowed by robots.txt",
+            )
+            .await;
         }
     }
     let validators = previous
@@ -61,29 +109,51 @@ pub(crate) async fn process(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let slot = match slot.take() {
-            Some(s) => s,
-            None => crawl.net.slot(&host).await,
+        let rules = HopRules {
+            robots: true,
+            cap: None,
         };
-        let started_at = now();
-        let t0 = Instant::now();
-        let result = crawl.net.fetch(&slot, &url, &validators).await;
-        drop(slot);
+        let (result, started_at, duration_ms) =
+            match follow(crawl, &item, &url, &validators, attempt, rules, &mut slot).await? {
+                Followed::Stopped => return Ok(left_pending(&item)),
+                Followed::Refused { state, reason } => {
+                    return close(crawl, &item, state, &reason).await;
+                }
+                Followed::Done {
+                    result,
+                    started_at,
+                    duration_ms,
+                } => (result, started_at, duration_ms),
+            };
         let mut record = FetchRecord {
             url: item.url.clone(),
             host: host.clone(),
             attempt,
             started_at,
-            duration_ms: t0.elapsed().as_millis() as i64,
+            duration_ms,
             ..Default::default()
         };
         match result {
             Err(err) => {
+                // After a redirect, the error belongs to the URL that failed.
+                if err.url != item.url
+                    && let Ok(failed) = Url::parse(&err.url)
+                {
+                    record.url = err.url.clone();
+                    record.host = host_key(&failed);
+                }
                 record.status = err.status;
                 record.error_kind = Some(err.kind.as_str().to_string());
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
-                if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
+                let retry = err.is_retryable() && attempt <= cfg.retries;
+                if retry && crawl.stopping() {
+                    // Retries are still owed: the next run makes them, so the
+                    // entry stays pending instead of failing for good.
+                    record_fetch(crawl, record).await?;
+                    return Ok(left_pending(&item));
+                }
+                if retry {
                     record_fetch(crawl, record.clone()).await?;
                     let delay = backoff(crawl, attempt, &err);
                     // A Retry-After holds the whole host, not only this URL, for the
@@ -106,16 +176,12 @@ pub(crate) async fn process(
                             },
                         )
                         .await?;
-                        return Ok(Processed {
-                            frontier_id: item.id,
-                            state: "pending",
-                            ..Default::default()
-                        });
+                        return Ok(left_pending(&item));
                     }
                     continue;
                 }
                 let reason = describe(&err);
-                let mut c = page_commit(crawl, &item, record, "failed", Some(reason));
+                let mut c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
                 c.existing_snapshot_id = previous.as_ref().map(|p| p.id);
                 return finish(crawl, c).await;
             }
@@ -123,10 +189,19 @@ pub(crate) async fn process(
                 record.status = Some(304);
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
-                    return finish(crawl, page_commit(crawl, &item, record, "failed", reason))
-                        .await;
+                    return finish(
+                        crawl,
+                        page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                    )
+                    .await;
                 };
-                let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
+                let mut c = page_commit(
+                    crawl,
+                    &item,
+                    record,
+                    FrontierState::Done,
+                    Some("not modified".into()),
+                );
                 let (links, render) = relink_from_archive(crawl, &item, &url, &prev).await?;
                 c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id).await?;
@@ -141,12 +216,31 @@ pub(crate) async fn process(
                 };
                 return finish_rendered(crawl, c, rendered).await;
             }
+            Ok(FetchOutcome::Redirect { status, .. }) => {
+                // `follow` answers every redirect itself; one here is a bug, not a page.
+                record.status = Some(status);
+                let reason = Some(format!("HTTP {status} redirect left unfollowed"));
+                return finish(
+                    crawl,
+                    page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                )
+                .await;
+            }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
                 record.bytes = fetched.body.len() as i64;
                 return archive(crawl, item, record, fetched, previous).await;
             }
         }
+    }
+}
+
+/// An entry left for the next run (a stop came before it could finish).
+fn left_pending(item: &FrontierItem) -> Processed {
+    Processed {
+        frontier_id: item.id,
+        state: FrontierState::Pending,
+        ..Default::default()
     }
 }
 
@@ -161,75 +255,12 @@ fn backoff(crawl: &Crawl, attempt: u32, err: &FetchError) -> Duration {
     )
 }
 
-fn describe(err: &FetchError) -> String {
+/// An error as a frontier reason: its kind, with the status or the message.
+pub(super) fn describe(err: &FetchError) -> String {
     match err.status {
         Some(s) => format!("{} (HTTP {s})", err.kind.as_str()),
         None => format!("{}: {}", err.kind.as_str(), err.message),
     }
-}
-
-/// The robots.txt rules of a host, fetched once per run through the same
-/// politeness gate (with `slot` when the caller holds one).
-pub(super) async fn robots_for(
-    crawl: &Arc<Crawl>,
-    url: &Url,
-    host: &str,
-    slot: &mut Option<Slot>,
-) -> Result<Arc<Robots>, CrawlError> {
-    let cell = crawl.net.robots_cell(host);
-    let robots = cell
-        .get_or_try_init(|| async {
-            let mut robots_url = url.clone();
-            robots_url.set_path("/robots.txt");
-            robots_url.set_query(None);
-            let turn = match slot.take() {
-                Some(s) => s,
-                None => crawl.net.slot(host).await,
-            };
-            let started_at = now();
-            let t0 = Instant::now();
-            let result = crawl
-                .net
-                .fetch(&turn, &robots_url, &Validators::default())
-                .await;
-            drop(turn);
-            let mut record = FetchRecord {
-                url: robots_url.to_string(),
-                host: host.to_string(),
-                attempt: 1,
-                started_at,
-                duration_ms: t0.elapsed().as_millis() as i64,
-                ..Default::default()
-            };
-            let robots = match result {
-                Ok(FetchOutcome::Ok(f)) => {
-                    record.status = Some(f.status);
-                    record.bytes = f.body.len() as i64;
-                    Robots::parse(&crawl.config.crawler.user_agent, &f.body)
-                }
-                Err(e) => {
-                    record.status = e.status;
-                    // A missing robots.txt is the normal case, not an error of the host.
-                    if !matches!(e.status, Some(404) | Some(410)) {
-                        record.error_kind = Some(e.kind.as_str().into());
-                        record.error = Some(e.message.clone());
-                    }
-                    match e.status {
-                        // By the robots.txt RFC: 4xx means no rules; 401/403 are treated as "keep out".
-                        Some(401) | Some(403) => Robots::DisallowAll,
-                        _ => Robots::AllowAll,
-                    }
-                }
-                Ok(FetchOutcome::NotModified { .. }) => Robots::AllowAll,
-            };
-            record_fetch(crawl, record).await?;
-            if let Some(delay) = robots.crawl_delay() {
-                crawl.net.politeness.set_crawl_delay(host, delay);
-            }
-            Ok::<_, CrawlError>(Arc::new(robots))
-        })
-        .await?;
-    Ok(robots.clone())
 }
 
 /// Archives a 200 response: snapshot (unless identical to the last one), page metadata, outlinks.
@@ -271,15 +302,26 @@ async fn archive(
     };
     if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
         // Same bytes as the archived copy: nothing new to store.
-        let mut c = page_commit(crawl, &item, record, "done", Some("unchanged".into()));
+        let mut c = page_commit(
+            crawl,
+            &item,
+            record,
+            FrontierState::Done,
+            Some("unchanged".into()),
+        );
         c.links = analysed.links;
         c.is_report = is_report_snapshot(crawl, prev.id).await?;
         c.existing_snapshot_id = Some(prev.id);
         return finish_rendered(crawl, c, rendered).await;
     }
-    let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
-    c.is_report = analysed.meta.kind == "report"
-        || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
+    let mut c = page_commit(
+        crawl,
+        &item,
+        record,
+        FrontierState::Done,
+        analysed.truncated_reason,
+    );
+    c.is_report = analysed.meta.counts_as_report();
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
     finish_rendered(crawl, c, rendered).await
@@ -324,7 +366,7 @@ async fn relink_from_archive(
     let (Some(body), Some(meta)) = (body, meta) else {
         return Ok((Vec::new(), None));
     };
-    if meta.format != "html" {
+    if meta.format != Format::Html {
         return Ok((Vec::new(), None));
     }
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
@@ -334,7 +376,7 @@ async fn relink_from_archive(
         &crawl.scope,
         item,
         found,
-        meta.kind == "report",
+        meta.kind == PageKind::Report,
         meta.agency_name.as_deref(),
     );
     let dom = scraper::Html::parse_document(&decoded.text);
@@ -362,11 +404,11 @@ async fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, Cra
         .store
         .call(move |s| s.page_meta(snapshot_id))
         .await?
-        .is_some_and(|m| m.kind == "report" || (m.kind == "attachment" && m.report_year.is_some())))
+        .is_some_and(|m| m.counts_as_report()))
 }
 
 /// Logs a fetch attempt that is not the entry's last (a retry, robots.txt).
-async fn record_fetch(crawl: &Crawl, record: FetchRecord) -> Result<(), CrawlError> {
+pub(super) async fn record_fetch(crawl: &Crawl, record: FetchRecord) -> Result<(), CrawlError> {
     let run_id = crawl.run_id;
     crawl
         .store
@@ -378,7 +420,7 @@ async fn record_fetch(crawl: &Crawl, record: FetchRecord) -> Result<(), CrawlErr
 pub(crate) async fn close(
     crawl: &Crawl,
     item: &FrontierItem,
-    state: &'static str,
+    state: FrontierState,
     reason: &str,
 ) -> Result<Processed, CrawlError> {
     let (id, reason) = (item.id, reason.to_string());
@@ -398,7 +440,7 @@ fn page_commit(
     crawl: &Crawl,
     item: &FrontierItem,
     fetch: FetchRecord,
-    state: &'static str,
+    state: FrontierState,
     reason: Option<String>,
 ) -> PageCommit {
     PageCommit {
@@ -431,7 +473,7 @@ async fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
     Ok(Processed {
         frontier_id,
         state,
-        fetched: state == "done",
+        fetched: state == FrontierState::Done,
         not_modified,
         new_snapshot: outcome.snapshot_id,
         new_body: outcome.new_body,

@@ -8,6 +8,8 @@ use super::fetch::Fetched;
 use super::politeness::host_key;
 use super::{CrawlError, attribute};
 use crate::config::{Config, RenderConfig};
+use crate::formats::Format;
+use crate::page::facts::PageKind;
 use crate::patterns::ReportPatterns;
 use crate::store::{
     FrontierItem, NewLink, NewSnapshot, PageMetaRow, PreparedBody, StoredAgency, now,
@@ -111,9 +113,9 @@ pub(crate) fn analyse(
     let (meta, links) = if format == crate::formats::Format::Html {
         let decoded = crate::page::charset::decode(&fetched.body, content_type.as_deref());
         snapshot.charset = Some(decoded.encoding.name().to_string());
-        snapshot.charset_source = Some(decoded.source.as_str().to_string());
+        snapshot.charset_source = Some(decoded.source_label());
         // One parse serves the metadata and the links.
-        let dom = scraper::Html::parse_document(&decoded.text);
+        let dom = crate::formats::nesting::parse_document(&decoded.text);
         let doc = crate::formats::dom_to_document(&dom);
         let page = crate::page::facts::page_meta_parsed(&dom, &doc, &scope.patterns);
         let (meta, agency_name) = html_meta(scope, item, page);
@@ -122,16 +124,13 @@ pub(crate) fn analyse(
             scope,
             item,
             found,
-            meta.kind == "report",
+            meta.kind == PageKind::Report,
             agency_name.as_deref(),
         );
         render = render_decision(scope, item, &fetched.final_url, &dom, &meta, &links);
         (meta, links)
     } else {
-        (
-            attachment_meta(scope, item, format.as_str(), parent),
-            Vec::new(),
-        )
+        (attachment_meta(scope, item, format, parent), Vec::new())
     };
     Ok(Analysed {
         snapshot,
@@ -155,15 +154,20 @@ pub(crate) fn render_decision(
     links: &[NewLink],
 ) -> Option<crate::render::RenderDecision> {
     let r = &scope.render;
-    if matches!(item.kind.as_str(), "report" | "attachment")
-        || meta.kind == "report"
+    if matches!(item.kind, LinkKind::Report | LinkKind::Attachment)
+        || meta.kind == PageKind::Report
         || (!r.auto && r.hosts.is_empty())
     {
         return None;
     }
     let useful_links = links
         .iter()
-        .filter(|l| matches!(l.kind.as_str(), "report" | "attachment" | "pagination"))
+        .filter(|l| {
+            matches!(
+                l.kind,
+                LinkKind::Report | LinkKind::Attachment | LinkKind::Pagination
+            )
+        })
         .count();
     crate::render::decide(&crate::render::PageSignals {
         dom,
@@ -217,9 +221,9 @@ fn html_meta(
     item: &FrontierItem,
     meta: crate::page::facts::PageMeta,
 ) -> (PageMetaRow, Option<String>) {
-    let kind = meta.kind.as_str().to_string();
+    let kind = meta.kind;
     let title = meta.title.clone().unwrap_or_default();
-    let (agency_id, agency_name) = if kind == "report" {
+    let (agency_id, agency_name) = if kind == PageKind::Report {
         let from_title = meta
             .agency
             .clone()
@@ -239,9 +243,9 @@ fn html_meta(
     };
     let row = PageMetaRow {
         kind,
-        format: "html".into(),
+        format: Format::Html,
         title: meta.title,
-        publish_date: meta.publish_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        publish_date: meta.publish_date,
         source: meta.source,
         editor: meta.editor,
         column_name: meta.column,
@@ -259,16 +263,18 @@ fn html_meta(
 fn attachment_meta(
     scope: &Scope,
     item: &FrontierItem,
-    format: &str,
+    format: Format,
     parent: Option<(i64, PageMetaRow)>,
 ) -> PageMetaRow {
     let text = item.link_text.clone().unwrap_or_default();
     let link_says_report = scope.patterns.is_report_title(&text);
-    let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
-    let kind = if item.kind == "attachment" && (link_says_report || parent_is_report) {
-        "attachment"
+    let parent_is_report = parent
+        .as_ref()
+        .is_some_and(|(_, m)| m.kind == PageKind::Report);
+    let kind = if item.kind == LinkKind::Attachment && (link_says_report || parent_is_report) {
+        PageKind::Attachment
     } else {
-        "other"
+        PageKind::Other
     };
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
@@ -285,21 +291,25 @@ fn attachment_meta(
         _ => (a.agency_id, a.name),
     };
     PageMetaRow {
-        kind: kind.into(),
-        format: format.into(),
+        kind,
+        format,
         title: Some(text).filter(|t| !t.is_empty()),
-        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date.clone()),
+        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date),
         source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
         site_name: None,
-        report_year: if kind == "attachment" { year } else { None },
-        agency_name: if kind == "attachment" {
+        report_year: if kind == PageKind::Attachment {
+            year
+        } else {
+            None
+        },
+        agency_name: if kind == PageKind::Attachment {
             agency_name
         } else {
             None
         },
-        agency_id: if kind == "attachment" {
+        agency_id: if kind == PageKind::Attachment {
             agency_id
         } else {
             None
@@ -329,13 +339,13 @@ pub(crate) fn outlinks(
             continue;
         }
         let (kind, depth) = match link.kind {
-            LinkKind::Pagination => ("pagination", item.depth),
-            LinkKind::Frame => ("frame", item.depth),
+            LinkKind::Pagination => (LinkKind::Pagination, item.depth),
+            LinkKind::Frame => (LinkKind::Frame, item.depth),
             LinkKind::Report => {
                 if !scope.patterns.wants(&link.text) {
                     continue;
                 }
-                ("report", item.depth + 1)
+                (LinkKind::Report, item.depth + 1)
             }
             LinkKind::Attachment => {
                 // Files are archived when they hang from a report page, or when a
@@ -343,9 +353,10 @@ pub(crate) fn outlinks(
                 if !(page_is_report || scope.patterns.wants(&link.text)) {
                     continue;
                 }
-                ("attachment", item.depth + 1)
+                (LinkKind::Attachment, item.depth + 1)
             }
-            LinkKind::Other => {
+            // Discovery finds no seeds; a seed URL linked again is just a link.
+            LinkKind::Other | LinkKind::Seed => {
                 // Beyond reports, follow the seed's own column, links that name a
                 // disclosure column, and the seed page's own links (one step);
                 // crawling whole portals is not our job.
@@ -358,7 +369,7 @@ pub(crate) fn outlinks(
                 if page_is_report || !(under_seed || hint || item.depth == 0) {
                     continue;
                 }
-                ("other", item.depth + 1)
+                (LinkKind::Other, item.depth + 1)
             }
         };
         if depth > max_depth {
@@ -376,7 +387,7 @@ pub(crate) fn outlinks(
                 .err()
                 .map(|r| format!("trap guard: {r}"))
         };
-        let agency_hint = if kind == "attachment" && page_is_report {
+        let agency_hint = if kind == LinkKind::Attachment && page_is_report {
             agency.map(str::to_string)
         } else {
             None
@@ -386,7 +397,7 @@ pub(crate) fn outlinks(
             host,
             seed_id: item.seed_id,
             depth,
-            kind: kind.into(),
+            kind,
             priority: super::priority(kind, depth),
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
@@ -422,7 +433,7 @@ mod tests {
             host: host_key(&u),
             seed_id: Some(1),
             depth,
-            kind: "seed".into(),
+            kind: LinkKind::Seed,
             priority: 0,
             parent_url: None,
             link_text: None,
@@ -435,14 +446,13 @@ mod tests {
             url: Url::parse(url).unwrap(),
             text: text.into(),
             kind,
-            report_year: None,
         }
     }
 
-    fn kinds(links: &[NewLink]) -> Vec<(&str, &str, u32)> {
+    fn kinds(links: &[NewLink]) -> Vec<(&str, LinkKind, u32)> {
         links
             .iter()
-            .map(|l| (l.url.as_str(), l.kind.as_str(), l.depth))
+            .map(|l| (l.url.as_str(), l.kind, l.depth))
             .collect()
     }
 
@@ -487,11 +497,15 @@ mod tests {
         assert_eq!(
             kinds(&out),
             vec![
-                ("http://www.a.gov.cn/zwgk/nb/t1.html", "report", 2),
+                ("http://www.a.gov.cn/zwgk/nb/t1.html", LinkKind::Report, 2),
                 // Pagination stays at the listing's depth.
-                ("http://www.a.gov.cn/zwgk/nb/index_1.html", "pagination", 1),
+                (
+                    "http://www.a.gov.cn/zwgk/nb/index_1.html",
+                    LinkKind::Pagination,
+                    1
+                ),
                 // Under the seed's folder.
-                ("http://www.a.gov.cn/zwgk/nb/t2.html", "other", 2),
+                ("http://www.a.gov.cn/zwgk/nb/t2.html", LinkKind::Other, 2),
             ]
         );
         assert!(
@@ -529,8 +543,8 @@ mod tests {
         assert_eq!(
             kinds(&out),
             vec![
-                ("http://www.a.gov.cn/about/t3.html", "other", 1),
-                ("http://files.a.gov.cn/up/2023.pdf", "attachment", 1),
+                ("http://www.a.gov.cn/about/t3.html", LinkKind::Other, 1),
+                ("http://files.a.gov.cn/up/2023.pdf", LinkKind::Attachment, 1),
             ]
         );
         // One level down, a page outside the column is no longer followed.
@@ -543,7 +557,7 @@ mod tests {
         );
         assert_eq!(
             kinds(&out),
-            vec![("http://files.a.gov.cn/up/2023.pdf", "attachment", 2)]
+            vec![("http://files.a.gov.cn/up/2023.pdf", LinkKind::Attachment, 2)]
         );
     }
 
@@ -572,7 +586,11 @@ mod tests {
         );
         assert_eq!(
             kinds(&out),
-            vec![("http://www.a.gov.cn/zwgk/nb/fj.docx", "attachment", 3)]
+            vec![(
+                "http://www.a.gov.cn/zwgk/nb/fj.docx",
+                LinkKind::Attachment,
+                3
+            )]
         );
         assert_eq!(out[0].agency_hint.as_deref(), Some("某局"));
     }
@@ -594,7 +612,7 @@ mod tests {
         let out = outlinks(&s, &listing, vec![report(2021), report(2022)], false, None);
         assert_eq!(
             kinds(&out),
-            vec![("http://www.a.gov.cn/zwgk/nb/2022.html", "report", 2)]
+            vec![("http://www.a.gov.cn/zwgk/nb/2022.html", LinkKind::Report, 2)]
         );
         // Depth 2 already: its reports would be depth 3.
         let deep = item("http://www.a.gov.cn/zwgk/nb/list.html", 2);

@@ -131,7 +131,7 @@ fn serve(mut store: Store, mut rx: mpsc::UnboundedReceiver<Op>) -> Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{FetchRecord, NewLink};
+    use crate::store::{FetchRecord, FrontierState, NewLink, RunKind};
 
     fn link(url: &str) -> NewLink {
         NewLink {
@@ -139,7 +139,7 @@ mod tests {
             host: "http://h".into(),
             seed_id: None,
             depth: 0,
-            kind: "other".into(),
+            kind: crate::crawl::discover::LinkKind::Other,
             priority: 10,
             parent_url: None,
             link_text: None,
@@ -151,7 +151,7 @@ mod tests {
     #[tokio::test]
     async fn commits_sent_together_are_all_written_and_reads_see_them() {
         let mut store = Store::open_in_memory().unwrap();
-        let run = store.begin_run("crawl", "test").unwrap();
+        let run = store.begin_run(RunKind::Crawl, "test").unwrap();
         let urls: Vec<String> = (0..200).map(|i| format!("http://h/p{i}")).collect();
         let links: Vec<NewLink> = urls.iter().map(|u| link(u)).collect();
         store.frontier_add(run, &links).unwrap();
@@ -176,7 +176,7 @@ mod tests {
                         existing_snapshot_id: None,
                         // Each page brings one new link, committed with it.
                         links: vec![link(&format!("{}/next", item.url))],
-                        state: "failed",
+                        state: FrontierState::Failed,
                         reason: Some("HTTP 404".into()),
                         not_modified: false,
                         is_report: false,
@@ -192,12 +192,15 @@ mod tests {
         assert_eq!(added, 200);
         // A read sent after the commits sees all of them.
         let counts = writer.call(move |s| s.frontier_counts(run)).await.unwrap();
-        assert_eq!(counts.get("failed"), Some(&200));
-        assert_eq!(counts.get("pending"), Some(&200));
+        assert_eq!(counts.get(&FrontierState::Failed), Some(&200));
+        assert_eq!(counts.get(&FrontierState::Pending), Some(&200));
         drop(writer);
         let store = thread.join().unwrap();
         assert_eq!(
-            store.frontier_counts(run).unwrap().get("failed"),
+            store
+                .frontier_counts(run)
+                .unwrap()
+                .get(&FrontierState::Failed),
             Some(&200)
         );
     }
@@ -205,7 +208,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_page_fails_its_batch_and_leaves_nothing_half_written() {
         let mut store = Store::open_in_memory().unwrap();
-        let run = store.begin_run("crawl", "test").unwrap();
+        let run = store.begin_run(RunKind::Crawl, "test").unwrap();
         store.frontier_add(run, &[link("http://h/a")]).unwrap();
         let (writer, thread) = StoreWriter::spawn(store).unwrap();
         // A commit for a run that does not exist breaks the fetch log's foreign key.
@@ -221,7 +224,7 @@ mod tests {
             snapshot: None,
             existing_snapshot_id: None,
             links: vec![link("http://h/b")],
-            state: "done",
+            state: FrontierState::Done,
             reason: None,
             not_modified: false,
             is_report: false,
@@ -230,7 +233,7 @@ mod tests {
         drop(writer);
         let store = thread.join().unwrap();
         let counts = store.frontier_counts(run).unwrap();
-        assert_eq!(counts.get("pending"), Some(&1));
+        assert_eq!(counts.get(&FrontierState::Pending), Some(&1));
         assert_eq!(counts.len(), 1, "{counts:?}");
     }
 }
