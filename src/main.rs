@@ -8,7 +8,7 @@ use cli::{Cli, Command};
 
 fn main() -> std::process::ExitCode {
     let Cli { common, command } = Cli::parse();
-    cli::init_tracing(common.verbose);
+    cli::progress::init_tracing(common.verbosity());
     let result = match command {
         Command::Crawl(args) => cli::crawl::run(args, &common),
         Command::Extract(args) => cli::extract::run(args, &common),

@@ -354,11 +354,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         match args.what {
             BenchCommand::Crawl { hosts, pages, rate } => {
                 let f = crawl_bench(&dir, hosts, pages, rate).await?;
-                println!(
+                outln!(
                     "crawl bench: {} hosts × {} listing pages at {rate}/s per host: {} requests ({} on the busiest host)",
                     f.hosts, pages, f.requests, f.max_host_requests
-                );
-                println!(
+                )?;
+                outln!(
                     "  wall {:.2} s vs politeness floor {:.2} s → efficiency {:.3}; {:.1} pages/s; {} CPU s per 1,000 pages; peak RSS {} MB",
                     f.wall.as_secs_f64(),
                     f.politeness_floor.as_secs_f64(),
@@ -367,16 +367,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.cpu_seconds_per_1000
                         .map_or("?".into(), |c| format!("{c:.2}")),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
-                );
+                )?;
             }
             BenchCommand::Reextract { snapshots } => {
                 let f = tokio::task::block_in_place(|| reextract_bench(&dir, snapshots))?;
-                println!(
+                outln!(
                     "re-extraction bench: {} report snapshots (archive built in {:.1} s)",
                     f.snapshots,
                     f.build.as_secs_f64()
-                );
-                println!(
+                )?;
+                outln!(
                     "  extract {:.2} s on {} threads ({:.0} reports/s, {:.0} per core; {} complete) vs DOM parse only {:.2} s → ratio {:.2}; peak RSS {} MB",
                     f.wall.as_secs_f64(),
                     f.threads,
@@ -386,15 +386,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.parse_only.as_secs_f64(),
                     f.wall.as_secs_f64() / f.parse_only.as_secs_f64(),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
-                );
+                )?;
             }
             BenchCommand::Frontier { urls, fetch } => {
                 let (wall, rss, fetched) = frontier_bench(&dir, urls, fetch).await?;
-                println!(
+                outln!(
                     "frontier bench: {urls} pending URLs in the frontier, {fetched} fetched in {:.2} s; peak RSS {} MB",
                     wall.as_secs_f64(),
                     rss.map_or("?".into(), |m| format!("{m:.1}"))
-                );
+                )?;
             }
         }
         Ok::<_, anyhow::Error>(())

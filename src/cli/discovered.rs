@@ -22,20 +22,20 @@ pub fn run(args: DiscoveredArgs, common: &Common) -> Result<()> {
             .output
             .emit(f, |w| export::write_discovered(&rows, f, w))?,
         None => {
-            println!(
+            outln!(
                 "{} agencies found in report titles but not in the seeds:",
                 rows.len()
-            );
+            )?;
             for d in &rows {
                 let years: Vec<String> = d.years.iter().map(i32::to_string).collect();
-                println!(
+                outln!(
                     "  {} ({}) years {} — {} report(s), e.g. {}",
                     d.agency_name,
                     d.region,
                     years.join(","),
                     d.reports,
                     d.first_url
-                );
+                )?;
             }
         }
     }

@@ -1,6 +1,6 @@
 //! `nianbao export`: the current report of each agency and year, with provenance.
 
-use super::{Common, Context, refuse_binary_to_terminal};
+use super::{Common, Context, refuse_binary_to_terminal, resolve_format};
 use anyhow::{Context as _, Result};
 use clap::Args;
 use nianbao::export::{self, Format};
@@ -12,8 +12,9 @@ pub struct ExportArgs {
     /// Report year (default: every year).
     #[arg(long)]
     year: Option<i32>,
-    #[arg(long, default_value = "csv")]
-    format: String,
+    /// csv (UTF-8 with BOM), jsonl, json or xlsx (default: the --out file's extension, else csv).
+    #[arg(long, value_name = "csv|json|jsonl|xlsx")]
+    format: Option<String>,
     /// CSV only: one row per (report, part, row, column, value).
     #[arg(long)]
     long: bool,
@@ -26,7 +27,8 @@ pub struct ExportArgs {
 pub fn run(args: ExportArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
     let store = ctx.open_store()?;
-    let format: Format = args.format.parse()?;
+    let format =
+        resolve_format(args.format.as_deref(), args.out.as_deref())?.unwrap_or(Format::Csv);
     let summary = match &args.out {
         Some(path) => export::export_to_path(&store, args.year, format, args.long, path)
             .with_context(|| format!("writing {}", path.display()))?,

@@ -3,6 +3,24 @@
 //! loading config and seeds before anything is written, opening the archive,
 //! writing an answer to a file or standard output, logging and exit codes.
 
+/// `println!` to a locked standard output that returns the write error instead
+/// of panicking: a reader that goes away (`nianbao show … | head`) ends the
+/// command quietly through [`exit_code`], not with a panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!` as [`outln`] does it.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 #[cfg(feature = "sample-portal")]
 pub mod bench;
 pub mod crawl;
@@ -14,6 +32,7 @@ pub mod extract;
 pub mod late;
 pub mod missing;
 pub mod parse;
+pub mod progress;
 pub mod schedule;
 pub mod show;
 pub mod status;
@@ -25,6 +44,7 @@ use nianbao::config::Config;
 use nianbao::export::Format;
 use nianbao::seeds;
 use nianbao::store::Store;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The parsed command line.
@@ -53,9 +73,23 @@ pub struct Common {
     /// The SQLite archive (overrides `storage.database`).
     #[arg(long, global = true)]
     pub db: Option<PathBuf>,
-    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    /// More log output: -v one line per fetched URL, -vv debug. RUST_LOG overrides
+    /// (a bare level such as RUST_LOG=debug applies to nianbao's own logs only).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Only errors on standard error: no progress, no warnings.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+impl Common {
+    /// How much to show on standard error.
+    pub fn verbosity(&self) -> progress::Verbosity {
+        progress::Verbosity {
+            verbose: self.verbose,
+            quiet: self.quiet,
+        }
+    }
 }
 
 /// The subcommands.
@@ -94,27 +128,18 @@ pub enum Command {
 /// Where a list goes: a text table on the terminal, or a file/stream in a format.
 #[derive(Args, Debug, Clone)]
 pub struct Output {
-    /// csv, json or xlsx (default: a text table, or the --out file's extension).
-    #[arg(long)]
+    /// csv, json, jsonl or xlsx (default: the --out file's extension, else a text table).
+    #[arg(long, value_name = "csv|json|jsonl|xlsx")]
     pub format: Option<String>,
-    /// Output file (default: standard output).
-    #[arg(long)]
+    /// Output file, e.g. missing-2023.xlsx (default: standard output).
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
 impl Output {
     /// The chosen format, or None for a text table on standard output.
     pub fn format(&self) -> Result<Option<Format>> {
-        let name = match (&self.format, &self.out) {
-            (Some(f), _) => f.clone(),
-            (None, Some(out)) => out
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("csv")
-                .to_string(),
-            (None, None) => return Ok(None),
-        };
-        Ok(Some(name.parse::<Format>()?))
+        resolve_format(self.format.as_deref(), self.out.as_deref())
     }
 
     /// Writes with `write` to the file (atomically) or to standard output.
@@ -136,6 +161,31 @@ impl Output {
             }
         }
         Ok(())
+    }
+}
+
+/// The output format from `--format` and the `--out` file's extension: either
+/// alone decides; both must agree (`--format csv --out x.xlsx` would write CSV
+/// text into a file Excel refuses). None: neither was given.
+pub fn resolve_format(format: Option<&str>, out: Option<&Path>) -> Result<Option<Format>> {
+    let asked = format.map(str::parse::<Format>).transpose()?;
+    let ext = out.and_then(|p| p.extension()).and_then(|e| e.to_str());
+    let by_ext = ext.map(str::parse::<Format>);
+    match (asked, by_ext) {
+        (Some(f), None) => Ok(Some(f)),
+        (Some(f), Some(Ok(e))) if f == e => Ok(Some(f)),
+        (Some(f), Some(Ok(e))) => bail!(
+            "--format {f} contradicts the --out file's extension .{e}: drop --format or rename the file"
+        ),
+        // An extension that names no format (`report.txt`) follows --format.
+        (Some(f), Some(Err(_))) => Ok(Some(f)),
+        (None, Some(Ok(e))) => Ok(Some(e)),
+        (None, Some(Err(_))) => bail!(
+            "cannot tell the format from the extension .{}: give --format csv|json|jsonl|xlsx",
+            ext.unwrap_or_default()
+        ),
+        (None, None) if out.is_some() => Ok(Some(Format::Csv)),
+        (None, None) => Ok(None),
     }
 }
 
@@ -208,30 +258,32 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("starting the async runtime")
 }
 
-/// Logs go to standard error, nianbao's own at the verbosity asked for.
-pub fn init_tracing(verbose: u8) {
-    let default = match verbose {
-        0 => "nianbao=warn",
-        1 => "nianbao=info",
-        _ => "nianbao=debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+/// Exit status when a crawl ran but not one host could be crawled (every seed
+/// host failed): a cron job must hear of it.
+pub const EXIT_NO_HOST_CRAWLED: u8 = 3;
+/// Exit status after a stop by Ctrl-C/SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// A command that ran to its end but must exit non-zero (documented codes above).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Exit {
+    pub code: u8,
+    pub message: String,
 }
 
-/// The process's exit status for a command's result, printing the error chain.
+/// The process's exit status for a command's result, printing the error chain:
+/// 0 success (a closed output pipe included), 1 error, [`EXIT_NO_HOST_CRAWLED`],
+/// [`EXIT_INTERRUPTED`].
 pub fn exit_code(result: Result<()>) -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // `nianbao export … | head` closing the pipe early is not an error.
         Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            let code = e.downcast_ref::<Exit>().map_or(1, |x| x.code);
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            std::process::ExitCode::from(code)
         }
     }
 }
@@ -244,19 +296,9 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             || cause
                 .downcast_ref::<csv::Error>()
                 .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+            // serde_json's source() skips its own io::Error, so ask it.
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
-}
-
-/// A progress bar on a terminal, hidden otherwise.
-pub fn progress_bar() -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} reports {per_sec} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
 }

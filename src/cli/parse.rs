@@ -32,10 +32,10 @@ pub fn run(args: ParseArgs) -> Result<()> {
         if args.json {
             let mut value = serde_json::to_value(&ex)?;
             value["file"] = serde_json::Value::String(file.display().to_string());
-            println!("{}", serde_json::to_string(&value)?);
+            outln!("{}", serde_json::to_string(&value)?)?;
         } else {
-            println!("== {}", file.display());
-            println!("{}", render(&ex));
+            outln!("== {}", file.display())?;
+            outln!("{}", render(&ex))?;
         }
     }
     if failures > 0 {

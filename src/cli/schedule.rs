@@ -14,13 +14,13 @@ pub fn run(common: &Common) -> Result<()> {
     let ctx = Context::load(common, true)?;
     runtime()?.block_on(async {
         let scheduler = Scheduler::new(&ctx.db, &ctx.config.schedule, Arc::new(SystemClock))?;
-        println!(
+        outln!(
             "scheduler on {}: cron {:?} in {}; next run {}",
             ctx.db.display(),
             ctx.config.schedule.cron,
             ctx.config.schedule.timezone,
             scheduler.next_tick(chrono::Utc::now())?
-        );
+        )?;
         let Context {
             config,
             db,
@@ -37,10 +37,11 @@ pub fn run(common: &Common) -> Result<()> {
                     agency_filter: None,
                     years: None,
                     skip_extraction: !config.schedule.extract_after_crawl,
+                    progress: None,
                 };
                 let (s, _store) =
                     crawl_then_extract(&config, store, &rows, &opts, jc.shutdown.clone()).await?;
-                print!("{s}");
+                out!("{s}")?;
                 Ok(JobCounts {
                     pages_fetched: s.pages_fetched as i64,
                     snapshots_new: s.snapshots_new as i64,
@@ -52,10 +53,10 @@ pub fn run(common: &Common) -> Result<()> {
             }
         };
         let summary = scheduler.run(&mut job, shutdown_on_signals()).await?;
-        println!(
+        outln!(
             "scheduler stopped: {} runs ({} failed, {} caught up)",
             summary.runs, summary.failed, summary.caught_up
-        );
+        )?;
         Ok(())
     })
 }

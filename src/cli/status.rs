@@ -21,9 +21,9 @@ pub fn run(args: StatusArgs, common: &Common) -> Result<()> {
     let store = ctx.open_store()?;
     let status = nianbao::status::status(&store, args.runs)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
+        outln!("{}", serde_json::to_string_pretty(&status)?)?;
     } else {
-        print!("{status}");
+        out!("{status}")?;
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ pub fn run(args: WarcArgs, common: &Common) -> Result<()> {
     };
     let s = export::write_warc(&store, &args.out, &opts)
         .with_context(|| format!("writing WARC files to {}", args.out.display()))?;
-    println!(
+    outln!(
         "wrote {} WARC file(s) to {}: {} response and {} revisit records ({} skipped), {:.1} MB",
         s.files.len(),
         args.out.display(),
@@ -34,6 +34,6 @@ pub fn run(args: WarcArgs, common: &Common) -> Result<()> {
         s.revisits,
         s.skipped,
         s.bytes as f64 / 1e6
-    );
+    )?;
     Ok(())
 }

@@ -79,6 +79,7 @@ pub(crate) async fn process(
                 record.error_kind = Some(err.kind.as_str().to_string());
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
+                log_fetch(&record, &item.kind);
                 if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
                     crawl.store().record_fetch(crawl.run_id, &record)?;
                     let delay = backoff(crawl, attempt, &err);
@@ -116,6 +117,7 @@ pub(crate) async fn process(
             }
             Ok(FetchOutcome::NotModified { .. }) => {
                 record.status = Some(304);
+                log_fetch(&record, &item.kind);
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
                     return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
@@ -130,9 +132,33 @@ pub(crate) async fn process(
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
                 record.bytes = fetched.body.len() as i64;
+                log_fetch(&record, &item.kind);
                 return archive(crawl, item, record, fetched, previous).await;
             }
         }
+    }
+}
+
+/// One line per fetch attempt at `-v` (target `nianbao::fetch`): status,
+/// size, time, the kind of page it was queued as, and the error if any.
+fn log_fetch(record: &FetchRecord, kind: &str) {
+    let status = record.status.map_or("---".to_string(), |s| s.to_string());
+    match &record.error_kind {
+        None => tracing::info!(
+            target: "nianbao::fetch",
+            "{status} {} {} B {} ms {kind}",
+            record.url,
+            record.bytes,
+            record.duration_ms
+        ),
+        Some(k) => tracing::info!(
+            target: "nianbao::fetch",
+            "{status} {} {} B {} ms {kind} ({k}, attempt {})",
+            record.url,
+            record.bytes,
+            record.duration_ms,
+            record.attempt
+        ),
     }
 }
 

@@ -7,7 +7,7 @@ use super::table::{Cell, Sheet, write_sheets};
 use super::{Format, Result};
 use crate::store::Store;
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 
@@ -47,7 +47,8 @@ impl std::fmt::Display for MissingReason {
 /// An active seed agency with no usable report for the year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingAgency {
-    pub agency_id: i64,
+    /// None for an agency of `--seeds` rows the archive does not know yet.
+    pub agency_id: Option<i64>,
     pub agency: String,
     pub region: String,
     pub level: String,
@@ -62,18 +63,46 @@ pub struct MissingAgency {
     pub report_url: Option<String>,
 }
 
-/// Active seed agencies (optionally those whose region starts with `region_prefix`)
-/// with no report for `year`, ordered by region and name.
+/// Active seed agencies (optionally those whose region contains `region`, at
+/// any level: `沈阳市` matches `辽宁省沈阳市辽中区`) with no report for `year`,
+/// ordered by region and name.
 ///
 /// A report counts as found when any report or attachment snapshot of the year is
 /// attributed to the agency (`page_meta.agency_id`), on its own site or any other
 /// portal, unless every one of them is an unreadable file (`unsupported`/`scanned`)
 /// or was judged not a report (`not_report`). A report page with attachments is
 /// judged by its attachments unless the page itself was read (`complete`/`partial`).
-pub fn missing(
+pub fn missing(store: &Store, year: i32, region: Option<&str>) -> Result<Vec<MissingAgency>> {
+    missing_among(store, year, region, None)
+}
+
+/// [`missing`] for the agencies of these seed rows (`missing --seeds FILE`)
+/// instead of the archive's seeds: an agency the archive does not know yet is
+/// listed as not crawled, unless reports under one of its names were found.
+pub fn missing_for_seeds(
     store: &Store,
     year: i32,
-    region_prefix: Option<&str>,
+    region: Option<&str>,
+    rows: &[crate::seeds::SeedRow],
+) -> Result<Vec<MissingAgency>> {
+    missing_among(store, year, region, Some(rows))
+}
+
+/// An agency to judge: its archive id if it has one, its names, its seed URLs.
+struct Judged {
+    id: Option<i64>,
+    name: String,
+    region: String,
+    level: String,
+    names: Vec<String>,
+    urls: Vec<String>,
+}
+
+fn missing_among(
+    store: &Store,
+    year: i32,
+    region: Option<&str>,
+    seed_rows: Option<&[crate::seeds::SeedRow]>,
 ) -> Result<Vec<MissingAgency>> {
     let conn = store.conn();
     let cands = candidates(conn, Some(year))?;
@@ -81,13 +110,16 @@ pub fn missing(
     // the page itself was read as a report.
     let parents: HashSet<i64> = cands.iter().filter_map(|c| c.parent_snapshot_id).collect();
     let mut by_agency: HashMap<i64, Vec<(Option<String>, String)>> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<(Option<String>, String)>> = HashMap::new();
     for c in cands {
         let read = matches!(c.status.as_deref(), Some("complete" | "partial"));
         if parents.contains(&c.snapshot_id) && !read {
             continue;
         }
-        if let AgencyKey::Id(id) = c.key() {
-            by_agency.entry(id).or_default().push((c.status, c.url));
+        match c.key() {
+            AgencyKey::Id(id) => by_agency.entry(id).or_default().push((c.status, c.url)),
+            AgencyKey::Name(name) => by_name.entry(name).or_default().push((c.status, c.url)),
+            AgencyKey::Snapshot(_) => {}
         }
     }
     let mut seed_urls: HashMap<i64, Vec<String>> = HashMap::new();
@@ -105,30 +137,80 @@ pub fn missing(
     let mut last_fetch = conn.prepare(
         "SELECT status, error_kind, error FROM fetches WHERE url = ?1 ORDER BY id DESC LIMIT 1",
     )?;
-    let mut agencies = conn.prepare(
-        "SELECT id, name, region, level FROM agencies WHERE active = 1
-           AND (?1 IS NULL OR substr(region, 1, length(?1)) = ?1)
-         ORDER BY region, name",
-    )?;
-    let rows = agencies.query_map(params![region_prefix], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-        ))
-    })?;
+    let mut judged = Vec::new();
+    {
+        let mut agencies = conn.prepare(
+            "SELECT id, name, region, level, active FROM agencies ORDER BY region, name",
+        )?;
+        let rows = agencies.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+            ))
+        })?;
+        let mut known = HashMap::new();
+        for row in rows {
+            let (id, name, region, level, active) = row?;
+            if seed_rows.is_none() && active {
+                judged.push(Judged {
+                    id: Some(id),
+                    names: vec![name.clone()],
+                    urls: seed_urls.get(&id).cloned().unwrap_or_default(),
+                    name,
+                    region,
+                    level,
+                });
+            } else {
+                known.insert(name, id);
+            }
+        }
+        for a in seed_rows.map(crate::seeds::agencies).unwrap_or_default() {
+            let id = known.get(&a.name).copied();
+            let urls: Vec<String> = seed_rows
+                .unwrap_or_default()
+                .iter()
+                .filter(|r| r.agency.as_deref() == Some(a.name.as_str()))
+                .filter_map(|r| r.url.as_ref().map(|u| u.to_string()))
+                .collect();
+            judged.push(Judged {
+                id,
+                names: a.names().into_iter().map(str::to_string).collect(),
+                name: a.name,
+                region: a.region,
+                level: a.level,
+                urls,
+            });
+        }
+    }
+    judged.retain(|j| region.is_none_or(|r| j.region.contains(r)));
+    judged.sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
     let mut out = Vec::new();
-    for row in rows {
-        let (id, name, region, level) = row?;
-        let found = by_agency.get(&id).map(Vec::as_slice).unwrap_or_default();
+    for j in judged {
+        let Judged {
+            id,
+            name,
+            region,
+            level,
+            names,
+            urls,
+        } = j;
+        let mut found: Vec<(Option<String>, String)> = id
+            .and_then(|id| by_agency.get(&id).cloned())
+            .unwrap_or_default();
+        if id.is_none() {
+            for n in &names {
+                found.extend(by_name.get(n).cloned().unwrap_or_default());
+            }
+        }
         let usable = found
             .iter()
             .any(|(s, _)| !matches!(s.as_deref(), Some("unsupported" | "scanned" | "not_report")));
         if usable {
             continue;
         }
-        let urls = seed_urls.get(&id).cloned().unwrap_or_default();
         let mut m = MissingAgency {
             agency_id: id,
             agency: name,

@@ -292,6 +292,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Pending entries per host of a run (the crawl's progress and ETA).
+    pub fn frontier_pending_per_host(&self, run_id: i64) -> Result<HashMap<String, i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT host, COUNT(*) FROM frontier WHERE run_id = ?1 AND state = 'pending' GROUP BY host",
+        )?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Entries per host already taken (done or failed) in a run: resumes the per-host page budget.
     pub fn frontier_taken_per_host(&self, run_id: i64) -> Result<HashMap<String, usize>> {
         let mut stmt = self.conn.prepare(
