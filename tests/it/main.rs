@@ -16,6 +16,7 @@ mod answer_schedule;
 mod answer_warc;
 mod answers_portal;
 mod cli_errors;
+mod cli_operator;
 mod crash_resume;
 mod crawl_portal;
 mod crawl_tls;
