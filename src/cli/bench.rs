@@ -322,26 +322,33 @@ pub struct BenchArgs {
 #[derive(clap::Subcommand, Debug)]
 enum BenchCommand {
     /// Crawl a synthetic local portal of H hosts × P listing pages at a rate per host.
+    #[command(after_help = "Example:\n  cargo run --release -- bench crawl --hosts 8 --pages 50 --rate 20")]
     Crawl {
-        #[arg(long, default_value_t = 4)]
+        /// Synthetic hosts served on 127.0.0.1, each with its own politeness gate.
+        #[arg(long, default_value_t = 4, value_name = "H")]
         hosts: usize,
-        #[arg(long, default_value_t = 20)]
+        /// Listing pages per host (each links a report and ten other pages).
+        #[arg(long, default_value_t = 20, value_name = "P")]
         pages: usize,
-        /// Requests per second per host.
+        /// Requests per second per host (the politeness rate, 0 < RATE ≤ 100).
         #[arg(long, default_value_t = 20.0)]
         rate: f64,
     },
     /// Re-extract an archive of N report snapshots; compare with DOM parsing alone.
+    #[command(after_help = "Example:\n  cargo run --release -- bench reextract --snapshots 2000")]
     Reextract {
-        #[arg(long, default_value_t = 10_000)]
+        /// Report snapshots in the generated archive.
+        #[arg(long, default_value_t = 10_000, value_name = "N")]
         snapshots: usize,
     },
     /// Peak memory with a large frontier in the archive.
+    #[command(after_help = "Example:\n  cargo run --release -- bench frontier --urls 100000 --fetch 2000")]
     Frontier {
-        #[arg(long, default_value_t = 100_000)]
+        /// Pending URLs put into the frontier before the crawl starts.
+        #[arg(long, default_value_t = 100_000, value_name = "N")]
         urls: usize,
         /// How many of them to fetch.
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = 2000, value_name = "N")]
         fetch: usize,
     },
 }

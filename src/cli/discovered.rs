@@ -7,6 +7,7 @@ use nianbao::export;
 
 /// Arguments of `discovered`.
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  nianbao discovered\n  nianbao discovered --format seeds >> seeds/discovered.csv")]
 pub struct DiscoveredArgs {
     #[command(flatten)]
     output: Output,

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 /// Arguments of `export`.
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  nianbao export --year 2023 --out reports-2023.xlsx\n  nianbao export --year 2023 --labels zh --out 年报-2023.csv\n  nianbao export --format jsonl | jq .agency")]
 pub struct ExportArgs {
-    /// Report year (default: every year).
+    /// Report year, e.g. 2023 (default: every year).
     #[arg(long)]
     year: Option<i32>,
     /// csv (UTF-8 with BOM), jsonl, json or xlsx (default: the --out file's extension, else csv).
@@ -18,8 +19,8 @@ pub struct ExportArgs {
     /// CSV only: one row per (report, part, row, column, value).
     #[arg(long)]
     long: bool,
-    /// Output file (default: standard output).
-    #[arg(long)]
+    /// Output file; its extension (.csv .json .jsonl .xlsx) sets the format (default: standard output).
+    #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
 

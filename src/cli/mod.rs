@@ -26,9 +26,11 @@ pub mod bench;
 pub mod crawl;
 #[cfg(feature = "sample-portal")]
 pub mod demo;
+pub mod completions;
 pub mod discovered;
 pub mod export;
 pub mod extract;
+pub mod init;
 pub mod late;
 pub mod missing;
 pub mod parse;
@@ -52,7 +54,8 @@ use std::path::{Path, PathBuf};
 #[command(
     name = "nianbao",
     version,
-    about = "Crawl, archive and extract 政府信息公开工作年度报告 (government information-disclosure annual reports)"
+    about = "Crawl, archive and extract 政府信息公开工作年度报告 (government information-disclosure annual reports)",
+    after_help = "Start with `nianbao init DIR` (a commented crawler.toml, seeds/, archive/), or try `nianbao demo` offline."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -64,14 +67,14 @@ pub struct Cli {
 /// Options every command takes, so a run can be pointed anywhere without editing files.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// The configuration file.
-    #[arg(long, global = true, default_value = "crawler.toml")]
-    pub config: PathBuf,
-    /// A seed CSV file or a folder of them (overrides `storage.seeds`).
-    #[arg(long, global = true)]
+    /// The configuration file (default: $NIANBAO_CONFIG, else ./crawler.toml, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A seed CSV file or a folder of them (overrides `storage.seeds`), e.g. seeds/ or plus.csv.
+    #[arg(long, global = true, value_name = "PATH")]
     pub seeds: Option<PathBuf>,
-    /// The SQLite archive (overrides `storage.database`).
-    #[arg(long, global = true)]
+    /// The SQLite archive (overrides `storage.database`), e.g. archive/nianbao.db.
+    #[arg(long, global = true, value_name = "FILE")]
     pub db: Option<PathBuf>,
     /// More log output: -v one line per fetched URL, -vv debug. RUST_LOG overrides
     /// (a bare level such as RUST_LOG=debug applies to nianbao's own logs only).
@@ -105,6 +108,7 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Offline: serve the bundled sample portal on 127.0.0.1, crawl it, print what was found.
     #[cfg(feature = "sample-portal")]
+    #[command(after_help = "Examples:\n  cargo run --release -- demo\n  nianbao demo --db /tmp/demo.db && nianbao --db /tmp/demo.db status")]
     Demo,
     /// Seed agencies with no report for a year, with what to do about each.
     Missing(missing::MissingArgs),
@@ -117,12 +121,46 @@ pub enum Command {
     /// Export archived snapshots as WARC 1.1 files (gzip per record, revisits for identical bodies).
     Warc(warc::WarcArgs),
     /// Run in the foreground: crawl + extract on the cron schedule of crawler.toml.
+    #[command(after_help = "Example:\n  nianbao --config /srv/nianbao/crawler.toml schedule")]
     Schedule,
     /// Print performance figures measured against local servers (build with --release).
     #[cfg(feature = "sample-portal")]
     Bench(bench::BenchArgs),
     /// Last runs, what the archive holds, errors by host.
     Status(status::StatusArgs),
+    /// Make a folder ready to crawl: a commented crawler.toml, a seeds/ example, archive/.
+    Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), generated from this command line.
+    #[command(after_help = "Example:\n  nianbao manpage > /usr/local/share/man/man1/nianbao.1")]
+    Manpage,
+}
+
+/// `nianbao --version`: the crate, the extractor (results are keyed by it)
+/// and the commit built from.
+pub fn long_version() -> String {
+    format!(
+        "{} (extractor {}, commit {})",
+        env!("CARGO_PKG_VERSION"),
+        nianbao::extract::EXTRACTOR_VERSION,
+        env!("NIANBAO_GIT_COMMIT")
+    )
+}
+
+/// The clap command with its version, for parsing, completions and the man page.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
+        .version(long_version())
+        .long_version(long_version())
+}
+
+/// Parses the process's arguments (`--help`, `--version` and errors exit here).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// Where a list goes: a text table on the terminal, or a file/stream in a format.
@@ -209,12 +247,19 @@ impl Context {
     /// Loads and validates everything before the database is touched, so a bad
     /// config or seed file writes nothing.
     pub fn load(common: &Common, need_seeds: bool) -> Result<Context> {
-        let config = if common.config.exists() || common.config != Path::new("crawler.toml") {
-            Config::load(&common.config)?
-        } else {
-            Config::default()
+        let config = match config_path(common.config.as_deref()) {
+            Some(path) => Config::load(&path)?,
+            None => Config::default(),
         };
         let db = common.db.clone().unwrap_or_else(|| config.database_path());
+        if config_path(common.config.as_deref()).is_none() && !common.quiet {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: no configuration (--config, $NIANBAO_CONFIG, ./crawler.toml): using the defaults; \
+                 the archive is {} (`nianbao init DIR` writes a commented crawler.toml)",
+                db.display()
+            );
+        }
         let seed_paths = match &common.seeds {
             Some(p) => vec![p.clone()],
             None => config.seed_paths(),
@@ -223,7 +268,8 @@ impl Context {
             let rows = seeds::load(&seed_paths)?;
             if rows.is_empty() {
                 bail!(
-                    "no seed rows in {}",
+                    "no seed rows in {}: add the agencies you follow (agency,region,level,url,aliases; \
+                     lines starting with # are comments)",
                     seed_paths
                         .iter()
                         .map(|p| p.display().to_string())
@@ -246,6 +292,20 @@ impl Context {
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.db).with_context(|| format!("opening the archive {}", self.db.display()))
     }
+}
+
+/// The configuration file: `--config`, else `$NIANBAO_CONFIG`, else
+/// `./crawler.toml` when it exists; None means the built-in defaults. A file
+/// named by the first two must exist (loading it says so if not).
+pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = flag {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("NIANBAO_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let local = Path::new("crawler.toml");
+    local.exists().then(|| local.to_path_buf())
 }
 
 /// The command line as typed, recorded with each run.

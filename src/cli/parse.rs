@@ -8,8 +8,10 @@ use std::path::PathBuf;
 
 /// Arguments of `parse`.
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  nianbao parse report.html\n  nianbao parse downloads/*.pdf --json > reports.jsonl")]
 pub struct ParseArgs {
-    #[arg(required = true)]
+    /// Report files to extract: HTML, text, DOCX, PDF (DOC/WPS with LibreOffice).
+    #[arg(required = true, value_name = "FILES")]
     files: Vec<PathBuf>,
     /// One JSON object per file per line (the canonical structure plus checks and warnings).
     #[arg(long)]

@@ -6,9 +6,10 @@ use clap::Args;
 
 /// Arguments of `status`.
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  nianbao status\n  nianbao status --runs 3 --json | jq .runs")]
 pub struct StatusArgs {
-    /// How many runs to list.
-    #[arg(long, default_value_t = 10)]
+    /// How many runs to list, newest first.
+    #[arg(long, default_value_t = 10, value_name = "N")]
     runs: usize,
     /// Print JSON instead of text.
     #[arg(long)]

@@ -17,6 +17,7 @@ mod answer_warc;
 mod answers_portal;
 mod cli_errors;
 mod cli_operator;
+mod cli_setup;
 mod crash_resume;
 mod crawl_portal;
 mod crawl_tls;
