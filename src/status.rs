@@ -27,6 +27,40 @@ pub struct HostErrors {
     pub last_error: Option<String>,
 }
 
+/// Agencies with a report of one year.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearCount {
+    pub year: i32,
+    pub agencies: i64,
+}
+
+/// How many of something (a file format, an extraction status).
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedCount {
+    pub name: String,
+    pub count: i64,
+}
+
+/// A URL whose last fetch in the last crawl failed: where to look.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedUrl {
+    pub url: String,
+    pub host: String,
+    pub kind: String,
+    pub status: Option<i64>,
+    pub error: Option<String>,
+    pub at: String,
+}
+
+/// A snapshot whose body was cut at `crawler.max_body_bytes`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TruncatedBody {
+    pub snapshot_id: i64,
+    pub url: String,
+    pub bytes: i64,
+    pub fetched_at: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub runs: Vec<RunRow>,
@@ -34,19 +68,51 @@ pub struct Status {
     pub bodies: i64,
     pub stored_bytes: i64,
     pub original_bytes: i64,
-    pub reports_by_year: Vec<(i32, i64)>,
+    pub reports_by_year: Vec<YearCount>,
     pub agencies: i64,
     pub agencies_with_report: i64,
-    pub formats: Vec<(String, i64)>,
-    pub extraction_status: Vec<(String, i64)>,
+    pub formats: Vec<NamedCount>,
+    pub extraction_status: Vec<NamedCount>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
+    /// The URLs behind `errors_by_host` (at most [`FAILED_URLS_LISTED`]).
+    pub failed_urls: Vec<FailedUrl>,
+    /// Bodies cut at the size limit, newest first (at most [`FAILED_URLS_LISTED`]).
+    pub truncated: Vec<TruncatedBody>,
+    /// Times are shown in this zone as well as UTC (the schedule's zone).
+    #[serde(skip)]
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
-fn pairs<T: rusqlite::types::FromSql>(store: &Store, sql: &str) -> Result<Vec<(T, i64)>> {
+/// How many failing URLs and truncated bodies are listed.
+pub const FAILED_URLS_LISTED: usize = 200;
+
+fn counts<T: rusqlite::types::FromSql, R>(
+    store: &Store,
+    sql: &str,
+    make: impl Fn(T, i64) -> R,
+) -> Result<Vec<R>> {
     let mut stmt = store.conn().prepare(sql)?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([], |r| Ok(make(r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A stored UTC time in `tz` and in UTC: `2024-03-11 13:06 CST (05:06:07Z)`.
+pub fn local_and_utc(stored: &str, tz: Option<chrono_tz::Tz>) -> String {
+    let Some(tz) = tz else {
+        return stored.to_string();
+    };
+    match chrono::DateTime::parse_from_rfc3339(stored) {
+        Ok(t) => {
+            let utc = t.with_timezone(&chrono::Utc);
+            format!(
+                "{} ({})",
+                utc.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z"),
+                utc.format("%Y-%m-%dT%H:%M:%SZ")
+            )
+        }
+        Err(_) => stored.to_string(),
+    }
 }
 
 pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
@@ -94,27 +160,71 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT url, host, COALESCE(error_kind, 'http'), status, error, started_at
+         FROM fetches f
+         WHERE run_id = ?1 AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
+           AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
+         ORDER BY host, url LIMIT ?2",
+    )?;
+    let failed_urls = stmt
+        .query_map(
+            params![last_crawl.unwrap_or(-1), FAILED_URLS_LISTED as i64],
+            |r| {
+                Ok(FailedUrl {
+                    url: r.get(0)?,
+                    host: r.get(1)?,
+                    kind: r.get(2)?,
+                    status: r.get(3)?,
+                    error: r.get(4)?,
+                    at: r.get(5)?,
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT id, url, size, fetched_at FROM snapshots WHERE truncated = 1 ORDER BY id DESC LIMIT ?1",
+    )?;
+    let truncated = stmt
+        .query_map([FAILED_URLS_LISTED as i64], |r| {
+            Ok(TruncatedBody {
+                snapshot_id: r.get(0)?,
+                url: r.get(1)?,
+                bytes: r.get(2)?,
+                fetched_at: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Status {
         runs,
         snapshots: one("SELECT COUNT(*) FROM snapshots")?,
         bodies: one("SELECT COUNT(*) FROM bodies")?,
         stored_bytes: one("SELECT COALESCE(SUM(LENGTH(zstd)), 0) FROM bodies")?,
         original_bytes: one("SELECT COALESCE(SUM(size), 0) FROM bodies")?,
-        reports_by_year: pairs(
+        reports_by_year: counts(
             store,
             "SELECT report_year, COUNT(DISTINCT COALESCE(agency_id, agency_name)) FROM page_meta
              WHERE kind IN ('report', 'attachment') AND report_year IS NOT NULL GROUP BY report_year ORDER BY report_year DESC",
+            |year, agencies| YearCount { year, agencies },
         )?,
         agencies: one("SELECT COUNT(*) FROM agencies WHERE active = 1")?,
         agencies_with_report: one(
             "SELECT COUNT(DISTINCT agency_id) FROM page_meta WHERE kind IN ('report', 'attachment') AND agency_id IS NOT NULL",
         )?,
-        formats: pairs(
+        formats: counts(
             store,
             "SELECT format, COUNT(*) FROM page_meta WHERE kind IN ('report', 'attachment') GROUP BY format ORDER BY COUNT(*) DESC",
+            |name, count| NamedCount { name, count },
         )?,
-        extraction_status: pairs(store, "SELECT status, COUNT(*) FROM current_extractions GROUP BY status ORDER BY status")?,
+        extraction_status: counts(
+            store,
+            "SELECT status, COUNT(*) FROM current_extractions GROUP BY status ORDER BY status",
+            |name, count| NamedCount { name, count },
+        )?,
         errors_by_host,
+        failed_urls,
+        truncated,
+        timezone: None,
     })
 }
 
@@ -131,8 +241,10 @@ impl std::fmt::Display for Status {
                 r.id,
                 r.kind,
                 r.status,
-                r.started_at,
-                r.finished_at.as_deref().unwrap_or("…"),
+                local_and_utc(&r.started_at, self.timezone),
+                r.finished_at
+                    .as_deref()
+                    .map_or("…".to_string(), |t| local_and_utc(t, self.timezone)),
                 r.pages_fetched,
                 r.not_modified,
                 r.snapshots_new,
@@ -158,7 +270,7 @@ impl std::fmt::Display for Status {
             let years: Vec<String> = self
                 .reports_by_year
                 .iter()
-                .map(|(y, n)| format!("{y}: {n}"))
+                .map(|c| format!("{}: {}", c.year, c.agencies))
                 .collect();
             writeln!(f, "Reports by year (agencies): {}", years.join(", "))?;
         }
@@ -166,7 +278,7 @@ impl std::fmt::Display for Status {
             let formats: Vec<String> = self
                 .formats
                 .iter()
-                .map(|(k, n)| format!("{k} {n}"))
+                .map(|c| format!("{} {}", c.name, c.count))
                 .collect();
             writeln!(f, "Report files by format: {}", formats.join(", "))?;
         }
@@ -174,7 +286,7 @@ impl std::fmt::Display for Status {
             let st: Vec<String> = self
                 .extraction_status
                 .iter()
-                .map(|(k, n)| format!("{k} {n}"))
+                .map(|c| format!("{} {}", c.name, c.count))
                 .collect();
             writeln!(f, "Extractions: {}", st.join(", "))?;
         }
@@ -190,6 +302,34 @@ impl std::fmt::Display for Status {
                     e.kind,
                     e.count,
                     e.last_error.as_deref().unwrap_or("")
+                )?;
+            }
+            writeln!(f, "Failing URLs of the last crawl (open them in a browser):")?;
+            for u in &self.failed_urls {
+                let what = match (&u.error, u.status) {
+                    (Some(e), _) => format!("{}: {e}", u.kind),
+                    (None, Some(s)) => format!("HTTP {s}"),
+                    (None, None) => u.kind.clone(),
+                };
+                writeln!(f, "  {}  {what}", u.url)?;
+            }
+            if self.failed_urls.len() == FAILED_URLS_LISTED {
+                writeln!(f, "  … (the first {FAILED_URLS_LISTED}; `--json` has the same list)")?;
+            }
+        }
+        if !self.truncated.is_empty() {
+            writeln!(
+                f,
+                "Bodies cut at crawler.max_body_bytes (raise it and crawl again to get them whole):"
+            )?;
+            for t in &self.truncated {
+                writeln!(
+                    f,
+                    "  snapshot {:<6} {} B  {}  {}",
+                    t.snapshot_id,
+                    t.bytes,
+                    local_and_utc(&t.fetched_at, self.timezone),
+                    t.url
                 )?;
             }
         }

@@ -54,8 +54,14 @@ pub fn run(common: &Common) -> Result<()> {
         };
         let summary = scheduler.run(&mut job, shutdown_on_signals()).await?;
         outln!(
-            "scheduler stopped: {} runs ({} failed, {} caught up)",
-            summary.runs, summary.failed, summary.caught_up
+            "scheduler stopped: {} run(s), {} failed{}",
+            summary.runs,
+            summary.failed,
+            if summary.caught_up {
+                ", the first making up for a tick missed while it was down"
+            } else {
+                ""
+            }
         )?;
         Ok(())
     })

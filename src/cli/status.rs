@@ -20,7 +20,8 @@ pub struct StatusArgs {
 pub fn run(args: StatusArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
     let store = ctx.open_store()?;
-    let status = nianbao::status::status(&store, args.runs)?;
+    let mut status = nianbao::status::status(&store, args.runs)?;
+    status.timezone = ctx.config.schedule.timezone.parse().ok();
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&status)?)?;
     } else {

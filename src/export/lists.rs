@@ -426,6 +426,28 @@ pub fn discovered(store: &Store) -> Result<Vec<Discovered>> {
     Ok(out)
 }
 
+/// The discovered agencies as a seed file (`agency,region,level,url,aliases`)
+/// to review and put into `seeds/`: each row follows a `#` comment saying
+/// where the name was found. Level and URL are left for the user to fill in.
+pub fn write_discovered_seeds(rows: &[Discovered], out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "agency,region,level,url,aliases")?;
+    for d in rows {
+        let years: Vec<String> = d.years.iter().map(i32::to_string).collect();
+        // A URL cannot break out of the comment line: it has no line breaks.
+        writeln!(
+            out,
+            "# {} report(s) for {}, e.g. {}",
+            d.reports,
+            years.join(", "),
+            d.first_url.replace(['\r', '\n'], " ")
+        )?;
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        w.write_record([d.agency_name.as_str(), d.region.as_str(), "", "", ""])?;
+        out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+    }
+    Ok(())
+}
+
 /// The missing list as a sheet.
 pub fn missing_sheet(rows: &[MissingAgency]) -> Sheet {
     let mut s = Sheet::new(

@@ -12,7 +12,7 @@ pub mod warc;
 
 pub use lists::{
     Discovered, LateEntry, LateReport, MissingAgency, MissingReason, deadline, discovered,
-    discovered_sheet, late, late_sheet, missing, missing_for_seeds, missing_sheet, write_discovered, write_late,
+    discovered_sheet, late, late_sheet, missing, missing_for_seeds, missing_sheet, write_discovered, write_discovered_seeds, write_late,
     write_missing,
 };
 pub use reports::{

@@ -348,3 +348,54 @@ async fn ctrl_c_exits_130_and_a_resumed_run_says_it_ignores_agency() {
     assert!(text(&out.stdout).contains("(resumed)"));
     portal.shutdown().await;
 }
+
+#[test]
+fn status_lists_failing_urls_truncated_bodies_local_times_and_json_objects() {
+    let a = build();
+    let out = on_archive(&a, &["status"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let failing = stdout
+        .split("Failing URLs of the last crawl")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        failing.contains("http://127.0.0.1:9/jg/") && failing.contains("connection refused"),
+        "{stdout}"
+    );
+    let truncated = stdout
+        .split("Bodies cut at crawler.max_body_bytes")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(truncated.contains("http://127.0.0.1:9/xg/"), "{stdout}");
+    // The default zone is Asia/Shanghai: times in CST, with UTC beside them.
+    assert!(stdout.contains(" CST (") && stdout.contains("Z)"), "{stdout}");
+
+    let out = on_archive(&a, &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["reports_by_year"][0]["year"], 2023, "{v}");
+    assert!(v["reports_by_year"][0]["agencies"].as_i64().unwrap() >= 1);
+    assert!(v["formats"][0]["name"].is_string() && v["formats"][0]["count"].is_i64());
+    assert!(v["extraction_status"][0]["name"].is_string());
+    assert_eq!(v["failed_urls"][0]["url"], "http://127.0.0.1:9/jg/", "{v}");
+    assert_eq!(v["truncated"][0]["url"], "http://127.0.0.1:9/xg/", "{v}");
+}
+
+#[test]
+fn discovered_as_seeds_is_a_seed_file_that_loads() {
+    let a = build();
+    let dir = a.db.parent().unwrap();
+    let out = on_archive(
+        &a,
+        &["discovered", "--format", "seeds", "--out", "new.csv"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = nianbao::seeds::load(&[dir.join("new.csv")]).expect("a valid seed file");
+    let names: Vec<&str> = rows.iter().filter_map(|r| r.agency.as_deref()).collect();
+    assert_eq!(names, vec![DISCOVERED]);
+    let textual = std::fs::read_to_string(dir.join("new.csv")).unwrap();
+    assert!(textual.contains("# 2 report(s) for 2021, 2022"), "{textual}");
+
+    let out = on_archive(&a, &["discovered", "--format", "seeds", "--out", "x.xlsx"]);
+    assert!(!out.status.success());
+}
