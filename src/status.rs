@@ -304,7 +304,10 @@ impl std::fmt::Display for Status {
                     e.last_error.as_deref().unwrap_or("")
                 )?;
             }
-            writeln!(f, "Failing URLs of the last crawl (open them in a browser):")?;
+            writeln!(
+                f,
+                "Failing URLs of the last crawl (open them in a browser):"
+            )?;
             for u in &self.failed_urls {
                 let what = match (&u.error, u.status) {
                     (Some(e), _) => format!("{}: {e}", u.kind),
@@ -314,7 +317,10 @@ impl std::fmt::Display for Status {
                 writeln!(f, "  {}  {what}", u.url)?;
             }
             if self.failed_urls.len() == FAILED_URLS_LISTED {
-                writeln!(f, "  … (the first {FAILED_URLS_LISTED}; `--json` has the same list)")?;
+                writeln!(
+                    f,
+                    "  … (the first {FAILED_URLS_LISTED}; `--json` has the same list)"
+                )?;
             }
         }
         if !self.truncated.is_empty() {

@@ -322,7 +322,9 @@ pub struct BenchArgs {
 #[derive(clap::Subcommand, Debug)]
 enum BenchCommand {
     /// Crawl a synthetic local portal of H hosts × P listing pages at a rate per host.
-    #[command(after_help = "Example:\n  cargo run --release -- bench crawl --hosts 8 --pages 50 --rate 20")]
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench crawl --hosts 8 --pages 50 --rate 20"
+    )]
     Crawl {
         /// Synthetic hosts served on 127.0.0.1, each with its own politeness gate.
         #[arg(long, default_value_t = 4, value_name = "H")]
@@ -342,7 +344,9 @@ enum BenchCommand {
         snapshots: usize,
     },
     /// Peak memory with a large frontier in the archive.
-    #[command(after_help = "Example:\n  cargo run --release -- bench frontier --urls 100000 --fetch 2000")]
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench frontier --urls 100000 --fetch 2000"
+    )]
     Frontier {
         /// Pending URLs put into the frontier before the crawl starts.
         #[arg(long, default_value_t = 100_000, value_name = "N")]

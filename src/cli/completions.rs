@@ -7,7 +7,9 @@ use clap_complete::Shell;
 
 /// Arguments of `completions`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao completions bash > ~/.local/share/bash-completion/completions/nianbao\n  nianbao completions zsh > ~/.zfunc/_nianbao\n  nianbao completions fish > ~/.config/fish/completions/nianbao.fish")]
+#[command(
+    after_help = "Examples:\n  nianbao completions bash > ~/.local/share/bash-completion/completions/nianbao\n  nianbao completions zsh > ~/.zfunc/_nianbao\n  nianbao completions fish > ~/.config/fish/completions/nianbao.fish"
+)]
 pub struct CompletionsArgs {
     /// The shell: bash, zsh, fish, elvish or powershell.
     shell: Shell,

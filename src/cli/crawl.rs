@@ -1,8 +1,6 @@
 //! `nianbao crawl`: crawl the seeds (or some of them), archive, extract what is new.
 
-use super::{
-    Common, Context, EXIT_INTERRUPTED, EXIT_NO_HOST_CRAWLED, Exit, command_line, runtime,
-};
+use super::{Common, Context, EXIT_INTERRUPTED, EXIT_NO_HOST_CRAWLED, Exit, command_line, runtime};
 use anyhow::{Result, anyhow};
 use clap::Args;
 use nianbao::config::parse_years;
@@ -14,10 +12,12 @@ use std::time::Duration;
 
 /// Arguments of `crawl`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao crawl\n  nianbao crawl --agency 卫滨区 --years 2022-2024\n  nianbao crawl -v --progress-every 10 >> crawl.log 2>&1\n\n\
+#[command(
+    after_help = "Examples:\n  nianbao crawl\n  nianbao crawl --agency 卫滨区 --years 2022-2024\n  nianbao crawl -v --progress-every 10 >> crawl.log 2>&1\n\n\
 Exit status: 0 when the run completed (failed hosts are reported), 1 on an error, \
 3 when no host could be crawled at all, 130 after a stop by Ctrl-C/SIGTERM \
-(run again to resume).")]
+(run again to resume)."
+)]
 pub struct CrawlArgs {
     /// Only seeds whose agency, alias or region contains this text, e.g. 卫滨区 or 辽宁省沈阳市.
     #[arg(long, value_name = "TEXT")]

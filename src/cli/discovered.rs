@@ -7,7 +7,9 @@ use nianbao::export;
 
 /// Arguments of `discovered`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao discovered\n  nianbao discovered --format seeds --out seeds/discovered.csv")]
+#[command(
+    after_help = "Examples:\n  nianbao discovered\n  nianbao discovered --format seeds --out seeds/discovered.csv"
+)]
 pub struct DiscoveredArgs {
     /// csv, json, jsonl, xlsx, or seeds: a seed file to review and put into seeds/
     /// (default: the --out file's extension, else a text table).

@@ -10,7 +10,9 @@ use nianbao::store::lock::ArchiveLock;
 
 /// Arguments of `extract`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao extract\n  nianbao extract --agency 卫滨区 --year 2022 --force\n  nianbao extract --since 2024-02-01")]
+#[command(
+    after_help = "Examples:\n  nianbao extract\n  nianbao extract --agency 卫滨区 --year 2022 --force\n  nianbao extract --since 2024-02-01"
+)]
 pub struct ExtractArgs {
     /// Only reports of agencies whose name or alias contains this.
     #[arg(long)]

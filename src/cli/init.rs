@@ -23,7 +23,9 @@ const SEEDS: &str = "agency,region,level,url,aliases
 
 /// Arguments of `init`.
 #[derive(Args, Debug)]
-#[command(after_help = "Example:\n  nianbao init /srv/nianbao && cd /srv/nianbao && $EDITOR crawler.toml seeds/agencies.csv && nianbao crawl")]
+#[command(
+    after_help = "Example:\n  nianbao init /srv/nianbao && cd /srv/nianbao && $EDITOR crawler.toml seeds/agencies.csv && nianbao crawl"
+)]
 pub struct InitArgs {
     /// The folder to set up (created if missing); existing files are never overwritten.
     #[arg(value_name = "DIR")]

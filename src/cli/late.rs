@@ -7,7 +7,9 @@ use nianbao::export;
 
 /// Arguments of `late`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao late --year 2023\n  nianbao late --year 2023 --out late-2023.xlsx")]
+#[command(
+    after_help = "Examples:\n  nianbao late --year 2023\n  nianbao late --year 2023 --out late-2023.xlsx"
+)]
 pub struct LateArgs {
     /// Report year, e.g. 2023 (late: published after 31 January 2024).
     #[arg(long)]

@@ -7,7 +7,9 @@ use nianbao::export;
 
 /// Arguments of `missing`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao missing --year 2023\n  nianbao missing --year 2023 --region 沈阳市 --out missing-2023.xlsx\n  nianbao missing --year 2023 --seeds seeds/plus.csv")]
+#[command(
+    after_help = "Examples:\n  nianbao missing --year 2023\n  nianbao missing --year 2023 --region 沈阳市 --out missing-2023.xlsx\n  nianbao missing --year 2023 --seeds seeds/plus.csv"
+)]
 pub struct MissingArgs {
     /// Report year, e.g. 2023 (due by 31 January of the next year).
     #[arg(long)]

@@ -23,10 +23,10 @@ macro_rules! out {
 
 #[cfg(feature = "sample-portal")]
 pub mod bench;
+pub mod completions;
 pub mod crawl;
 #[cfg(feature = "sample-portal")]
 pub mod demo;
-pub mod completions;
 pub mod discovered;
 pub mod export;
 pub mod extract;
@@ -108,7 +108,9 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Offline: serve the bundled sample portal on 127.0.0.1, crawl it, print what was found.
     #[cfg(feature = "sample-portal")]
-    #[command(after_help = "Examples:\n  cargo run --release -- demo\n  nianbao demo --db /tmp/demo.db && nianbao --db /tmp/demo.db status")]
+    #[command(
+        after_help = "Examples:\n  cargo run --release -- demo\n  nianbao demo --db /tmp/demo.db && nianbao --db /tmp/demo.db status"
+    )]
     Demo,
     /// Seed agencies with no report for a year, with what to do about each.
     Missing(missing::MissingArgs),

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 /// Arguments of `parse`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao parse report.html\n  nianbao parse downloads/*.pdf --json > reports.jsonl")]
+#[command(
+    after_help = "Examples:\n  nianbao parse report.html\n  nianbao parse downloads/*.pdf --json > reports.jsonl"
+)]
 pub struct ParseArgs {
     /// Report files to extract: HTML, text, DOCX, PDF (DOC/WPS with LibreOffice).
     #[arg(required = true, value_name = "FILES")]

@@ -162,7 +162,8 @@ impl BarView {
 
     fn show(&mut self, p: &CrawlProgress) {
         let t = p.total();
-        self.total.set_length(t.done + t.failed + t.skipped + t.pending);
+        self.total
+            .set_length(t.done + t.failed + t.skipped + t.pending);
         self.total.set_position(t.done + t.failed + t.skipped);
         let eta = p
             .eta

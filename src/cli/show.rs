@@ -8,7 +8,9 @@ use nianbao::report_view::render;
 
 /// Arguments of `show`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao show 卫滨区 2022\n  nianbao show 卫滨区 2022 --json\n  nianbao show --snapshot 42")]
+#[command(
+    after_help = "Examples:\n  nianbao show 卫滨区 2022\n  nianbao show 卫滨区 2022 --json\n  nianbao show --snapshot 42"
+)]
 pub struct ShowArgs {
     /// Agency name or alias (a part of it is enough when it names one agency).
     agency: Option<String>,

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 /// Arguments of `warc`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  nianbao warc --out warc/\n  nianbao warc --out warc/ --reports-only")]
+#[command(
+    after_help = "Examples:\n  nianbao warc --out warc/\n  nianbao warc --out warc/ --reports-only"
+)]
 pub struct WarcArgs {
     /// Folder to write the .warc.gz files into (created if missing).
     #[arg(long, value_name = "DIR")]

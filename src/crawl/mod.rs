@@ -282,10 +282,7 @@ async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
     let mut failures: HashMap<String, u64> = HashMap::new();
     let mut tasks: JoinSet<(String, Result<process::Processed, CrawlError>)> = JoinSet::new();
     let mut inflight_total = 0usize;
-    let mut tally = progress::Tally::new(
-        crawl.progress.clone(),
-        cfg.per_host_requests_per_second,
-    );
+    let mut tally = progress::Tally::new(crawl.progress.clone(), cfg.per_host_requests_per_second);
 
     loop {
         let stopping = crawl.stopping();

@@ -441,7 +441,9 @@ pub fn write_discovered_seeds(rows: &[Discovered], out: &mut dyn Write) -> Resul
             years.join(", "),
             d.first_url.replace(['\r', '\n'], " ")
         )?;
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
         w.write_record([d.agency_name.as_str(), d.region.as_str(), "", "", ""])?;
         out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
     }
@@ -472,7 +474,7 @@ pub fn missing_sheet(rows: &[MissingAgency]) -> Sheet {
             Cell::text(&m.detail),
             Cell::text(m.urls.join(" ")),
             Cell::opt_text(m.last_error.clone()),
-            Cell::opt_text(m.report_url.clone()),
+            m.report_url.clone().map_or(Cell::Null, Cell::Url),
         ]);
     }
     s
@@ -500,9 +502,9 @@ pub fn late_sheet(report: &LateReport) -> Sheet {
                 Cell::text(&e.agency),
                 Cell::text(&e.region),
                 Cell::Int(e.year.into()),
-                Cell::text(&e.url),
+                Cell::url(&e.url),
                 Cell::Int(e.snapshot_id),
-                Cell::opt_text(e.publish_date.clone()),
+                Cell::date(e.publish_date.clone()),
                 Cell::opt_int(e.days_late),
             ]);
         }
@@ -523,7 +525,7 @@ pub fn discovered_sheet(rows: &[Discovered]) -> Sheet {
             Cell::text(&d.region),
             Cell::text(years.join(" ")),
             Cell::Int(d.reports as i64),
-            Cell::text(&d.first_url),
+            Cell::url(&d.first_url),
         ]);
     }
     s

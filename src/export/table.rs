@@ -13,6 +13,14 @@ pub enum Cell {
     Float(f64),
     Text(String),
     Bool(bool),
+    /// A web address: a hyperlink in XLSX, text elsewhere.
+    Url(String),
+    /// A date as written (`2023-01-30`): a date cell in XLSX when it parses,
+    /// the text itself elsewhere.
+    Date(String),
+    /// A time as the archive stores it (RFC 3339): a date-time cell (UTC) in
+    /// XLSX when it parses, the text itself elsewhere.
+    DateTime(String),
 }
 
 impl Cell {
@@ -42,12 +50,24 @@ impl Cell {
         i.map_or(Cell::Null, Cell::Int)
     }
 
+    pub fn url(s: impl Into<String>) -> Cell {
+        Cell::Url(s.into())
+    }
+
+    pub fn date(s: Option<impl Into<String>>) -> Cell {
+        s.map_or(Cell::Null, |s| Cell::Date(s.into()))
+    }
+
+    pub fn datetime(s: impl Into<String>) -> Cell {
+        Cell::DateTime(s.into())
+    }
+
     fn to_csv(&self) -> String {
         match self {
             Cell::Null => String::new(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => f.to_string(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Url(s) | Cell::Date(s) | Cell::DateTime(s) => s.clone(),
             Cell::Bool(b) => b.to_string(),
         }
     }
@@ -57,7 +77,9 @@ impl Cell {
             Cell::Null => Value::Null,
             Cell::Int(i) => Value::from(*i),
             Cell::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-            Cell::Text(s) => Value::String(s.clone()),
+            Cell::Text(s) | Cell::Url(s) | Cell::Date(s) | Cell::DateTime(s) => {
+                Value::String(s.clone())
+            }
             Cell::Bool(b) => Value::Bool(*b),
         }
     }
@@ -150,11 +172,30 @@ pub fn write_sheets(sheets: &[Sheet], format: Format, out: &mut dyn Write) -> Re
     Ok(())
 }
 
-/// The workbook as bytes: header row bold and frozen, numbers as numbers, nulls empty.
+/// Display width of text in Excel's character units: CJK characters take two.
+fn text_width(s: &str) -> usize {
+    s.lines()
+        .map(|l| {
+            l.chars()
+                .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Excel refuses hyperlinks longer than this; longer URLs are written as text.
+const MAX_URL_LEN: usize = 2079;
+
+/// The workbook as bytes, for people: header row bold and frozen with an
+/// autofilter, columns as wide as their content (capped), numbers as numbers,
+/// dates and times as Excel dates, URLs as hyperlinks, nulls empty.
 fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format as XFormat, Workbook};
     let mut book = Workbook::new();
     let bold = XFormat::new().set_bold();
+    let date = XFormat::new().set_num_format("yyyy-mm-dd");
+    let datetime = XFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     for sheet in sheets {
         let ws = book.add_worksheet();
         ws.set_name(sheet_name(&sheet.name))?;
@@ -180,8 +221,54 @@ fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>> {
                     Cell::Bool(b) => {
                         ws.write_boolean(r, col(c), *b)?;
                     }
+                    Cell::Url(u) if u.len() <= MAX_URL_LEN && u.contains("://") => {
+                        ws.write_url(r, col(c), u.as_str())?;
+                    }
+                    Cell::Url(u) => {
+                        ws.write_string(r, col(c), u)?;
+                    }
+                    Cell::Date(s) => {
+                        match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+                            Ok(d) => {
+                                ws.write_datetime_with_format(r, col(c), d, &date)?;
+                            }
+                            Err(_) => {
+                                ws.write_string(r, col(c), s)?;
+                            }
+                        }
+                    }
+                    Cell::DateTime(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+                        Ok(t) => {
+                            ws.write_datetime_with_format(r, col(c), t.naive_utc(), &datetime)?;
+                        }
+                        Err(_) => {
+                            ws.write_string(r, col(c), s)?;
+                        }
+                    },
                 }
             }
+        }
+        for (c, name) in sheet.columns.iter().enumerate() {
+            let content = sheet
+                .rows
+                .iter()
+                .take(1000)
+                .filter_map(|row| row.get(c))
+                .map(|cell| match cell {
+                    Cell::Date(_) => 10,
+                    Cell::DateTime(_) => 19,
+                    other => text_width(&other.to_csv()),
+                })
+                .max()
+                .unwrap_or(0);
+            let width = content.max(text_width(name) + 2).clamp(6, 60);
+            ws.set_column_width(col(c), width as f64 + 1.0)?;
+        }
+        if !sheet.columns.is_empty() {
+            let last_row = u32::try_from(sheet.rows.len())
+                .unwrap_or(u32::MAX)
+                .min(1_048_575);
+            ws.autofilter(0, 0, last_row, col(sheet.columns.len() - 1))?;
         }
     }
     Ok(book.save_to_buffer()?)

@@ -59,7 +59,9 @@ fn export_takes_its_format_from_the_out_extension_and_refuses_a_contradiction() 
 
     let out = on_archive(
         &a,
-        &["export", "--format", "csv", "--out", "bad.xlsx", "--year", "2022"],
+        &[
+            "export", "--format", "csv", "--out", "bad.xlsx", "--year", "2022",
+        ],
     );
     assert!(!out.status.success());
     assert!(
@@ -72,7 +74,9 @@ fn export_takes_its_format_from_the_out_extension_and_refuses_a_contradiction() 
     // The lists refuse the same contradiction.
     let out = on_archive(
         &a,
-        &["missing", "--year", "2022", "--format", "json", "--out", "m.csv"],
+        &[
+            "missing", "--year", "2022", "--format", "json", "--out", "m.csv",
+        ],
     );
     assert!(!out.status.success());
 }
@@ -94,8 +98,14 @@ fn show_lists_candidates_for_an_ambiguous_name_and_the_years_that_exist() {
     let out = on_archive(&a, &["show", "卫滨区", "2022"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(stdout.contains(&format!("revisions (3) of {WB}")), "{stdout}");
-    let revision_lines: Vec<&str> = stdout.lines().filter(|l| l.contains(" snapshot ")).collect();
+    assert!(
+        stdout.contains(&format!("revisions (3) of {WB}")),
+        "{stdout}"
+    );
+    let revision_lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains(" snapshot "))
+        .collect();
     assert_eq!(revision_lines.len(), 3, "{stdout}");
     assert!(revision_lines.iter().all(|l| l.contains("/wb/2022.html")));
 
@@ -125,12 +135,19 @@ fn missing_honours_seeds_regions_at_any_level_and_the_deadline() {
     let out = on_archive(&a, &["missing", "--year", "2022", "--region", "沈阳市"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(stdout.contains(CYT), "茨榆坨 is in 辽宁省沈阳市辽中区: {stdout}");
+    assert!(
+        stdout.contains(CYT),
+        "茨榆坨 is in 辽宁省沈阳市辽中区: {stdout}"
+    );
     assert!(!stdout.contains(TJ), "{stdout}");
 
     let out = on_archive(&a, &["missing", "--year", "2022", "--seeds", "nope.csv"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("nope.csv"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nope.csv"),
+        "{}",
+        text(&out.stderr)
+    );
 
     std::fs::write(
         dir.join("plus.csv"),
@@ -139,7 +156,9 @@ fn missing_honours_seeds_regions_at_any_level_and_the_deadline() {
     .unwrap();
     let out = on_archive(
         &a,
-        &["missing", "--year", "2022", "--seeds", "plus.csv", "--format", "json"],
+        &[
+            "missing", "--year", "2022", "--seeds", "plus.csv", "--format", "json",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
@@ -207,7 +226,10 @@ fn a_closed_output_pipe_ends_commands_quietly_not_with_a_panic() {
         let out = with_closed_stdout(a.db.parent().unwrap(), &args);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
-        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -292,7 +314,10 @@ async fn quiet_crawl_prints_nothing_on_stderr() {
     assert!(out.status.success());
     let err = text(&out.stderr);
     // RUST_LOG=debug is narrowed to nianbao's own targets: no parser noise.
-    assert!(!err.contains("html5ever") && !err.contains("selectors"), "{err}");
+    assert!(
+        !err.contains("html5ever") && !err.contains("selectors"),
+        "{err}"
+    );
     assert!(text(&out.stdout).contains("crawl run #"));
     portal.shutdown().await;
 }
@@ -369,7 +394,10 @@ fn status_lists_failing_urls_truncated_bodies_local_times_and_json_objects() {
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(truncated.contains("http://127.0.0.1:9/xg/"), "{stdout}");
     // The default zone is Asia/Shanghai: times in CST, with UTC beside them.
-    assert!(stdout.contains(" CST (") && stdout.contains("Z)"), "{stdout}");
+    assert!(
+        stdout.contains(" CST (") && stdout.contains("Z)"),
+        "{stdout}"
+    );
 
     let out = on_archive(&a, &["status", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -385,16 +413,16 @@ fn status_lists_failing_urls_truncated_bodies_local_times_and_json_objects() {
 fn discovered_as_seeds_is_a_seed_file_that_loads() {
     let a = build();
     let dir = a.db.parent().unwrap();
-    let out = on_archive(
-        &a,
-        &["discovered", "--format", "seeds", "--out", "new.csv"],
-    );
+    let out = on_archive(&a, &["discovered", "--format", "seeds", "--out", "new.csv"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let rows = nianbao::seeds::load(&[dir.join("new.csv")]).expect("a valid seed file");
     let names: Vec<&str> = rows.iter().filter_map(|r| r.agency.as_deref()).collect();
     assert_eq!(names, vec![DISCOVERED]);
     let textual = std::fs::read_to_string(dir.join("new.csv")).unwrap();
-    assert!(textual.contains("# 2 report(s) for 2021, 2022"), "{textual}");
+    assert!(
+        textual.contains("# 2 report(s) for 2021, 2022"),
+        "{textual}"
+    );
 
     let out = on_archive(&a, &["discovered", "--format", "seeds", "--out", "x.xlsx"]);
     assert!(!out.status.success());

@@ -35,7 +35,11 @@ fn init_writes_a_commented_config_a_seed_example_and_the_archive_folder() {
     assert!(rows.is_empty());
 
     // A second init keeps what the user edited.
-    std::fs::write(dir.join("crawler.toml"), "[crawler]\ncontact = \"me@example.org\"\n").unwrap();
+    std::fs::write(
+        dir.join("crawler.toml"),
+        "[crawler]\ncontact = \"me@example.org\"\n",
+    )
+    .unwrap();
     let out = nianbao(tmp.path(), &["init", "site"], &[]);
     assert!(out.status.success());
     assert!(text(&out.stderr).contains("kept the existing"));
@@ -76,8 +80,14 @@ fn config_is_found_by_flag_then_environment_then_the_current_folder() {
     status(&[], &[]);
     assert!(d.join("local.db").exists(), "./crawler.toml");
     status(&[], &[("NIANBAO_CONFIG", "env.toml")]);
-    assert!(d.join("env.db").exists(), "NIANBAO_CONFIG before ./crawler.toml");
-    status(&["--config", "flag.toml"], &[("NIANBAO_CONFIG", "env.toml")]);
+    assert!(
+        d.join("env.db").exists(),
+        "NIANBAO_CONFIG before ./crawler.toml"
+    );
+    status(
+        &["--config", "flag.toml"],
+        &[("NIANBAO_CONFIG", "env.toml")],
+    );
     assert!(d.join("flag.db").exists(), "--config first");
 
     // A named file that is not there is an error, not the defaults.
@@ -103,10 +113,17 @@ fn version_names_the_extractor_and_the_commit() {
     assert!(out.status.success());
     assert!(v.contains(env!("CARGO_PKG_VERSION")), "{v}");
     assert!(
-        v.contains(&format!("extractor {}", nianbao::extract::EXTRACTOR_VERSION)),
+        v.contains(&format!(
+            "extractor {}",
+            nianbao::extract::EXTRACTOR_VERSION
+        )),
         "{v}"
     );
-    let commit = v.split("commit ").nth(1).unwrap_or("").trim_end_matches([')', '\n']);
+    let commit = v
+        .split("commit ")
+        .nth(1)
+        .unwrap_or("")
+        .trim_end_matches([')', '\n']);
     assert!(
         commit == "unknown" || (commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit())),
         "{v}"
@@ -184,8 +201,14 @@ fn completions_and_manpage_come_from_the_command_line_definitions() {
     let out = nianbao(Path::new("."), &["manpage"], &[]);
     let man = text(&out.stdout);
     assert!(out.status.success());
-    assert!(man.starts_with(".ie") || man.contains(".TH nianbao"), "{man}");
-    assert!(man.contains("nianbao\\-missing") && man.contains("region"), "every command's options");
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH nianbao"),
+        "{man}"
+    );
+    assert!(
+        man.contains("nianbao\\-missing") && man.contains("region"),
+        "every command's options"
+    );
 }
 
 /// `.ci/run` runs the README's test command verbatim, so CI tests what a new

@@ -16,6 +16,7 @@ mod answer_schedule;
 mod answer_warc;
 mod answers_portal;
 mod cli_errors;
+mod cli_exports;
 mod cli_operator;
 mod cli_setup;
 mod crash_resume;
