@@ -146,6 +146,7 @@ pub async fn frontier_bench(
                 parent_url: None,
                 link_text: None,
                 agency_hint: None,
+                listing_date: None,
                 skipped: None,
             }
         })
@@ -225,6 +226,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             parent_url: None,
             link_text: None,
             agency_hint: None,
+            listing_date: None,
             skipped: None,
         }];
         store.frontier_add(run, &links)?;

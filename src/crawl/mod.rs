@@ -190,6 +190,7 @@ pub async fn run(
                     parent_url: None,
                     link_text: None,
                     agency_hint: row.agency.clone(),
+                    listing_date: None,
                     skipped: None,
                 })
             })

@@ -377,7 +377,10 @@ fn html_meta(
         kind,
         format: "html".into(),
         title: meta.title,
-        publish_date: meta.publish_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        publish_date: meta
+            .publish_date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .or_else(|| item.listing_date.clone()),
         source: meta.source,
         editor: meta.editor,
         column_name: meta.column,
@@ -433,7 +436,16 @@ fn attachment_meta(
         kind: kind.into(),
         format: format.into(),
         title: Some(text).filter(|t| !t.is_empty()),
-        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date.clone()),
+        // A report page's date is its attachment's; a listing's own date is
+        // not, the date it prints beside the link is.
+        publish_date: {
+            let page_date = parent.as_ref().and_then(|(_, m)| m.publish_date.clone());
+            if parent_is_report {
+                page_date.or_else(|| item.listing_date.clone())
+            } else {
+                item.listing_date.clone().or(page_date)
+            }
+        },
         source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
@@ -543,6 +555,7 @@ fn outlinks(
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
             agency_hint,
+            listing_date: link.listing_date,
             skipped,
         });
     }

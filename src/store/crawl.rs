@@ -34,6 +34,8 @@ pub struct FrontierItem {
     pub parent_url: Option<String>,
     pub link_text: Option<String>,
     pub agency_hint: Option<String>,
+    /// The date beside the link on the listing that found it (`YYYY-MM-DD`).
+    pub listing_date: Option<String>,
 }
 
 /// A URL to add to the frontier.
@@ -48,6 +50,8 @@ pub struct NewLink {
     pub parent_url: Option<String>,
     pub link_text: Option<String>,
     pub agency_hint: Option<String>,
+    /// The date beside the link on the listing (`YYYY-MM-DD`).
+    pub listing_date: Option<String>,
     /// `Some(reason)`: recorded as skipped (robots, scope, trap), never fetched.
     pub skipped: Option<String>,
 }
@@ -262,7 +266,8 @@ impl Store {
         params: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<FrontierItem>> {
         let sql = format!(
-            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint
+            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint,
+                    listing_date
              FROM frontier {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -278,6 +283,7 @@ impl Store {
                 parent_url: r.get(7)?,
                 link_text: r.get(8)?,
                 agency_hint: r.get(9)?,
+                listing_date: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -485,8 +491,8 @@ fn insert_fetch(conn: &rusqlite::Connection, run_id: i64, f: &FetchRecord) -> Re
 fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> Result<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO frontier (run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
-                                         agency_hint, state, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                         agency_hint, state, reason, listing_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     let mut n = 0;
     for l in links {
@@ -507,7 +513,8 @@ fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> 
             l.link_text,
             l.agency_hint,
             state,
-            l.skipped
+            l.skipped,
+            l.listing_date
         ])?;
     }
     Ok(n)

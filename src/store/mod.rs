@@ -412,6 +412,7 @@ mod tests {
                     parent_url: Some(url.into()),
                     link_text: None,
                     agency_hint: None,
+                    listing_date: None,
                     skipped: None,
                 }],
                 state: "done",
@@ -469,6 +470,7 @@ mod tests {
             parent_url: None,
             link_text: None,
             agency_hint: None,
+            listing_date: None,
             skipped: None,
         };
         assert_eq!(

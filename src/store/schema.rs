@@ -171,4 +171,9 @@ WHERE pm.kind IN ('report', 'attachment') AND pm.report_year IS NOT NULL
                 AND COALESCE(pm2.agency_id, -1) = COALESCE(pm.agency_id, -1)
                 AND (pm.agency_id IS NOT NULL OR pm2.agency_name = pm.agency_name));
 "#,
+    // 2: the date a listing prints beside a link, the publish date of a file
+    // that carries none itself.
+    r#"
+ALTER TABLE frontier ADD COLUMN listing_date TEXT;
+"#,
 ];

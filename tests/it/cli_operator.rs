@@ -427,3 +427,71 @@ fn discovered_as_seeds_is_a_seed_file_that_loads() {
     let out = on_archive(&a, &["discovered", "--format", "seeds", "--out", "x.xlsx"]);
     assert!(!out.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_take_the_date_printed_beside_them_on_the_listing() {
+    // The bureau's 西工区 column lists its PDF and DOCX with <span>2023-01-30</span>.
+    let portal = Portal::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path(), 50.0, 2, "");
+    write_seeds(dir.path(), &portal.seeds_csv());
+    let config = config.to_str().unwrap().to_string();
+    let run = |args: Vec<String>| {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_nianbao"))
+                .arg("--config")
+                .arg(&config)
+                .args(&args)
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run(vec!["crawl".into(), "--agency".into(), "西工区".into()])
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let db = dir.path().join("archive.db");
+    let dates: Vec<(String, Option<String>)> = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT s.url, pm.publish_date FROM snapshots s JOIN page_meta pm ON pm.snapshot_id = s.id
+                 WHERE pm.kind = 'attachment' AND s.url LIKE '%/xgcgb/ndbg/%' ORDER BY s.url",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(dates.len(), 2, "{dates:?}");
+    assert!(
+        dates[0].0.ends_with(".docx") && dates[0].1.as_deref() == Some("2022-01-28"),
+        "{dates:?}"
+    );
+    assert!(
+        dates[1].0.ends_with(".pdf") && dates[1].1.as_deref() == Some("2023-01-30"),
+        "{dates:?}"
+    );
+
+    for year in ["2021", "2022"] {
+        let out = run(vec![
+            "late".into(),
+            "--year".into(),
+            year.into(),
+            "--format".into(),
+            "json".into(),
+        ])
+        .await
+        .unwrap();
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            !rows
+                .iter()
+                .any(|r| r["url"].as_str().unwrap_or("").contains("/xgcgb/ndbg/")),
+            "{year}: published on time, neither late nor undated: {rows:?}"
+        );
+    }
+    portal.shutdown().await;
+}
