@@ -15,8 +15,8 @@ use std::time::Duration;
 #[command(
     after_help = "Examples:\n  nianbao crawl\n  nianbao crawl --agency 卫滨区 --years 2022-2024\n  nianbao crawl -v --progress-every 10 >> crawl.log 2>&1\n\n\
 Exit status: 0 when the run completed (failed hosts are reported), 1 on an error, \
-3 when no host could be crawled at all, 130 after a stop by Ctrl-C/SIGTERM \
-(run again to resume)."
+3 when no host could be crawled at all, 130 after a stop by Ctrl-C (run again \
+to resume; a SIGTERM stop, as systemd sends, exits 0)."
 )]
 pub struct CrawlArgs {
     /// Only seeds whose agency, alias or region contains this text, e.g. 卫滨区 or 辽宁省沈阳市.
@@ -69,7 +69,7 @@ pub fn run(args: CrawlArgs, common: &Common) -> Result<()> {
         Ok::<_, anyhow::Error>(summary)
     })?;
     out!("{summary}")?;
-    if summary.interrupted {
+    if summary.interrupted && nianbao::shutdown::stopped_by_ctrl_c() {
         return Err(Exit {
             code: EXIT_INTERRUPTED,
             message: format!(

@@ -13,7 +13,7 @@ use nianbao::export;
 pub struct DiscoveredArgs {
     /// csv, json, jsonl, xlsx, or seeds: a seed file to review and put into seeds/
     /// (default: the --out file's extension, else a text table).
-    #[arg(long, value_name = "csv|json|jsonl|xlsx|seeds")]
+    #[arg(long, value_name = "FORMAT")]
     format: Option<String>,
     /// Output file, e.g. discovered.xlsx (default: standard output).
     #[arg(long, value_name = "FILE")]

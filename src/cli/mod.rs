@@ -323,7 +323,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 /// Exit status when a crawl ran but not one host could be crawled (every seed
 /// host failed): a cron job must hear of it.
 pub const EXIT_NO_HOST_CRAWLED: u8 = 3;
-/// Exit status after a stop by Ctrl-C/SIGTERM (128 + SIGINT, as shells report it).
+/// Exit status after a stop by Ctrl-C (128 + SIGINT, as shells report it); a
+/// SIGTERM stop (systemd, `kill`) is a normal end of the run, 0.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A command that ran to its end but must exit non-zero (documented codes above).
