@@ -50,9 +50,11 @@ pub fn run(args: ExportArgs, common: &Common) -> Result<()> {
             export::export_with(&store, &opts, &mut std::io::stdout().lock())?
         }
     };
-    eprintln!(
+    errln!(
         "exported {} reports ({} extracted), {} rows",
-        summary.reports, summary.extracted, summary.rows
+        summary.reports,
+        summary.extracted,
+        summary.rows
     );
     Ok(())
 }

@@ -50,7 +50,7 @@ pub fn run(args: InitArgs) -> Result<()> {
         if write_new(&path, text)? {
             wrote.push(path.display().to_string());
         } else {
-            eprintln!("kept the existing {}", path.display());
+            errln!("kept the existing {}", path.display());
         }
     }
     outln!(

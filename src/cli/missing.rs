@@ -50,7 +50,7 @@ pub fn run(args: MissingArgs, common: &Common) -> Result<()> {
              `nianbao late --year {year}` and `status` show what is in)"
         );
         if args.output.format()?.is_some() {
-            eprintln!("{msg}");
+            errln!("{msg}");
         } else {
             outln!("{msg}")?;
             return Ok(());

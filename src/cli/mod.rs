@@ -13,6 +13,15 @@ macro_rules! outln {
     }};
 }
 
+/// `eprintln!` that never panics: standard error may be a closed pipe too
+/// (`nianbao export … 2>&1 | head`), and a message lost there is no reason to crash.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 /// `print!` as [`outln`] does it.
 macro_rules! out {
     ($($arg:tt)*) => {{
@@ -192,7 +201,7 @@ impl Output {
             Some(path) => {
                 nianbao::export::write_file(path, write)
                     .with_context(|| format!("writing {}", path.display()))?;
-                eprintln!("wrote {}", path.display());
+                errln!("wrote {}", path.display());
             }
             None => {
                 refuse_binary_to_terminal(format)?;

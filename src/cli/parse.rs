@@ -27,7 +27,7 @@ pub fn run(args: ParseArgs) -> Result<()> {
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: {}: {e}", file.display());
+                errln!("error: {}: {e}", file.display());
                 failures += 1;
                 continue;
             }

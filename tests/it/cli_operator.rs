@@ -231,6 +231,18 @@ fn a_closed_output_pipe_ends_commands_quietly_not_with_a_panic() {
             "{args:?}: {err}"
         );
     }
+    // Standard error closed too: the messages are lost, the exit status is not.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .current_dir(a.db.parent().unwrap())
+        .args(["--db", db, "export", "--year", "2022", "--out", "x.csv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(a.db.parent().unwrap().join("x.csv").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
