@@ -82,6 +82,10 @@ pub struct Status {
     /// Times are shown in this zone as well as UTC (the schedule's zone).
     #[serde(skip)]
     pub timezone: Option<chrono_tz::Tz>,
+    /// Snapshots holding a DOM rendered in a browser.
+    pub rendered_snapshots: i64,
+    /// Pages of the last crawl that needed a browser and had none.
+    pub needs_browser: Vec<crate::store::NeedsBrowser>,
 }
 
 /// How many failing URLs and truncated bodies are listed.
@@ -146,7 +150,7 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
     let mut stmt = conn.prepare(
         "SELECT host, COALESCE(error_kind, 'http'), COUNT(*), MAX(COALESCE(error, 'HTTP ' || status))
          FROM fetches f
-         WHERE run_id = ?1 AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
+         WHERE run_id = ?1 AND COALESCE(error_kind, '') <> 'refused' AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
            AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
          GROUP BY host, error_kind ORDER BY COUNT(*) DESC, host",
     )?;
@@ -225,6 +229,8 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
         failed_urls,
         truncated,
         timezone: None,
+        rendered_snapshots: store.rendered_snapshots()?,
+        needs_browser: store.needs_browser()?,
     })
 }
 
@@ -289,6 +295,24 @@ impl std::fmt::Display for Status {
                 .map(|c| format!("{} {}", c.name, c.count))
                 .collect();
             writeln!(f, "Extractions: {}", st.join(", "))?;
+        }
+        if self.rendered_snapshots > 0 {
+            writeln!(
+                f,
+                "Rendered in a browser: {} snapshots",
+                self.rendered_snapshots
+            )?;
+        }
+        if !self.needs_browser.is_empty() {
+            writeln!(
+                f,
+                "Pages that need a browser (last crawl, lists built by script): {} — {}",
+                self.needs_browser.len(),
+                crate::render::INSTALL_HINT
+            )?;
+            for p in self.needs_browser.iter().take(5) {
+                writeln!(f, "  {}", p.url)?;
+            }
         }
         if self.errors_by_host.is_empty() {
             writeln!(f, "Errors in the last crawl: none")?;

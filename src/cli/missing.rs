@@ -56,6 +56,15 @@ pub fn run(args: MissingArgs, common: &Common) -> Result<()> {
             return Ok(());
         }
     }
+    let needs_browser = store.needs_browser()?;
+    if !needs_browser.is_empty() {
+        // On stderr, so exports stay clean: reports may hide behind lists built by script.
+        errln!(
+            "note: {} page(s) of the last crawl list reports by script and need a browser; {}",
+            needs_browser.len(),
+            nianbao::render::INSTALL_HINT
+        );
+    }
     match args.output.format()? {
         Some(f) => args
             .output

@@ -32,6 +32,8 @@ macro_rules! out {
 
 #[cfg(feature = "sample-portal")]
 pub mod bench;
+#[cfg(feature = "sample-portal")]
+pub mod bench_render;
 pub mod completions;
 pub mod crawl;
 #[cfg(feature = "sample-portal")]
