@@ -184,7 +184,10 @@ impl BarView {
                     ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {msg}")
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
-                b.set_prefix(host.chars().take(24).collect::<String>());
+                let name = host
+                    .trim_start_matches("https://")
+                    .trim_start_matches("http://");
+                b.set_prefix(name.chars().take(24).collect::<String>());
                 b
             });
             bar.set_length(h.done + h.failed + h.skipped + h.pending);
