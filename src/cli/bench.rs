@@ -346,10 +346,13 @@ enum BenchCommand {
         snapshots: usize,
     },
     /// Render N script-built listings in headless Chromium (a local server; no politeness delay).
+    #[command(after_help = "Example:\n  cargo run --release -- bench render --pages 40 --tabs 2")]
     Render {
-        #[arg(long, default_value_t = 20)]
+        /// Script-built listing pages served on 127.0.0.1 and rendered.
+        #[arg(long, default_value_t = 20, value_name = "N")]
         pages: usize,
-        #[arg(long, default_value_t = 2)]
+        /// Browser tabs rendering at once.
+        #[arg(long, default_value_t = 2, value_name = "N")]
         tabs: usize,
         /// Quiet-network wait per page, ms ([render] network_idle_ms).
         #[arg(long, default_value_t = 1000)]
