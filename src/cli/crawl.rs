@@ -39,12 +39,7 @@ pub fn run(args: CrawlArgs, common: &Common) -> Result<()> {
         .map(|y| parse_years(y).map_err(|m| anyhow!("--years {y:?}: {m}")))
         .transpose()?
         .flatten();
-    if ctx.config.crawler.contact.trim().is_empty() {
-        tracing::warn!(
-            "crawler.contact is empty: portals cannot reach whoever runs this crawler; \
-             set it in the config (an e-mail or URL, sent in the User-Agent)"
-        );
-    }
+    super::warn_if_no_contact(&ctx.config);
     let opts = CrawlOptions {
         agency_filter: args.agency,
         years,

@@ -260,12 +260,13 @@ impl Context {
     /// Loads and validates everything before the database is touched, so a bad
     /// config or seed file writes nothing.
     pub fn load(common: &Common, need_seeds: bool) -> Result<Context> {
-        let config = match config_path(common.config.as_deref()) {
-            Some(path) => Config::load(&path)?,
+        let path = config_path(common.config.as_deref());
+        let config = match &path {
+            Some(path) => Config::load(path)?,
             None => Config::default(),
         };
         let db = common.db.clone().unwrap_or_else(|| config.database_path());
-        if config_path(common.config.as_deref()).is_none() && !common.quiet {
+        if path.is_none() && !common.quiet {
             let _ = writeln!(
                 std::io::stderr(),
                 "note: no configuration (--config, $NIANBAO_CONFIG, ./crawler.toml): using the defaults; \
@@ -319,6 +320,17 @@ pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
     }
     let local = Path::new("crawler.toml");
     local.exists().then(|| local.to_path_buf())
+}
+
+/// A crawl without a contact is impolite: portals' operators cannot reach
+/// whoever runs it. Said at the start of `crawl` and `schedule`.
+pub fn warn_if_no_contact(config: &Config) {
+    if config.crawler.contact.trim().is_empty() {
+        tracing::warn!(
+            "crawler.contact is empty: portals cannot reach whoever runs this crawler; \
+             set it in the config (an e-mail or URL, sent in the User-Agent)"
+        );
+    }
 }
 
 /// The command line as typed, recorded with each run.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 /// Runs the scheduler until Ctrl-C/SIGTERM.
 pub fn run(common: &Common) -> Result<()> {
     let ctx = Context::load(common, true)?;
+    super::warn_if_no_contact(&ctx.config);
     runtime()?.block_on(async {
         let scheduler = Scheduler::new(&ctx.db, &ctx.config.schedule, Arc::new(SystemClock))?;
         outln!(
