@@ -1,80 +1,30 @@
 //! `nianbao status`: the last runs, what the archive holds, and errors by host.
 
-use crate::store::{Result, Store};
-use rusqlite::params;
+use crate::store::{
+    ArchiveTotals, FailedUrl, HostErrors, Result, RunKind, RunRow, Store, TruncatedBody,
+};
 use serde::Serialize;
 
+/// The archive's state as `nianbao status` shows it.
 #[derive(Debug, Clone, Serialize)]
-pub struct RunRow {
-    pub id: i64,
-    pub kind: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    pub status: String,
-    pub pages_fetched: i64,
-    pub not_modified: i64,
-    pub snapshots_new: i64,
-    pub reports_found: i64,
-    pub extracted: i64,
-    pub errors: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HostErrors {
-    pub host: String,
-    pub kind: String,
-    pub count: i64,
-    pub last_error: Option<String>,
-}
-
-/// Agencies with a report of one year.
-#[derive(Debug, Clone, Serialize)]
-pub struct YearCount {
-    pub year: i32,
-    pub agencies: i64,
-}
-
-/// How many of something (a file format, an extraction status).
-#[derive(Debug, Clone, Serialize)]
-pub struct NamedCount {
-    pub name: String,
-    pub count: i64,
-}
-
-/// A URL whose last fetch in the last crawl failed: where to look.
-#[derive(Debug, Clone, Serialize)]
-pub struct FailedUrl {
-    pub url: String,
-    pub host: String,
-    pub kind: String,
-    pub status: Option<i64>,
-    pub error: Option<String>,
-    pub at: String,
-}
-
-/// A snapshot whose body was cut at `crawler.max_body_bytes`.
-#[derive(Debug, Clone, Serialize)]
-pub struct TruncatedBody {
-    pub snapshot_id: i64,
-    pub url: String,
-    pub bytes: i64,
-    pub fetched_at: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Status {
+pub struct ArchiveStatus {
+    /// The last runs, newest first.
     pub runs: Vec<RunRow>,
-    pub snapshots: i64,
-    pub bodies: i64,
-    pub stored_bytes: i64,
-    pub original_bytes: i64,
+    /// Snapshot, body and agency totals.
+    #[serde(flatten)]
+    pub totals: ArchiveTotals,
+    /// Agencies with a report, per report year.
     pub reports_by_year: Vec<YearCount>,
-    pub agencies: i64,
-    pub agencies_with_report: i64,
+    /// Report snapshots per file format.
     pub formats: Vec<NamedCount>,
+    /// Current extractions per status.
     pub extraction_status: Vec<NamedCount>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
+    /// Snapshots holding a DOM rendered in a browser.
+    pub rendered_snapshots: i64,
+    /// Pages of the last crawl that needed a browser and had none.
+    pub needs_browser: Vec<crate::store::NeedsBrowser>,
     /// The URLs behind `errors_by_host` (at most [`FAILED_URLS_LISTED`]).
     pub failed_urls: Vec<FailedUrl>,
     /// Bodies cut at the size limit, newest first (at most [`FAILED_URLS_LISTED`]).
@@ -82,26 +32,31 @@ pub struct Status {
     /// Times are shown in this zone as well as UTC (the schedule's zone).
     #[serde(skip)]
     pub timezone: Option<chrono_tz::Tz>,
-    /// Snapshots holding a DOM rendered in a browser.
-    pub rendered_snapshots: i64,
-    /// Pages of the last crawl that needed a browser and had none.
-    pub needs_browser: Vec<crate::store::NeedsBrowser>,
+}
+
+/// The archive's status, listing the last `last_runs` runs.
+/// Agencies with a report of one year.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearCount {
+    /// Report year.
+    pub year: i32,
+    /// Agencies with a report for it.
+    pub agencies: i64,
+}
+
+/// How many of something (a file format, an extraction status).
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedCount {
+    /// What is counted.
+    pub name: String,
+    /// How many.
+    pub count: i64,
 }
 
 /// How many failing URLs and truncated bodies are listed.
 pub const FAILED_URLS_LISTED: usize = 200;
 
-fn counts<T: rusqlite::types::FromSql, R>(
-    store: &Store,
-    sql: &str,
-    make: impl Fn(T, i64) -> R,
-) -> Result<Vec<R>> {
-    let mut stmt = store.conn().prepare(sql)?;
-    let rows = stmt.query_map([], |r| Ok(make(r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// A stored UTC time in `tz` and in UTC: `2024-03-11 13:06 CST (05:06:07Z)`.
+/// A stored UTC time in `tz` and in UTC: `2024-03-11 13:06:07 CST (2024-03-11T05:06:07Z)`.
 pub fn local_and_utc(stored: &str, tz: Option<chrono_tz::Tz>) -> String {
     let Some(tz) = tz else {
         return stored.to_string();
@@ -119,122 +74,49 @@ pub fn local_and_utc(stored: &str, tz: Option<chrono_tz::Tz>) -> String {
     }
 }
 
-pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
-    let conn = store.conn();
-    let mut stmt = conn.prepare(
-        "SELECT id, kind, started_at, finished_at, status, pages_fetched, not_modified, snapshots_new, reports_found,
-                extracted, errors FROM runs ORDER BY id DESC LIMIT ?1",
-    )?;
-    let runs = stmt
-        .query_map([last_runs as i64], |r| {
-            Ok(RunRow {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                started_at: r.get(2)?,
-                finished_at: r.get(3)?,
-                status: r.get(4)?,
-                pages_fetched: r.get(5)?,
-                not_modified: r.get(6)?,
-                snapshots_new: r.get(7)?,
-                reports_found: r.get(8)?,
-                extracted: r.get(9)?,
-                errors: r.get(10)?,
+pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
+    let last_crawl = store.last_run(RunKind::Crawl)?;
+    let (errors_by_host, failed_urls) = match last_crawl {
+        Some(run) => (
+            store.failed_fetches_by_host(run)?,
+            store.failed_urls(run, FAILED_URLS_LISTED)?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(ArchiveStatus {
+        runs: store.recent_runs(last_runs)?,
+        totals: store.archive_totals()?,
+        reports_by_year: store
+            .reports_by_year()?
+            .into_iter()
+            .map(|(year, agencies)| YearCount { year, agencies })
+            .collect(),
+        formats: store
+            .report_formats()?
+            .into_iter()
+            .map(|(f, count)| NamedCount {
+                name: f.as_str().to_string(),
+                count,
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let one = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
-    let last_crawl: Option<i64> =
-        conn.query_row("SELECT MAX(id) FROM runs WHERE kind = 'crawl'", [], |r| {
-            r.get(0)
-        })?;
-    let mut stmt = conn.prepare(
-        "SELECT host, COALESCE(error_kind, 'http'), COUNT(*), MAX(COALESCE(error, 'HTTP ' || status))
-         FROM fetches f
-         WHERE run_id = ?1 AND COALESCE(error_kind, '') <> 'refused' AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
-           AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
-         GROUP BY host, error_kind ORDER BY COUNT(*) DESC, host",
-    )?;
-    let errors_by_host = stmt
-        .query_map(params![last_crawl.unwrap_or(-1)], |r| {
-            Ok(HostErrors {
-                host: r.get(0)?,
-                kind: r.get(1)?,
-                count: r.get(2)?,
-                last_error: r.get(3)?,
+            .collect(),
+        extraction_status: store
+            .extraction_statuses()?
+            .into_iter()
+            .map(|(s, count)| NamedCount {
+                name: s.as_str().to_string(),
+                count,
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT url, host, COALESCE(error_kind, 'http'), status, error, started_at
-         FROM fetches f
-         WHERE run_id = ?1 AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
-           AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
-         ORDER BY host, url LIMIT ?2",
-    )?;
-    let failed_urls = stmt
-        .query_map(
-            params![last_crawl.unwrap_or(-1), FAILED_URLS_LISTED as i64],
-            |r| {
-                Ok(FailedUrl {
-                    url: r.get(0)?,
-                    host: r.get(1)?,
-                    kind: r.get(2)?,
-                    status: r.get(3)?,
-                    error: r.get(4)?,
-                    at: r.get(5)?,
-                })
-            },
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT id, url, size, fetched_at FROM snapshots WHERE truncated = 1 ORDER BY id DESC LIMIT ?1",
-    )?;
-    let truncated = stmt
-        .query_map([FAILED_URLS_LISTED as i64], |r| {
-            Ok(TruncatedBody {
-                snapshot_id: r.get(0)?,
-                url: r.get(1)?,
-                bytes: r.get(2)?,
-                fetched_at: r.get(3)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Status {
-        runs,
-        snapshots: one("SELECT COUNT(*) FROM snapshots")?,
-        bodies: one("SELECT COUNT(*) FROM bodies")?,
-        stored_bytes: one("SELECT COALESCE(SUM(LENGTH(zstd)), 0) FROM bodies")?,
-        original_bytes: one("SELECT COALESCE(SUM(size), 0) FROM bodies")?,
-        reports_by_year: counts(
-            store,
-            "SELECT report_year, COUNT(DISTINCT COALESCE(agency_id, agency_name)) FROM page_meta
-             WHERE kind IN ('report', 'attachment') AND report_year IS NOT NULL GROUP BY report_year ORDER BY report_year DESC",
-            |year, agencies| YearCount { year, agencies },
-        )?,
-        agencies: one("SELECT COUNT(*) FROM agencies WHERE active = 1")?,
-        agencies_with_report: one(
-            "SELECT COUNT(DISTINCT agency_id) FROM page_meta WHERE kind IN ('report', 'attachment') AND agency_id IS NOT NULL",
-        )?,
-        formats: counts(
-            store,
-            "SELECT format, COUNT(*) FROM page_meta WHERE kind IN ('report', 'attachment') GROUP BY format ORDER BY COUNT(*) DESC",
-            |name, count| NamedCount { name, count },
-        )?,
-        extraction_status: counts(
-            store,
-            "SELECT status, COUNT(*) FROM current_extractions GROUP BY status ORDER BY status",
-            |name, count| NamedCount { name, count },
-        )?,
+            .collect(),
         errors_by_host,
         failed_urls,
-        truncated,
+        truncated: store.truncated_bodies(FAILED_URLS_LISTED)?,
         timezone: None,
         rendered_snapshots: store.rendered_snapshots()?,
         needs_browser: store.needs_browser()?,
     })
 }
 
-impl std::fmt::Display for Status {
+impl std::fmt::Display for ArchiveStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "Last runs:")?;
         if self.runs.is_empty() {
@@ -245,8 +127,8 @@ impl std::fmt::Display for Status {
                 f,
                 "  #{:<4} {:<8} {:<11} {} → {}  pages {} ({} not modified), new snapshots {}, reports {}, extracted {}, errors {}",
                 r.id,
-                r.kind,
-                r.status,
+                r.kind.sql_text(),
+                r.status.sql_text(),
                 local_and_utc(&r.started_at, self.timezone),
                 r.finished_at
                     .as_deref()
@@ -262,15 +144,15 @@ impl std::fmt::Display for Status {
         writeln!(
             f,
             "Archive: {} snapshots, {} distinct bodies, {:.1} MB stored ({:.1} MB before compression)",
-            self.snapshots,
-            self.bodies,
-            self.stored_bytes as f64 / 1e6,
-            self.original_bytes as f64 / 1e6
+            self.totals.snapshots,
+            self.totals.bodies,
+            self.totals.stored_bytes as f64 / 1e6,
+            self.totals.original_bytes as f64 / 1e6
         )?;
         writeln!(
             f,
             "Agencies: {} in the seeds, {} with at least one report found",
-            self.agencies, self.agencies_with_report
+            self.totals.agencies, self.totals.agencies_with_report
         )?;
         if !self.reports_by_year.is_empty() {
             let years: Vec<String> = self

@@ -52,7 +52,10 @@ pub fn run(args: CrawlArgs, common: &Common) -> Result<()> {
     };
     let _lock = ArchiveLock::acquire(&ctx.db, &opts.command)?;
     let store = ctx.open_store()?;
-    if let (Some(run), Some(filter)) = (store.unfinished_run("crawl")?, &opts.agency_filter) {
+    if let (Some(run), Some(filter)) = (
+        store.unfinished_run(nianbao::store::RunKind::Crawl)?,
+        &opts.agency_filter,
+    ) {
         tracing::warn!(
             "resuming the unfinished crawl run #{run} whole: --agency {filter:?} applies to new runs only"
         );

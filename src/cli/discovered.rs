@@ -37,7 +37,7 @@ pub fn run(args: DiscoveredArgs, common: &Common) -> Result<()> {
         anyhow::bail!("--format seeds writes a seed CSV: give --out FILE.csv");
     }
     if output.format.is_none() && seeds_asked {
-        return output.emit(nianbao::export::Format::Csv, |w| {
+        return output.emit(nianbao::export::OutputFormat::Csv, |w| {
             export::write_discovered_seeds(&rows, w)
         });
     }

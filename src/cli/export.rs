@@ -3,7 +3,7 @@
 use super::{Common, Context, refuse_binary_to_terminal, resolve_format};
 use anyhow::{Context as _, Result};
 use clap::Args;
-use nianbao::export::{self, Format};
+use nianbao::export::{self, OutputFormat};
 use std::path::PathBuf;
 
 /// Arguments of `export`.
@@ -35,7 +35,7 @@ pub fn run(args: ExportArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
     let store = ctx.open_store()?;
     let format =
-        resolve_format(args.format.as_deref(), args.out.as_deref())?.unwrap_or(Format::Csv);
+        resolve_format(args.format.as_deref(), args.out.as_deref())?.unwrap_or(OutputFormat::Csv);
     let opts = export::ExportOptions {
         year: args.year,
         format,

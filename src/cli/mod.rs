@@ -54,7 +54,7 @@ pub mod warc;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use nianbao::config::Config;
-use nianbao::export::Format;
+use nianbao::export::OutputFormat;
 use nianbao::seeds;
 use nianbao::store::Store;
 use std::io::Write as _;
@@ -189,14 +189,14 @@ pub struct Output {
 
 impl Output {
     /// The chosen format, or None for a text table on standard output.
-    pub fn format(&self) -> Result<Option<Format>> {
+    pub fn format(&self) -> Result<Option<OutputFormat>> {
         resolve_format(self.format.as_deref(), self.out.as_deref())
     }
 
     /// Writes with `write` to the file (atomically) or to standard output.
     pub fn emit(
         &self,
-        format: Format,
+        format: OutputFormat,
         write: impl FnOnce(&mut dyn std::io::Write) -> nianbao::export::Result<()>,
     ) -> Result<()> {
         match &self.out {
@@ -218,10 +218,10 @@ impl Output {
 /// The output format from `--format` and the `--out` file's extension: either
 /// alone decides; both must agree (`--format csv --out x.xlsx` would write CSV
 /// text into a file Excel refuses). None: neither was given.
-pub fn resolve_format(format: Option<&str>, out: Option<&Path>) -> Result<Option<Format>> {
-    let asked = format.map(str::parse::<Format>).transpose()?;
+pub fn resolve_format(format: Option<&str>, out: Option<&Path>) -> Result<Option<OutputFormat>> {
+    let asked = format.map(str::parse::<OutputFormat>).transpose()?;
     let ext = out.and_then(|p| p.extension()).and_then(|e| e.to_str());
-    let by_ext = ext.map(str::parse::<Format>);
+    let by_ext = ext.map(str::parse::<OutputFormat>);
     match (asked, by_ext) {
         (Some(f), None) => Ok(Some(f)),
         (Some(f), Some(Ok(e))) if f == e => Ok(Some(f)),
@@ -235,15 +235,15 @@ pub fn resolve_format(format: Option<&str>, out: Option<&Path>) -> Result<Option
             "cannot tell the format from the extension .{}: give --format csv|json|jsonl|xlsx",
             ext.unwrap_or_default()
         ),
-        (None, None) if out.is_some() => Ok(Some(Format::Csv)),
+        (None, None) if out.is_some() => Ok(Some(OutputFormat::Csv)),
         (None, None) => Ok(None),
     }
 }
 
 /// An XLSX is not for a terminal: ask for a file instead.
-pub fn refuse_binary_to_terminal(format: Format) -> Result<()> {
+pub fn refuse_binary_to_terminal(format: OutputFormat) -> Result<()> {
     use std::io::IsTerminal;
-    if format == Format::Xlsx && std::io::stdout().is_terminal() {
+    if format == OutputFormat::Xlsx && std::io::stdout().is_terminal() {
         bail!("xlsx is a binary file: give --out FILE.xlsx");
     }
     Ok(())

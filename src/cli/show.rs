@@ -3,8 +3,8 @@
 use super::{Common, Context};
 use anyhow::{Result, bail};
 use clap::Args;
-use nianbao::pipeline::extraction::{ReportLookup, Revision, find_report, revisions};
 use nianbao::report_view::render;
+use nianbao::store::{ReportLookup, Revision};
 
 /// Arguments of `show`.
 #[derive(Args, Debug)]
@@ -30,18 +30,18 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     let store = ctx.open_store()?;
     let revs = match (args.snapshot, args.agency.as_deref(), args.year) {
         (Some(id), _, _) => {
-            let revs = revisions(&store, None, None, Some(id))?;
+            let revs = store.revisions(None, None, Some(id))?;
             match revs.first() {
                 None => bail!("no archived snapshot {id} (or it has no page record)"),
-                Some(r) if !matches!(r.kind.as_str(), "report" | "attachment") => bail!(
+                Some(r) if !r.kind.holds_report() => bail!(
                     "snapshot {id} is a {} page ({}), not a report: nothing to show",
-                    r.kind,
+                    r.kind.sql_text(),
                     r.url
                 ),
                 Some(_) => revs,
             }
         }
-        (None, Some(agency), Some(year)) => match find_report(&store, agency, year)? {
+        (None, Some(agency), Some(year)) => match store.find_report(agency, year)? {
             ReportLookup::Found(revs) => revs,
             ReportLookup::Ambiguous(names) => bail!(
                 "{agency:?} matches reports of {} agencies; give one of them:\n  {}",
@@ -97,7 +97,7 @@ fn print_revisions(revs: &[Revision], current: &Revision) -> std::io::Result<()>
             r.fetched_at,
             r.format,
             &r.sha256[..12.min(r.sha256.len())],
-            r.status.as_deref().unwrap_or("not extracted"),
+            r.status.map_or("not extracted", |s| s.as_str()),
             r.url
         )?;
     }

@@ -16,11 +16,13 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use crate::patterns::{ReportPatterns, report_year};
+use crate::patterns::ReportPatterns;
 
 /// What a discovered link is for the crawler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkKind {
+    /// An entry URL from the seed files (never produced by discovery).
+    Seed,
     /// Anchor text or title reads as an annual report title.
     Report,
     /// A document file (PDF, Word, WPS, Excel).
@@ -29,20 +31,11 @@ pub enum LinkKind {
     Pagination,
     /// An `<iframe>`/`<frame>` source: part of this page's content.
     Frame,
+    /// Anything else.
     Other,
 }
 
 impl LinkKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkKind::Report => "report",
-            LinkKind::Attachment => "attachment",
-            LinkKind::Pagination => "pagination",
-            LinkKind::Frame => "frame",
-            LinkKind::Other => "other",
-        }
-    }
-
     /// When the same URL is linked twice, the more specific reading wins.
     fn rank(self) -> u8 {
         match self {
@@ -50,31 +43,25 @@ impl LinkKind {
             LinkKind::Report => 3,
             LinkKind::Pagination => 2,
             LinkKind::Frame => 1,
-            LinkKind::Other => 0,
+            LinkKind::Other | LinkKind::Seed => 0,
         }
-    }
-}
-
-impl fmt::Display for LinkKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
 /// One link found on a page, resolved to an absolute URL without fragment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
+    /// URL.
     pub url: Url,
     /// Anchor text (whitespace collapsed), or the `title` attribute when the
     /// visible text is cut short.
     pub text: String,
+    /// What it is.
     pub kind: LinkKind,
-    /// Report year named by the text, for reports and attachments.
-    pub report_year: Option<i32>,
     /// The date printed beside the link in a listing (`<li><a…>…</a>
-    /// <span>2023-01-30</span></li>`), as `YYYY-MM-DD`, for reports and
-    /// attachments: the publish date of a file that carries none itself.
-    pub listing_date: Option<String>,
+    /// <span>2023-01-30</span></li>`), for reports and attachments: the
+    /// publish date of a file that carries none itself.
+    pub listing_date: Option<chrono::NaiveDate>,
 }
 
 /// File extensions that make a link an attachment.
@@ -209,10 +196,6 @@ pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatt
 
     let mut links = links.links;
     for l in &mut links {
-        l.report_year = match l.kind {
-            LinkKind::Report | LinkKind::Attachment => report_year(&l.text),
-            _ => None,
-        };
         if !matches!(l.kind, LinkKind::Report | LinkKind::Attachment) {
             l.listing_date = None;
         }
@@ -224,14 +207,14 @@ struct RawLink {
     url: Url,
     text: String,
     /// The date beside the anchor in its list item or table row.
-    date: Option<String>,
+    date: Option<chrono::NaiveDate>,
 }
 
 /// The date printed beside an anchor: in the nearest of its parent,
 /// grandparent and great-grandparent that holds no other link (a list item,
 /// a table row), outside the anchor's own text (which may name the report's
 /// year or date of writing). None when that element has several dates.
-fn date_beside(a: ElementRef<'_>) -> Option<String> {
+fn date_beside(a: ElementRef<'_>) -> Option<chrono::NaiveDate> {
     let own: String = a.text().collect();
     let mut node = a.parent();
     for _ in 0..3 {
@@ -242,16 +225,15 @@ fn date_beside(a: ElementRef<'_>) -> Option<String> {
         }
         let all: String = el.text().collect();
         let beside = all.replacen(&own, " ", 1);
-        let dates: Vec<String> = RE_LISTING_DATE
+        let dates: Vec<chrono::NaiveDate> = RE_LISTING_DATE
             .captures_iter(&beside)
             .filter_map(|c| {
                 let n = |i| c.get(i)?.as_str().parse::<u32>().ok();
-                let d = chrono::NaiveDate::from_ymd_opt(n(1)? as i32, n(2)?, n(3)?)?;
-                Some(d.format("%Y-%m-%d").to_string())
+                chrono::NaiveDate::from_ymd_opt(n(1)? as i32, n(2)?, n(3)?)
             })
             .collect();
         match dates.as_slice() {
-            [one] => return Some(one.clone()),
+            [one] => return Some(*one),
             [] => node = el.parent(),
             _ => return None,
         }
@@ -396,14 +378,13 @@ impl<'a> LinkSet<'a> {
             url,
             text,
             kind,
-            report_year: None,
             listing_date: None,
         });
         Some(self.links.len() - 1)
     }
 
     /// Gives link `i` its listing date, unless it has one.
-    fn date(&mut self, i: usize, date: String) {
+    fn date(&mut self, i: usize, date: chrono::NaiveDate) {
         if let Some(l) = self.links.get_mut(i).filter(|l| l.listing_date.is_none()) {
             l.listing_date = Some(date);
         }
@@ -601,6 +582,7 @@ impl Default for TrapGuard {
 }
 
 impl TrapGuard {
+    /// A guard allowing `max_query_variants` query strings per path.
     pub fn new(max_query_variants: usize) -> Self {
         TrapGuard {
             max_url_len: 300,
@@ -698,6 +680,7 @@ fn is_calendar_like(url: &Url, segments: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::report_year;
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("test url")
@@ -744,7 +727,7 @@ createPageHTML(3, 0, "index", "html");
             reports[0].text,
             "沈阳市辽中区人民政府办公室2022年度政府信息公开工作年度报告"
         );
-        assert_eq!(reports[0].report_year, Some(2022));
+        assert_eq!(report_year(&reports[0].text), Some(2022));
         assert_eq!(
             of_kind(&links, LinkKind::Pagination),
             vec![
@@ -866,7 +849,7 @@ createPageHTML(3, 0, "index", "html");
         assert_eq!(links.len(), 6, "{links:#?}");
         let pdf = &links[2];
         assert_eq!(pdf.kind, LinkKind::Attachment);
-        assert_eq!(pdf.report_year, Some(2022));
+        assert_eq!(report_year(&pdf.text), Some(2022));
         assert!(
             pdf.url
                 .as_str()
@@ -906,7 +889,7 @@ createPageHTML(3, 0, "index", "html");
                 .find(|l| l.url.as_str() == u)
                 .unwrap_or_else(|| panic!("{u}: {links:?}"))
                 .listing_date
-                .clone()
+                .map(|d| d.to_string())
         };
         assert_eq!(date("http://a.cn/f/a.pdf").as_deref(), Some("2023-01-30"));
         // A date inside the link's own text is the report's, not the listing's.
@@ -948,7 +931,7 @@ createPageHTML(3, 0, "index", "html");
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].text, "肖寨门镇2022年度政府信息公开工作报告");
         assert_eq!(links[0].kind, LinkKind::Report);
-        assert_eq!(links[0].report_year, Some(2022));
+        assert_eq!(report_year(&links[0].text), Some(2022));
     }
 
     #[test]

@@ -6,9 +6,11 @@ use super::discover::{self, LinkKind};
 use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
 use super::politeness::{Robots, host_key};
 use super::{Crawl, CrawlError, attribute};
+use crate::formats::Format;
+use crate::page::facts::PageKind;
 use crate::store::{
-    FetchRecord, FrontierItem, NewLink, NewSnapshot, PageCommit, PageMetaRow, PreparedBody,
-    SnapshotHead, now,
+    FetchRecord, FrontierItem, FrontierState, NewLink, NewSnapshot, PageCommit, PageMetaRow,
+    PreparedBody, SnapshotHead, now,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +20,7 @@ use url::Url;
 #[derive(Debug, Default)]
 pub(crate) struct Processed {
     pub frontier_id: i64,
-    pub state: &'static str,
+    pub state: FrontierState,
     pub fetched: bool,
     pub not_modified: bool,
     pub new_snapshot: Option<i64>,
@@ -36,13 +38,18 @@ pub(crate) async fn process(
     item: FrontierItem,
 ) -> Result<Processed, CrawlError> {
     let Ok(url) = Url::parse(&item.url) else {
-        return close(crawl, &item, "failed", "unparseable URL");
+        return close(crawl, &item, FrontierState::Failed, "unparseable URL");
     };
     let host = item.host.clone();
     if crawl.config.crawler.respect_robots_txt {
         let robots = robots_for(crawl, &url, &host).await?;
         if !robots.allowed(url.as_str()) {
-            return close(crawl, &item, "skipped", "disallowed by robots.txt");
+            return close(
+                crawl,
+                &item,
+                FrontierState::Skipped,
+                "disallowed by robots.txt",
+            );
         }
     }
     let previous = crawl.store().latest_snapshot(&item.url)?;
@@ -83,7 +90,7 @@ pub(crate) async fn process(
                 record.error_kind = Some(err.kind.as_str().to_string());
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
-                log_fetch(&record, &item.kind);
+                log_fetch(&record, item.kind.sql_text());
                 if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
                     crawl.store().record_fetch(crawl.run_id, &record)?;
                     let delay = backoff(crawl, attempt, &err);
@@ -108,25 +115,34 @@ pub(crate) async fn process(
                         )?;
                         return Ok(Processed {
                             frontier_id: item.id,
-                            state: "pending",
+                            state: FrontierState::Pending,
                             ..Default::default()
                         });
                     }
                     continue;
                 }
                 let reason = describe(&err);
-                let mut c = page_commit(crawl, &item, record, "failed", Some(reason));
+                let mut c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
                 c.existing_snapshot_id = previous.as_ref().map(|p| p.id);
                 return finish(crawl, c);
             }
             Ok(FetchOutcome::NotModified { .. }) => {
                 record.status = Some(304);
-                log_fetch(&record, &item.kind);
+                log_fetch(&record, item.kind.sql_text());
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
-                    return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
+                    return finish(
+                        crawl,
+                        page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                    );
                 };
-                let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
+                let mut c = page_commit(
+                    crawl,
+                    &item,
+                    record,
+                    FrontierState::Done,
+                    Some("not modified".into()),
+                );
                 let (links, render) = relink_from_archive(crawl, &item, &url, &prev)?;
                 c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id)?;
@@ -144,7 +160,7 @@ pub(crate) async fn process(
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
                 record.bytes = fetched.body.len() as i64;
-                log_fetch(&record, &item.kind);
+                log_fetch(&record, item.kind.sql_text());
                 return archive(crawl, item, record, fetched, previous).await;
             }
         }
@@ -278,15 +294,26 @@ async fn archive(
     };
     if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
         // Same bytes as the archived copy: nothing new to store.
-        let mut c = page_commit(crawl, &item, record, "done", Some("unchanged".into()));
+        let mut c = page_commit(
+            crawl,
+            &item,
+            record,
+            FrontierState::Done,
+            Some("unchanged".into()),
+        );
         c.links = analysed.links;
         c.is_report = is_report_snapshot(crawl, prev.id)?;
         c.existing_snapshot_id = Some(prev.id);
         return finish_rendered(crawl, c, rendered);
     }
-    let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
-    c.is_report = analysed.meta.kind == "report"
-        || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
+    let mut c = page_commit(
+        crawl,
+        &item,
+        record,
+        FrontierState::Done,
+        analysed.truncated_reason,
+    );
+    c.is_report = analysed.meta.counts_as_report();
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
     finish_rendered(crawl, c, rendered)
@@ -302,15 +329,20 @@ fn render_decision(
     links: &[NewLink],
 ) -> Option<crate::render::RenderDecision> {
     let r = &crawl.config.render;
-    if matches!(item.kind.as_str(), "report" | "attachment")
-        || meta.kind == "report"
+    if matches!(item.kind, LinkKind::Report | LinkKind::Attachment)
+        || meta.kind == PageKind::Report
         || (!r.auto && r.hosts.is_empty())
     {
         return None;
     }
     let useful_links = links
         .iter()
-        .filter(|l| matches!(l.kind.as_str(), "report" | "attachment" | "pagination"))
+        .filter(|l| {
+            matches!(
+                l.kind,
+                LinkKind::Report | LinkKind::Attachment | LinkKind::Pagination
+            )
+        })
         .count();
     crate::render::decide(&crate::render::PageSignals {
         dom,
@@ -403,13 +435,13 @@ pub(super) fn analyse(
             crawl,
             item,
             found,
-            meta.kind == "report",
+            meta.kind == PageKind::Report,
             agency_name.as_deref(),
         );
         render = render_decision(crawl, item, &fetched.final_url, &dom, &meta, &links);
         (meta, links)
     } else {
-        (attachment_meta(crawl, item, format.as_str())?, Vec::new())
+        (attachment_meta(crawl, item, format)?, Vec::new())
     };
     Ok(Analysed {
         snapshot,
@@ -437,9 +469,9 @@ fn html_meta(
     item: &FrontierItem,
     meta: crate::page::facts::PageMeta,
 ) -> (PageMetaRow, Option<String>) {
-    let kind = meta.kind.as_str().to_string();
+    let kind = meta.kind;
     let title = meta.title.clone().unwrap_or_default();
-    let (agency_id, agency_name) = if kind == "report" {
+    let (agency_id, agency_name) = if kind == PageKind::Report {
         let from_title = meta
             .agency
             .clone()
@@ -459,12 +491,9 @@ fn html_meta(
     };
     let row = PageMetaRow {
         kind,
-        format: "html".into(),
+        format: Format::Html,
         title: meta.title,
-        publish_date: meta
-            .publish_date
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .or_else(|| item.listing_date.clone()),
+        publish_date: meta.publish_date.or(item.listing_date),
         source: meta.source,
         editor: meta.editor,
         column_name: meta.column,
@@ -482,7 +511,7 @@ fn html_meta(
 fn attachment_meta(
     crawl: &Crawl,
     item: &FrontierItem,
-    format: &str,
+    format: Format,
 ) -> Result<PageMetaRow, CrawlError> {
     let text = item.link_text.clone().unwrap_or_default();
     let parent = match &item.parent_url {
@@ -496,11 +525,13 @@ fn attachment_meta(
         None => None,
     };
     let link_says_report = crawl.patterns.is_report_title(&text);
-    let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
-    let kind = if item.kind == "attachment" && (link_says_report || parent_is_report) {
-        "attachment"
+    let parent_is_report = parent
+        .as_ref()
+        .is_some_and(|(_, m)| m.kind == PageKind::Report);
+    let kind = if item.kind == LinkKind::Attachment && (link_says_report || parent_is_report) {
+        PageKind::Attachment
     } else {
-        "other"
+        PageKind::Other
     };
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
@@ -517,30 +548,34 @@ fn attachment_meta(
         _ => (a.agency_id, a.name),
     };
     Ok(PageMetaRow {
-        kind: kind.into(),
-        format: format.into(),
+        kind,
+        format,
         title: Some(text).filter(|t| !t.is_empty()),
         // A report page's date is its attachment's; a listing's own date is
         // not, the date it prints beside the link is.
         publish_date: {
-            let page_date = parent.as_ref().and_then(|(_, m)| m.publish_date.clone());
+            let page_date = parent.as_ref().and_then(|(_, m)| m.publish_date);
             if parent_is_report {
-                page_date.or_else(|| item.listing_date.clone())
+                page_date.or(item.listing_date)
             } else {
-                item.listing_date.clone().or(page_date)
+                item.listing_date.or(page_date)
             }
         },
         source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
         site_name: None,
-        report_year: if kind == "attachment" { year } else { None },
-        agency_name: if kind == "attachment" {
+        report_year: if kind == PageKind::Attachment {
+            year
+        } else {
+            None
+        },
+        agency_name: if kind == PageKind::Attachment {
             agency_name
         } else {
             None
         },
-        agency_id: if kind == "attachment" {
+        agency_id: if kind == PageKind::Attachment {
             agency_id
         } else {
             None
@@ -570,13 +605,13 @@ fn outlinks(
             continue;
         }
         let (kind, depth) = match link.kind {
-            LinkKind::Pagination => ("pagination", item.depth),
-            LinkKind::Frame => ("frame", item.depth),
+            LinkKind::Pagination => (LinkKind::Pagination, item.depth),
+            LinkKind::Frame => (LinkKind::Frame, item.depth),
             LinkKind::Report => {
                 if !crawl.patterns.wants(&link.text) {
                     continue;
                 }
-                ("report", item.depth + 1)
+                (LinkKind::Report, item.depth + 1)
             }
             LinkKind::Attachment => {
                 // Files are archived when they hang from a report page, or when a
@@ -584,9 +619,10 @@ fn outlinks(
                 if !(page_is_report || crawl.patterns.wants(&link.text)) {
                     continue;
                 }
-                ("attachment", item.depth + 1)
+                (LinkKind::Attachment, item.depth + 1)
             }
-            LinkKind::Other => {
+            // Discovery finds no seeds; a seed URL linked again is just a link.
+            LinkKind::Other | LinkKind::Seed => {
                 // Beyond reports, follow the seed's own column, links that name a
                 // disclosure column, and the seed page's own links (one step);
                 // crawling whole portals is not our job.
@@ -599,7 +635,7 @@ fn outlinks(
                 if page_is_report || !(under_seed || hint || item.depth == 0) {
                     continue;
                 }
-                ("other", item.depth + 1)
+                (LinkKind::Other, item.depth + 1)
             }
         };
         if depth > max_depth {
@@ -618,7 +654,7 @@ fn outlinks(
                 .err()
                 .map(|r| format!("trap guard: {r}"))
         };
-        let agency_hint = if kind == "attachment" && page_is_report {
+        let agency_hint = if kind == LinkKind::Attachment && page_is_report {
             agency.map(str::to_string)
         } else {
             None
@@ -628,7 +664,7 @@ fn outlinks(
             host,
             seed_id: item.seed_id,
             depth,
-            kind: kind.into(),
+            kind,
             priority: super::priority(kind, depth),
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
@@ -668,7 +704,7 @@ fn relink_from_archive(
     let (Some(body), Some(meta)) = (body, meta) else {
         return Ok((Vec::new(), None));
     };
-    if meta.format != "html" {
+    if meta.format != Format::Html {
         return Ok((Vec::new(), None));
     }
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
@@ -678,7 +714,7 @@ fn relink_from_archive(
         crawl,
         item,
         found,
-        meta.kind == "report",
+        meta.kind == PageKind::Report,
         meta.agency_name.as_deref(),
     );
     let dom = scraper::Html::parse_document(&decoded.text);
@@ -704,13 +740,13 @@ fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlErro
     Ok(crawl
         .store()
         .page_meta(snapshot_id)?
-        .is_some_and(|m| m.kind == "report" || (m.kind == "attachment" && m.report_year.is_some())))
+        .is_some_and(|m| m.counts_as_report()))
 }
 
 fn close(
     crawl: &Crawl,
     item: &FrontierItem,
-    state: &'static str,
+    state: FrontierState,
     reason: &str,
 ) -> Result<Processed, CrawlError> {
     crawl.store().frontier_close(item.id, state, Some(reason))?;
@@ -726,7 +762,7 @@ fn page_commit(
     crawl: &Crawl,
     item: &FrontierItem,
     fetch: FetchRecord,
-    state: &'static str,
+    state: FrontierState,
     reason: Option<String>,
 ) -> PageCommit {
     PageCommit {
@@ -757,7 +793,7 @@ fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
     Ok(Processed {
         frontier_id: c.frontier_id,
         state: c.state,
-        fetched: c.state == "done",
+        fetched: c.state == FrontierState::Done,
         not_modified: c.not_modified,
         new_snapshot: outcome.snapshot_id,
         new_body: outcome.new_body,

@@ -2,6 +2,7 @@
 //! estimate of the time left, handed to whoever watches (the CLI's progress
 //! bars or periodic log lines) a few times a second.
 
+use crate::store::FrontierState;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -127,13 +128,13 @@ impl Tally {
     }
 
     /// Counts one finished frontier entry of `host`.
-    pub fn record(&mut self, host: &str, state: &str, is_report: bool) {
+    pub fn record(&mut self, host: &str, state: FrontierState, is_report: bool) {
         let h = self.progress.hosts.entry(host.to_string()).or_default();
         match state {
-            "failed" => h.failed += 1,
-            "skipped" => h.skipped += 1,
-            "pending" => {}
-            _ => h.done += 1,
+            FrontierState::Failed => h.failed += 1,
+            FrontierState::Skipped => h.skipped += 1,
+            FrontierState::Pending => {}
+            FrontierState::Done => h.done += 1,
         }
         h.reports += is_report as u64;
     }
@@ -182,9 +183,9 @@ mod tests {
             s.lock().unwrap().push(p.clone())
         }));
         let mut t = Tally::new(Some(sink), 2.0);
-        t.record("a", "done", true);
-        t.record("a", "failed", false);
-        t.record("b", "failed", false);
+        t.record("a", FrontierState::Done, true);
+        t.record("a", FrontierState::Failed, false);
+        t.record("b", FrontierState::Failed, false);
         assert!(t.due());
         t.report(&HashMap::from([("a".into(), 10), ("b".into(), 4)]), false);
         assert!(!t.due(), "not again within the interval");

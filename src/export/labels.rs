@@ -3,7 +3,7 @@
 //! the XLSX `dictionary` sheet and docs/data-dictionary.md.
 
 use super::keys;
-use super::table::{Cell, Sheet};
+use super::table::{CellValue, Sheet};
 
 /// Column headers: canonical keys, or the template's Chinese labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -374,10 +374,10 @@ pub fn dictionary_sheet(columns: &[String]) -> Sheet {
     let mut s = Sheet::new("dictionary", &["key", "label", "template_row", "templates"]);
     for e in dictionary(columns) {
         s.rows.push(vec![
-            Cell::Text(e.key),
-            Cell::Text(e.label),
-            Cell::Text(e.template_row),
-            Cell::Text(e.templates),
+            CellValue::Text(e.key),
+            CellValue::Text(e.label),
+            CellValue::Text(e.template_row),
+            CellValue::Text(e.templates),
         ]);
     }
     s

@@ -3,7 +3,7 @@
 //! hyperlinks and real dates, and CSV columns that line up across years.
 
 use crate::answer_support::*;
-use nianbao::export::{self, Format, labels};
+use nianbao::export::{self, OutputFormat, labels};
 use std::io::Read;
 use std::process::Command;
 
@@ -69,7 +69,7 @@ fn csv_columns_are_the_same_for_every_year() {
     let mut headers = Vec::new();
     for year in [Some(2021), Some(2022), Some(2023), None] {
         let mut out = Vec::new();
-        export::export(&a.store, year, Format::Csv, false, &mut out).unwrap();
+        export::export(&a.store, year, OutputFormat::Csv, false, &mut out).unwrap();
         headers.push(csv_header(&out));
     }
     // 2021 has only a discovered, unextracted report; 2022 mixes; 2023 is one report.
