@@ -1,8 +1,6 @@
 //! `nianbao status`: the last runs, what the archive holds, and errors by host.
 
-use crate::store::{
-    ArchiveTotals, FailedUrl, HostErrors, Result, RunKind, RunRow, Store, TruncatedBody,
-};
+use crate::store::{ArchiveTotals, FailedUrl, HostErrors, Result, RunKind, RunRow, Store};
 use serde::Serialize;
 
 /// The archive's state as `nianbao status` shows it.
@@ -27,12 +25,17 @@ pub struct ArchiveStatus {
     pub needs_browser: Vec<crate::store::NeedsBrowser>,
     /// The URLs behind `errors_by_host` (at most [`FAILED_URLS_LISTED`]).
     pub failed_urls: Vec<FailedUrl>,
-    /// Bodies cut at the size limit, newest first (at most [`FAILED_URLS_LISTED`]).
-    pub truncated: Vec<TruncatedBody>,
+    /// URLs whose latest snapshot was cut off at `max_body_bytes`.
+    pub truncated: i64,
+    /// The newest of them (at most [`TRUNCATED_LISTED`]), with the bytes kept.
+    pub truncated_urls: Vec<(String, i64)>,
     /// Times are shown in this zone as well as UTC (the schedule's zone).
     #[serde(skip)]
     pub timezone: Option<chrono_tz::Tz>,
 }
+
+/// How many truncated bodies `status` lists by URL.
+pub const TRUNCATED_LISTED: usize = 20;
 
 /// The archive's status, listing the last `last_runs` runs.
 /// Agencies with a report of one year.
@@ -53,7 +56,7 @@ pub struct NamedCount {
     pub count: i64,
 }
 
-/// How many failing URLs and truncated bodies are listed.
+/// How many failing URLs are listed.
 pub const FAILED_URLS_LISTED: usize = 200;
 
 /// A stored UTC time in `tz` and in UTC: `2024-03-11 13:06:07 CST (2024-03-11T05:06:07Z)`.
@@ -83,7 +86,10 @@ pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
         ),
         None => (Vec::new(), Vec::new()),
     };
+    let (truncated, truncated_urls) = store.truncated_bodies(TRUNCATED_LISTED)?;
     Ok(ArchiveStatus {
+        truncated,
+        truncated_urls,
         runs: store.recent_runs(last_runs)?,
         totals: store.archive_totals()?,
         reports_by_year: store
@@ -109,7 +115,6 @@ pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
             .collect(),
         errors_by_host,
         failed_urls,
-        truncated: store.truncated_bodies(FAILED_URLS_LISTED)?,
         timezone: None,
         rendered_snapshots: store.rendered_snapshots()?,
         needs_browser: store.needs_browser()?,
@@ -185,6 +190,16 @@ impl std::fmt::Display for ArchiveStatus {
                 self.rendered_snapshots
             )?;
         }
+        if self.truncated > 0 {
+            writeln!(
+                f,
+                "Truncated bodies (cut at max_body_bytes; raise it to archive them whole): {}",
+                self.truncated
+            )?;
+            for (url, size) in &self.truncated_urls {
+                writeln!(f, "  {url} ({size} bytes kept)")?;
+            }
+        }
         if !self.needs_browser.is_empty() {
             writeln!(
                 f,
@@ -226,22 +241,6 @@ impl std::fmt::Display for ArchiveStatus {
                 writeln!(
                     f,
                     "  … (the first {FAILED_URLS_LISTED}; `--json` has the same list)"
-                )?;
-            }
-        }
-        if !self.truncated.is_empty() {
-            writeln!(
-                f,
-                "Bodies cut at crawler.max_body_bytes (raise it and crawl again to get them whole):"
-            )?;
-            for t in &self.truncated {
-                writeln!(
-                    f,
-                    "  snapshot {:<6} {} B  {}  {}",
-                    t.snapshot_id,
-                    t.bytes,
-                    local_and_utc(&t.fetched_at, self.timezone),
-                    t.url
                 )?;
             }
         }

@@ -4,6 +4,7 @@ use super::{Common, Context, Output};
 use anyhow::Result;
 use clap::Args;
 use nianbao::export;
+use nianbao::export::sanitize::terminal;
 
 /// Arguments of `discovered`.
 #[derive(Args, Debug)]
@@ -24,7 +25,7 @@ pub struct DiscoveredArgs {
 pub fn run(args: DiscoveredArgs, common: &Common) -> Result<()> {
     let seeds_asked = args.format.as_deref() == Some("seeds");
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let rows = export::discovered(&store)?;
     let output = Output {
         format: args.format.filter(|f| f != "seeds"),
@@ -50,14 +51,16 @@ pub fn run(args: DiscoveredArgs, common: &Common) -> Result<()> {
             )?;
             for d in &rows {
                 let years: Vec<String> = d.years.iter().map(i32::to_string).collect();
-                outln!(
+                let line = format!(
                     "  {} ({}) years {} — {} report(s), e.g. {}",
                     d.agency_name,
                     d.region,
                     years.join(","),
                     d.reports,
                     d.first_url
-                )?;
+                );
+                // Names come from page titles: no control characters to the terminal.
+                outln!("{}", terminal(&line))?;
             }
         }
     }

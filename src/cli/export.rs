@@ -33,7 +33,7 @@ pub struct ExportArgs {
 /// Writes the export to the file or standard output and says how much it wrote.
 pub fn run(args: ExportArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let format =
         resolve_format(args.format.as_deref(), args.out.as_deref())?.unwrap_or(OutputFormat::Csv);
     let opts = export::ExportOptions {

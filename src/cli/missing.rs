@@ -26,7 +26,7 @@ pub fn run(args: MissingArgs, common: &Common) -> Result<()> {
     // With --seeds, the agencies judged are those of the file(s) given, not the
     // archive's: the file must exist and parse.
     let ctx = Context::load(common, common.seeds.is_some())?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let year = args.year;
     let region = args.region.as_deref();
     let mut rows = match common.seeds {

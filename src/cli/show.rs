@@ -3,6 +3,7 @@
 use super::{Common, Context};
 use anyhow::{Result, bail};
 use clap::Args;
+use nianbao::export::sanitize::terminal;
 use nianbao::report_view::render;
 use nianbao::store::{ReportLookup, Revision};
 
@@ -27,7 +28,7 @@ pub struct ShowArgs {
 /// Prints the current revision's extraction, then every revision.
 pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let revs = match (args.snapshot, args.agency.as_deref(), args.year) {
         (Some(id), _, _) => {
             let revs = store.revisions(None, None, Some(id))?;
@@ -67,7 +68,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     };
     match (&current.result, args.json) {
         (Some(ex), true) => outln!("{}", serde_json::to_string_pretty(ex)?)?,
-        (Some(ex), false) => out!("{}", render(ex))?,
+        (Some(ex), false) => out!("{}", terminal(&render(ex)))?,
         (None, _) => outln!(
             "snapshot {} has no extraction yet: run `nianbao extract`",
             current.snapshot_id
@@ -83,10 +84,10 @@ fn print_revisions(revs: &[Revision], current: &Revision) -> std::io::Result<()>
     outln!(
         "\nrevisions ({}) of {}:",
         revs.len(),
-        current.agency.as_deref().unwrap_or("?")
+        terminal(current.agency.as_deref().unwrap_or("?"))
     )?;
     for r in revs {
-        outln!(
+        let line = format!(
             "  {} snapshot {:<6} {} {} {} [{}] {}",
             if r.snapshot_id == current.snapshot_id {
                 "*"
@@ -99,7 +100,9 @@ fn print_revisions(revs: &[Revision], current: &Revision) -> std::io::Result<()>
             &r.sha256[..12.min(r.sha256.len())],
             r.status.map_or("not extracted", |s| s.as_str()),
             r.url
-        )?;
+        );
+        // URLs come from the network: no control characters to the terminal.
+        outln!("{}", terminal(&line))?;
     }
     Ok(())
 }

@@ -19,13 +19,17 @@ pub struct StatusArgs {
 /// Prints the archive's status as text or JSON.
 pub fn run(args: StatusArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let mut status = nianbao::status::status(&store, args.runs)?;
     status.timezone = ctx.config.schedule.timezone.parse().ok();
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&status)?)?;
     } else {
-        out!("{status}")?;
+        // Errors and URLs come from the network: no control characters to the terminal.
+        out!(
+            "{}",
+            nianbao::export::sanitize::terminal(&status.to_string())
+        )?;
     }
     Ok(())
 }

@@ -116,7 +116,12 @@ static RE_PAGE_NUMBER: LazyLock<Regex> =
 ///
 /// `html` must already be decoded (see [`crate::page::charset::decode`]).
 pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Link> {
-    discover_in(page_url, html, &Html::parse_document(html), patterns)
+    discover_in(
+        page_url,
+        html,
+        &crate::formats::nesting::parse_document(html),
+        patterns,
+    )
 }
 
 /// [`discover`] on a page already parsed into `doc` (the crawler parses each
@@ -146,7 +151,7 @@ pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatt
         let body: String = script.text().collect();
         if body.contains("<record") || body.contains("<datastore") {
             let inner = body.replace("<![CDATA[", "").replace("]]>", "");
-            let frag = Html::parse_fragment(&inner);
+            let frag = crate::formats::nesting::parse_fragment(&inner);
             for a in frag.select(&SEL_A) {
                 // Ids of this fragment's tree would collide with the page's.
                 if let Some(link) = raw_anchor(&base, a) {

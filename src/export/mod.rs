@@ -8,6 +8,7 @@ pub mod keys;
 pub mod labels;
 mod lists;
 mod reports;
+pub mod sanitize;
 mod table;
 pub mod warc;
 

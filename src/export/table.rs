@@ -75,10 +75,9 @@ impl CellValue {
             CellValue::Null => String::new(),
             CellValue::Int(i) => i.to_string(),
             CellValue::Float(f) => f.to_string(),
-            CellValue::Text(s)
-            | CellValue::Url(s)
-            | CellValue::Date(s)
-            | CellValue::DateTime(s) => s.clone(),
+            // Page text: never a formula when the CSV is opened in a spreadsheet.
+            CellValue::Text(s) => super::sanitize::csv_cell(s).into_owned(),
+            CellValue::Url(s) | CellValue::Date(s) | CellValue::DateTime(s) => s.clone(),
             CellValue::Bool(b) => b.to_string(),
         }
     }

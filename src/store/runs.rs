@@ -25,19 +25,6 @@ pub struct FailedUrl {
     pub at: String,
 }
 
-/// A snapshot whose body was cut at `crawler.max_body_bytes`.
-#[derive(Debug, Clone, Serialize)]
-pub struct TruncatedBody {
-    /// The snapshot.
-    pub snapshot_id: i64,
-    /// Its URL.
-    pub url: String,
-    /// Bytes kept.
-    pub bytes: i64,
-    /// When it was fetched.
-    pub fetched_at: String,
-}
-
 /// Work counted on a run record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RunCounts {
@@ -270,23 +257,24 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Snapshots whose body was cut at the size limit, newest first, at most `limit`.
-    pub fn truncated_bodies(&self, limit: usize) -> Result<Vec<TruncatedBody>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, url, size, fetched_at FROM snapshots WHERE truncated = 1 ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok(TruncatedBody {
-                snapshot_id: r.get(0)?,
-                url: r.get(1)?,
-                bytes: r.get(2)?,
-                fetched_at: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// Totals of snapshots, bodies and agencies.
+    /// URLs whose latest snapshot was cut at the body cap: how many, and the
+    /// newest `listed` of them with the bytes kept.
+    pub fn truncated_bodies(&self, listed: usize) -> Result<(i64, Vec<(String, i64)>)> {
+        let latest = "FROM snapshots s WHERE s.truncated = 1
+             AND s.id = (SELECT MAX(s2.id) FROM snapshots s2 WHERE s2.url = s.url)";
+        let count = self
+            .conn
+            .query_row(&format!("SELECT COUNT(*) {latest}"), [], |r| r.get(0))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT s.url, s.size {latest} ORDER BY s.id DESC LIMIT ?1"
+        ))?;
+        let urls = stmt
+            .query_map([listed as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((count, urls))
     }
 
-    /// Totals of snapshots, bodies and agencies.
     pub fn archive_totals(&self) -> Result<ArchiveTotals> {
         let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
         Ok(ArchiveTotals {

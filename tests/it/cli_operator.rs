@@ -413,7 +413,7 @@ fn status_lists_failing_urls_truncated_bodies_local_times_and_json_objects() {
         "{stdout}"
     );
     let truncated = stdout
-        .split("Bodies cut at crawler.max_body_bytes")
+        .split("Truncated bodies (cut at max_body_bytes")
         .nth(1)
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(truncated.contains("http://127.0.0.1:9/xg/"), "{stdout}");
@@ -430,7 +430,7 @@ fn status_lists_failing_urls_truncated_bodies_local_times_and_json_objects() {
     assert!(v["formats"][0]["name"].is_string() && v["formats"][0]["count"].is_i64());
     assert!(v["extraction_status"][0]["name"].is_string());
     assert_eq!(v["failed_urls"][0]["url"], "http://127.0.0.1:9/jg/", "{v}");
-    assert_eq!(v["truncated"][0]["url"], "http://127.0.0.1:9/xg/", "{v}");
+    assert_eq!(v["truncated_urls"][0][0], "http://127.0.0.1:9/xg/", "{v}");
 }
 
 #[test]
