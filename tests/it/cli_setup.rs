@@ -70,25 +70,24 @@ fn config_is_found_by_flag_then_environment_then_the_current_folder() {
     .unwrap();
     std::fs::write(d.join("env.toml"), "[storage]\ndatabase = \"env.db\"\n").unwrap();
     std::fs::write(d.join("flag.toml"), "[storage]\ndatabase = \"flag.db\"\n").unwrap();
+    // `status` opens an existing archive only: the error names the archive
+    // the configuration it found points at.
     let status = |args: &[&str], env: &[(&str, &str)]| {
         let mut all = args.to_vec();
         all.push("status");
-        let out = nianbao(d, &all, env);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        out
+        text(&nianbao(d, &all, env).stderr)
     };
-    status(&[], &[]);
-    assert!(d.join("local.db").exists(), "./crawler.toml");
-    status(&[], &[("NIANBAO_CONFIG", "env.toml")]);
+    assert!(status(&[], &[]).contains("local.db"), "./crawler.toml");
+    let err = status(&[], &[("NIANBAO_CONFIG", "env.toml")]);
     assert!(
-        d.join("env.db").exists(),
-        "NIANBAO_CONFIG before ./crawler.toml"
+        err.contains("env.db"),
+        "NIANBAO_CONFIG before ./crawler.toml: {err}"
     );
-    status(
+    let err = status(
         &["--config", "flag.toml"],
         &[("NIANBAO_CONFIG", "env.toml")],
     );
-    assert!(d.join("flag.db").exists(), "--config first");
+    assert!(err.contains("flag.db"), "--config first: {err}");
 
     // A named file that is not there is an error, not the defaults.
     let out = nianbao(d, &["status"], &[("NIANBAO_CONFIG", "gone.toml")]);
@@ -98,7 +97,6 @@ fn config_is_found_by_flag_then_environment_then_the_current_folder() {
     // None at all: the defaults, said out loud with the archive's place.
     let empty = tempfile::tempdir().unwrap();
     let out = nianbao(empty.path(), &["status"], &[]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
         err.contains("using the defaults") && err.contains("archive/nianbao.db"),
