@@ -247,6 +247,7 @@ pub async fn frontier_bench(
                 parent_url: None,
                 link_text: None,
                 agency_hint: None,
+                listing_date: None,
                 skipped: None,
             }
         })
@@ -327,6 +328,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             parent_url: None,
             link_text: None,
             agency_hint: None,
+            listing_date: None,
             skipped: None,
         }];
         store.frontier_add(run, &links)?;
@@ -425,51 +427,71 @@ pub struct BenchArgs {
 #[derive(clap::Subcommand, Debug)]
 enum BenchCommand {
     /// Crawl a synthetic local portal of H hosts × P listing pages at a rate per host.
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench crawl --hosts 8 --pages 50 --rate 20"
+    )]
     Crawl {
-        #[arg(long, default_value_t = 4)]
+        /// Synthetic hosts served on 127.0.0.1, each with its own politeness gate.
+        #[arg(long, default_value_t = 4, value_name = "H")]
         hosts: usize,
-        #[arg(long, default_value_t = 20)]
+        /// Listing pages per host (each links a report and ten other pages).
+        #[arg(long, default_value_t = 20, value_name = "P")]
         pages: usize,
-        /// Requests per second per host.
+        /// Requests per second per host (the politeness rate, 0 < RATE ≤ 100).
         #[arg(long, default_value_t = 20.0)]
         rate: f64,
         /// Global concurrency (default: the configured default).
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         concurrency: Option<usize>,
         /// Serve all hosts from one listener as named virtual hosts (always on above 200 hosts).
         #[arg(long)]
         virtual_hosts: bool,
     },
     /// Fetch the same synthetic portal with a bare HTTP client, for comparison.
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench bare --hosts 8 --pages 80 --concurrency 16"
+    )]
     Bare {
-        #[arg(long, default_value_t = 8)]
+        /// Synthetic hosts served on 127.0.0.1.
+        #[arg(long, default_value_t = 8, value_name = "H")]
         hosts: usize,
-        #[arg(long, default_value_t = 80)]
+        /// Listing pages per host.
+        #[arg(long, default_value_t = 80, value_name = "P")]
         pages: usize,
-        #[arg(long, default_value_t = 16)]
+        /// Requests in flight at most.
+        #[arg(long, default_value_t = 16, value_name = "N")]
         concurrency: usize,
     },
     /// Re-extract an archive of N report snapshots; compare with DOM parsing alone.
+    #[command(after_help = "Example:\n  cargo run --release -- bench reextract --snapshots 2000")]
     Reextract {
-        #[arg(long, default_value_t = 10_000)]
+        /// Report snapshots in the generated archive.
+        #[arg(long, default_value_t = 10_000, value_name = "N")]
         snapshots: usize,
     },
     /// Render N script-built listings in headless Chromium (a local server; no politeness delay).
+    #[command(after_help = "Example:\n  cargo run --release -- bench render --pages 40 --tabs 2")]
     Render {
-        #[arg(long, default_value_t = 20)]
+        /// Script-built listing pages served on 127.0.0.1 and rendered.
+        #[arg(long, default_value_t = 20, value_name = "N")]
         pages: usize,
-        #[arg(long, default_value_t = 2)]
+        /// Browser tabs rendering at once.
+        #[arg(long, default_value_t = 2, value_name = "N")]
         tabs: usize,
         /// Quiet-network wait per page, ms ([render] network_idle_ms).
         #[arg(long, default_value_t = 1000)]
         idle_ms: u64,
     },
     /// Peak memory with a large frontier in the archive.
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench frontier --urls 100000 --fetch 2000"
+    )]
     Frontier {
-        #[arg(long, default_value_t = 100_000)]
+        /// Pending URLs put into the frontier before the crawl starts.
+        #[arg(long, default_value_t = 100_000, value_name = "N")]
         urls: usize,
         /// How many of them to fetch.
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = 2000, value_name = "N")]
         fetch: usize,
     },
 }
@@ -495,7 +517,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     virtual_hosts: virtual_hosts || hosts > 200,
                 };
                 let f = crawl_bench(&dir, shape).await?;
-                println!(
+                outln!(
                     "crawl bench: {} hosts{} × {} listing pages at {rate}/s per host, concurrency {}: {} requests ({} on the busiest host); load average {}",
                     f.hosts,
                     if shape.virtual_hosts { " (virtual)" } else { "" },
@@ -504,8 +526,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.requests,
                     f.max_host_requests,
                     load_average()
-                );
-                println!(
+                )?;
+                outln!(
                     "  wall {:.2} s vs politeness floor {:.2} s → floor ratio {:.3}; {:.1} pages/s; {} CPU s per 1,000 pages; peak RSS {} MB",
                     f.wall.as_secs_f64(),
                     f.politeness_floor.as_secs_f64(),
@@ -514,14 +536,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.cpu_seconds_per_1000
                         .map_or("?".into(), |c| format!("{c:.2}")),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
-                );
-                println!(
+                )?;
+                outln!(
                     "  server side: shortest gap between two requests to one host {} (interval {:.0} ms), {} gaps below the interval",
                     f.min_gap
                         .map_or("-".into(), |g| format!("{:.1} ms", g.as_secs_f64() * 1000.0)),
                     1000.0 / rate,
                     f.gaps_below_interval
-                );
+                )?;
             }
             BenchCommand::Bare {
                 hosts,
@@ -529,22 +551,22 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 concurrency,
             } => {
                 let (n, wall, cpu) = bare_bench(hosts, pages, concurrency).await?;
-                println!(
+                outln!(
                     "bare client: {n} requests to {hosts} hosts, concurrency {concurrency}, in {:.2} s → {:.0} pages/s; {} CPU s per 1,000 (client and server); load average {}",
                     wall.as_secs_f64(),
                     n as f64 / wall.as_secs_f64(),
                     cpu.map_or("?".into(), |c| format!("{:.2}", c / n as f64 * 1000.0)),
                     load_average()
-                );
+                )?;
             }
             BenchCommand::Reextract { snapshots } => {
                 let f = tokio::task::block_in_place(|| reextract_bench(&dir, snapshots))?;
-                println!(
+                outln!(
                     "re-extraction bench: {} report snapshots (archive built in {:.1} s)",
                     f.snapshots,
                     f.build.as_secs_f64()
-                );
-                println!(
+                )?;
+                outln!(
                     "  extract {:.2} s on {} threads ({:.0} reports/s, {:.0} per core; {} complete) vs DOM parse only {:.2} s → ratio {:.2}; peak RSS {} MB",
                     f.wall.as_secs_f64(),
                     f.threads,
@@ -554,7 +576,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.parse_only.as_secs_f64(),
                     f.wall.as_secs_f64() / f.parse_only.as_secs_f64(),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
-                );
+                )?;
             }
             BenchCommand::Render {
                 pages,
@@ -571,13 +593,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     Duration::from_millis(idle_ms),
                 )
                 .await?;
-                println!(
+                outln!(
                     "render bench: {} script-built listings, {} tabs, network idle {idle_ms} ms ({})",
                     f.pages,
                     f.tabs,
                     binary.display()
-                );
-                println!(
+                )?;
+                outln!(
                     "  wall {:.2} s (browser start {:.2} s) → {:.2} rendered pages/s; {} complete; peak memory (PSS) nianbao+browser {:.0} MB; {:.3} CPU s per rendered page",
                     f.wall.as_secs_f64(),
                     f.startup.as_secs_f64(),
@@ -585,15 +607,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.complete,
                     f.peak_rss_mb,
                     f.cpu_seconds_per_page
-                );
+                )?;
             }
             BenchCommand::Frontier { urls, fetch } => {
                 let (wall, rss, fetched) = frontier_bench(&dir, urls, fetch).await?;
-                println!(
+                outln!(
                     "frontier bench: {urls} pending URLs in the frontier, {fetched} fetched in {:.2} s; peak RSS {} MB",
                     wall.as_secs_f64(),
                     rss.map_or("?".into(), |m| format!("{m:.1}"))
-                );
+                )?;
             }
         }
         Ok::<_, anyhow::Error>(())

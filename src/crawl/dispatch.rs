@@ -115,6 +115,10 @@ pub(super) async fn dispatch(
     let mut summary = CrawlSummary::default();
     let mut failures: HashMap<String, u64> = HashMap::new();
     let mut stop = crawl.shutdown.clone();
+    let mut tally = super::progress::Tally::new(
+        crawl.progress.clone(),
+        crawl.config.crawler.per_host_requests_per_second,
+    );
     loop {
         let stopping = crawl.stopping();
         if !stopping {
@@ -135,6 +139,10 @@ pub(super) async fn dispatch(
                 let (host, result) = joined.map_err(|e| CrawlError::Task(e.to_string()))?;
                 let processed = result?;
                 d.finished(&host, &processed);
+                tally.record(&host, processed.state, processed.is_report);
+                if tally.due() {
+                    tally.report(&pending_per_host(crawl).await?, false);
+                }
                 count(&mut summary, &mut failures, &host, processed);
             }
             Some(host) = released.recv() => {
@@ -148,7 +156,20 @@ pub(super) async fn dispatch(
     let mut failures: Vec<(String, u64)> = failures.into_iter().collect();
     failures.sort();
     summary.failures_by_host = failures;
+    (summary.hosts_tried, summary.hosts_all_failed) = tally.progress().hosts_tried_and_failed();
+    if crawl.progress.is_some() {
+        tally.report(&pending_per_host(crawl).await?, true);
+    }
     Ok(summary)
+}
+
+/// Pending entries per host, for the progress report.
+async fn pending_per_host(crawl: &Crawl) -> Result<HashMap<String, i64>, CrawlError> {
+    let run_id = crawl.run_id;
+    crawl
+        .store
+        .call(move |s| s.frontier_pending_per_host(run_id))
+        .await
 }
 
 impl Dispatcher<'_> {

@@ -15,6 +15,7 @@ pub mod fetch;
 mod network;
 pub mod politeness;
 mod process;
+pub mod progress;
 mod redirect;
 mod robots;
 mod scope;
@@ -66,6 +67,8 @@ pub struct CrawlOptions {
     /// Host names pinned to addresses instead of asking DNS (as `curl --resolve`):
     /// lets one local server stand for many portals in benchmarks and tests.
     pub resolve: Vec<(String, SocketAddr)>,
+    /// Told of the run's progress a few times a second, and at its end.
+    pub progress: Option<progress::ProgressSink>,
 }
 
 /// What a run did, for the CLI and the scheduler.
@@ -84,6 +87,10 @@ pub struct CrawlSummary {
     /// Snapshots of reports archived in this run, to extract.
     pub report_snapshots: Vec<i64>,
     pub failures_by_host: Vec<(String, u64)>,
+    /// Hosts this run fetched from, and how many of them never had a page
+    /// fetched successfully: all of them means no host could be crawled.
+    pub hosts_tried: u64,
+    pub hosts_all_failed: u64,
     /// The extraction of this run's new report snapshots.
     pub extracted: Option<crate::pipeline::extraction::ExtractSummary>,
 }
@@ -135,6 +142,7 @@ pub(crate) struct Crawl {
     pub net: Network,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
+    pub progress: Option<progress::ProgressSink>,
     /// The browser pool, when pages are to be rendered and Chromium is installed.
     pub renderer: Option<Arc<crate::render::Renderer>>,
 }
@@ -192,6 +200,7 @@ pub async fn run(
                     parent_url: None,
                     link_text: None,
                     agency_hint: row.agency.clone(),
+                    listing_date: None,
                     skipped: None,
                 })
             })
@@ -242,6 +251,7 @@ pub async fn run(
         ),
         run_id,
         shutdown,
+        progress: opts.progress.clone(),
         renderer: browser::renderer(config),
     });
 

@@ -146,6 +146,7 @@ pub(crate) async fn process(
                 record.error_kind = Some(err.kind.as_str().to_string());
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
+                log_fetch(&record, item.kind.sql_text());
                 let retry = err.is_retryable() && attempt <= cfg.retries;
                 if retry && crawl.stopping() {
                     // Retries are still owed: the next run makes them, so the
@@ -187,6 +188,7 @@ pub(crate) async fn process(
             }
             Ok(FetchOutcome::NotModified { .. }) => {
                 record.status = Some(304);
+                log_fetch(&record, item.kind.sql_text());
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
                     return finish(
@@ -229,9 +231,33 @@ pub(crate) async fn process(
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
                 record.bytes = fetched.body.len() as i64;
+                log_fetch(&record, item.kind.sql_text());
                 return archive(crawl, item, record, fetched, previous).await;
             }
         }
+    }
+}
+
+/// One line per fetch attempt at `-v` (target `nianbao::fetch`): status,
+/// size, time, the kind of page it was queued as, and the error if any.
+fn log_fetch(record: &FetchRecord, kind: &str) {
+    let status = record.status.map_or("---".to_string(), |s| s.to_string());
+    match &record.error_kind {
+        None => tracing::info!(
+            target: "nianbao::fetch",
+            "{status} {} {} B {} ms {kind}",
+            record.url,
+            record.bytes,
+            record.duration_ms
+        ),
+        Some(k) => tracing::info!(
+            target: "nianbao::fetch",
+            "{status} {} {} B {} ms {kind} ({k}, attempt {})",
+            record.url,
+            record.bytes,
+            record.duration_ms,
+            record.attempt
+        ),
     }
 }
 

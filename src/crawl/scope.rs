@@ -245,7 +245,7 @@ fn html_meta(
         kind,
         format: Format::Html,
         title: meta.title,
-        publish_date: meta.publish_date,
+        publish_date: meta.publish_date.or(item.listing_date),
         source: meta.source,
         editor: meta.editor,
         column_name: meta.column,
@@ -294,7 +294,16 @@ fn attachment_meta(
         kind,
         format,
         title: Some(text).filter(|t| !t.is_empty()),
-        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date),
+        // A report page's date is its attachment's; a listing's own date is
+        // not, the date it prints beside the link is.
+        publish_date: {
+            let page_date = parent.as_ref().and_then(|(_, m)| m.publish_date);
+            if parent_is_report {
+                page_date.or(item.listing_date)
+            } else {
+                item.listing_date.or(page_date)
+            }
+        },
         source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
@@ -402,6 +411,7 @@ pub(crate) fn outlinks(
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
             agency_hint,
+            listing_date: link.listing_date,
             skipped,
         });
     }
@@ -438,6 +448,7 @@ mod tests {
             parent_url: None,
             link_text: None,
             agency_hint: None,
+            listing_date: None,
         }
     }
 
@@ -446,6 +457,7 @@ mod tests {
             url: Url::parse(url).unwrap(),
             text: text.into(),
             kind,
+            listing_date: None,
         }
     }
 

@@ -144,6 +144,7 @@ mod tests {
             parent_url: None,
             link_text: None,
             agency_hint: None,
+            listing_date: None,
             skipped: None,
         }
     }
