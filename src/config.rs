@@ -7,21 +7,36 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Why `crawler.toml` could not be used; every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The config file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not valid TOML, or has an unknown key or a value of the wrong type.
     #[error("{path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The config file.
+        path: PathBuf,
+        /// The TOML parser's message, with line and column.
+        message: String,
+    },
+    /// A value is out of range or malformed (a bad regex, year range, cron, time zone …).
     #[error("{path}:{line}: key `{key}`: {message}")]
     Invalid {
+        /// The config file.
         path: PathBuf,
+        /// Line of the offending key (1-based; 0 when unknown).
         line: usize,
+        /// The key, as `section.key`.
         key: String,
+        /// What is wrong with the value.
         message: String,
     },
 }
@@ -30,10 +45,15 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// `[crawler]`: identity, politeness, timeouts and limits.
     pub crawler: CrawlerConfig,
+    /// `[scope]`: which hosts and addresses may be crawled.
     pub scope: ScopeConfig,
+    /// `[reports]`: which links and pages count as annual reports, and which years.
     pub reports: ReportsConfig,
+    /// `[storage]`: the archive and the seed files.
     pub storage: StorageConfig,
+    /// `[schedule]`: when `nianbao schedule` crawls.
     pub schedule: ScheduleConfig,
     /// Rendering script-built pages in headless Chromium.
     pub render: RenderConfig,
@@ -42,26 +62,45 @@ pub struct Config {
     pub base_dir: PathBuf,
 }
 
+/// `[crawler]`: how the crawler identifies itself, how politely it fetches, and its limits.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CrawlerConfig {
+    /// Sent as `User-Agent`; [`Config::user_agent`] appends the contact.
     pub user_agent: String,
+    /// E-mail or URL appended to the user agent as `(contact: …)`; empty by default.
     pub contact: String,
+    /// Requests in flight at once, across all hosts (default 16).
     pub concurrency: usize,
+    /// Sustained requests per second to one host (scheme+host+port; default 1.0).
     pub per_host_requests_per_second: f64,
+    /// Requests one host may get at once after a pause (default 1).
     pub per_host_burst: u32,
+    /// Fetch and obey robots.txt: Disallow, and Crawl-delay when stricter (default true).
     pub respect_robots_txt: bool,
+    /// Seconds to connect (default 10).
     pub connect_timeout_secs: f64,
+    /// Seconds for a whole request including the body (default 30).
     pub request_timeout_secs: f64,
+    /// Bodies larger than this many bytes are cut at the limit and recorded as truncated (default 50 MiB).
     pub max_body_bytes: u64,
+    /// Redirects followed per request (default 5).
     pub max_redirects: usize,
+    /// Retries after timeouts, connection errors, 5xx and 429 (default 3).
     pub retries: u32,
+    /// First retry backoff in milliseconds, doubled each retry, with jitter (default 1000).
     pub backoff_initial_ms: u64,
+    /// Longest retry backoff in milliseconds (default 60 000).
     pub backoff_max_ms: u64,
+    /// A `Retry-After` longer than this many seconds is capped (default 300).
     pub max_retry_after_secs: u64,
+    /// Pages fetched per host per run (default 2000).
     pub max_pages_per_host: usize,
+    /// Link depth followed from the seed page; pagination adds none (default 4).
     pub max_depth: u32,
+    /// Longer URLs are not followed (crawler-trap guard; default 300).
     pub max_url_length: usize,
+    /// Distinct query strings followed per URL path (crawler-trap guard; default 50).
     pub max_query_variants_per_path: usize,
 }
 
@@ -93,10 +132,13 @@ impl Default for CrawlerConfig {
     }
 }
 
+/// `[scope]`: hosts and addresses the crawl may reach besides each seed's own host.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScopeConfig {
+    /// Hosts crawled besides each seed's own host (a CDN or file server the portal links to).
     pub extra_hosts: Vec<String>,
+    /// Hosts whose invalid TLS certificates are tolerated; empty: verify everywhere.
     pub tolerate_invalid_tls_hosts: Vec<String>,
     /// Connect to private, loopback and link-local addresses (an intranet
     /// portal). Off by default: then only a seed that is itself on such an
@@ -104,12 +146,15 @@ pub struct ScopeConfig {
     pub allow_private_addresses: bool,
 }
 
+/// `[reports]`: what counts as an annual report.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportsConfig {
     /// `"2022-2024"`, `"2023"` or empty for every year found.
     pub years: String,
+    /// A link or page is a report when its title matches one of these regexes …
     pub title_patterns: Vec<String>,
+    /// … and none of these (notices about the report, work plans, interpretations).
     pub exclude_patterns: Vec<String>,
 }
 
@@ -129,10 +174,13 @@ impl Default for ReportsConfig {
     }
 }
 
+/// `[storage]`: where the archive and the seeds are.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
+    /// The SQLite archive, relative to the config's folder (default `archive/nianbao.db`).
     pub database: PathBuf,
+    /// Seed CSV files or folders of them (default `seeds`).
     pub seeds: Vec<PathBuf>,
 }
 
@@ -145,11 +193,15 @@ impl Default for StorageConfig {
     }
 }
 
+/// `[schedule]`: when `nianbao schedule` runs a crawl.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScheduleConfig {
+    /// A 5-field cron expression (default `0 3 * * 1`, Monday 03:00).
     pub cron: String,
+    /// IANA time zone the cron expression is read in (default `Asia/Shanghai`).
     pub timezone: String,
+    /// Extract what each scheduled crawl archived (default true).
     pub extract_after_crawl: bool,
 }
 
@@ -462,10 +514,12 @@ impl Config {
         }
     }
 
+    /// The archive path, resolved against the config's folder.
     pub fn database_path(&self) -> PathBuf {
         self.resolve(&self.storage.database)
     }
 
+    /// The seed files and folders, resolved against the config's folder.
     pub fn seed_paths(&self) -> Vec<PathBuf> {
         self.storage.seeds.iter().map(|p| self.resolve(p)).collect()
     }
@@ -479,6 +533,7 @@ impl Config {
         }
     }
 
+    /// The `User-Agent` sent: `crawler.user_agent`, plus `(contact: …)` when a contact is set.
     pub fn user_agent(&self) -> String {
         let c = &self.crawler;
         if c.contact.trim().is_empty() {
@@ -488,10 +543,12 @@ impl Config {
         }
     }
 
+    /// `crawler.connect_timeout_secs` as a duration.
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.crawler.connect_timeout_secs)
     }
 
+    /// `crawler.request_timeout_secs` as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.crawler.request_timeout_secs)
     }

@@ -21,28 +21,47 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A boxed, sendable future, as [`Clock`] and [`Job`] return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Why the scheduler could not start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
+    /// `schedule.cron` does not parse.
     #[error("schedule.cron {expr:?} is not a 5-field cron expression: {message}")]
-    Cron { expr: String, message: String },
+    Cron {
+        /// The expression as configured.
+        expr: String,
+        /// The cron parser's message.
+        message: String,
+    },
+    /// `schedule.timezone` is not an IANA time zone name.
     #[error("schedule.timezone {0:?} is not an IANA time zone (e.g. Asia/Shanghai)")]
     Timezone(String),
+    /// `schedule.cron` has no future tick (e.g. 30 February).
     #[error("schedule.cron {0:?} never fires")]
     NoNextTick(String),
     #[error(
         "another `nianbao schedule` is already running on this archive ({holder}); lock file {lock}"
     )]
-    AlreadyRunning { lock: PathBuf, holder: String },
+    /// Another scheduler holds this archive's schedule lock.
+    AlreadyRunning {
+        /// The lock file, `<db>.schedule.lock`.
+        lock: PathBuf,
+        /// Who holds it, from its note: `pid … since …: …`.
+        holder: String,
+    },
+    /// The lock file could not be taken or read.
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// The archive failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// Where the scheduler reads the time and waits: the system clock, or a fake one in tests.
 pub trait Clock: Send + Sync {
+    /// The current time.
     fn now(&self) -> DateTime<Utc>;
     /// Returns once `now() >= t`.
     fn sleep_until(&self, t: DateTime<Utc>) -> BoxFuture<'_, ()>;
@@ -79,16 +98,19 @@ pub struct FakeClock {
 }
 
 impl FakeClock {
+    /// A fake clock reading `start`.
     pub fn new(start: DateTime<Utc>) -> FakeClock {
         FakeClock {
             now: Arc::new(Mutex::new(start)),
         }
     }
 
+    /// Sets the time to `t` (backwards too).
     pub fn set(&self, t: DateTime<Utc>) {
         *self.now.lock().unwrap_or_else(|e| e.into_inner()) = t;
     }
 
+    /// Moves the time forward by `d`.
     pub fn advance(&self, d: chrono::Duration) {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
         *now += d;
@@ -132,6 +154,7 @@ pub type JobCounts = crate::store::RunCounts;
 
 /// The work of one tick (the lead's crawl + extract).
 pub trait Job: Send {
+    /// Runs one tick's work; an error marks the run failed, the scheduler goes on.
     fn run(&mut self, ctx: JobContext) -> BoxFuture<'_, anyhow::Result<JobCounts>>;
 }
 
@@ -148,7 +171,9 @@ where
 /// What a scheduler session did before it stopped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ScheduleSummary {
+    /// Runs started (made-up ones included).
     pub runs: usize,
+    /// Of those, runs whose job returned an error.
     pub failed: usize,
     /// A missed run was made up for on start.
     pub caught_up: bool,
@@ -158,6 +183,7 @@ pub struct ScheduleSummary {
 #[derive(Debug)]
 pub struct ScheduleLock(#[allow(dead_code)] ArchiveLock);
 
+/// Runs a [`Job`] at each cron tick in a time zone until shutdown (see the module doc).
 pub struct Scheduler {
     db: PathBuf,
     cron: Cron,

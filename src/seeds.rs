@@ -8,20 +8,29 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use url::Url;
 
+/// Why the seed files could not be read; every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
+    /// A seed file or folder could not be read.
     #[error("cannot read seeds from {path}: {source}")]
     Read {
+        /// The file or folder.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A row is malformed (bad URL, no agency and no URL, wrong header …).
     #[error("{path}:{line}: {message}")]
     Row {
+        /// The seed file.
         path: PathBuf,
+        /// Line of the row (1-based).
         line: usize,
+        /// What is wrong with the row.
         message: String,
     },
+    /// A seed folder holds no `*.csv` file.
     #[error("no seed files (*.csv) found in {0}")]
     Empty(PathBuf),
 }
@@ -29,21 +38,32 @@ pub enum SeedError {
 /// One line of a seed file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeedRow {
+    /// The agency that must publish; `None` for a URL-only row (a portal column hosting many agencies).
     pub agency: Option<String>,
+    /// Region, e.g. `河南省新乡市卫滨区`; empty when not given.
     pub region: String,
+    /// Administrative level, e.g. `区县`, `乡镇`; empty when not given.
     pub level: String,
+    /// Entry page to crawl; `None` when the agency's report is hosted elsewhere.
     pub url: Option<Url>,
+    /// Other names of the agency in report titles (split on `;`, `；` or `|`).
     pub aliases: Vec<String>,
+    /// The seed file the row came from.
     pub file: PathBuf,
+    /// Line of the row in that file (1-based).
     pub line: usize,
 }
 
 /// An agency that must publish a report, merged over all rows naming it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agency {
+    /// The agency's full name.
     pub name: String,
+    /// Region, from the first row that gives one.
     pub region: String,
+    /// Administrative level, from the first row that gives one.
     pub level: String,
+    /// Other names, from all rows naming the agency.
     pub aliases: Vec<String>,
 }
 

@@ -77,6 +77,7 @@ pub fn local_and_utc(stored: &str, tz: Option<chrono_tz::Tz>) -> String {
     }
 }
 
+/// The archive's state for `nianbao status`, with the last `last_runs` runs.
 pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
     let last_crawl = store.last_run(RunKind::Crawl)?;
     let (errors_by_host, failed_urls) = match last_crawl {

@@ -142,6 +142,7 @@ pub fn non_public(ip: IpAddr) -> Option<&'static str> {
 /// with none left fails with the refusal.
 #[derive(Debug, Clone)]
 pub struct GuardedResolver {
+    /// The addresses that may be connected to.
     pub policy: Arc<AddressPolicy>,
 }
 

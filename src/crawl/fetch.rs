@@ -14,9 +14,13 @@ use url::Url;
 /// Why a fetch failed, coarse enough to decide on retrying and to count by host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
+    /// The connection or the whole request took longer than its timeout.
     Timeout,
+    /// The TCP connection could not be made.
     Connect,
+    /// The TLS handshake failed (e.g. an invalid certificate on a host not tolerated).
     Tls,
+    /// Too many redirects (more than `max_redirects`).
     Redirect,
     /// The address is one the crawler must not connect to (private, loopback …).
     Refused,
@@ -28,10 +32,12 @@ pub enum ErrorKind {
     Status,
     /// The connection broke while reading the body.
     Body,
+    /// Anything else the HTTP client reported.
     Other,
 }
 
 impl ErrorKind {
+    /// Short name of the kind, as stored in the archive and shown in failure counts.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Timeout => "timeout",
@@ -48,16 +54,21 @@ impl ErrorKind {
     }
 }
 
+/// A failed request: the URL, why, and what is known of the response.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{url}: {message}")]
 pub struct FetchError {
+    /// The URL requested.
     pub url: String,
+    /// Why it failed, for the retry decision and per-host counts.
     pub kind: ErrorKind,
+    /// HTTP status, when the server answered.
     pub status: Option<u16>,
+    /// Human-readable detail.
     pub message: String,
     /// From a 429/503 `Retry-After` header.
     pub retry_after: Option<Duration>,
-    /// The error response itself (status, headers), when there was one.
+    /// Bytes of the body read before the failure (0 when none).
     pub bytes: u64,
 }
 
@@ -75,15 +86,22 @@ impl FetchError {
 /// A response with its body (possibly cut at the cap).
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// HTTP status.
     pub status: u16,
+    /// URL of this response (the request URL; redirects are returned, not followed).
     pub final_url: Url,
+    /// HTTP version, e.g. `HTTP/1.1`.
     pub http_version: String,
+    /// Response headers in order, names as received.
     pub headers: Vec<(String, String)>,
+    /// The body, at most the size cap.
     pub body: Vec<u8>,
+    /// The body was cut at the size cap.
     pub truncated: bool,
 }
 
 impl Fetched {
+    /// First value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -91,6 +109,7 @@ impl Fetched {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The `Content-Type` header.
     pub fn content_type(&self) -> Option<&str> {
         self.header("content-type")
     }
@@ -99,14 +118,18 @@ impl Fetched {
 /// What a request can end in, short of an error.
 #[derive(Debug, Clone)]
 pub enum FetchOutcome {
+    /// A response below 400 that is neither 304 nor a redirect, with its body.
     Ok(Fetched),
     /// 304: the archived snapshot is still current.
     NotModified {
+        /// Headers of the 304 response.
         headers: Vec<(String, String)>,
     },
     /// A 3xx with its `Location`, for the crawl to decide on.
     Redirect {
+        /// The 3xx status.
         status: u16,
+        /// The `Location` header, as sent.
         location: Option<String>,
     },
 }
@@ -114,16 +137,24 @@ pub enum FetchOutcome {
 /// Validators of the archived copy, sent as `If-None-Match` / `If-Modified-Since`.
 #[derive(Debug, Clone, Default)]
 pub struct Validators {
+    /// `ETag` of the archived copy.
     pub etag: Option<String>,
+    /// `Last-Modified` of the archived copy.
     pub last_modified: Option<String>,
 }
 
+/// How to build a [`Fetcher`]: identity, timeouts, size cap, TLS leniency.
 #[derive(Debug, Clone)]
 pub struct FetcherOptions {
+    /// Sent as `User-Agent`.
     pub user_agent: String,
+    /// Time allowed to connect.
     pub connect_timeout: Duration,
+    /// Time allowed for a whole request including the body.
     pub request_timeout: Duration,
+    /// Bodies are cut at this many bytes.
     pub max_body_bytes: u64,
+    /// Hosts whose invalid TLS certificates are accepted.
     pub tolerate_invalid_tls_hosts: Vec<String>,
     /// Host names pinned to addresses (no DNS lookup for them).
     pub resolve: Vec<(String, std::net::SocketAddr)>,
@@ -142,6 +173,7 @@ pub struct Fetcher {
     addresses: Arc<AddressPolicy>,
 }
 
+/// The HTTP client could not be built (TLS setup, bad pinned address …).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTP client: {0}")]
 pub struct ClientBuildError(#[from] reqwest::Error);
@@ -152,6 +184,7 @@ pub fn install_tls_provider() {
 }
 
 impl Fetcher {
+    /// Builds the clients; fails only if reqwest cannot set one up.
     pub fn new(opts: &FetcherOptions) -> Result<Fetcher, ClientBuildError> {
         install_tls_provider();
         let build = |lenient: bool| {

@@ -34,20 +34,26 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use url::Url;
 
+/// Why a crawl run could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
+    /// The archive failed.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A store error that broke off a run, with the archive it happened in
     /// (a full disk names the file that could not grow).
     #[error("the archive {path}: {source}")]
     Archive {
+        /// The archive file.
         path: std::path::PathBuf,
+        /// The store error.
         #[source]
         source: StoreError,
     },
+    /// The HTTP client could not be built.
     #[error(transparent)]
     Client(#[from] fetch::ClientBuildError),
+    /// A crawl task did not finish cleanly (panicked or was cancelled).
     #[error("a crawl task failed: {0}")]
     Task(String),
 }
@@ -74,22 +80,34 @@ pub struct CrawlOptions {
 /// What a run did, for the CLI and the scheduler.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CrawlSummary {
+    /// The run's id in the archive.
     pub run_id: i64,
+    /// This run continued an unfinished one instead of starting afresh.
     pub resumed: bool,
+    /// Stopped (Ctrl-C, SIGTERM) with work left; the next `crawl` resumes it.
     pub interrupted: bool,
+    /// Requests that got a response with a body.
     pub pages_fetched: u64,
+    /// Requests answered 304: the archived copy is still current.
     pub not_modified: u64,
+    /// Snapshots archived for the first time or with changed content (rendered ones included).
     pub snapshots_new: u64,
+    /// Bodies new to the archive (a body is stored once, by its SHA-256).
     pub bodies_new: u64,
+    /// Fetched pages that are annual reports.
     pub reports_found: u64,
+    /// Frontier entries skipped (out of scope, disallowed by robots.txt, over a limit …).
     pub skipped: u64,
+    /// Frontier entries that failed after their retries.
     pub failed: u64,
     /// Snapshots of reports archived in this run, to extract.
     pub report_snapshots: Vec<i64>,
+    /// Failed entries per host key, sorted by host.
     pub failures_by_host: Vec<(String, u64)>,
     /// Hosts this run fetched from, and how many of them never had a page
     /// fetched successfully: all of them means no host could be crawled.
     pub hosts_tried: u64,
+    /// Of `hosts_tried`, those with no page fetched successfully.
     pub hosts_all_failed: u64,
     /// The extraction of this run's new report snapshots.
     pub extracted: Option<crate::pipeline::extraction::ExtractSummary>,

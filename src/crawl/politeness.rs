@@ -179,6 +179,7 @@ pub enum Robots {
     /// robots.txt could not be fetched (5xx, timeout …, said how): RFC 9309
     /// says assume complete disallow until it can.
     Unreachable(String),
+    /// The rules of a fetched and parsed robots.txt.
     Rules(Box<texting_robots::Robot>),
 }
 
@@ -192,6 +193,7 @@ impl Robots {
         }
     }
 
+    /// Whether our user agent may fetch `url`.
     pub fn allowed(&self, url: &str) -> bool {
         match self {
             Robots::AllowAll => true,
@@ -200,6 +202,7 @@ impl Robots {
         }
     }
 
+    /// The `Crawl-delay` for our user agent, when positive; capped at 120 s.
     pub fn crawl_delay(&self) -> Option<Duration> {
         match self {
             Robots::Rules(r) => r

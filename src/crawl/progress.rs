@@ -27,6 +27,7 @@ pub struct HostProgress {
 pub struct CrawlProgress {
     /// By host key, sorted.
     pub hosts: BTreeMap<String, HostProgress>,
+    /// Time since the run started.
     pub elapsed: Duration,
     /// Time left if every host keeps to its politeness floor: the host with the
     /// most pending entries at the configured requests per second decides.

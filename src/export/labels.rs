@@ -8,8 +8,10 @@ use super::table::{CellValue, Sheet};
 /// Column headers: canonical keys, or the template's Chinese labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Labels {
+    /// Canonical column keys (`agency`, `year`, …), the default.
     #[default]
     Keys,
+    /// The report template's Chinese labels.
     Zh,
 }
 

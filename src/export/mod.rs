@@ -56,6 +56,7 @@ pub enum ExportError {
     #[error("unknown format {0:?}: use csv, json, jsonl or xlsx")]
     /// An output format nianbao does not write.
     UnknownFormat(String),
+    /// `--labels zh` asked of a format whose fields keep the canonical keys (JSON, JSON Lines).
     #[error("--labels zh is for csv and xlsx headers; {0} keeps the canonical keys")]
     LabelsNotForFormat(OutputFormat),
 }

@@ -231,6 +231,7 @@ pub fn export(
 pub struct ExportOptions {
     /// Report year; every year when `None`.
     pub year: Option<i32>,
+    /// Output format.
     pub format: OutputFormat,
     /// One row per value.
     pub long: bool,

@@ -58,14 +58,17 @@ impl CellValue {
         i.map_or(CellValue::Null, CellValue::Int)
     }
 
+    /// A web address cell.
     pub fn url(s: impl Into<String>) -> CellValue {
         CellValue::Url(s.into())
     }
 
+    /// A date cell (`2023-01-30`), or an empty one.
     pub fn date(s: Option<impl Into<String>>) -> CellValue {
         s.map_or(CellValue::Null, |s| CellValue::Date(s.into()))
     }
 
+    /// A date-time cell (RFC 3339).
     pub fn datetime(s: impl Into<String>) -> CellValue {
         CellValue::DateTime(s.into())
     }

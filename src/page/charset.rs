@@ -10,13 +10,18 @@ use encoding_rs::Encoding;
 /// Where the chosen encoding came from, recorded next to the snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CharsetSource {
+    /// The `charset` of the `Content-Type` header.
     Header,
+    /// A byte-order mark at the start of the body.
     Bom,
+    /// A `<meta charset>` or `<meta http-equiv="Content-Type">` in the document.
     Meta,
+    /// Guessed from the bytes (no usable declaration).
     Detected,
 }
 
 impl CharsetSource {
+    /// Short name, as recorded with the snapshot.
     pub fn as_str(self) -> &'static str {
         match self {
             CharsetSource::Header => "header",
@@ -30,8 +35,11 @@ impl CharsetSource {
 /// Text decoded from bytes, with the encoding used and how it was chosen.
 #[derive(Debug, Clone)]
 pub struct Decoded {
+    /// The decoded text (invalid bytes replaced by U+FFFD).
     pub text: String,
+    /// The encoding used.
     pub encoding: &'static Encoding,
+    /// Where that encoding came from.
     pub source: CharsetSource,
     /// True when some bytes were not valid in the chosen encoding.
     pub had_errors: bool,

@@ -16,7 +16,9 @@ use tokio::sync::{mpsc, oneshot};
 /// An event of one session: its method and parameters.
 #[derive(Debug)]
 pub struct Event {
+    /// DevTools method, e.g. `Network.requestWillBeSent`.
     pub method: String,
+    /// The event's parameters as sent.
     pub params: Value,
 }
 

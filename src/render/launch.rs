@@ -51,6 +51,7 @@ fn lookup(p: &Path) -> Option<PathBuf> {
 /// A running browser: its process group, the parent's ends of the DevTools
 /// pipe, and its throw-away profile folder. Dropping it kills the group.
 pub struct Process {
+    /// Process id of the browser, also its process group id.
     pub pid: i32,
     /// nianbao writes commands here (the browser's fd 3).
     pub to_browser: Option<OwnedFd>,

@@ -16,13 +16,23 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// Why the archive lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// Another run (in this or another process) holds the archive.
     #[error("another nianbao run holds the archive {db}: {holder}")]
-    Held { db: PathBuf, holder: String },
+    Held {
+        /// The database path asked for.
+        db: PathBuf,
+        /// Who holds it, from its note: `pid … since …: …`.
+        holder: String,
+    },
+    /// The database file or its lock note could not be opened, locked or written.
     #[error("cannot open lock file {path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },

@@ -68,11 +68,21 @@ pub enum StoreError {
     #[error(
         "no archive at {path}: run `nianbao crawl` to start one, or point --db (or storage.database) at the archive"
     )]
-    Missing { path: PathBuf },
+    /// No archive at the path, for a command that does not create one.
+    Missing {
+        /// The file.
+        path: PathBuf,
+    },
     #[error(
         "the archive {path} is damaged ({findings}); nothing was written to it. Restore it from a backup, or save what is readable with `sqlite3 {path} .recover | sqlite3 recovered.db` and use that copy"
     )]
-    Damaged { path: PathBuf, findings: String },
+    /// `PRAGMA quick_check` found the archive damaged; nothing was written.
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// The first few of `quick_check`'s findings.
+        findings: String,
+    },
     #[error("database: {0}")]
     /// SQLite failed.
     Sql(#[from] rusqlite::Error),

@@ -275,6 +275,7 @@ impl Store {
         Ok((count, urls))
     }
 
+    /// Counts and sizes of everything archived.
     pub fn archive_totals(&self) -> Result<ArchiveTotals> {
         let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
         Ok(ArchiveTotals {
