@@ -10,13 +10,16 @@ use serde::Serialize;
 /// A document as an ordered list of blocks, in reading order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Document {
+    /// The blocks, in reading order.
     pub blocks: Vec<Block>,
 }
 
+/// One block of a document: running text or a table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Block {
     /// A paragraph or heading; line breaks inside it are kept as `\n`.
     Text(String),
+    /// A table, cells with their spans.
     Table(Table),
 }
 
@@ -24,18 +27,23 @@ pub enum Block {
 /// Cells covered by another cell's span are *not* listed (as in HTML).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Table {
+    /// Rows in order; each row lists only the cells that start in it.
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// One table cell and how far it spans.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
     /// Cell text with paragraphs/`<br>` as `\n`, `&nbsp;` as a space.
     pub text: String,
+    /// Columns the cell covers (at least 1).
     pub colspan: usize,
+    /// Rows the cell covers (at least 1).
     pub rowspan: usize,
 }
 
 impl Cell {
+    /// A cell covering one row and one column.
     pub fn new(text: impl Into<String>) -> Self {
         Cell {
             text: text.into(),
@@ -44,6 +52,7 @@ impl Cell {
         }
     }
 
+    /// A cell spanning `colspan` × `rowspan` (each at least 1).
     pub fn spanning(text: impl Into<String>, colspan: usize, rowspan: usize) -> Self {
         Cell {
             text: text.into(),

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! nianbao (年报): crawl, archive and extract Chinese government
 //! information-disclosure annual reports (政府信息公开工作年度报告).
 //!

@@ -96,6 +96,7 @@ pub const APPLICATION_ROWS_2019: &[&str] = &[
 
 /// Part 四 groups and their fields, in the order the numbers are printed.
 pub const REVIEW_GROUPS: &[&str] = &["review", "litigation_direct", "litigation_after_review"];
+/// Part 四 fields of each group, in the order the numbers are printed.
 pub const REVIEW_FIELDS: &[&str] = &["upheld", "corrected", "other", "pending", "total"];
 
 /// Part 二 rows and their value fields, 2021 template.
@@ -132,20 +133,28 @@ fn result_rows(template: Template) -> &'static [&'static str] {
     &rows[2..rows.len() - 2]
 }
 
+/// Which national template a report's tables follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Template {
+    /// 国办公开办函〔2021〕30号, used since the 2021 report year.
     #[serde(rename = "2021")]
     T2021,
+    /// 国办公开办函〔2019〕60号, used for 2019–2020 (and by late adopters).
     #[serde(rename = "2019")]
     T2019,
 }
 
+/// How far a document was read as an annual report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// A report with all three parts' tables read in full.
     Complete,
+    /// A report read in part: a part missing or incomplete, or the tables elsewhere (`reason` says what).
     Partial,
+    /// Not an annual report: no part 二/三/四 headings or rows.
     NotReport,
+    /// Could not be read (empty, binary, corrupt, encrypted …); `reason` says why.
     Failed,
     /// A file format no reader exists for here (old binary DOC/WPS without a converter, an archive with no report …).
     Unsupported,
@@ -178,6 +187,7 @@ impl Status {
 }
 
 impl Template {
+    /// The template's year, as stored and exported (`"2021"`, `"2019"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Template::T2021 => "2021",
@@ -208,20 +218,28 @@ pub fn scanned(pages: usize) -> Extraction {
     )
 }
 
+/// How much of one part (二, 三 or 四) was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartStatus {
     /// The part's heading is there but no table values could be read (an image, an attachment).
     Found,
+    /// Every row and cell of the part's table was read.
     Complete,
+    /// Some of the part's rows or cells were read, not all.
     Partial,
+    /// The part was not found.
     Missing,
 }
 
+/// How much of each numbered part was read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartsStatus {
+    /// Part 二, proactive disclosure.
     pub active_disclosure: PartStatus,
+    /// Part 三, applications received and how they were handled.
     pub applications: PartStatus,
+    /// Part 四, administrative review and litigation.
     pub review_litigation: PartStatus,
 }
 
@@ -236,10 +254,13 @@ pub struct RuleCheck {
     pub ok: Option<bool>,
     /// The two sides of the equation as read (blanks count as 0 when any cell is present).
     pub left: Option<f64>,
+    /// Right-hand side of the equation, as `left`.
     pub right: Option<f64>,
+    /// The equation with the numbers, for a human reader.
     pub detail: String,
 }
 
+/// The consistency checks of one report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checks {
     /// Rule 1 per part 三 column, as in the expected files.
@@ -248,21 +269,36 @@ pub struct Checks {
     pub rules: Vec<RuleCheck>,
 }
 
+/// Everything read from one report document; a field the document does not give is `None`/empty, never guessed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Extraction {
+    /// Agency, read from the report title.
     pub agency: Option<String>,
+    /// Report year, read from the title.
     pub year: Option<i32>,
+    /// Template of the tables; `None` when no table was found.
     pub template: Option<Template>,
+    /// Publish date the page or document states.
     pub publish_date: Option<NaiveDate>,
+    /// Responsible editor (编辑), when stated.
     pub editor: Option<String>,
+    /// Publishing office (来源), when stated.
     pub source: Option<String>,
+    /// Date of the signature block at the end of the report.
     pub signed_date: Option<NaiveDate>,
+    /// Part 二 values: row key → field → number (or the amount as written).
     pub active_disclosure: ActiveDisclosure,
+    /// Part 三 values: row key → one value per applicant column, in template order.
     pub applications: Applications,
+    /// Part 四 values: group → field → number.
     pub review_litigation: ReviewLitigation,
+    /// The consistency checks on the values read.
     pub checks: Checks,
+    /// How far the document was read.
     pub status: Status,
+    /// Why the status is not `complete`; `None` when it is.
     pub reason: Option<String>,
+    /// How much of each part was read.
     pub parts: PartsStatus,
     /// Cells inferred rather than read, and rows that could not be placed.
     pub warnings: Vec<String>,

@@ -13,8 +13,11 @@ use super::{
 use serde_json::{Number, Value};
 use std::collections::BTreeMap;
 
+/// Part 二 values: row key → field → number, or an amount as written (procurement).
 pub type ActiveDisclosure = BTreeMap<String, BTreeMap<String, Value>>;
+/// Part 三 values: row key → one value per [`APPLICANT_COLUMNS`](crate::extract::APPLICANT_COLUMNS) entry, blank as `None`.
 pub type Applications = BTreeMap<String, Vec<Option<Number>>>;
+/// Part 四 values: group → field → number, blank as `None`.
 pub type ReviewLitigation = BTreeMap<String, BTreeMap<String, Option<Number>>>;
 
 #[derive(Debug, Default)]

@@ -41,7 +41,9 @@ const MAX_FORM_DEPTH: usize = 6;
 /// What a PDF yielded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PdfRead {
+    /// The text layer as blocks (tables where positions allow).
     pub document: Document,
+    /// Pages in the PDF (only the first 2 000 are read).
     pub pages: usize,
     /// Non-whitespace characters in the text layer.
     pub text_chars: usize,
