@@ -8,6 +8,7 @@
 
 mod html;
 mod reader;
+mod runs;
 mod tokens;
 
 pub use html::{dom_to_document, html_to_document};

@@ -5,6 +5,7 @@
 //! assigned by position. Whatever is inferred rather than read is named in a
 //! warning.
 
+use super::runs;
 use super::tokens::Tok;
 use super::{
     ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_COLUMNS, APPLICATION_ROWS_2019,
@@ -51,7 +52,12 @@ fn is_part3_heading(s: &str) -> bool {
     short(s, 40) && s.contains("收到和处理政府信息公开申请")
 }
 fn is_part4_heading(s: &str) -> bool {
-    short(s, 40) && s.contains("行政复议") && s.contains("行政诉讼") && s.contains("情况")
+    // A heading run together with the table header after it is long; `复议`
+    // alone also matches a misspelt `行政法复议`.
+    (short(s, 40) || s.starts_with("四、"))
+        && s.contains("复议")
+        && s.contains("行政诉讼")
+        && s.contains("情况")
 }
 fn is_part5_heading(s: &str) -> bool {
     short(s, 40) && (s.starts_with('五') && (s.contains("问题") || s.contains("改进")))
@@ -242,7 +248,23 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
             continue;
         };
         found += 1;
-        let (cells, _) = cells_after(toks, pos + 1, toks.len());
+        let (mut cells, _) = cells_after(toks, pos + 1, toks.len());
+        if let Some(digits) = run_texts(&cells) {
+            match unique_split(&digits, fields.len(), &|_| true) {
+                Ok((split, _)) => cells = split.0,
+                Err(why) => {
+                    complete = false;
+                    parts
+                        .warnings
+                        .push(format!("active_disclosure.{key}: {why}; values null"));
+                    parts
+                        .problems
+                        .push(format!("part 二 row {key}: cells run together, not placeable"));
+                    parts.active.insert(key.to_string(), values);
+                    continue;
+                }
+            }
+        }
         let nums: Vec<&Tok> = cells
             .iter()
             .filter(|t| matches!(t, Tok::Value(_) | Tok::Amount(_)))
@@ -360,10 +382,24 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
     let mut incomplete_rows = Vec::new();
     // The row being read and the cells collected for it so far.
     let mut current: Option<(usize, Vec<Tok>)> = None;
+    // Rows whose run-together digits split more than one way by rule 3.
+    let mut ambiguous: Vec<(usize, Vec<runs::Split>)> = Vec::new();
     let mut finish = |current: Option<(usize, Vec<Tok>)>, parts: &mut Parts| {
         let Some((r, cells)) = current else { return };
         let key = rows[r];
-        let (values, note, complete) = fit_row(&cells, APPLICANT_COLUMNS.len());
+        let (values, note, complete) = match run_texts(&cells) {
+            Some(digits) => {
+                match unique_split(&digits, APPLICANT_COLUMNS.len(), &runs::row_adds_up) {
+                    Ok((split, note)) => (runs::values(&split), note, true),
+                    Err(SplitError::Several(_, candidates)) => {
+                        ambiguous.push((r, candidates));
+                        (vec![None; APPLICANT_COLUMNS.len()], None, true)
+                    }
+                    Err(why) => (vec![None; APPLICANT_COLUMNS.len()], Some(format!("{why}; values null")), false),
+                }
+            }
+            None => fit_row(&cells, APPLICANT_COLUMNS.len()),
+        };
         if let Some(note) = note {
             parts.warnings.push(format!("applications.{key}: {note}"));
         }
@@ -405,6 +441,9 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
         }
     }
     finish(current.take(), parts);
+    for key in resolve_by_columns(rows, template, ambiguous, parts) {
+        incomplete_rows.push(key.to_string());
+    }
     for skipped in skipped_rows {
         parts
             .warnings
@@ -537,7 +576,9 @@ fn read_review(toks: &[Tok], parts: &mut Parts) {
     let n = REVIEW_GROUPS.len() * REVIEW_FIELDS.len();
     // The numbers follow the last header label before the first number (page
     // text after the table, e.g. a footer when part 五 is missing, is not read).
-    let first_value = toks.iter().position(|t| matches!(t, Tok::Value(_)));
+    let first_value = toks
+        .iter()
+        .position(|t| matches!(t, Tok::Value(_) | Tok::Run(_)));
     let start = first_value.map_or(toks.len(), |v| {
         toks[..v]
             .iter()
@@ -558,6 +599,11 @@ fn read_review(toks: &[Tok], parts: &mut Parts) {
     }
     let (values, note, complete) = if cells.is_empty() {
         (vec![None; n], None, false)
+    } else if let Some(digits) = run_texts(&cells) {
+        match unique_split(&digits, n, &runs::review_adds_up) {
+            Ok((split, note)) => (runs::values(&split), note, true),
+            Err(why) => (vec![None; n], Some(format!("{why}; values null")), false),
+        }
     } else {
         fit_row(&cells, n)
     };
@@ -593,4 +639,151 @@ fn read_review(toks: &[Tok], parts: &mut Parts) {
             .problems
             .push(format!("part 四: {} of {n} cells read", cells.len().min(n)));
     }
+}
+
+/// The digit runs of a row whose cells ran together, if it has any.
+fn run_texts(cells: &[Tok]) -> Option<Vec<&str>> {
+    if !cells.iter().any(|t| matches!(t, Tok::Run(_))) {
+        return None;
+    }
+    Some(
+        cells
+            .iter()
+            .filter_map(|t| match t {
+                Tok::Run(r) => Some(r.as_str()),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// Why run-together digits were not placed.
+enum SplitError {
+    /// No cut into the row's cells satisfies the arithmetic.
+    None(String),
+    /// Several do (kept for the column rules of part 三).
+    Several(String, Vec<runs::Split>),
+    /// Too many cuts to tell apart.
+    TooMany(String),
+}
+
+impl std::fmt::Display for SplitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SplitError::None(d) => write!(f, "cells run together ('{d}'): no split fits"),
+            SplitError::Several(d, c) => {
+                write!(f, "cells run together ('{d}'): {} splits fit", c.len())
+            }
+            SplitError::TooMany(d) => write!(f, "cells run together ('{d}'): too many splits"),
+        }
+    }
+}
+
+/// The one cut of `digits` into `n` cells that satisfies `ok`, with a note
+/// when the arithmetic (not the digits alone) decided it.
+fn unique_split(
+    digits: &[&str],
+    n: usize,
+    ok: &dyn Fn(&[f64]) -> bool,
+) -> Result<(runs::Split, Option<String>), SplitError> {
+    let shown = digits.join(" ");
+    let Some(mut found) = runs::splits(digits, n, ok) else {
+        return Err(SplitError::TooMany(shown));
+    };
+    match found.len() {
+        0 => Err(SplitError::None(shown)),
+        1 => {
+            let plain = runs::splits(digits, n, &|_| true).map_or(usize::MAX, |s| s.len());
+            let note = (plain > 1).then(|| {
+                format!("cells run together ('{shown}'): split by the table's arithmetic, the only one of {plain} cuts that adds up")
+            });
+            Ok((found.remove(0), note))
+        }
+        _ => Err(SplitError::Several(shown, found)),
+    }
+}
+
+/// Most combinations of ambiguous rows tried against the column rules.
+const MAX_COMBINATIONS: usize = 4096;
+
+/// Part 三 rows whose digits split several ways by rule 3: the combination
+/// that makes rule 2 (then rule 1) hold in every column, when exactly one
+/// does. Returns the rows left null.
+fn resolve_by_columns(
+    rows: &[&'static str],
+    template: Template,
+    ambiguous: Vec<(usize, Vec<runs::Split>)>,
+    parts: &mut Parts,
+) -> Vec<&'static str> {
+    if ambiguous.is_empty() {
+        return Vec::new();
+    }
+    let combos = ambiguous
+        .iter()
+        .try_fold(1usize, |acc, (_, c)| acc.checked_mul(c.len()))
+        .filter(|&c| c <= MAX_COMBINATIONS);
+    let known = |key: &str, c: usize| -> Option<Option<f64>> {
+        let v = parts.applications.get(key)?;
+        Some(v.get(c).cloned().flatten().and_then(|n| n.as_f64()))
+    };
+    let mut fits_2 = Vec::new();
+    let mut fits_1 = Vec::new();
+    for k in 0..combos.unwrap_or(0) {
+        // The k-th combination: one split per ambiguous row.
+        let mut pick = Vec::with_capacity(ambiguous.len());
+        let mut rest = k;
+        for (_, cands) in &ambiguous {
+            pick.push(rest % cands.len());
+            rest /= cands.len();
+        }
+        let cell = |key: &str, c: usize| -> Option<f64> {
+            if let Some(a) = ambiguous.iter().position(|(r, _)| rows[*r] == key) {
+                return Some(ambiguous[a].1[pick[a]].1[c]);
+            }
+            known(key, c).flatten()
+        };
+        let holds = |left: &[&str], right: &[&str]| {
+            (0..APPLICANT_COLUMNS.len()).all(|c| {
+                let side = |keys: &[&str]| keys.iter().map(|k| cell(k, c)).sum::<Option<f64>>();
+                matches!((side(left), side(right)), (Some(a), Some(b)) if (a - b).abs() < 1e-6)
+            })
+        };
+        if holds(&["total_processed"], super::result_rows(template)) {
+            fits_2.push(pick.clone());
+            if holds(
+                &["new_received", "carried_over"],
+                &["total_processed", "carried_forward"],
+            ) {
+                fits_1.push(pick);
+            }
+        }
+    }
+    let chosen = match (fits_2.len(), fits_1.len()) {
+        (1, _) => Some((fits_2.remove(0), "rule 2 (total_processed = sum of the result rows)")),
+        (_, 1) => Some((fits_1.remove(0), "rules 2 and 1")),
+        _ => None,
+    };
+    let mut left_null = Vec::new();
+    for (a, (r, cands)) in ambiguous.iter().enumerate() {
+        let key = rows[*r];
+        match &chosen {
+            Some((pick, rule)) => {
+                parts
+                    .applications
+                    .insert(key.to_string(), runs::values(&cands[pick[a]]));
+                parts.warnings.push(format!(
+                    "applications.{key}: cells run together, {} splits add up; placed by {rule}",
+                    cands.len()
+                ));
+            }
+            None => {
+                parts.warnings.push(format!(
+                    "applications.{key}: cells run together, {} splits add up and the column rules do not single one out; values null",
+                    cands.len()
+                ));
+                left_null.push(key);
+            }
+        }
+    }
+    left_null
 }

@@ -23,6 +23,8 @@ pub enum Tok {
     /// A grid cell the source row does not have (omitted trailing cells, or a
     /// row cut off): read as blank, but the reader says so.
     Pad,
+    /// Digits of one or more cells run together (see [`super::runs`]).
+    Run(String),
     RowEnd,
 }
 
@@ -264,6 +266,11 @@ pub fn text_tokens(text: &str) -> Vec<Tok> {
             continue;
         }
         if PAGE_NUMBER.is_match(line.trim()) {
+            continue;
+        }
+        if super::runs::is_run_line(line) {
+            super::runs::run_line(line, &mut out);
+            out.push(Tok::RowEnd);
             continue;
         }
         text_line(line, &mut out);
