@@ -44,7 +44,7 @@ fn short(s: &str, max: usize) -> bool {
 }
 
 fn is_part2_heading(s: &str) -> bool {
-    short(s, 30)
+    (short(s, 30) || s.starts_with("二、主动公开政府信息情况"))
         && s.contains("主动公开")
         && (s.starts_with('二') || s.contains("主动公开政府信息情况"))
 }
