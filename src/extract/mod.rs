@@ -10,6 +10,7 @@ mod html;
 mod reader;
 mod runs;
 mod tokens;
+mod variants;
 
 pub use html::{dom_to_document, html_to_document};
 
@@ -302,7 +303,9 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
         return Extraction::failed(Status::Failed, "input is binary, not text or HTML");
     }
     if is_html(&text, content_type) {
-        let dom = scraper::Html::parse_document(&text);
+        let variant = variants::normalise(&text);
+        let dom =
+            scraper::Html::parse_document(variant.as_ref().map_or(&text, |v| &v.simplified));
         let doc = dom_to_document(&dom);
         let plain = doc.plain_text();
         let meta = page::page_meta_with_text(&dom, &plain, &PATTERNS);
@@ -318,6 +321,9 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
             ex.agency = page::agency_from_title(title).or(ex.agency);
             ex.year = report_year(title).or(ex.year);
         }
+        if let Some(v) = &variant {
+            respell(&mut ex, v);
+        }
         ex
     } else {
         extract_text(&text)
@@ -326,8 +332,22 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
 
 /// Extracts a report from a text rendering (text files, PDF text).
 pub fn extract_text(text: &str) -> Extraction {
-    let toks = tokens::text_tokens(text);
-    build(&toks, text, None)
+    let Some(v) = variants::normalise(text) else {
+        return build(&tokens::text_tokens(text), text, None);
+    };
+    let mut ex = build(&tokens::text_tokens(&v.simplified), &v.simplified, None);
+    respell(&mut ex, &v);
+    ex
+}
+
+/// Names read from a traditional-character text, spelt as the document spells them.
+fn respell(ex: &mut Extraction, v: &variants::Variant) {
+    for name in [&mut ex.agency, &mut ex.source, &mut ex.editor]
+        .into_iter()
+        .flatten()
+    {
+        *name = v.respell(name);
+    }
 }
 
 /// Extracts a report from a document (HTML or DOCX blocks).
