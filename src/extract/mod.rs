@@ -7,6 +7,7 @@
 //! here; rule 5 needs the previous year's report ([`cross_year_checks`]).
 
 mod html;
+mod names;
 mod reader;
 mod runs;
 mod tokens;
@@ -31,7 +32,7 @@ pub use reader::{ActiveDisclosure, Applications, ReviewLitigation};
 static PATTERNS: LazyLock<ReportPatterns> = LazyLock::new(ReportPatterns::default);
 
 /// Bump whenever the output for some input can change.
-pub const EXTRACTOR_VERSION: &str = "1.0.0";
+pub const EXTRACTOR_VERSION: &str = "1.1.0";
 
 /// Part 三 columns, in template order.
 pub const APPLICANT_COLUMNS: &[&str] = &[
@@ -436,8 +437,14 @@ fn build(toks: &[tokens::Tok], plain: &str, visible: Option<page::VisibleMeta>) 
     };
     let reason = (status != Status::Complete).then(|| parts.problems.join("; "));
     Extraction {
-        agency: title.as_deref().and_then(page::agency_from_title),
-        year: title.as_deref().and_then(report_year),
+        agency: title
+            .as_deref()
+            .and_then(page::agency_from_title)
+            .or_else(|| names::agency_in_text(plain)),
+        year: title
+            .as_deref()
+            .and_then(report_year)
+            .or_else(|| names::year_in_text(plain)),
         template: Some(template),
         publish_date: meta.publish_date,
         editor: meta.editor,
@@ -461,7 +468,23 @@ fn find_title(lines: &[&str]) -> Option<String> {
     let ok = |t: &str| {
         t.chars().count() <= 80 && patterns.is_report_title(t) && report_year(t).is_some()
     };
-    let clean = |l: &str| squeeze(l).trim_start_matches(['#', '-', '*']).to_string();
+    let clean = |l: &str| {
+        let l = squeeze(l);
+        let l = l.trim_start_matches(['#', '-', '*']);
+        // A crawler's header line: `标题: 某局2021年…`.
+        let l = l
+            .strip_prefix("标题")
+            .map_or(l, |r| r.trim_start_matches([':', '：']));
+        l.to_string()
+    };
+    // A name alone on the line before a title that starts with its year.
+    let name_line = |l: &str| {
+        let n = l.chars().count();
+        (2..=30).contains(&n)
+            && l.chars().all(|c| {
+                ('\u{4e00}'..='\u{9fff}').contains(&c) || matches!(c, '(' | ')' | '（' | '）')
+            })
+    };
     for (i, line) in lines.iter().enumerate().take(200) {
         // Every title names its year; most lines can be passed over without normalising them.
         if !line.contains('年') || line.len() > 400 {
@@ -472,6 +495,12 @@ fn find_title(lines: &[&str]) -> Option<String> {
             continue;
         }
         if ok(&one) {
+            if page::agency_from_title(&one).is_none()
+                && let Some(prev) = i.checked_sub(1).map(|p| clean(lines[p]))
+                && name_line(&prev)
+            {
+                return Some(format!("{prev}{one}"));
+            }
             return Some(one);
         }
         if let Some(next) = lines.get(i + 1) {
@@ -481,8 +510,20 @@ fn find_title(lines: &[&str]) -> Option<String> {
             }
         }
     }
-    None
+    // A title line worded or garbled past the patterns (`某局关于2021年度政府信息公开情况的报告`,
+    // `某镇2023年政府信息公开工作告年度报`): a short line near the top that names the subject.
+    lines.iter().take(30).map(|l| clean(l)).find(|l| {
+        l.chars().count() <= 40
+            && LOOSE_TITLE.is_match(l)
+            && !patterns.exclude.iter().any(|r| r.is_match(l))
+    })
 }
+
+/// A name, a year and the subject, at the start of a line.
+static LOOSE_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[^，。,;；:：]{2,30}?(?:19|20)\d{2}年度?(?:政府信息公开|政务公开)(?:工作|情况)")
+        .expect("static regex")
+});
 
 static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$").expect("static regex")
