@@ -305,8 +305,7 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
     }
     if is_html(&text, content_type) {
         let variant = variants::normalise(&text);
-        let dom =
-            scraper::Html::parse_document(variant.as_ref().map_or(&text, |v| &v.simplified));
+        let dom = scraper::Html::parse_document(variant.as_ref().map_or(&text, |v| &v.simplified));
         let doc = dom_to_document(&dom);
         let plain = doc.plain_text();
         let meta = page::page_meta_with_text(&dom, &plain, &PATTERNS);

@@ -31,12 +31,45 @@ static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// How an agency's name ends.
 const AGENCY_ENDS: &[&str] = &[
-    "局", "委", "办", "办公室", "政府", "乡", "镇", "街道", "办事处", "区", "县", "市", "中心",
-    "委员会", "院", "厅", "署", "站", "所", "处", "公司", "馆", "队",
+    "局",
+    "委",
+    "办",
+    "办公室",
+    "政府",
+    "乡",
+    "镇",
+    "街道",
+    "办事处",
+    "区",
+    "县",
+    "市",
+    "中心",
+    "委员会",
+    "院",
+    "厅",
+    "署",
+    "站",
+    "所",
+    "处",
+    "公司",
+    "馆",
+    "队",
 ];
 
 /// Pronouns and generic words that stand for the agency without naming it.
-const NOT_NAMES: &[&str] = &["我局", "我乡", "我镇", "我区", "我县", "我市", "本机关", "我单位", "本单位", "我委", "我办"];
+const NOT_NAMES: &[&str] = &[
+    "我局",
+    "我乡",
+    "我镇",
+    "我区",
+    "我县",
+    "我市",
+    "本机关",
+    "我单位",
+    "本单位",
+    "我委",
+    "我办",
+];
 
 fn is_agency(name: &str) -> bool {
     AGENCY_ENDS.iter().any(|e| name.ends_with(e))

@@ -257,9 +257,9 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
                     parts
                         .warnings
                         .push(format!("active_disclosure.{key}: {why}; values null"));
-                    parts
-                        .problems
-                        .push(format!("part 二 row {key}: cells run together, not placeable"));
+                    parts.problems.push(format!(
+                        "part 二 row {key}: cells run together, not placeable"
+                    ));
                     parts.active.insert(key.to_string(), values);
                     continue;
                 }
@@ -395,7 +395,11 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
                         ambiguous.push((r, candidates));
                         (vec![None; APPLICANT_COLUMNS.len()], None, true)
                     }
-                    Err(why) => (vec![None; APPLICANT_COLUMNS.len()], Some(format!("{why}; values null")), false),
+                    Err(why) => (
+                        vec![None; APPLICANT_COLUMNS.len()],
+                        Some(format!("{why}; values null")),
+                        false,
+                    ),
                 }
             }
             None => fit_row(&cells, APPLICANT_COLUMNS.len()),
@@ -759,7 +763,10 @@ fn resolve_by_columns(
         }
     }
     let chosen = match (fits_2.len(), fits_1.len()) {
-        (1, _) => Some((fits_2.remove(0), "rule 2 (total_processed = sum of the result rows)")),
+        (1, _) => Some((
+            fits_2.remove(0),
+            "rule 2 (total_processed = sum of the result rows)",
+        )),
         (_, 1) => Some((fits_1.remove(0), "rules 2 and 1")),
         _ => None,
     };

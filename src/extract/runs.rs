@@ -14,9 +14,8 @@ use std::sync::LazyLock;
 
 /// A digit run glued to the text on both sides: `章000行`, `量 640020470二`.
 /// Digits before a unit or date character (`227条`, `2021年`) are prose.
-static GLUED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[\p{Han}）)”\s]\d{3,}[\p{Han}（(]").expect("static regex")
-});
+static GLUED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\p{Han}）)”\s]\d{3,}[\p{Han}（(]").expect("static regex"));
 
 /// Characters after which a number belongs to running text, not a table cell.
 const PROSE_UNITS: &str = "年月日号时分秒件条个项次万亿余家人份起名户篇期批类届点宗";

@@ -10,8 +10,10 @@ use std::sync::LazyLock;
 
 /// A pinyin gloss after a character: `(jīng)`, `（qū）`, with tone marks.
 static GLOSS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\p{Han})[(（]([a-zA-Z\u{00E0}-\u{00FC}\u{0100}-\u{01DC}\u{0300}-\u{036F}]{1,8})[)）]")
-        .expect("static regex")
+    Regex::new(
+        r"(\p{Han})[(（]([a-zA-Z\u{00E0}-\u{00FC}\u{0100}-\u{01DC}\u{0300}-\u{036F}]{1,8})[)）]",
+    )
+    .expect("static regex")
 });
 
 /// Characters of the template's own words that exist only in traditional script.
@@ -28,9 +30,7 @@ pub struct Variant {
 pub fn normalise(text: &str) -> Option<Variant> {
     let traditional = text.chars().any(|c| TRADITIONAL.contains(&c));
     // A gloss carries a tone mark: plain ASCII in brackets is kept (`(a)`).
-    let glossed = GLOSS
-        .captures_iter(text)
-        .any(|c| !c[2].is_ascii());
+    let glossed = GLOSS.captures_iter(text).any(|c| !c[2].is_ascii());
     if !traditional && !glossed {
         return None;
     }
