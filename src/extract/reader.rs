@@ -569,6 +569,11 @@ fn fit_row_inner(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String
             false,
         );
     }
+    // Fewer numbers than columns and no cell positions: which cells are blank
+    // is decided by the row's total (rule 3), and only when one placement fits.
+    if (n == 7 || n == 15) && !nums.is_empty() && cells.iter().all(|t| matches!(t, Tok::Value(_))) {
+        return place_by_total(&nums, n);
+    }
     // Fewer cells than columns: the table was cut off; keep what was read.
     let mut v: Vec<Option<Number>> = cells.iter().map(num_of).collect();
     v.resize(n, None);
@@ -645,20 +650,21 @@ fn read_review(toks: &[Tok], parts: &mut Parts) {
     }
 }
 
-/// The digit runs of a row whose cells ran together, if it has any.
-fn run_texts(cells: &[Tok]) -> Option<Vec<&str>> {
+/// The digit runs of a row whose cells ran together, if it has any: every
+/// cell as printed (a single value is a run of one cell; a blank is `""`).
+fn run_texts(cells: &[Tok]) -> Option<Vec<String>> {
     if !cells.iter().any(|t| matches!(t, Tok::Run(_))) {
         return None;
     }
-    Some(
-        cells
-            .iter()
-            .filter_map(|t| match t {
-                Tok::Run(r) => Some(r.as_str()),
-                _ => None,
-            })
-            .collect(),
-    )
+    cells
+        .iter()
+        .map(|t| match t {
+            Tok::Run(r) => Some(r.clone()),
+            Tok::Value(n) => Some(n.to_string()),
+            Tok::Blank | Tok::Pad => Some(String::new()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Why run-together digits were not placed.
@@ -686,7 +692,7 @@ impl std::fmt::Display for SplitError {
 /// The one cut of `digits` into `n` cells that satisfies `ok`, with a note
 /// when the arithmetic (not the digits alone) decided it.
 fn unique_split(
-    digits: &[&str],
+    digits: &[String],
     n: usize,
     ok: &dyn Fn(&[f64]) -> bool,
 ) -> Result<(runs::Split, Option<String>), SplitError> {
@@ -793,4 +799,69 @@ fn resolve_by_columns(
         }
     }
     left_null
+}
+
+/// `nums` (in order) in `n` columns with the rest blank, when exactly one
+/// placement satisfies the row's arithmetic (rule 3 for a part 三 row, rule 4
+/// for part 四); otherwise the row stays blank, with the reason.
+fn place_by_total(nums: &[Number], n: usize) -> (Vec<Option<Number>>, Option<String>, bool) {
+    let ok: &dyn Fn(&[f64]) -> bool = if n == 7 {
+        &runs::row_adds_up
+    } else {
+        &runs::review_adds_up
+    };
+    let mut fits: Vec<Vec<Option<Number>>> = Vec::new();
+    let mut slots = Vec::with_capacity(nums.len());
+    place(nums, n, 0, &mut slots, &mut |slots: &[usize]| {
+        let mut row = vec![None; n];
+        for (s, v) in slots.iter().zip(nums) {
+            row[*s] = Some(v.clone());
+        }
+        // The totals must be read, not blank, for the rule to say anything.
+        let totals_read = if n == 7 {
+            row[6].is_some()
+        } else {
+            (0..3).all(|g| row[g * 5 + 4].is_some())
+        };
+        let vals: Vec<f64> = row
+            .iter()
+            .map(|c| c.as_ref().and_then(Number::as_f64).unwrap_or(0.0))
+            .collect();
+        if totals_read && ok(&vals) && !fits.contains(&row) {
+            fits.push(row);
+        }
+    });
+    if fits.len() == 1 {
+        let note = format!(
+            "{} numbers for {n} columns: the blank cells placed by the total, the only placement that adds up",
+            nums.len()
+        );
+        return (fits.remove(0), Some(note), true);
+    }
+    let note = format!(
+        "{} numbers for {n} columns and {} placements that add up: which cells are blank is unknown; values null",
+        nums.len(),
+        fits.len()
+    );
+    (vec![None; n], Some(note), false)
+}
+
+/// Every order-keeping choice of columns for `nums`, passed to `each`.
+fn place(
+    nums: &[Number],
+    n: usize,
+    from: usize,
+    slots: &mut Vec<usize>,
+    each: &mut dyn FnMut(&[usize]),
+) {
+    if slots.len() == nums.len() {
+        each(slots);
+        return;
+    }
+    let left = nums.len() - slots.len();
+    for s in from..=n - left {
+        slots.push(s);
+        place(nums, n, s + 1, slots, each);
+        slots.pop();
+    }
 }

@@ -163,16 +163,22 @@ const MAX_SPLITS: usize = 256;
 
 /// Every cut of `runs` (in order) into exactly `n` cells that satisfies
 /// `ok`; `None` when there are too many to list.
-pub fn splits(runs: &[&str], n: usize, ok: &dyn Fn(&[f64]) -> bool) -> Option<Vec<Split>> {
+/// An empty run is one blank cell.
+pub fn splits<S: AsRef<str>>(
+    runs: &[S],
+    n: usize,
+    ok: &dyn Fn(&[f64]) -> bool,
+) -> Option<Vec<Split>> {
     let parsed: Vec<(Vec<char>, &str)> = runs
         .iter()
         .map(|r| {
+            let r = r.as_ref();
             let (body, unit) = if let Some(b) = r.strip_suffix("万元") {
                 (b, "万元")
             } else if let Some(b) = r.strip_suffix('元') {
                 (b, "元")
             } else {
-                (*r, "")
+                (r, "")
             };
             (body.chars().collect(), unit)
         })
@@ -219,6 +225,12 @@ impl State<'_> {
         if self.pieces.len() + 1 + later > self.n {
             return;
         }
+        if chars.is_empty() {
+            self.pieces.push((String::new(), ""));
+            self.walk(run + 1, 0);
+            self.pieces.pop();
+            return;
+        }
         for end in pos + 1..=chars.len() {
             let piece: String = chars[pos..end].iter().collect();
             // A sign starts a cell: a piece may not run past the next `-`.
@@ -246,6 +258,12 @@ impl State<'_> {
         let mut toks = Vec::with_capacity(self.n);
         let mut vals = Vec::with_capacity(self.n);
         for (p, unit) in &self.pieces {
+            if p.is_empty() {
+                // A blank cell counts as 0 in the rules, as everywhere.
+                toks.push(Tok::Blank);
+                vals.push(0.0);
+                continue;
+            }
             let Some(num) = parse_number(p) else { return };
             vals.push(num.as_f64().unwrap_or(f64::NAN));
             toks.push(if unit.is_empty() {
@@ -348,6 +366,10 @@ mod tests {
         let s = splits(&["135.5元"], 1, &|_| true).unwrap();
         assert_eq!(s[0].0, vec![Tok::Amount("135.5元".into())]);
         assert!(all(&["2648-18538"], 3).len() > 1);
+        // A blank cell between runs stays blank.
+        let s = splits(&["3", "", "03"], 4, &|_| true).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].0[1], Tok::Blank);
     }
 
     #[test]
