@@ -701,6 +701,33 @@ fn unique_split(
         return Err(SplitError::TooMany(shown));
     };
     match found.len() {
+        // A PDF may print a glyph twice (`00` for one 0 cell): read so only when
+        // the row has as many runs as cells and then adds up.
+        0 if digits.len() == n
+            && digits
+                .iter()
+                .any(|d| d.len() > 1 && d.bytes().all(|b| b == b'0')) =>
+        {
+            let single: Vec<String> = digits
+                .iter()
+                .map(|d| {
+                    if !d.is_empty() && d.bytes().all(|b| b == b'0') {
+                        "0".to_string()
+                    } else {
+                        d.clone()
+                    }
+                })
+                .collect();
+            match runs::splits(&single, n, ok) {
+                Some(mut one) if one.len() == 1 => Ok((
+                    one.remove(0),
+                    Some(format!(
+                        "'{shown}': a doubled 0 read as one cell, the only reading that adds up"
+                    )),
+                )),
+                _ => Err(SplitError::None(shown)),
+            }
+        }
         0 => Err(SplitError::None(shown)),
         1 => {
             let plain = runs::splits(digits, n, &|_| true).map_or(usize::MAX, |s| s.len());
