@@ -82,9 +82,9 @@ fn is_agency(name: &str) -> bool {
 fn strip_noise(name: &str) -> &str {
     let cut = name
         .char_indices()
-        .filter(|(_, c)| c.is_ascii() || matches!(c, '：' | '@' | '＠'))
+        .rev()
+        .find(|(_, c)| c.is_ascii() || matches!(c, '：' | '@' | '＠'))
         .map(|(i, c)| i + c.len_utf8())
-        .last()
         .unwrap_or(0);
     &name[cut..]
 }

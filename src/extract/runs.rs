@@ -123,13 +123,12 @@ fn run_at(chars: &[char], i: usize) -> Option<usize> {
     let mut j = i;
     while j < chars.len() {
         let c = chars[j];
-        if c.is_ascii_digit() || c == '.' && j > i && digit(j - 1) && digit(j + 1) {
-            j += 1;
-        } else if c == '-' && digit(j + 1) {
-            j += 1;
-        } else {
+        let decimal_point = c == '.' && j > i && digit(j - 1) && digit(j + 1);
+        let sign = c == '-' && digit(j + 1);
+        if !(c.is_ascii_digit() || decimal_point || sign) {
             break;
         }
+        j += 1;
     }
     // Digits before a unit or date character are running text.
     if chars
