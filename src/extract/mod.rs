@@ -658,8 +658,16 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
         balance.insert(col.to_string(), check.ok);
         rules.push(check);
     }
+    // A 2019-style undivided （六）其他处理 row kept in a 2021 table counts as a result row.
+    let undivided = (template == Template::T2021 && apps.contains_key("other_processing"))
+        .then_some("other_processing");
     for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
-        let parts: Vec<Option<f64>> = result_rows(template).iter().map(|r| cell(r, c)).collect();
+        let parts: Vec<Option<f64>> = result_rows(template)
+            .iter()
+            .copied()
+            .chain(undivided)
+            .map(|r| cell(r, c))
+            .collect();
         rules.push(equation(
             2,
             col,

@@ -378,42 +378,9 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
         Template::T2019 => APPLICATION_ROWS_2019,
     };
     let mut next = 0;
-    let mut read_rows = 0;
-    let mut incomplete_rows = Vec::new();
-    // The row being read and the cells collected for it so far.
-    let mut current: Option<(usize, Vec<Tok>)> = None;
-    // Rows whose run-together digits split more than one way by rule 3.
-    let mut ambiguous: Vec<(usize, Vec<runs::Split>)> = Vec::new();
-    let mut finish = |current: Option<(usize, Vec<Tok>)>, parts: &mut Parts| {
-        let Some((r, cells)) = current else { return };
-        let key = rows[r];
-        let (values, note, complete) = match run_texts(&cells) {
-            Some(digits) => {
-                match unique_split(&digits, APPLICANT_COLUMNS.len(), &runs::row_adds_up) {
-                    Ok((split, note)) => (runs::values(&split), note, true),
-                    Err(SplitError::Several(_, candidates)) => {
-                        ambiguous.push((r, candidates));
-                        (vec![None; APPLICANT_COLUMNS.len()], None, true)
-                    }
-                    Err(why) => (
-                        vec![None; APPLICANT_COLUMNS.len()],
-                        Some(format!("{why}; values null")),
-                        false,
-                    ),
-                }
-            }
-            None => fit_row(&cells, APPLICANT_COLUMNS.len()),
-        };
-        if let Some(note) = note {
-            parts.warnings.push(format!("applications.{key}: {note}"));
-        }
-        if !complete {
-            incomplete_rows.push(key.to_string());
-        }
-        read_rows += 1;
-        parts.applications.insert(key.to_string(), values);
-    };
-    let mut skipped_rows = Vec::new();
+    let mut sink = RowSink::default();
+    let mut skipped_rows: Vec<String> = Vec::new();
+    let mut current: Option<Pending> = None;
     for t in toks {
         match t {
             Tok::Label(l) => {
@@ -425,27 +392,73 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
                         && application_label_matches(rows[r], l)
                 });
                 if let Some(r) = hit {
-                    finish(current.take(), parts);
+                    match current.take() {
+                        // A row label right after another one's: both wait for numbers.
+                        Some(mut p) if p.orphan.is_none() && p.cells.is_empty() => {
+                            skipped_rows.extend(rows[next..r].iter().map(|k| k.to_string()));
+                            p.rows.push(r);
+                            next = r + 1;
+                            current = Some(p);
+                            continue;
+                        }
+                        Some(p) if p.orphan.is_some() => {
+                            if let Some(placed) = place_orphan(&p, rows, next, r, template, parts) {
+                                sink.row(placed, &p.cells, parts);
+                                if rows.get(next) == Some(&placed) {
+                                    next += 1;
+                                }
+                            }
+                        }
+                        Some(p) => sink.pending(p, rows, parts),
+                        None => {}
+                    }
                     skipped_rows.extend(rows[next..r].iter().map(|k| k.to_string()));
                     next = r + 1;
-                    current = Some((r, Vec::new()));
-                } else if current.as_ref().is_some_and(|(_, cells)| !cells.is_empty()) {
+                    current = Some(Pending::row(r));
+                } else if current.as_ref().is_some_and(|p| !p.cells.is_empty()) {
                     // A stray label after a row's values (a split group label, the
-                    // tail of a wrapped label) ends the row; before them it is the
-                    // row label's continuation.
-                    finish(current.take(), parts);
+                    // tail of a wrapped label, a misspelt row label) ends the row;
+                    // before them it is the row label's continuation.
+                    if let Some(p) = current.take() {
+                        if let Some(o) = &p.orphan {
+                            drop_orphan(o, parts);
+                        } else {
+                            sink.pending(p, rows, parts);
+                        }
+                    }
+                    current = Some(Pending::orphan(l));
                 }
             }
-            Tok::RowEnd => {}
+            Tok::RowEnd => {
+                if let Some(p) = current.as_mut() {
+                    if p.cells.is_empty() {
+                        p.apart = true;
+                    } else if p.line_ends.last() != Some(&p.cells.len()) {
+                        p.line_ends.push(p.cells.len());
+                    }
+                }
+            }
             cell => {
-                if let Some((_, cells)) = current.as_mut() {
-                    cells.push(cell.clone());
+                if let Some(p) = current.as_mut() {
+                    p.cells.push(cell.clone());
                 }
             }
         }
     }
-    finish(current.take(), parts);
-    for key in resolve_by_columns(rows, template, ambiguous, parts) {
+    match current.take() {
+        Some(p) => match &p.orphan {
+            Some(o) if !p.cells.is_empty() => drop_orphan(o, parts),
+            Some(_) => {}
+            None => sink.pending(p, rows, parts),
+        },
+        None => {}
+    }
+    let RowSink {
+        incomplete: mut incomplete_rows,
+        read: read_rows,
+        ambiguous,
+    } = sink;
+    for key in resolve_by_columns(template, ambiguous, parts) {
         incomplete_rows.push(key.to_string());
     }
     for skipped in skipped_rows {
@@ -747,9 +760,8 @@ const MAX_COMBINATIONS: usize = 4096;
 /// that makes rule 2 (then rule 1) hold in every column, when exactly one
 /// does. Returns the rows left null.
 fn resolve_by_columns(
-    rows: &[&'static str],
     template: Template,
-    ambiguous: Vec<(usize, Vec<runs::Split>)>,
+    ambiguous: Vec<(&'static str, Vec<runs::Split>)>,
     parts: &mut Parts,
 ) -> Vec<&'static str> {
     if ambiguous.is_empty() {
@@ -774,7 +786,7 @@ fn resolve_by_columns(
             rest /= cands.len();
         }
         let cell = |key: &str, c: usize| -> Option<f64> {
-            if let Some(a) = ambiguous.iter().position(|(r, _)| rows[*r] == key) {
+            if let Some(a) = ambiguous.iter().position(|(k, _)| *k == key) {
                 return Some(ambiguous[a].1[pick[a]].1[c]);
             }
             known(key, c).flatten()
@@ -804,8 +816,8 @@ fn resolve_by_columns(
         _ => None,
     };
     let mut left_null = Vec::new();
-    for (a, (r, cands)) in ambiguous.iter().enumerate() {
-        let key = rows[*r];
+    for (a, (key, cands)) in ambiguous.iter().enumerate() {
+        let key = *key;
         match &chosen {
             Some((pick, rule)) => {
                 parts
@@ -890,5 +902,179 @@ fn place(
         slots.push(s);
         place(nums, n, s + 1, slots, each);
         slots.pop();
+    }
+}
+
+/// Rows waiting for their numbers: one row label and the cells after it, or
+/// (PDF text) several row labels in a row and then lines of numbers; or a
+/// label that names no row but has numbers after it (a misspelt label).
+#[derive(Default)]
+struct Pending {
+    rows: Vec<usize>,
+    orphan: Option<String>,
+    cells: Vec<Tok>,
+    /// How many cells had been read at each line end.
+    line_ends: Vec<usize>,
+    /// A line ended between the labels and the first cell.
+    apart: bool,
+}
+
+impl Pending {
+    fn row(r: usize) -> Pending {
+        Pending {
+            rows: vec![r],
+            ..Pending::default()
+        }
+    }
+
+    fn orphan(label: &str) -> Pending {
+        Pending {
+            orphan: Some(label.to_string()),
+            ..Pending::default()
+        }
+    }
+
+    /// The cells line by line (lines without cells left out).
+    fn lines(&self) -> Vec<Vec<Tok>> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        for &end in self
+            .line_ends
+            .iter()
+            .chain(std::iter::once(&self.cells.len()))
+        {
+            if end > from {
+                out.push(self.cells[from..end].to_vec());
+                from = end;
+            }
+        }
+        out
+    }
+}
+
+/// Where the numbers after an unrecognised label go: the one template row
+/// between the rows read before and after it (`2.其他法律行政止公开` between
+/// 国家秘密 and 三安全一稳定), or, in a 2021 table, a 2019-style undivided
+/// （六）其他处理 row in place of its three sub-rows. `None` (with a warning)
+/// when no single place fits.
+fn place_orphan(
+    p: &Pending,
+    rows: &[&'static str],
+    next: usize,
+    hit: usize,
+    template: Template,
+    parts: &mut Parts,
+) -> Option<&'static str> {
+    let label = p.orphan.as_deref().unwrap_or_default();
+    if p.cells.is_empty()
+        || nums_len(&p.cells) + p.cells.iter().filter(|t| matches!(t, Tok::Run(_))).count() < 2
+    {
+        return None;
+    }
+    let (Some(before), after) = (next.checked_sub(1).map(|b| rows[b]), rows[hit]) else {
+        drop_orphan(label, parts);
+        return None;
+    };
+    if hit == next + 1 {
+        let key = rows[next];
+        parts.warnings.push(format!(
+            "applications.{key}: label '{label}' not recognised; placed by its template position between {before} and {after}"
+        ));
+        return Some(key);
+    }
+    let undivided = ["other_no_correction", "other_unpaid_fee", "other_other"];
+    if template == Template::T2021 && label.contains("其他处理") && rows[next..hit] == undivided
+    {
+        parts.warnings.push(format!(
+            "applications.other_processing: a 2019-style undivided '{label}' row in a 2021 table; kept under its own key, {} left null",
+            undivided.join(", ")
+        ));
+        return Some("other_processing");
+    }
+    drop_orphan(label, parts);
+    None
+}
+
+fn drop_orphan(label: &str, parts: &mut Parts) {
+    parts.warnings.push(format!(
+        "applications: numbers after '{label}', which names no row and has no single template position; not placed"
+    ));
+}
+
+/// What the rows read so far left: rows not read in full, how many were
+/// read, and rows whose run-together digits split several ways by rule 3.
+#[derive(Default)]
+struct RowSink {
+    incomplete: Vec<String>,
+    read: usize,
+    ambiguous: Vec<(&'static str, Vec<runs::Split>)>,
+}
+
+impl RowSink {
+    /// One row's cells into the seven columns.
+    fn row(&mut self, key: &'static str, cells: &[Tok], parts: &mut Parts) {
+        let n = APPLICANT_COLUMNS.len();
+        let (values, note, complete) = match run_texts(cells) {
+            Some(digits) => match unique_split(&digits, n, &runs::row_adds_up) {
+                Ok((split, note)) => (runs::values(&split), note, true),
+                Err(SplitError::Several(_, candidates)) => {
+                    self.ambiguous.push((key, candidates));
+                    (vec![None; n], None, true)
+                }
+                Err(why) => (vec![None; n], Some(format!("{why}; values null")), false),
+            },
+            None => fit_row(cells, n),
+        };
+        if let Some(note) = note {
+            parts.warnings.push(format!("applications.{key}: {note}"));
+        }
+        if !complete {
+            self.incomplete.push(key.to_string());
+        }
+        self.read += 1;
+        parts.applications.insert(key.to_string(), values);
+    }
+
+    /// The rows of a [`Pending`] (not an orphan).
+    fn pending(&mut self, p: Pending, rows: &[&'static str], parts: &mut Parts) {
+        let Some((last, before)) = p.rows.split_last() else {
+            return;
+        };
+        if before.is_empty() {
+            return self.row(rows[*last], &p.cells, parts);
+        }
+        let lines = p.lines();
+        // Labels printed apart from their numbers (PDF text): as many lines of
+        // numbers as row labels, in template order, is the one placement.
+        let apart = p.apart && lines.iter().all(|l| nums_len(l) >= 2);
+        if !apart {
+            for r in before {
+                self.row(rows[*r], &[], parts);
+            }
+            self.row(rows[*last], &p.cells, parts);
+        } else if lines.len() == p.rows.len() {
+            for (i, (r, line)) in p.rows.iter().zip(&lines).enumerate() {
+                self.row(rows[*r], line, parts);
+                parts.warnings.push(format!(
+                    "applications.{}: row label and numbers on separate lines; numbers line {} of {} placed in template order",
+                    rows[*r],
+                    i + 1,
+                    lines.len()
+                ));
+            }
+        } else {
+            for r in &p.rows {
+                parts.warnings.push(format!(
+                    "applications.{}: {} row labels printed apart from {} lines of numbers; not placed, values null",
+                    rows[*r],
+                    p.rows.len(),
+                    lines.len()
+                ));
+                parts
+                    .applications
+                    .insert(rows[*r].to_string(), vec![None; APPLICANT_COLUMNS.len()]);
+                self.incomplete.push(rows[*r].to_string());
+            }
+        }
     }
 }
