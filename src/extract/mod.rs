@@ -798,6 +798,51 @@ mod tests {
     }
 
     #[test]
+    fn title_with_the_agency_on_the_line_before_or_worded_loosely() {
+        let t = find_title(&[
+            "孝感市人民政府办公室",
+            "2020年政府信息公开工作年度报告",
+            "根据《条例》",
+        ]);
+        assert_eq!(
+            t.as_deref(),
+            Some("孝感市人民政府办公室2020年政府信息公开工作年度报告")
+        );
+        let t = find_title(&["标题: 平潭综合实验区2021年度政府信息公开工作年度报告"]);
+        assert_eq!(
+            page::agency_from_title(&t.unwrap()).as_deref(),
+            Some("平潭综合实验区")
+        );
+        let t = find_title(&[
+            "首页 新闻中心",
+            "宁强县自然资源局关于2021年度政府信息公开情况的报告",
+        ]);
+        assert_eq!(
+            page::agency_from_title(&t.unwrap()).as_deref(),
+            Some("宁强县自然资源局")
+        );
+        // A notice about the report is not its title.
+        assert_eq!(
+            find_title(&["关于做好2021年政府信息公开工作年度报告编制工作的通知"]),
+            None
+        );
+    }
+
+    #[test]
+    fn traditional_title_gives_the_agency_as_written() {
+        let e = extract_text(
+            "撫遠市自然資源局2022年政府信息公開工作年度報告\n三、收到和處理政府信息公開申請情況\n一、本年新收政府信息公開申請數量\t1\t0\t0\t0\t0\t0\t1\n",
+        );
+        assert_eq!(e.agency.as_deref(), Some("撫遠市自然資源局"));
+        assert_eq!(e.year, Some(2022));
+        let n = |v: i64| Some(Number::from(v));
+        assert_eq!(
+            e.applications["new_received"],
+            vec![n(1), n(0), n(0), n(0), n(0), n(0), n(1)]
+        );
+    }
+
+    #[test]
     fn signed_date_is_a_date_line_not_a_page_number() {
         assert_eq!(
             signed_date(&[

@@ -1078,3 +1078,109 @@ impl RowSink {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::extract_text;
+    use serde_json::Number;
+
+    fn row(vals: &[i64]) -> Vec<Option<Number>> {
+        vals.iter().map(|&v| Some(Number::from(v))).collect()
+    }
+
+    const HEAD: &str = "某局2022年政府信息公开工作年度报告\n二、主动公开政府信息情况\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t0\t0\t0\n三、收到和处理政府信息公开申请情况\n";
+
+    #[test]
+    fn labels_printed_apart_from_their_numbers_follow_template_order() {
+        let text = format!(
+            "{HEAD}一、本年新收政府信息公开申请数量\n二、上年结转政府信息公开申请数量\n5 1 0 0 0 0 6\n1 0 0 0 0 0 1\n三\n、\n本\n年\n（一）予以公开\n（二）部分公开（区分处理的，只计这一情形，不计其\n他情形）\n3 1 0 0 0 0 4\n2 0 0 0 0 0 2\n"
+        );
+        let e = extract_text(&text);
+        assert_eq!(e.applications["new_received"], row(&[5, 1, 0, 0, 0, 0, 6]));
+        assert_eq!(e.applications["carried_over"], row(&[1, 0, 0, 0, 0, 0, 1]));
+        assert_eq!(e.applications["granted"], row(&[3, 1, 0, 0, 0, 0, 4]));
+        assert_eq!(
+            e.applications["partially_granted"],
+            row(&[2, 0, 0, 0, 0, 0, 2])
+        );
+        assert!(e.warnings.iter().any(|w| {
+            w.starts_with("applications.granted: row label and numbers on separate lines")
+        }));
+        // Three labels and two lines of numbers: no placement is certain.
+        let text = format!(
+            "{HEAD}一、本年新收政府信息公开申请数量\n二、上年结转政府信息公开申请数量\n三、本年度办理结果\n（一）予以公开\n5 1 0 0 0 0 6\n1 0 0 0 0 0 1\n"
+        );
+        let e = extract_text(&text);
+        assert_eq!(e.applications["new_received"], vec![None; 7]);
+        assert_eq!(e.applications["granted"], vec![None; 7]);
+    }
+
+    #[test]
+    fn a_misspelt_label_takes_the_one_row_between_its_neighbours() {
+        let text = format!(
+            "{HEAD}（三）不予公开\t1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0\n2.其他法律行政止公开\t1\t0\t0\t0\t0\t0\t1\n3.危及“三安全一稳定”\t0\t0\t0\t0\t0\t0\t0\n"
+        );
+        let e = extract_text(&text);
+        assert_eq!(
+            e.applications["denied_prohibited_by_law"],
+            row(&[1, 0, 0, 0, 0, 0, 1])
+        );
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.contains("'2.其他法律行政止公开' not recognised"))
+        );
+        // Two rows missing around it: the numbers are not placed.
+        let text = format!(
+            "{HEAD}（三）不予公开\t1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0\n2.其他法律行政止公开\t1\t0\t0\t0\t0\t0\t1\n4.保护第三方合法权益\t0\t0\t0\t0\t0\t0\t0\n"
+        );
+        let e = extract_text(&text);
+        assert_eq!(e.applications["denied_prohibited_by_law"], vec![None; 7]);
+        assert_eq!(e.applications["denied_three_safeties"], vec![None; 7]);
+    }
+
+    #[test]
+    fn an_undivided_other_processing_row_in_a_2021_table_is_kept() {
+        let text = format!(
+            "{HEAD}（五）不予处理\t5.要求行政机关确认或重新出具已获取信息\t0\t0\t0\t0\t0\t0\t0\n（六）其他处理\t1\t0\t0\t0\t0\t0\t1\n（七）总计\t1\t0\t0\t0\t0\t0\t1\n"
+        );
+        let e = extract_text(&text);
+        assert_eq!(e.template, Some(super::Template::T2021));
+        assert_eq!(
+            e.applications["other_processing"],
+            row(&[1, 0, 0, 0, 0, 0, 1])
+        );
+        assert_eq!(e.applications["other_other"], vec![None; 7]);
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.starts_with("applications.other_processing: a 2019-style"))
+        );
+    }
+
+    #[test]
+    fn pdf_lines_with_two_rows_and_glued_cells() {
+        let text = format!(
+            "{HEAD}一、本年新收政府信息公开申请数量    3    0    0    0    0    03\n4.保护第三方合法权益    0    0    0    0    0    0    0 5.属于三类内部事务信息    2    0    0    0    0    0 2\n"
+        );
+        let e = extract_text(&text);
+        assert_eq!(e.applications["new_received"], row(&[3, 0, 0, 0, 0, 0, 3]));
+        assert_eq!(e.applications["denied_third_party"], row(&[0; 7]));
+        assert_eq!(
+            e.applications["denied_internal_affairs"],
+            row(&[2, 0, 0, 0, 0, 0, 2])
+        );
+    }
+
+    #[test]
+    fn a_short_row_is_placed_by_its_total_only_when_unique() {
+        // Six numbers for seven columns: the blank could be any applicant column.
+        let e = extract_text(&format!("{HEAD}（一）予以公开 3 0 0 0 0 3\n"));
+        assert_eq!(e.applications["granted"], vec![None; 7]);
+        assert!(
+            e.warnings
+                .iter()
+                .any(|w| w.contains("which cells are blank is unknown"))
+        );
+    }
+}
