@@ -966,16 +966,22 @@ fn place_orphan(
     parts: &mut Parts,
 ) -> Option<&'static str> {
     let label = p.orphan.as_deref().unwrap_or_default();
-    if p.cells.is_empty()
-        || nums_len(&p.cells) + p.cells.iter().filter(|t| matches!(t, Tok::Run(_))).count() < 2
-    {
+    if p.cells.is_empty() {
         return None;
     }
+    let numbers = nums_len(&p.cells) + p.cells.iter().filter(|t| matches!(t, Tok::Run(_))).count();
     let (Some(before), after) = (next.checked_sub(1).map(|b| rows[b]), rows[hit]) else {
         drop_orphan(label, parts);
         return None;
     };
-    if hit == next + 1 {
+    // The label's own item number (`2.其他…`), when it has one, must be the row's.
+    let numbered = |r: usize| {
+        let stated = label
+            .split_once('.')
+            .and_then(|(n, _)| n.parse::<usize>().ok());
+        stated.is_none_or(|n| item_number(rows, r) == Some(n))
+    };
+    if numbers >= 2 && hit == next + 1 && numbered(next) {
         let key = rows[next];
         parts.warnings.push(format!(
             "applications.{key}: label '{label}' not recognised; placed by its template position between {before} and {after}"
@@ -983,7 +989,10 @@ fn place_orphan(
         return Some(key);
     }
     let undivided = ["other_no_correction", "other_unpaid_fee", "other_other"];
-    if template == Template::T2021 && label.contains("其他处理") && rows[next..hit] == undivided
+    if numbers >= 2
+        && template == Template::T2021
+        && label.contains("其他处理")
+        && rows[next..hit] == undivided
     {
         parts.warnings.push(format!(
             "applications.other_processing: a 2019-style undivided '{label}' row in a 2021 table; kept under its own key, {} left null",
@@ -993,6 +1002,17 @@ fn place_orphan(
     }
     drop_orphan(label, parts);
     None
+}
+
+/// A row's item number within its group (`2.` for denied_prohibited_by_law).
+fn item_number(rows: &[&str], r: usize) -> Option<usize> {
+    let group = |k: &str| {
+        ["denied_", "unavailable_", "not_processed_", "other_"]
+            .into_iter()
+            .find(|g| k.starts_with(g))
+    };
+    let g = group(rows[r])?;
+    Some(rows[..r].iter().filter(|k| group(k) == Some(g)).count() + 1)
 }
 
 fn drop_orphan(label: &str, parts: &mut Parts) {
@@ -1130,6 +1150,12 @@ mod tests {
                 .iter()
                 .any(|w| w.contains("'2.其他法律行政止公开' not recognised"))
         );
+        // A stated item number that is not the row's: not placed.
+        let text = format!(
+            "{HEAD}（三）不予公开\t1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0\n5.其他法律行政止公开\t1\t0\t0\t0\t0\t0\t1\n3.危及“三安全一稳定”\t0\t0\t0\t0\t0\t0\t0\n"
+        );
+        let e = extract_text(&text);
+        assert_eq!(e.applications["denied_prohibited_by_law"], vec![None; 7]);
         // Two rows missing around it: the numbers are not placed.
         let text = format!(
             "{HEAD}（三）不予公开\t1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0\n2.其他法律行政止公开\t1\t0\t0\t0\t0\t0\t1\n4.保护第三方合法权益\t0\t0\t0\t0\t0\t0\t0\n"
