@@ -351,8 +351,14 @@ fn respell(ex: &mut Extraction, v: &variants::Variant) {
 
 /// Extracts a report from a document (HTML or DOCX blocks).
 pub fn extract_document(doc: &Document) -> Extraction {
-    let toks = tokens::document_tokens(doc);
-    build(&toks, &doc.plain_text(), None)
+    let plain = doc.plain_text();
+    let Some(v) = variants::normalise(&plain) else {
+        return build(&tokens::document_tokens(doc), &plain, None);
+    };
+    let simplified = variants::simplify_document(doc);
+    let mut ex = build(&tokens::document_tokens(&simplified), &v.simplified, None);
+    respell(&mut ex, &v);
+    ex
 }
 
 fn looks_binary(text: &str) -> bool {

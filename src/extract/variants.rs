@@ -5,6 +5,7 @@
 //! dropped; labels are matched in simplified characters, while names (the
 //! agency) are given as the document spells them.
 
+use crate::document::{Block, Cell, Document, Table};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -35,15 +36,7 @@ pub fn normalise(text: &str) -> Option<Variant> {
         return None;
     }
     let display = if glossed {
-        GLOSS
-            .replace_all(text, |c: &regex::Captures| {
-                if c[2].is_ascii() {
-                    c[0].to_string()
-                } else {
-                    c[1].to_string()
-                }
-            })
-            .into_owned()
+        drop_glosses(text)
     } else {
         text.to_string()
     };
@@ -52,6 +45,47 @@ pub fn normalise(text: &str) -> Option<Variant> {
         display,
         simplified,
     })
+}
+
+fn drop_glosses(text: &str) -> String {
+    GLOSS
+        .replace_all(text, |c: &regex::Captures| {
+            if c[2].is_ascii() {
+                c[0].to_string()
+            } else {
+                c[1].to_string()
+            }
+        })
+        .into_owned()
+}
+
+/// A document's text in simplified characters, glosses dropped, cell by cell
+/// (every cell: a short one may hold no character that gives the script away).
+pub fn simplify_document(doc: &Document) -> Document {
+    let simplify = |t: &str| fast2s::convert(&drop_glosses(t));
+    Document {
+        blocks: doc
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Text(t) => Block::Text(simplify(t)),
+                Block::Table(table) => Block::Table(Table {
+                    rows: table
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            row.iter()
+                                .map(|c| Cell {
+                                    text: simplify(&c.text),
+                                    ..c.clone()
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                }),
+            })
+            .collect(),
+    }
 }
 
 impl Variant {
@@ -77,5 +111,29 @@ mod tests {
         assert_eq!(v.simplified, "乳山经济开发区2021年政府信息公开工作年度报告");
         assert_eq!(v.respell("乳山经济开发区"), "乳山經濟開發區");
         assert!(normalise("某局2021年政府信息公开工作年度报告(a)").is_none());
+    }
+
+    #[test]
+    fn a_traditional_document_is_read_cell_by_cell() {
+        let doc = Document {
+            blocks: vec![
+                Block::Text("北坡鎮2023年政府信息公開工作年度報告".into()),
+                Block::Table(Table {
+                    rows: vec![vec![Cell::new("行政許可"), Cell::new("1")]],
+                }),
+            ],
+        };
+        let s = simplify_document(&doc);
+        assert_eq!(
+            s.blocks[0],
+            Block::Text("北坡镇2023年政府信息公开工作年度报告".into())
+        );
+        let Block::Table(t) = &s.blocks[1] else {
+            panic!("a table")
+        };
+        assert_eq!(t.rows[0][0].text, "行政许可");
+        let e = crate::extract::extract_document(&doc);
+        assert_eq!(e.agency.as_deref(), Some("北坡鎮"));
+        assert_eq!(e.year, Some(2023));
     }
 }
