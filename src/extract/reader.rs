@@ -198,7 +198,7 @@ pub fn read(toks: &[Tok]) -> Parts {
         parts.problems.push("part 三 not found".into());
     }
     if let Some((a, b)) = s.p4 {
-        read_review(&toks[a..b], &mut parts);
+        read_review(&toks[a..b], b == toks.len(), &mut parts);
     } else {
         parts.review_status = Some(PartStatus::Missing);
         parts.problems.push("part 四 not found".into());
@@ -594,7 +594,8 @@ fn fit_row_inner(cells: &[Tok], n: usize) -> (Vec<Option<Number>>, Option<String
     (v, note.or(Some("no values".into())), false)
 }
 
-fn read_review(toks: &[Tok], parts: &mut Parts) {
+/// `at_end`: the section runs to the end of the text (a cut page may stop inside the table).
+fn read_review(toks: &[Tok], at_end: bool, parts: &mut Parts) {
     let n = REVIEW_GROUPS.len() * REVIEW_FIELDS.len();
     // The numbers follow the last header label before the first number (page
     // text after the table, e.g. a footer when part 五 is missing, is not read).
@@ -607,7 +608,9 @@ fn read_review(toks: &[Tok], parts: &mut Parts) {
             .rposition(|t| label(t).is_some())
             .map_or(0, |i| i + 1)
     });
-    let (mut cells, _) = cells_after(toks, start, toks.len());
+    let (mut cells, stop) = cells_after(toks, start, toks.len());
+    // The text stops inside the numbers: the groups shown in full are read.
+    let cut = at_end && stop == toks.len();
     // Blank header cells left of/after the numbers are layout, unless they are needed to make 15.
     let blank = |t: Option<&Tok>| matches!(t, Some(Tok::Blank | Tok::Pad));
     while cells.len() > n && blank(cells.first()) {
@@ -621,6 +624,16 @@ fn read_review(toks: &[Tok], parts: &mut Parts) {
     }
     let (values, note, complete) = if cells.is_empty() {
         (vec![None; n], None, false)
+    } else if cut && cells.len() < n && cells.iter().all(|t| matches!(t, Tok::Value(_))) {
+        let whole = cells.len() / REVIEW_FIELDS.len() * REVIEW_FIELDS.len();
+        let mut v: Vec<Option<Number>> = cells[..whole].iter().map(num_of).collect();
+        v.resize(n, None);
+        let note = format!(
+            "the text stops after {} of {n} cells; the {} group(s) shown in full are read, the rest null",
+            cells.len(),
+            whole / REVIEW_FIELDS.len()
+        );
+        (v, Some(note), false)
     } else if let Some(digits) = run_texts(&cells) {
         match unique_split(&digits, n, &runs::review_adds_up) {
             Ok((split, note)) => (runs::values(&split), note, true),
@@ -1196,6 +1209,23 @@ mod tests {
             e.applications["denied_internal_affairs"],
             row(&[2, 0, 0, 0, 0, 0, 2])
         );
+    }
+
+    #[test]
+    fn a_page_cut_inside_part_four_keeps_the_groups_shown_in_full() {
+        let text = "某县2022年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n结果维持 结果纠正 其他结果 尚未审结 总计\n2 1 0 0 3 1 0 0 0 1 0\n";
+        let e = extract_text(text);
+        let g = |k: &str, f: &str| e.review_litigation[k][f].clone();
+        assert_eq!(g("review", "total"), Some(Number::from(3)));
+        assert_eq!(g("litigation_direct", "upheld"), Some(Number::from(1)));
+        assert_eq!(g("litigation_after_review", "upheld"), None);
+        // The same numbers with text after them are not a cut: blanks are placed by the
+        // totals, here uniquely (the last 0 can only be the third group's total).
+        let e = extract_text(&format!("{text}五、存在的主要问题及改进情况\n"));
+        let g = |k: &str, f: &str| e.review_litigation[k][f].clone();
+        assert_eq!(g("review", "total"), Some(Number::from(3)));
+        assert_eq!(g("litigation_after_review", "total"), Some(Number::from(0)));
+        assert_eq!(g("litigation_after_review", "upheld"), None);
     }
 
     #[test]
