@@ -269,6 +269,25 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
             .iter()
             .filter(|t| matches!(t, Tok::Value(_) | Tok::Amount(_)))
             .collect();
+        // Numbers for several rows (labels printed apart from their lines of numbers),
+        // or fewer numbers than cells with the cells' positions lost: part 二 has no
+        // arithmetic to place them. (A few extra numbers are the text after a cut row.)
+        let stacked = nums.len() >= 2 * fields.len() && nums.len() % fields.len() == 0;
+        let unplaceable =
+            stacked || fields.len() > 1 && !nums.is_empty() && cells.len() < fields.len();
+        if unplaceable {
+            complete = false;
+            parts.warnings.push(format!(
+                "active_disclosure.{key}: {} numbers for {} cells and no cell positions; values null",
+                nums.len(),
+                fields.len()
+            ));
+            parts
+                .problems
+                .push(format!("part 二 row {key}: numbers not placeable"));
+            parts.active.insert(key.to_string(), values);
+            continue;
+        }
         let chosen: Vec<Option<&Tok>> = if nums.len() == fields.len() {
             nums.into_iter().map(Some).collect()
         } else {
@@ -1226,6 +1245,26 @@ mod tests {
         assert_eq!(g("review", "total"), Some(Number::from(3)));
         assert_eq!(g("litigation_after_review", "total"), Some(Number::from(0)));
         assert_eq!(g("litigation_after_review", "upheld"), None);
+    }
+
+    #[test]
+    fn part_two_numbers_without_positions_are_not_placed() {
+        let e = extract_text(&format!("{HEAD}").replace(
+            "规章\t0\t0\t0\n",
+            "规章\n行政规范性文件\n0 0 0\n5 1 20\n行政许可\n3\n",
+        ));
+        assert_eq!(
+            e.active_disclosure["normative_documents"]["issued"],
+            serde_json::Value::Null
+        );
+        assert_eq!(
+            e.active_disclosure["rules"]["issued"],
+            serde_json::Value::Null
+        );
+        assert_eq!(
+            e.active_disclosure["licensing"]["decisions"],
+            serde_json::json!(3)
+        );
     }
 
     #[test]
