@@ -272,7 +272,7 @@ fn read_active(toks: &[Tok], template: Template, parts: &mut Parts) {
         // Numbers for several rows (labels printed apart from their lines of numbers),
         // or fewer numbers than cells with the cells' positions lost: part 二 has no
         // arithmetic to place them. (A few extra numbers are the text after a cut row.)
-        let stacked = nums.len() >= 2 * fields.len() && nums.len() % fields.len() == 0;
+        let stacked = nums.len() >= 2 * fields.len() && nums.len().is_multiple_of(fields.len());
         let unplaceable =
             stacked || fields.len() > 1 && !nums.is_empty() && cells.len() < fields.len();
         if unplaceable {
@@ -464,13 +464,12 @@ fn read_applications(toks: &[Tok], template: Template, parts: &mut Parts) {
             }
         }
     }
-    match current.take() {
-        Some(p) => match &p.orphan {
+    if let Some(p) = current.take() {
+        match &p.orphan {
             Some(o) if !p.cells.is_empty() => drop_orphan(o, parts),
             Some(_) => {}
             None => sink.pending(p, rows, parts),
-        },
-        None => {}
+        }
     }
     let RowSink {
         incomplete: mut incomplete_rows,
@@ -1249,7 +1248,7 @@ mod tests {
 
     #[test]
     fn part_two_numbers_without_positions_are_not_placed() {
-        let e = extract_text(&format!("{HEAD}").replace(
+        let e = extract_text(&HEAD.replace(
             "规章\t0\t0\t0\n",
             "规章\n行政规范性文件\n0 0 0\n5 1 20\n行政许可\n3\n",
         ));
