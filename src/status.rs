@@ -41,6 +41,10 @@ pub struct Status {
     pub extraction_status: Vec<(String, i64)>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
+    /// Snapshots holding a DOM rendered in a browser.
+    pub rendered_snapshots: i64,
+    /// Pages of the last crawl that needed a browser and had none.
+    pub needs_browser: Vec<crate::store::NeedsBrowser>,
 }
 
 fn pairs<T: rusqlite::types::FromSql>(store: &Store, sql: &str) -> Result<Vec<(T, i64)>> {
@@ -80,7 +84,7 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
     let mut stmt = conn.prepare(
         "SELECT host, COALESCE(error_kind, 'http'), COUNT(*), MAX(COALESCE(error, 'HTTP ' || status))
          FROM fetches f
-         WHERE run_id = ?1 AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
+         WHERE run_id = ?1 AND COALESCE(error_kind, '') <> 'refused' AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
            AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
          GROUP BY host, error_kind ORDER BY COUNT(*) DESC, host",
     )?;
@@ -115,6 +119,8 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
         )?,
         extraction_status: pairs(store, "SELECT status, COUNT(*) FROM current_extractions GROUP BY status ORDER BY status")?,
         errors_by_host,
+        rendered_snapshots: store.rendered_snapshots()?,
+        needs_browser: store.needs_browser()?,
     })
 }
 
@@ -177,6 +183,24 @@ impl std::fmt::Display for Status {
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
             writeln!(f, "Extractions: {}", st.join(", "))?;
+        }
+        if self.rendered_snapshots > 0 {
+            writeln!(
+                f,
+                "Rendered in a browser: {} snapshots",
+                self.rendered_snapshots
+            )?;
+        }
+        if !self.needs_browser.is_empty() {
+            writeln!(
+                f,
+                "Pages that need a browser (last crawl, lists built by script): {} — {}",
+                self.needs_browser.len(),
+                crate::render::INSTALL_HINT
+            )?;
+            for p in self.needs_browser.iter().take(5) {
+                writeln!(f, "  {}", p.url)?;
+            }
         }
         if self.errors_by_host.is_empty() {
             writeln!(f, "Errors in the last crawl: none")?;

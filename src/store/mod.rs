@@ -8,9 +8,11 @@
 
 mod crawl;
 pub mod lock;
+mod render;
 mod schema;
 
 pub use crawl::*;
+pub use render::*;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -268,8 +270,10 @@ impl Store {
         Ok(self
             .conn
             .query_row(
+                // A rendered DOM is not what the server sent: conditional requests and
+                // change detection compare against the last response.
                 "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
-                 WHERE url = ?1 ORDER BY id DESC LIMIT 1",
+                 WHERE url = ?1 AND rendered = 0 ORDER BY id DESC LIMIT 1",
                 [url],
                 |r| {
                     Ok(SnapshotHead {
