@@ -29,9 +29,17 @@ pub struct Variant {
 
 /// `None` when the text is already simplified and has no glosses.
 pub fn normalise(text: &str) -> Option<Variant> {
-    let traditional = text.chars().any(|c| TRADITIONAL.contains(&c));
+    // One pass over the text; the regex runs only when a tone mark is there.
+    let (mut traditional, mut toned) = (false, false);
+    for c in text.chars() {
+        traditional |= TRADITIONAL.contains(&c);
+        toned |= matches!(c, '\u{00E0}'..='\u{00FC}' | '\u{0100}'..='\u{01DC}');
+        if traditional && toned {
+            break;
+        }
+    }
     // A gloss carries a tone mark: plain ASCII in brackets is kept (`(a)`).
-    let glossed = GLOSS.captures_iter(text).any(|c| !c[2].is_ascii());
+    let glossed = toned && GLOSS.captures_iter(text).any(|c| !c[2].is_ascii());
     if !traditional && !glossed {
         return None;
     }
