@@ -1132,8 +1132,11 @@ impl RowSink {
 
 #[cfg(test)]
 mod tests {
-    use super::super::extract_text;
     use serde_json::Number;
+
+    fn extract_text(text: &str) -> super::super::Extraction {
+        super::super::extract_text(text, &crate::patterns::ReportPatterns::default())
+    }
 
     fn row(vals: &[i64]) -> Vec<Option<Number>> {
         vals.iter().map(|&v| Some(Number::from(v))).collect()

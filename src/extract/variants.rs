@@ -140,7 +140,7 @@ mod tests {
             panic!("a table")
         };
         assert_eq!(t.rows[0][0].text, "行政许可");
-        let e = crate::extract::extract_document(&doc);
+        let e = crate::extract::extract_document(&doc, &crate::patterns::ReportPatterns::default());
         assert_eq!(e.agency.as_deref(), Some("北坡鎮"));
         assert_eq!(e.year, Some(2023));
     }
