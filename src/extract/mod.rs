@@ -553,9 +553,9 @@ fn find_title(lines: &[&str], patterns: &ReportPatterns) -> Option<String> {
     })
 }
 
-/// A name, a year and the subject, at the start of a line.
+/// A name, a year, the subject and a report (`报告`, or garbled `告年度报`), at the start of a line.
 static LOOSE_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[^，。,;；:：]{2,30}?(?:19|20)\d{2}年度?(?:政府信息公开|政务公开)(?:工作|情况)")
+    Regex::new(r"^[^，。,;；:：]{2,30}?(?:19|20)\d{2}年度?(?:政府信息公开|政务公开)(?:工作|情况)[^，。,;；:：]{0,8}?报")
         .expect("static regex")
 });
 
