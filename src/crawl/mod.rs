@@ -86,15 +86,15 @@ pub struct CrawlSummary {
     pub resumed: bool,
     /// Stopped (Ctrl-C, SIGTERM) with work left; the next `crawl` resumes it.
     pub interrupted: bool,
-    /// Requests that got a response with a body.
+    /// Frontier entries fetched successfully, 304s included.
     pub pages_fetched: u64,
     /// Requests answered 304: the archived copy is still current.
     pub not_modified: u64,
-    /// Snapshots archived for the first time or with changed content (rendered ones included).
+    /// Snapshots archived: one per response with a body, rendered pages included (304s add none).
     pub snapshots_new: u64,
     /// Bodies new to the archive (a body is stored once, by its SHA-256).
     pub bodies_new: u64,
-    /// Fetched pages that are annual reports.
+    /// Fetched entries that are annual reports (unchanged ones included).
     pub reports_found: u64,
     /// Frontier entries skipped (out of scope, disallowed by robots.txt, over a limit …).
     pub skipped: u64,
