@@ -7,6 +7,7 @@
 pub mod archive_extract;
 pub mod bench;
 pub mod charset;
+pub mod compare;
 pub mod config;
 pub mod crawl;
 pub mod demo;
@@ -20,5 +21,7 @@ pub mod portal;
 pub mod report_view;
 pub mod schedule;
 pub mod seeds;
+pub mod serve;
+pub mod similarity;
 pub mod status;
 pub mod store;

@@ -15,6 +15,11 @@ use nianbao::store::lock::ArchiveLock;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod cli {
+    pub mod compare;
+    pub mod serve;
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "nianbao",
@@ -145,6 +150,10 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// A local read-only web dashboard over the archive (http://127.0.0.1:8730).
+    Serve(cli::serve::ServeArgs),
+    /// One agency's key figures across years, with year-over-year changes.
+    Compare(cli::compare::CompareArgs),
     /// Last runs, what the archive holds, errors by host.
     Status {
         /// How many runs to list.
@@ -649,6 +658,16 @@ revisions ({}):",
             });
             let _ = std::fs::remove_dir_all(&dir);
             result
+        }
+        Command::Serve(args) => {
+            let ctx = Context_::load(&common, false)?;
+            cli::serve::run(args, &ctx.db)
+        }
+        Command::Compare(args) => {
+            let ctx = Context_::load(&common, false)?;
+            let store = Store::open_read_only(&ctx.db)
+                .with_context(|| format!("opening the archive {}", ctx.db.display()))?;
+            cli::compare::run(args, &store)
         }
         Command::Status { runs, json } => {
             let ctx = Context_::load(&common, false)?;

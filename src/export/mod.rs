@@ -11,12 +11,13 @@ mod table;
 pub mod warc;
 
 pub use lists::{
-    Discovered, LateEntry, LateReport, MissingAgency, MissingReason, deadline, discovered,
-    discovered_sheet, late, late_sheet, missing, missing_sheet, write_discovered, write_late,
-    write_missing,
+    Discovered, LateEntry, LateReport, MissingAgency, MissingReason, Timeliness, deadline,
+    discovered, discovered_sheet, late, late_sheet, missing, missing_sheet, timeliness,
+    write_discovered, write_late, write_missing,
 };
 pub use reports::{
-    CurrentReport, ExportSummary, current_reports, export, export_to_path, write_file,
+    CurrentReport, ExportSummary, current_reports, current_reports_of, export, export_to_path,
+    write_file,
 };
 pub use table::{Cell, Sheet, write_sheets};
 pub use warc::{WarcOptions, WarcSummary, write_warc};

@@ -37,6 +37,15 @@ pub(crate) struct Candidate {
 /// Report and attachment snapshots of `year` (all years when `None`), oldest first.
 /// Publish date, source and editor of an attachment fall back to its parent page.
 pub(crate) fn candidates(conn: &Connection, year: Option<i32>) -> Result<Vec<Candidate>> {
+    candidates_of(conn, year, None)
+}
+
+/// [`candidates`] of one seed agency only (every agency when `None`).
+fn candidates_of(
+    conn: &Connection,
+    year: Option<i32>,
+    agency_id: Option<i64>,
+) -> Result<Vec<Candidate>> {
     let mut stmt = conn.prepare(
         "SELECT s.id, s.url, s.fetched_at, pm.kind, pm.format, pm.title, pm.report_year,
                 pm.agency_id, pm.agency_name, pm.parent_snapshot_id, a.name, COALESCE(a.region, sd.region, ''),
@@ -49,10 +58,10 @@ pub(crate) fn candidates(conn: &Connection, year: Option<i32>) -> Result<Vec<Can
          LEFT JOIN seeds sd ON sd.id = s.seed_id
          LEFT JOIN current_extractions ce ON ce.snapshot_id = s.id
          WHERE pm.kind IN ('report', 'attachment') AND pm.report_year IS NOT NULL
-           AND (?1 IS NULL OR pm.report_year = ?1)
+           AND (?1 IS NULL OR pm.report_year = ?1) AND (?2 IS NULL OR pm.agency_id = ?2)
          ORDER BY s.id",
     )?;
-    let rows = stmt.query_map(params![year], |r| {
+    let rows = stmt.query_map(params![year, agency_id], |r| {
         Ok(Candidate {
             snapshot_id: r.get(0)?,
             url: r.get(1)?,
@@ -200,7 +209,16 @@ pub(crate) fn pick_current(cands: Vec<Candidate>) -> Vec<Candidate> {
 /// The current report of every (agency, year), for `year` or all years,
 /// ordered by year, region, agency.
 pub fn current_reports(store: &Store, year: Option<i32>) -> Result<Vec<CurrentReport>> {
-    let mut out: Vec<CurrentReport> = pick_current(candidates(store.conn(), year)?)
+    current_reports_of(store, year, None)
+}
+
+/// [`current_reports`] of one seed agency (every agency when `agency_id` is `None`).
+pub fn current_reports_of(
+    store: &Store,
+    year: Option<i32>,
+    agency_id: Option<i64>,
+) -> Result<Vec<CurrentReport>> {
+    let mut out: Vec<CurrentReport> = pick_current(candidates_of(store.conn(), year, agency_id)?)
         .into_iter()
         .map(CurrentReport::from_candidate)
         .collect();

@@ -7,10 +7,12 @@
 //! archive consistent and the frontier resumable.
 
 mod crawl;
+mod dashboard;
 pub mod lock;
 mod schema;
 
 pub use crawl::*;
+pub use dashboard::{ArchivedSnapshot, FailingUrl, PendingHost};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -36,6 +38,14 @@ pub enum StoreError {
         "database {path} has schema version {found}, newer than this nianbao knows ({known}); upgrade nianbao"
     )]
     TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "database {path} has schema version {found}, older than this nianbao's ({known}); run `nianbao status` once to upgrade it"
+    )]
+    TooOld {
         path: PathBuf,
         found: i64,
         known: i64,
