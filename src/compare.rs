@@ -202,17 +202,7 @@ impl ReportFigures {
             .iter()
             .map(|f| r.result.as_ref().and_then(|v| f.read(v)))
             .collect();
-        let checks_failed = r
-            .result
-            .as_ref()
-            .and_then(|v| v.pointer("/checks/rules"))
-            .and_then(Value::as_array)
-            .map_or(0, |rules| {
-                rules
-                    .iter()
-                    .filter(|c| c.get("ok") == Some(&Value::Bool(false)))
-                    .count()
-            });
+        let checks_failed = r.checks_failed.max(0) as usize;
         let days_late = match export::timeliness(r.year, r.publish_date.as_deref()) {
             Timeliness::Late(d) => Some(d),
             _ => None,
@@ -353,15 +343,16 @@ pub enum Selection {
 /// The reports of the selected agencies for `year`, in region and name order
 /// (agencies without a report for the year are left out).
 pub fn side_by_side(store: &Store, year: i32, selection: &Selection) -> Result<Vec<ReportFigures>> {
-    let reports = export::current_reports(store, Some(year))?;
-    Ok(reports
-        .iter()
+    // Pick the current reports without their JSON, then parse only the selected ones.
+    let mut chosen: Vec<CurrentReport> = export::current_report_heads(store, Some(year))?
+        .into_iter()
         .filter(|r| match selection {
             Selection::Agencies(ids) => r.agency_id.is_some_and(|id| ids.contains(&id)),
             Selection::Region(prefix) => {
                 r.agency_id.is_some() && r.region.starts_with(prefix.as_str())
             }
         })
-        .map(ReportFigures::from_report)
-        .collect())
+        .collect();
+    export::load_results(store, &mut chosen)?;
+    Ok(chosen.iter().map(ReportFigures::from_report).collect())
 }

@@ -432,7 +432,11 @@ fn canary() -> (u16, Arc<AtomicUsize>) {
         for s in l.incoming() {
             h.fetch_add(1, Ordering::SeqCst);
             if let Ok(mut s) = s {
-                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
             }
         }
     });
@@ -703,7 +707,147 @@ fn hostile_titles_and_pages_never_run_and_never_fetch() {
         "a dashboard page made the browser fetch from the archived site"
     );
     // The canary does count: a direct fetch reaches it.
-    let _ = get(&format!("http://127.0.0.1:{port}/check"));
+    let mut probe = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    probe
+        .write_all(b"GET /check HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let _ = probe.read(&mut [0u8; 64]);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     drop(server);
+}
+
+// ---- scale --------------------------------------------------------------
+
+/// Page render times over 3,000 agencies × 7 years (ignored: run by hand with
+/// `cargo test --release --test serve_dashboard -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn dashboard_on_three_thousand_agencies_seven_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("scale.db");
+    let mut store = Store::open(&db).unwrap();
+    let n = 3000;
+    let mut csv = String::from("agency,region,level,url,aliases\n");
+    for i in 0..n {
+        csv.push_str(&format!(
+            "测试机关{i:04},省{}市{},{},http://127.0.0.1:9/a{i}/,\n",
+            i % 20,
+            i % 7,
+            ["部门", "区县", "乡镇"][i % 3]
+        ));
+    }
+    let rows = nianbao::seeds::parse(csv.as_bytes(), Path::new("s.csv")).unwrap();
+    store
+        .sync_seeds(&rows, &nianbao::seeds::agencies(&rows))
+        .unwrap();
+    let ids: Vec<i64> = store.agencies().unwrap().iter().map(|a| a.id).collect();
+    let run = store.begin_run("crawl", "scale").unwrap();
+    // A real extraction (every field the report page reads), reused for every report.
+    let result = serde_json::to_value(nianbao::extract::extract_text(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/reports/002_d64735f63f421535.txt"),
+        )
+        .unwrap(),
+    ))
+    .unwrap();
+    let t = Instant::now();
+    let mut reports = 0;
+    for (i, id) in ids.iter().enumerate() {
+        for year in 2017..=2023 {
+            // Every tenth agency misses a year; every seventh publishes late.
+            if (i + year as usize) % 10 == 0 {
+                continue;
+            }
+            let url = format!("http://127.0.0.1:9/a{i}/{year}.html");
+            let body = format!(
+                "<html><body><h1>测试机关{i:04}{year}年政府信息公开工作年度报告</h1><p>{}</p><p>本年度第{year}号，编号{i}。</p></body></html>",
+                "本机关坚持以人民为中心的发展思想，全面推进政务公开。".repeat(20)
+            );
+            let sid = commit(
+                &mut store,
+                run,
+                &url,
+                "text/html; charset=utf-8",
+                body.as_bytes(),
+                PageMetaRow {
+                    kind: "report".into(),
+                    format: "html".into(),
+                    title: Some(format!("测试机关{i:04}{year}年年报")),
+                    publish_date: Some(if i % 7 == 0 {
+                        format!("{}-02-15", year + 1)
+                    } else {
+                        format!("{}-01-15", year + 1)
+                    }),
+                    source: None,
+                    editor: None,
+                    column_name: None,
+                    site_name: None,
+                    report_year: Some(year),
+                    agency_name: None,
+                    agency_id: Some(*id),
+                    parent_snapshot_id: None,
+                },
+            );
+            let mut r = result.clone();
+            r["year"] = serde_json::json!(year);
+            store
+                .save_extraction(&nianbao::store::ExtractionRow {
+                    snapshot_id: sid,
+                    extractor_version: "v1".into(),
+                    status: "complete".into(),
+                    agency: None,
+                    year: Some(year),
+                    template: Some("2021".into()),
+                    checks_failed: 0,
+                    warnings: 0,
+                    result_json: r.to_string(),
+                })
+                .unwrap();
+            reports += 1;
+        }
+    }
+    drop(store);
+    eprintln!(
+        "built {reports} reports for {n} agencies in {:?}",
+        t.elapsed()
+    );
+    let server = serve(&["--db", db.to_str().unwrap()]);
+    let base = &server.base;
+    for (what, path) in [
+        ("coverage (3000 × 7, first 400 rows)", "/".to_string()),
+        ("coverage, state=late", "/?state=late".to_string()),
+        (
+            "coverage, region prefix 省3市",
+            "/?region=%E7%9C%813%E5%B8%82".to_string(),
+        ),
+        (
+            "agency page (7 years, repeated text)",
+            format!("/agency/{}", ids[1]),
+        ),
+        ("report page", "/report/100".to_string()),
+        ("archived page (rewritten)", "/raw/100".to_string()),
+        (
+            "compare, one region (150 agencies)",
+            "/compare?year=2022&region=%E7%9C%813%E5%B8%82".to_string(),
+        ),
+        ("runs and errors", "/runs".to_string()),
+    ] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let (status, _, body) = get(&format!("{base}{path}"));
+            times.push(t.elapsed());
+            assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
+            size = body.len();
+        }
+        times.sort();
+        eprintln!(
+            "{what}: median {:?} (min {:?}), {} KB",
+            times[1],
+            times[0],
+            size / 1024
+        );
+    }
 }

@@ -16,8 +16,8 @@ pub use lists::{
     write_discovered, write_late, write_missing,
 };
 pub use reports::{
-    CurrentReport, ExportSummary, current_reports, current_reports_of, export, export_to_path,
-    write_file,
+    CurrentReport, ExportSummary, current_report_heads, current_reports, current_reports_of,
+    export, export_to_path, load_results, write_file,
 };
 pub use table::{Cell, Sheet, write_sheets};
 pub use warc::{WarcOptions, WarcSummary, write_warc};

@@ -5,7 +5,7 @@ use super::keys;
 use super::table::{Cell, Sheet, write_sheets};
 use super::{ExportError, Format, Result};
 use crate::store::Store;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Write;
@@ -31,37 +31,44 @@ pub(crate) struct Candidate {
     pub editor: Option<String>,
     pub status: Option<String>,
     pub extractor_version: Option<String>,
+    pub checks_failed: i64,
     pub result: Option<String>,
 }
 
-/// Report and attachment snapshots of `year` (all years when `None`), oldest first.
+/// Report and attachment snapshots of `year` (all years when `None`), oldest first,
+/// without the extraction JSON (`result` is `None`): what deciding presence needs.
 /// Publish date, source and editor of an attachment fall back to its parent page.
 pub(crate) fn candidates(conn: &Connection, year: Option<i32>) -> Result<Vec<Candidate>> {
-    candidates_of(conn, year, None)
+    candidates_of(conn, year, None, false)
 }
 
-/// [`candidates`] of one seed agency only (every agency when `None`).
+/// [`candidates`] of one seed agency only (every agency when `None`), with the
+/// extraction JSON when `with_result`.
 fn candidates_of(
     conn: &Connection,
     year: Option<i32>,
     agency_id: Option<i64>,
+    with_result: bool,
 ) -> Result<Vec<Candidate>> {
     let mut stmt = conn.prepare(
         "SELECT s.id, s.url, s.fetched_at, pm.kind, pm.format, pm.title, pm.report_year,
                 pm.agency_id, pm.agency_name, pm.parent_snapshot_id, a.name, COALESCE(a.region, sd.region, ''),
                 COALESCE(pm.publish_date, pp.publish_date), COALESCE(pm.source, pp.source),
-                COALESCE(pm.editor, pp.editor), ce.status, ce.extractor_version, ce.result
+                COALESCE(pm.editor, pp.editor), ce.status, ce.extractor_version,
+                CASE WHEN ?3 THEN ce.result END, COALESCE(ce.checks_failed, 0)
          FROM page_meta pm
          JOIN snapshots s ON s.id = pm.snapshot_id
          LEFT JOIN agencies a ON a.id = pm.agency_id
          LEFT JOIN page_meta pp ON pp.snapshot_id = pm.parent_snapshot_id
          LEFT JOIN seeds sd ON sd.id = s.seed_id
          LEFT JOIN current_extractions ce ON ce.snapshot_id = s.id
-         WHERE pm.kind IN ('report', 'attachment') AND pm.report_year IS NOT NULL
-           AND (?1 IS NULL OR pm.report_year = ?1) AND (?2 IS NULL OR pm.agency_id = ?2)
+         WHERE pm.kind IN ('report', 'attachment')
+           -- A range, not `?1 IS NULL OR …`, so one year reads only its rows of page_meta_report.
+           AND pm.report_year BETWEEN COALESCE(?1, -2147483648) AND COALESCE(?1, 2147483647)
+           AND (?2 IS NULL OR pm.agency_id = ?2)
          ORDER BY s.id",
     )?;
-    let rows = stmt.query_map(params![year, agency_id], |r| {
+    let rows = stmt.query_map(params![year, agency_id, with_result], |r| {
         Ok(Candidate {
             snapshot_id: r.get(0)?,
             url: r.get(1)?,
@@ -81,6 +88,7 @@ fn candidates_of(
             status: r.get(15)?,
             extractor_version: r.get(16)?,
             result: r.get(17)?,
+            checks_failed: r.get(18)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -136,7 +144,10 @@ pub struct CurrentReport {
     /// Extraction status; `None` when not extracted yet.
     pub status: Option<String>,
     pub extractor_version: Option<String>,
-    /// The extraction as stored (`None` when not extracted or unreadable JSON).
+    /// Rule checks the extraction failed (0 when not extracted).
+    pub checks_failed: i64,
+    /// The extraction as stored (`None` when not extracted, unreadable JSON,
+    /// or from [`current_report_heads`]).
     pub result: Option<Value>,
 }
 
@@ -175,6 +186,7 @@ impl CurrentReport {
             editor: c.editor.or_else(|| from_result("editor")),
             status: c.status,
             extractor_version: c.extractor_version,
+            checks_failed: c.checks_failed,
             result,
         }
     }
@@ -218,7 +230,32 @@ pub fn current_reports_of(
     year: Option<i32>,
     agency_id: Option<i64>,
 ) -> Result<Vec<CurrentReport>> {
-    let mut out: Vec<CurrentReport> = pick_current(candidates_of(store.conn(), year, agency_id)?)
+    reports_from(candidates_of(store.conn(), year, agency_id, true)?)
+}
+
+/// [`current_reports`] without the extraction JSON (`result` is `None`): for
+/// answers that need only presence, status, dates and the failed-check count.
+pub fn current_report_heads(store: &Store, year: Option<i32>) -> Result<Vec<CurrentReport>> {
+    reports_from(candidates_of(store.conn(), year, None, false)?)
+}
+
+/// Fills in the extraction JSON of reports from [`current_report_heads`],
+/// so a caller that picked a few of many parses only those.
+pub fn load_results(store: &Store, reports: &mut [CurrentReport]) -> Result<()> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached("SELECT result FROM current_extractions WHERE snapshot_id = ?1")?;
+    for r in reports {
+        let json: Option<String> = stmt
+            .query_row([r.snapshot_id], |row| row.get(0))
+            .optional()?;
+        r.result = json.and_then(|j| serde_json::from_str(&j).ok());
+    }
+    Ok(())
+}
+
+fn reports_from(cands: Vec<Candidate>) -> Result<Vec<CurrentReport>> {
+    let mut out: Vec<CurrentReport> = pick_current(cands)
         .into_iter()
         .map(CurrentReport::from_candidate)
         .collect();

@@ -124,7 +124,7 @@ pub(crate) async fn page(
                     tr { th { "发布日期" } @for c in &ay.years { td colspan="2" {
                         @if let Some(r) = &c.report {
                             (r.publish_date.as_deref().unwrap_or("—"))
-                            @if let Some(d) = r.days_late { " " span.bad { "⏰逾期" (d) "天" } }
+                            @if let Some(d) = r.days_late { " " span.bad { "△逾期" (d) "天" } }
                         }
                     } } }
                     tr { th { "与上年重复文字" } @for (c, share) in ay.years.iter().zip(&shares) { td colspan="2" data-repeat=[share.map(|s| format!("{s:.3}"))] {

@@ -64,10 +64,10 @@ impl CellState {
     pub(crate) fn symbol(self) -> &'static str {
         match self {
             CellState::Ok => "✓",
-            CellState::Late => "⏰",
+            CellState::Late => "△",
             CellState::Undated => "?",
             CellState::Missing => "✗",
-            CellState::Unreadable => "▣",
+            CellState::Unreadable => "■",
             CellState::Failed => "⊘",
             CellState::Partial => "◐",
             CellState::Broken => "⚠",
@@ -230,7 +230,7 @@ pub(crate) fn build(store: &Store, f: &Filter) -> Result<Coverage, PageError> {
                 .map(|m| (m.agency_id, m))
                 .collect();
         let current: HashMap<i64, export::CurrentReport> =
-            export::current_reports(store, Some(year))?
+            export::current_report_heads(store, Some(year))?
                 .into_iter()
                 .filter_map(|r| Some((r.agency_id?, r)))
                 .collect();
@@ -301,7 +301,6 @@ fn cell(
             snapshot_id: None,
         };
     };
-    let figures = crate::compare::ReportFigures::from_report(r);
     let when = export::timeliness(year, r.publish_date.as_deref());
     let days_late = match when {
         Timeliness::Late(d) => Some(d),
@@ -312,7 +311,7 @@ fn cell(
         Some("failed" | "not_report") => CellState::Failed,
         Some("unsupported" | "scanned") => CellState::Unreadable,
         Some("partial") => CellState::Partial,
-        _ if figures.checks_failed > 0 => CellState::Broken,
+        _ if r.checks_failed > 0 => CellState::Broken,
         _ => match when {
             Timeliness::Late(_) => CellState::Late,
             Timeliness::Undated => CellState::Undated,
@@ -324,8 +323,8 @@ fn cell(
         r.url,
         r.publish_date.as_deref().unwrap_or("日期不详"),
         r.status.as_deref().unwrap_or("not extracted"),
-        if figures.checks_failed > 0 {
-            format!(" · {} 项校验不通过", figures.checks_failed)
+        if r.checks_failed > 0 {
+            format!(" · {} 项校验不通过", r.checks_failed)
         } else {
             String::new()
         }
