@@ -256,6 +256,43 @@ fn dashboard_over_the_crawled_sample_portal() {
     assert!(header(&headers, "content-security-policy").contains("default-src 'none'"));
     assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
 
+    // `compare` on the command line reads the same archive while the server has it open.
+    let json: serde_json::Value = serde_json::from_str(&nianbao(&[
+        "--config",
+        &cfg,
+        "compare",
+        "辽中区人民政府办公室",
+        "--years",
+        "2021-2023",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json["agency"], "沈阳市辽中区人民政府办公室");
+    let years: Vec<i64> = json["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["year"].as_i64().unwrap())
+        .collect();
+    assert_eq!(years, [2021, 2022, 2023]);
+    let received = |i: usize| json["years"][i]["report"]["values"][0].as_f64();
+    assert_eq!(
+        json["years"][2]["delta"][0].as_f64(),
+        Some(received(2).unwrap() - received(1).unwrap())
+    );
+    assert!(
+        json["years"][0]["delta"][0].is_null(),
+        "no delta before the first year"
+    );
+    let table = nianbao(&["--config", &cfg, "compare", "辽中区人民政府办公室"]);
+    assert!(table.contains("received") && table.contains("2023"), "{table}");
+    let ambiguous = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(["--config", &cfg, "compare", "辽中区"])
+        .output()
+        .unwrap();
+    assert!(!ambiguous.status.success());
+    assert!(String::from_utf8_lossy(&ambiguous.stderr).contains("be more specific"));
+
     let Some(browser) = Browser::find() else {
         return;
     };
@@ -418,6 +455,35 @@ fn dashboard_over_the_crawled_sample_portal() {
     assert_eq!(portal.requests().len(), requests_after_crawl);
     drop(server);
     rt.block_on(portal.shutdown());
+}
+
+#[test]
+fn serve_refuses_a_public_address_without_public_and_a_missing_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(["--db", db.to_str().unwrap(), "serve", "--bind", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a loopback address") && err.contains("--public"),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("none.db"));
+    assert!(!db.exists(), "a read-only server never creates the archive");
 }
 
 // ---- hostile archive ----------------------------------------------------
