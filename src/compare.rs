@@ -356,3 +356,37 @@ pub fn side_by_side(store: &Store, year: i32, selection: &Selection) -> Result<V
     export::load_results(store, &mut chosen)?;
     Ok(chosen.iter().map(ReportFigures::from_report).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn figure(key: &str) -> &'static Figure {
+        FIGURES.iter().find(|f| f.key == key).unwrap()
+    }
+
+    #[test]
+    fn figures_sum_what_was_read_and_stay_unknown_when_nothing_was() {
+        let r = json!({
+            "applications": {
+                "new_received": [1, 0, 0, 0, 0, 0, 12],
+                "denied_state_secret": [0, 0, 0, 0, 0, 0, 1],
+                "denied_third_party": [0, 0, 0, 0, 0, 0, 2],
+                "denied_query_matter": [null, null, null, null, null, null, null]
+            },
+            "active_disclosure": {"rules": {"in_force": 5}},
+            "review_litigation": {
+                "litigation_direct": {"total": 2, "corrected": 1},
+                "litigation_after_review": {"total": null}
+            }
+        });
+        assert_eq!(figure("received").read(&r), Some(12.0));
+        assert_eq!(figure("denied").read(&r), Some(3.0));
+        assert_eq!(figure("unavailable").read(&r), None, "absent is not zero");
+        assert_eq!(figure("rules_in_force").read(&r), Some(5.0));
+        assert_eq!(figure("litigation_total").read(&r), Some(2.0));
+        assert_eq!(figure("litigation_corrected").read(&r), Some(1.0));
+        assert_eq!(figure("review_total").read(&r), None);
+    }
+}

@@ -285,7 +285,10 @@ fn dashboard_over_the_crawled_sample_portal() {
         "no delta before the first year"
     );
     let table = nianbao(&["--config", &cfg, "compare", "辽中区人民政府办公室"]);
-    assert!(table.contains("received") && table.contains("2023"), "{table}");
+    assert!(
+        table.contains("received") && table.contains("2023"),
+        "{table}"
+    );
     let ambiguous = Command::new(env!("CARGO_BIN_EXE_nianbao"))
         .args(["--config", &cfg, "compare", "辽中区"])
         .output()
@@ -649,9 +652,10 @@ fn hostile_archive(dir: &Path, canary: u16) -> (PathBuf, i64) {
     );
     let mut ex = ex;
     ex.agency = Some(XSS_AGENCY.into());
-    ex.warnings.push(format!(
+    ex.warnings.push(
         "applications.granted: <script>document.body.setAttribute('data-xss','warning')</script>"
-    ));
+            .to_string(),
+    );
     store
         .save_extraction(&nianbao::store::ExtractionRow {
             snapshot_id: id,
@@ -822,7 +826,7 @@ fn dashboard_on_three_thousand_agencies_seven_years() {
     for (i, id) in ids.iter().enumerate() {
         for year in 2017..=2023 {
             // Every tenth agency misses a year; every seventh publishes late.
-            if (i + year as usize) % 10 == 0 {
+            if (i + year as usize).is_multiple_of(10) {
                 continue;
             }
             let url = format!("http://127.0.0.1:9/a{i}/{year}.html");

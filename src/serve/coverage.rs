@@ -548,3 +548,37 @@ pub(crate) async fn download(
         .into_response();
     Ok(render::with_headers(resp, render::PAGE_CSP))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_has_its_own_key_and_symbol() {
+        for st in STATES {
+            assert_eq!(CellState::parse(st.key()), Some(st));
+        }
+        let mut symbols: Vec<&str> = STATES.iter().map(|s| s.symbol()).collect();
+        symbols.sort();
+        symbols.dedup();
+        assert_eq!(
+            symbols.len(),
+            STATES.len(),
+            "the matrix reads without colour"
+        );
+    }
+
+    #[test]
+    fn a_late_partial_report_matches_the_late_filter_and_says_both() {
+        let c = Cell {
+            state: CellState::Partial,
+            days_late: Some(15),
+            reason: None,
+            detail: String::new(),
+            snapshot_id: Some(1),
+        };
+        assert!(c.matches(CellState::Late) && c.matches(CellState::Partial));
+        assert!(!c.matches(CellState::Ok));
+        assert_eq!(c.text(), "◐ 抽取不完整 · 逾期15天");
+    }
+}

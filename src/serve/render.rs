@@ -163,3 +163,36 @@ pub fn error_page(status: axum::http::StatusCode, message: &str) -> Response {
     *resp.status_mut() = status;
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_deltas_and_shares_print_as_reports_do() {
+        assert_eq!(num(Some(12.0)), "12");
+        assert_eq!(num(Some(104.133)), "104.133");
+        assert_eq!(num(None), "—");
+        assert_eq!(delta(Some(3.0)), "+3");
+        assert_eq!(delta(Some(-2.0)), "−2");
+        assert_eq!(delta(Some(0.0)), "0");
+        assert_eq!(delta(None), "—");
+        assert_eq!(percent(Some(0.8333)), "83.3%");
+        assert_eq!(q("河南 省&x"), "%E6%B2%B3%E5%8D%97+%E7%9C%81%26x");
+    }
+
+    #[test]
+    fn charts_leave_gaps_for_unknown_values_and_escape_labels() {
+        let svg = bar_chart(
+            &["<b>2022</b>".to_string(), "2023".to_string()],
+            &[("申请", "#123456", vec![None, Some(9.0)])],
+        )
+        .into_string();
+        assert_eq!(
+            svg.matches("<rect").count(),
+            2,
+            "one bar and one legend swatch: {svg}"
+        );
+        assert!(svg.contains("&lt;b&gt;2022"), "{svg}");
+    }
+}

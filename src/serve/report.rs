@@ -128,7 +128,7 @@ fn cell(json: &Value, pointer: &str, warned: &[&str], row_key: &str) -> Markup {
     };
     let (class, title) = if value.is_none() {
         ("cell-absent", "未读到 (absent)")
-    } else if warned.iter().any(|w| *w == row_key) {
+    } else if warned.contains(&row_key) {
         ("cell-inferred", "推断 (inferred, see warnings)")
     } else {
         ("cell-read", "读取 (read)")
