@@ -53,7 +53,9 @@ fn main() {
     if std::env::var_os("EXTRACT_BENCH_PROFILE").is_some() {
         let docs: Vec<_> = pages
             .iter()
-            .map(|p| nianbao::extract::html_to_document(&nianbao::charset::decode(p, None).text))
+            .map(|p| {
+                nianbao::formats::html_to_document(&nianbao::page::charset::decode(p, None).text)
+            })
             .collect();
         let r = rate(&docs, Duration::from_secs(10), |d| {
             black_box(nianbao::extract::extract_document(d));
@@ -64,13 +66,13 @@ fn main() {
     let budget = Duration::from_secs(3);
     let texts: Vec<String> = pages
         .iter()
-        .map(|p| nianbao::charset::decode(p, None).text)
+        .map(|p| nianbao::page::charset::decode(p, None).text)
         .collect();
     let parse_only = rate(&texts, budget, |t| {
         black_box(scraper::Html::parse_document(t));
     });
     let decode_parse = rate(&pages, budget, |p| {
-        let t = nianbao::charset::decode(p, None).text;
+        let t = nianbao::page::charset::decode(p, None).text;
         black_box(scraper::Html::parse_document(&t));
     });
     let extract = rate(&pages, budget, |p| {
@@ -81,14 +83,14 @@ fn main() {
         .iter()
         .map(|t| scraper::Html::parse_document(t))
         .collect();
-    let docs: Vec<_> = doms.iter().map(nianbao::extract::dom_to_document).collect();
+    let docs: Vec<_> = doms.iter().map(nianbao::formats::dom_to_document).collect();
     let patterns = nianbao::patterns::ReportPatterns::default();
     let blocks = rate(&doms, budget, |d| {
-        black_box(nianbao::extract::dom_to_document(d));
+        black_box(nianbao::formats::dom_to_document(d));
     });
     let idx: Vec<usize> = (0..doms.len()).collect();
     let meta = rate(&idx, budget, |&i| {
-        black_box(nianbao::page::page_meta_parsed(
+        black_box(nianbao::page::facts::page_meta_parsed(
             &doms[i], &docs[i], &patterns,
         ));
     });

@@ -1,68 +1,14 @@
 //! The long-lived scheduler: runs a job (a crawl, then extraction of what is
 //! new) at each tick of a 5-field cron expression in a time zone, one run at a
-//! time, recording every run in `runs` (kind `schedule`).
-//!
-//! # Three ways to schedule
-//!
-//! 1. **`nianbao schedule`** — this module. It reads `[schedule]` from
-//!    `crawler.toml` (`cron = "0 3 * * 1"`, `timezone = "Asia/Shanghai"`: every
-//!    Monday 03:00 Beijing time, i.e. Sunday 19:00 UTC), runs a missed run at once
-//!    on start (the service was down at the last tick), and stops cleanly on
-//!    Ctrl-C/SIGTERM after the run in flight has written what it fetched.
-//!    A second `nianbao schedule` on the same archive is refused
-//!    (`<db>.schedule.lock`); a manual `nianbao crawl` while a scheduled run is
-//!    going is refused by the archive lock (`<db>.lock`), and a tick that finds a
-//!    manual run going waits for it.
-//!
-//! 2. **cron** — `crontab -e`, with the time zone set for the line:
-//!
-//!    ```text
-//!    CRON_TZ=Asia/Shanghai
-//!    0 3 * * 1  cd /srv/nianbao && ./nianbao crawl && ./nianbao extract >> logs/cron.log 2>&1
-//!    ```
-//!
-//!    (`CRON_TZ` is honoured by cronie; with Debian's cron, which has no per-line
-//!    zone, write the UTC time instead: `0 19 * * 0`.) cron does not catch up
-//!    runs missed while the machine was off.
-//!
-//! 3. **systemd** — a oneshot service and a timer; `Persistent=true` runs a
-//!    missed run at boot:
-//!
-//!    ```ini
-//!    # /etc/systemd/system/nianbao.service
-//!    [Unit]
-//!    Description=nianbao weekly crawl and extraction
-//!    Wants=network-online.target
-//!    After=network-online.target
-//!
-//!    [Service]
-//!    Type=oneshot
-//!    WorkingDirectory=/srv/nianbao
-//!    ExecStart=/srv/nianbao/nianbao crawl
-//!    ExecStart=/srv/nianbao/nianbao extract
-//!    User=nianbao
-//!
-//!    # /etc/systemd/system/nianbao.timer
-//!    [Unit]
-//!    Description=Run nianbao every Monday 03:00 Beijing time
-//!
-//!    [Timer]
-//!    OnCalendar=Mon *-*-* 03:00:00 Asia/Shanghai
-//!    Persistent=true
-//!    RandomizedDelaySec=10min
-//!
-//!    [Install]
-//!    WantedBy=timers.target
-//!    ```
-//!
-//!    then `systemctl daemon-reload && systemctl enable --now nianbao.timer`
-//!    (`systemctl list-timers nianbao.timer` shows the next run). Or run the
-//!    scheduler itself as a service: `ExecStart=/srv/nianbao/nianbao schedule`,
-//!    `Type=simple`, `Restart=on-failure`, `KillSignal=SIGINT`.
+//! time, recording every run in `runs` (kind `schedule`). A tick missed while
+//! the service was down runs at once on start; a second scheduler on the same
+//! archive is refused (`<db>.schedule.lock`). The README's "Scheduling" section
+//! is the user's guide (this, crontab, systemd).
 //!
 //! Tests drive the loop with [`FakeClock`], so they never sleep for a week.
 
 use crate::config::ScheduleConfig;
+pub use crate::shutdown::{Shutdown, shutdown_channel, shutdown_on_signals, stopped};
 use crate::store::lock::{ArchiveLock, LockError};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -75,7 +21,6 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::watch;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -174,52 +119,6 @@ impl Clock for FakeClock {
             tokio::task::yield_now().await;
         })
     }
-}
-
-/// The stop signal: `true` once shutdown is asked for (Ctrl-C, SIGTERM).
-pub type Shutdown = watch::Receiver<bool>;
-
-/// A new stop signal: send `true` on the sender to stop the scheduler.
-pub fn shutdown_channel() -> (watch::Sender<bool>, Shutdown) {
-    watch::channel(false)
-}
-
-/// Resolves once shutdown is asked for; never, if the sender is gone without asking.
-pub async fn stopped(rx: &mut Shutdown) {
-    if rx.wait_for(|stop| *stop).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-/// A stop signal raised by Ctrl-C or SIGTERM (call inside the tokio runtime).
-pub fn shutdown_on_signals() -> Shutdown {
-    let (tx, rx) = shutdown_channel();
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let mut term = signal(SignalKind::terminate()).ok();
-            let terminated = async {
-                match term.as_mut() {
-                    Some(t) => {
-                        t.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminated => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        tracing::info!("stop requested: finishing the run in flight");
-        let _ = tx.send(true);
-    });
-    rx
 }
 
 /// What one scheduled run gets.

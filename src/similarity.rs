@@ -110,8 +110,8 @@ pub fn repetition(newer: &[String], older: &[String]) -> Repetition {
 pub fn report_document(body: &[u8], content_type: Option<&str>, format: &str) -> Option<Document> {
     match format {
         "html" | "text" => {
-            let text = crate::charset::decode(body, content_type).text;
-            Some(crate::extract::html_to_document(&text))
+            let text = crate::page::charset::decode(body, content_type).text;
+            Some(crate::formats::html_to_document(&text))
         }
         _ => crate::formats::read_attachment(body, content_type, None)
             .ok()

@@ -1,11 +1,11 @@
 //! `nianbao compare`: one agency's key figures across years, with the change
 //! from each year to the next and the cross-year checks.
 
+use super::{Common, Context};
 use anyhow::{Result, bail};
 use clap::Args;
 use nianbao::compare::{FIGURES, agency_years, find_agency};
 use nianbao::config::parse_years;
-use nianbao::store::Store;
 
 /// Arguments of `compare`.
 #[derive(Args, Debug)]
@@ -21,7 +21,8 @@ pub struct CompareArgs {
 }
 
 /// Prints the comparison.
-pub fn run(args: CompareArgs, store: &Store) -> Result<()> {
+pub fn run(args: CompareArgs, common: &Common) -> Result<()> {
+    let store = &Context::load(common, false)?.open_store_read_only()?;
     let years = match args.years.as_deref() {
         Some(y) => parse_years(y).map_err(|e| anyhow::anyhow!("--years {y}: {e}"))?,
         None => None,

@@ -1,11 +1,11 @@
 //! `nianbao serve`: the read-only web dashboard over the archive.
 
+use super::{Common, Context};
 use anyhow::{Context as _, Result};
 use clap::Args;
 use nianbao::serve::{DEFAULT_BIND, ServeOptions, serve};
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
 
 /// Arguments of `serve`.
 #[derive(Args, Debug)]
@@ -19,7 +19,9 @@ pub struct ServeArgs {
 }
 
 /// Serves until Ctrl-C / SIGTERM.
-pub fn run(args: ServeArgs, db: &Path) -> Result<()> {
+pub fn run(args: ServeArgs, common: &Common) -> Result<()> {
+    let ctx = Context::load(common, false)?;
+    let db = &ctx.db;
     if !args.bind.ip().is_loopback() && args.public {
         eprintln!(
             "warning: serving on {} (not loopback): anyone who can reach this address can read the whole archive",
@@ -27,7 +29,7 @@ pub fn run(args: ServeArgs, db: &Path) -> Result<()> {
         );
     }
     let opts = ServeOptions {
-        db: db.to_path_buf(),
+        db: db.clone(),
         bind: args.bind,
         public: args.public,
     };

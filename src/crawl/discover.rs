@@ -119,7 +119,7 @@ static RE_PAGE_NUMBER: LazyLock<Regex> =
 
 /// Finds the links of a page: anchors, frames and script-generated pagination.
 ///
-/// `html` must already be decoded (see [`crate::charset::decode`]).
+/// `html` must already be decoded (see [`crate::page::charset::decode`]).
 pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Link> {
     discover_in(page_url, html, &Html::parse_document(html), patterns)
 }

@@ -44,7 +44,8 @@ pub struct CrawlOptions {
     pub years: Option<RangeInclusive<i32>>,
     /// The command line, recorded with the run.
     pub command: String,
-    /// Leave extraction of the new report snapshots to a later `nianbao extract`.
+    /// Leave extraction of the new report snapshots to a later `nianbao extract`
+    /// (read by [`crate::pipeline::crawl_then_extract`]).
     pub skip_extraction: bool,
 }
 
@@ -65,7 +66,33 @@ pub struct CrawlSummary {
     pub report_snapshots: Vec<i64>,
     pub failures_by_host: Vec<(String, u64)>,
     /// The extraction of this run's new report snapshots.
-    pub extracted: Option<crate::archive_extract::ExtractSummary>,
+    pub extracted: Option<crate::pipeline::extraction::ExtractSummary>,
+}
+
+impl std::fmt::Display for CrawlSummary {
+    /// The summary printed after a crawl: counts, then failures by host.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "crawl run #{}{}: {} pages fetched ({} not modified), {} new snapshots ({} new bodies), {} reports, {} skipped, {} failed",
+            self.run_id,
+            if self.resumed { " (resumed)" } else { "" },
+            self.pages_fetched,
+            self.not_modified,
+            self.snapshots_new,
+            self.bodies_new,
+            self.reports_found,
+            self.skipped,
+            self.failed
+        )?;
+        if self.interrupted {
+            writeln!(f, "interrupted: run `nianbao crawl` again to resume")?;
+        }
+        for (host, n) in &self.failures_by_host {
+            writeln!(f, "  {n} failed on {host} (see `nianbao status`)")?;
+        }
+        Ok(())
+    }
 }
 
 /// Priority of a frontier entry by kind: lower is fetched sooner.
@@ -108,7 +135,9 @@ impl Crawl {
     }
 }
 
-/// Runs (or resumes) a crawl over `rows`. The caller holds the archive lock.
+/// Runs (or resumes) a crawl over `rows`, archiving only: extraction is the
+/// next stage ([`crate::pipeline::crawl_then_extract`]). The caller holds the
+/// archive lock.
 ///
 /// `rows` are all seed rows (every agency takes part in attribution); the
 /// agency filter in `opts` narrows which entry URLs are crawled.
@@ -203,26 +232,6 @@ pub async fn run(
     let crawl = Arc::try_unwrap(crawl)
         .map_err(|_| CrawlError::Task("crawl state still shared after the run".into()))?;
     let store = crawl.store.into_inner().unwrap_or_else(|p| p.into_inner());
-    // Extract what this run archived, in the same run (on the blocking pool: it is CPU work).
-    let ids = if opts.skip_extraction {
-        Vec::new()
-    } else {
-        summary.report_snapshots.clone()
-    };
-    let (store, extracted) = tokio::task::spawn_blocking(move || {
-        let mut store = store;
-        let filter = crate::archive_extract::ExtractFilter {
-            snapshot_ids: Some(ids),
-            ..Default::default()
-        };
-        let r = crate::archive_extract::extract_archive(&mut store, &filter, &|_, _| {});
-        (store, r)
-    })
-    .await
-    .map_err(|e| CrawlError::Task(e.to_string()))?;
-    let extracted = extracted?;
-    store.add_extracted(run_id, extracted.reports as i64)?;
-    summary.extracted = Some(extracted);
     let status = if summary.interrupted {
         "interrupted"
     } else {

@@ -90,7 +90,7 @@ pub(crate) async fn process(
                     let mut stop = crawl.shutdown.clone();
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
-                        _ = crate::schedule::stopped(&mut stop) => {}
+                        _ = crate::shutdown::stopped(&mut stop) => {}
                     }
                     if crawl.stopping() {
                         // Leave the entry pending: the next run resumes it.
@@ -284,13 +284,13 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         )
     });
     let (meta, links) = if format == crate::formats::Format::Html {
-        let decoded = crate::charset::decode(&fetched.body, content_type.as_deref());
+        let decoded = crate::page::charset::decode(&fetched.body, content_type.as_deref());
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source.as_str().to_string());
         // One parse serves the metadata and the links.
         let dom = scraper::Html::parse_document(&decoded.text);
-        let doc = crate::extract::dom_to_document(&dom);
-        let page = crate::page::page_meta_parsed(&dom, &doc, &crawl.patterns);
+        let doc = crate::formats::dom_to_document(&dom);
+        let page = crate::page::facts::page_meta_parsed(&dom, &doc, &crawl.patterns);
         let (meta, agency_name) = html_meta(crawl, item, page);
         let found = discover::discover_in(&fetched.final_url, &decoded.text, &dom, &crawl.patterns);
         let links = outlinks(
@@ -325,7 +325,7 @@ fn http_version_label(debug: &str) -> String {
 fn html_meta(
     crawl: &Crawl,
     item: &FrontierItem,
-    meta: crate::page::PageMeta,
+    meta: crate::page::facts::PageMeta,
 ) -> (PageMetaRow, Option<String>) {
     let kind = meta.kind.as_str().to_string();
     let title = meta.title.clone().unwrap_or_default();
@@ -333,7 +333,7 @@ fn html_meta(
         let from_title = meta
             .agency
             .clone()
-            .or_else(|| crate::page::agency_from_title(&title));
+            .or_else(|| crate::page::facts::agency_from_title(&title));
         let a = attribute::attribute(
             &crawl.agencies,
             &[
@@ -391,7 +391,7 @@ fn attachment_meta(
     };
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
-    let from_title = crate::page::agency_from_title(&text);
+    let from_title = crate::page::facts::agency_from_title(&text);
     let a = attribute::attribute(
         &crawl.agencies,
         &[text.as_str(), item.agency_hint.as_deref().unwrap_or("")],
@@ -540,7 +540,7 @@ fn relink_from_archive(
     if meta.format != "html" {
         return Ok(Vec::new());
     }
-    let decoded = crate::charset::decode(&body, prev.content_type.as_deref());
+    let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
     let found = discover::discover(&page_url, &decoded.text, &crawl.patterns);
     Ok(outlinks(

@@ -6,15 +6,14 @@
 //! the template's row lists. Consistency rules 1–4 of the template are checked
 //! here; rule 5 needs the previous year's report ([`cross_year_checks`]).
 
-mod html;
 mod reader;
 mod tokens;
 
-pub use html::{dom_to_document, html_to_document};
+use crate::formats::dom_to_document;
 
 use crate::document::Document;
-use crate::page;
-use crate::page::title_year as report_year;
+use crate::page::facts as page;
+use crate::page::facts::title_year as report_year;
 use crate::patterns::{ReportPatterns, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
@@ -295,7 +294,7 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Extraction::failed(Status::Failed, "empty input");
     }
-    let decoded = crate::charset::decode(bytes, content_type);
+    let decoded = crate::page::charset::decode(bytes, content_type);
     let text = decoded.text;
     if looks_binary(&text) {
         return Extraction::failed(Status::Failed, "input is binary, not text or HTML");

@@ -7,6 +7,7 @@
 //! every format.
 
 mod docx;
+mod html;
 mod layout;
 mod numbering;
 mod ole;
@@ -14,6 +15,7 @@ mod pdf;
 mod xlsx;
 
 pub use docx::docx_to_document;
+pub use html::{dom_to_document, html_to_document};
 pub use ole::{ole_to_document, ole_to_text, rtf_to_document};
 pub use pdf::{PdfRead, pdf_to_document};
 pub use xlsx::xlsx_to_document;

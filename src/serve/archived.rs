@@ -151,7 +151,7 @@ pub(crate) async fn raw(state: State, Path(id): Path<i64>) -> PageResult {
 
 /// Rewrites an archived HTML page for display (see the module doc).
 fn rewrite(store: &Store, snap: &ArchivedSnapshot) -> Result<String, PageError> {
-    let text = crate::charset::decode(&snap.body, snap.content_type.as_deref()).text;
+    let text = crate::page::charset::decode(&snap.body, snap.content_type.as_deref()).text;
     let base = Url::parse(&snap.final_url)
         .or_else(|_| Url::parse(&snap.url))
         .ok();

@@ -4,11 +4,11 @@
 
 use super::render::{self, Nav, num};
 use super::{PageError, PageResult, State, with_store};
-use crate::archive_extract::{Revision, revisions};
 use crate::extract::{
     ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_COLUMNS, APPLICATION_ROWS_2019,
     APPLICATION_ROWS_2021, Extraction, REVIEW_FIELDS, REVIEW_GROUPS, Template,
 };
+use crate::pipeline::extraction::{Revision, revisions};
 use crate::report_view::label;
 use crate::store::PageMetaRow;
 use axum::extract::Path;

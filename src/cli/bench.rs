@@ -1,0 +1,404 @@
+//! `nianbao bench`: crawl and extraction figures measured on this machine
+//! against local servers (never the network), printed for the closing notes.
+//! Speed targets live here, not in timed tests.
+
+use nianbao::config::Config;
+use nianbao::crawl::{self, CrawlOptions};
+use nianbao::seeds;
+use nianbao::store::{NewLink, Store};
+use nianbao_portal::Portal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("bench: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] nianbao::store::StoreError),
+    #[error(transparent)]
+    Crawl(#[from] crawl::CrawlError),
+    #[error(transparent)]
+    Seeds(#[from] seeds::SeedError),
+}
+
+/// CPU seconds (user + system) this process has used, from /proc (Linux).
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start after ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0) // USER_HZ is 100 on Linux
+}
+
+/// Peak resident set size of this process in MB (VmHWM).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn bench_config(rps: f64, max_pages_per_host: usize) -> Config {
+    let mut config = Config::default();
+    let c = &mut config.crawler;
+    c.per_host_requests_per_second = rps;
+    c.per_host_burst = 1;
+    c.concurrency = 64;
+    c.retries = 0;
+    c.request_timeout_secs = 10.0;
+    c.max_pages_per_host = max_pages_per_host;
+    c.max_depth = 1000;
+    c.user_agent = "nianbao-bench".into();
+    config
+}
+
+/// Figures of one crawl benchmark.
+#[derive(Debug, Clone)]
+pub struct CrawlFigures {
+    pub hosts: usize,
+    pub requests: usize,
+    pub max_host_requests: usize,
+    pub wall: Duration,
+    pub politeness_floor: Duration,
+    pub efficiency: f64,
+    pub pages_per_second: f64,
+    pub cpu_seconds_per_1000: Option<f64>,
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// Crawls a synthetic portal of `hosts` × `pages` listing pages at `rps` per host.
+/// Each listing page links one report and ten other pages, so a host serves
+/// about 12 × `pages` requests; the floor is the busiest host's requests / rate.
+pub async fn crawl_bench(
+    dir: &Path,
+    hosts: usize,
+    pages: usize,
+    rps: f64,
+) -> Result<CrawlFigures, BenchError> {
+    let portal = Portal::synthetic(hosts, pages).await?;
+    let seed_path = dir.join("bench-seeds.csv");
+    std::fs::write(&seed_path, portal.seeds_csv())?;
+    let rows = seeds::load(&[seed_path])?;
+    let store = Store::open(&dir.join("bench.db"))?;
+    let config = bench_config(rps, usize::MAX / 2);
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let cpu0 = cpu_seconds();
+    let t0 = Instant::now();
+    let (summary, _store) = crawl::run(&config, store, &rows, &CrawlOptions::default(), rx).await?;
+    let wall = t0.elapsed();
+    let cpu = cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
+    let mut per_host = std::collections::HashMap::<String, usize>::new();
+    for r in portal.requests() {
+        *per_host.entry(r.host).or_default() += 1;
+    }
+    let requests: usize = per_host.values().sum();
+    let max_host_requests = per_host.values().copied().max().unwrap_or(0);
+    // The limiter lets the first request through at once: n requests need (n - 1) periods.
+    let floor = Duration::from_secs_f64(max_host_requests.saturating_sub(1) as f64 / rps);
+    portal.shutdown().await;
+    Ok(CrawlFigures {
+        hosts,
+        requests,
+        max_host_requests,
+        wall,
+        politeness_floor: floor,
+        efficiency: floor.as_secs_f64() / wall.as_secs_f64(),
+        pages_per_second: summary.pages_fetched.max(requests as u64) as f64 / wall.as_secs_f64(),
+        cpu_seconds_per_1000: cpu.map(|c| c / requests.max(1) as f64 * 1000.0),
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+/// Memory with a large frontier: `urls` pending entries are put in a run's
+/// frontier, then the crawler works through `fetch` of them.
+pub async fn frontier_bench(
+    dir: &Path,
+    urls: usize,
+    fetch: usize,
+) -> Result<(Duration, Option<f64>, usize), BenchError> {
+    let hosts = 10;
+    let portal = Portal::synthetic(hosts, 1).await?;
+    let seed_path = dir.join("frontier-seeds.csv");
+    std::fs::write(&seed_path, portal.seeds_csv())?;
+    let rows = seeds::load(&[seed_path])?;
+    let mut store = Store::open(&dir.join("frontier.db"))?;
+    let agencies = seeds::agencies(&rows);
+    store.sync_seeds(&rows, &agencies)?;
+    let run = store.begin_run("crawl", "bench frontier")?;
+    let names = portal.host_names();
+    let links: Vec<NewLink> = (0..urls)
+        .map(|i| {
+            let base = portal.base_url(&names[i % hosts]);
+            let url = base
+                .join(&format!("/list/a{}_{}.html", i / hosts, i % 10))
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            NewLink {
+                host: crawl::politeness::host_key(&base),
+                url,
+                seed_id: None,
+                depth: 1,
+                kind: "other".into(),
+                priority: 10,
+                parent_url: None,
+                link_text: None,
+                agency_hint: None,
+                skipped: None,
+            }
+        })
+        .collect();
+    store.frontier_add(run, &links)?;
+    drop(links);
+    let config = bench_config(1000.0, fetch / hosts);
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let t0 = Instant::now();
+    let (summary, _store) = crawl::run(&config, store, &rows, &CrawlOptions::default(), rx).await?;
+    portal.shutdown().await;
+    Ok((
+        t0.elapsed(),
+        peak_rss_mb(),
+        summary.pages_fetched as usize + summary.failed as usize,
+    ))
+}
+
+/// Figures of re-extracting an archive.
+#[derive(Debug, Clone)]
+pub struct ReextractFigures {
+    pub snapshots: usize,
+    pub build: Duration,
+    pub wall: Duration,
+    pub parse_only: Duration,
+    pub complete: u64,
+    pub threads: usize,
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// Builds an archive of `n` distinct report snapshots (the sample portal's report
+/// pages, each made unique), then re-extracts all of them and, for comparison,
+/// only parses the same bodies into a DOM.
+pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchError> {
+    use nianbao::store::{FetchRecord, NewSnapshot, PageCommit, PageMetaRow, PreparedBody};
+    use rayon::prelude::*;
+    // Only pages that are complete reports (the portal also has decoys and pages
+    // whose report is an attachment).
+    let pages: Vec<(&str, &[u8])> = nianbao_portal::sample_report_pages()
+        .into_iter()
+        .filter(|(ct, body)| {
+            nianbao::extract::extract(body, Some(ct)).status == nianbao::extract::Status::Complete
+        })
+        .collect();
+    let patterns = nianbao::patterns::ReportPatterns::default();
+    let metas: Vec<PageMetaRow> = pages
+        .iter()
+        .map(|(ct, body)| {
+            let text = nianbao::page::charset::decode(body, Some(ct)).text;
+            let m = nianbao::page::facts::page_meta(&text, &patterns);
+            PageMetaRow {
+                kind: "report".into(),
+                format: "html".into(),
+                title: m.title,
+                report_year: m.report_year,
+                agency_name: m.agency,
+                ..Default::default()
+            }
+        })
+        .collect();
+    let t0 = Instant::now();
+    let mut store = Store::open(&dir.join("reextract.db"))?;
+    let run = store.begin_run("crawl", "bench reextract")?;
+    for i in 0..n {
+        let k = i % pages.len();
+        let (ct, body) = pages[k];
+        let mut bytes = body.to_vec();
+        bytes.extend_from_slice(format!("\n<!-- copy {i} -->\n").as_bytes());
+        let url = format!("http://bench.invalid/r{i}.html");
+        let links = vec![NewLink {
+            url: url.clone(),
+            host: "http://bench.invalid".into(),
+            seed_id: None,
+            depth: 0,
+            kind: "report".into(),
+            priority: 0,
+            parent_url: None,
+            link_text: None,
+            agency_hint: None,
+            skipped: None,
+        }];
+        store.frontier_add(run, &links)?;
+        let frontier_id = store
+            .frontier_pending(run, 1)?
+            .first()
+            .map(|f| f.id)
+            .unwrap_or_default();
+        let prepared = PreparedBody::new(&bytes)?;
+        store.commit_page(&PageCommit {
+            run_id: run,
+            frontier_id,
+            fetch: FetchRecord {
+                url: url.clone(),
+                host: "http://bench.invalid".into(),
+                attempt: 1,
+                status: Some(200),
+                bytes: bytes.len() as i64,
+                ..Default::default()
+            },
+            snapshot: Some((
+                NewSnapshot {
+                    url: url.clone(),
+                    final_url: url,
+                    fetched_at: nianbao::store::now(),
+                    status: 200,
+                    http_version: "HTTP/1.1".into(),
+                    headers: vec![("content-type".into(), ct.into())],
+                    content_type: Some(ct.into()),
+                    charset: None,
+                    charset_source: None,
+                    truncated: false,
+                    etag: None,
+                    last_modified: None,
+                    seed_id: None,
+                    parent_url: None,
+                },
+                prepared,
+                metas[k].clone(),
+            )),
+            existing_snapshot_id: None,
+            links: Vec::new(),
+            state: "done",
+            reason: None,
+            not_modified: false,
+            is_report: false,
+        })?;
+    }
+    let build = t0.elapsed();
+    let t2 = Instant::now();
+    let summary = nianbao::pipeline::extraction::extract_archive(
+        &mut store,
+        &nianbao::pipeline::extraction::ExtractFilter {
+            force: true,
+            ..Default::default()
+        },
+        &|_, _| {},
+    )?;
+    let wall = t2.elapsed();
+    let rss = peak_rss_mb();
+    // The floor: decoding and parsing the same bodies into a DOM, nothing else,
+    // read from the archive in the same batches.
+    let ids: Vec<i64> = (1..=n as i64).collect();
+    let t1 = Instant::now();
+    for chunk in ids.chunks(256) {
+        let mut bodies = Vec::with_capacity(chunk.len());
+        for id in chunk {
+            bodies.push(store.snapshot_body(*id)?.unwrap_or_default());
+        }
+        bodies.par_iter().for_each(|b| {
+            let text = nianbao::page::charset::decode(b, Some("text/html")).text;
+            std::hint::black_box(scraper::Html::parse_document(&text));
+        });
+    }
+    let parse_only = t1.elapsed();
+    Ok(ReextractFigures {
+        snapshots: n,
+        build,
+        wall,
+        parse_only,
+        complete: summary.complete,
+        threads: rayon::current_num_threads(),
+        peak_rss_mb: rss,
+    })
+}
+
+/// Arguments of `bench`.
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchCommand,
+}
+
+/// The benchmarks.
+#[derive(clap::Subcommand, Debug)]
+enum BenchCommand {
+    /// Crawl a synthetic local portal of H hosts × P listing pages at a rate per host.
+    Crawl {
+        #[arg(long, default_value_t = 4)]
+        hosts: usize,
+        #[arg(long, default_value_t = 20)]
+        pages: usize,
+        /// Requests per second per host.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+    },
+    /// Re-extract an archive of N report snapshots; compare with DOM parsing alone.
+    Reextract {
+        #[arg(long, default_value_t = 10_000)]
+        snapshots: usize,
+    },
+    /// Peak memory with a large frontier in the archive.
+    Frontier {
+        #[arg(long, default_value_t = 100_000)]
+        urls: usize,
+        /// How many of them to fetch.
+        #[arg(long, default_value_t = 2000)]
+        fetch: usize,
+    },
+}
+
+/// Runs one benchmark in a temporary folder and prints its figures.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("nianbao-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = super::runtime()?.block_on(async {
+        match args.what {
+            BenchCommand::Crawl { hosts, pages, rate } => {
+                let f = crawl_bench(&dir, hosts, pages, rate).await?;
+                println!(
+                    "crawl bench: {} hosts × {} listing pages at {rate}/s per host: {} requests ({} on the busiest host)",
+                    f.hosts, pages, f.requests, f.max_host_requests
+                );
+                println!(
+                    "  wall {:.2} s vs politeness floor {:.2} s → efficiency {:.3}; {:.1} pages/s; {} CPU s per 1,000 pages; peak RSS {} MB",
+                    f.wall.as_secs_f64(),
+                    f.politeness_floor.as_secs_f64(),
+                    f.efficiency,
+                    f.pages_per_second,
+                    f.cpu_seconds_per_1000
+                        .map_or("?".into(), |c| format!("{c:.2}")),
+                    f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
+                );
+            }
+            BenchCommand::Reextract { snapshots } => {
+                let f = tokio::task::block_in_place(|| reextract_bench(&dir, snapshots))?;
+                println!(
+                    "re-extraction bench: {} report snapshots (archive built in {:.1} s)",
+                    f.snapshots,
+                    f.build.as_secs_f64()
+                );
+                println!(
+                    "  extract {:.2} s on {} threads ({:.0} reports/s, {:.0} per core; {} complete) vs DOM parse only {:.2} s → ratio {:.2}; peak RSS {} MB",
+                    f.wall.as_secs_f64(),
+                    f.threads,
+                    f.snapshots as f64 / f.wall.as_secs_f64(),
+                    f.snapshots as f64 / f.wall.as_secs_f64() / f.threads as f64,
+                    f.complete,
+                    f.parse_only.as_secs_f64(),
+                    f.wall.as_secs_f64() / f.parse_only.as_secs_f64(),
+                    f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
+                );
+            }
+            BenchCommand::Frontier { urls, fetch } => {
+                let (wall, rss, fetched) = frontier_bench(&dir, urls, fetch).await?;
+                println!(
+                    "frontier bench: {urls} pending URLs in the frontier, {fetched} fetched in {:.2} s; peak RSS {} MB",
+                    wall.as_secs_f64(),
+                    rss.map_or("?".into(), |m| format!("{m:.1}"))
+                );
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}

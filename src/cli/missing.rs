@@ -1,0 +1,44 @@
+//! `nianbao missing`: seed agencies with no report for a year, with the reason.
+
+use super::{Common, Context, Output};
+use anyhow::Result;
+use clap::Args;
+use nianbao::export;
+
+/// Arguments of `missing`.
+#[derive(Args, Debug)]
+pub struct MissingArgs {
+    #[arg(long)]
+    year: i32,
+    /// Only agencies whose region starts with this (e.g. 辽宁省沈阳市).
+    #[arg(long)]
+    region: Option<String>,
+    #[command(flatten)]
+    output: Output,
+}
+
+/// Prints the list as a table, or writes it in the chosen format.
+pub fn run(args: MissingArgs, common: &Common) -> Result<()> {
+    let ctx = Context::load(common, false)?;
+    let store = ctx.open_store()?;
+    let year = args.year;
+    let rows = export::missing(&store, year, args.region.as_deref())?;
+    match args.output.format()? {
+        Some(f) => args
+            .output
+            .emit(f, |w| export::write_missing(&rows, f, w))?,
+        None => {
+            println!("{} seed agencies have no report for {year}:", rows.len());
+            for r in &rows {
+                println!(
+                    "  {} ({}) — {}: {}",
+                    r.agency,
+                    r.region,
+                    r.reason.as_str(),
+                    r.detail
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! `nianbao parse`: extract local files without any database.
+
+use anyhow::{Result, bail};
+use clap::Args;
+use nianbao::pipeline::extraction::extract_file;
+use nianbao::report_view::render;
+use std::path::PathBuf;
+
+/// Arguments of `parse`.
+#[derive(Args, Debug)]
+pub struct ParseArgs {
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// One JSON object per file per line (the canonical structure plus checks and warnings).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Extracts each file and prints it; a file that cannot be read is reported and counted.
+pub fn run(args: ParseArgs) -> Result<()> {
+    let mut failures = 0;
+    for file in &args.files {
+        let bytes = match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {}: {e}", file.display());
+                failures += 1;
+                continue;
+            }
+        };
+        let ex = extract_file(file, &bytes);
+        if args.json {
+            let mut value = serde_json::to_value(&ex)?;
+            value["file"] = serde_json::Value::String(file.display().to_string());
+            println!("{}", serde_json::to_string(&value)?);
+        } else {
+            println!("== {}", file.display());
+            println!("{}", render(&ex));
+        }
+    }
+    if failures > 0 {
+        bail!("{failures} of {} files could not be read", args.files.len());
+    }
+    Ok(())
+}

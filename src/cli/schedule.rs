@@ -1,0 +1,61 @@
+//! `nianbao schedule`: the foreground service, a crawl + extraction per cron tick.
+
+use super::{Common, Context, runtime};
+use anyhow::Result;
+use nianbao::crawl::CrawlOptions;
+use nianbao::pipeline::crawl_then_extract;
+use nianbao::schedule::{JobContext, JobCounts, Scheduler, SystemClock};
+use nianbao::shutdown::shutdown_on_signals;
+use nianbao::store::Store;
+use std::sync::Arc;
+
+/// Runs the scheduler until Ctrl-C/SIGTERM.
+pub fn run(common: &Common) -> Result<()> {
+    let ctx = Context::load(common, true)?;
+    runtime()?.block_on(async {
+        let scheduler = Scheduler::new(&ctx.db, &ctx.config.schedule, Arc::new(SystemClock))?;
+        println!(
+            "scheduler on {}: cron {:?} in {}; next run {}",
+            ctx.db.display(),
+            ctx.config.schedule.cron,
+            ctx.config.schedule.timezone,
+            scheduler.next_tick(chrono::Utc::now())?
+        );
+        let Context {
+            config,
+            db,
+            seed_rows,
+        } = ctx;
+        let mut job = move |jc: JobContext| {
+            let config = config.clone();
+            let rows = seed_rows.clone();
+            let db = db.clone();
+            async move {
+                let store = Store::open(&db)?;
+                let opts = CrawlOptions {
+                    command: format!("nianbao schedule (tick {})", jc.scheduled_for),
+                    agency_filter: None,
+                    years: None,
+                    skip_extraction: !config.schedule.extract_after_crawl,
+                };
+                let (s, _store) =
+                    crawl_then_extract(&config, store, &rows, &opts, jc.shutdown.clone()).await?;
+                print!("{s}");
+                Ok(JobCounts {
+                    pages_fetched: s.pages_fetched as i64,
+                    snapshots_new: s.snapshots_new as i64,
+                    bodies_new: s.bodies_new as i64,
+                    reports_found: s.reports_found as i64,
+                    extracted: s.extracted.as_ref().map_or(0, |e| e.reports as i64),
+                    errors: s.failed as i64,
+                })
+            }
+        };
+        let summary = scheduler.run(&mut job, shutdown_on_signals()).await?;
+        println!(
+            "scheduler stopped: {} runs ({} failed, {} caught up)",
+            summary.runs, summary.failed, summary.caught_up
+        );
+        Ok(())
+    })
+}

@@ -1,0 +1,29 @@
+//! `nianbao status`: last runs, archive size, reports by year, errors by host.
+
+use super::{Common, Context};
+use anyhow::Result;
+use clap::Args;
+
+/// Arguments of `status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// How many runs to list.
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the archive's status as text or JSON.
+pub fn run(args: StatusArgs, common: &Common) -> Result<()> {
+    let ctx = Context::load(common, false)?;
+    let store = ctx.open_store()?;
+    let status = nianbao::status::status(&store, args.runs)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        print!("{status}");
+    }
+    Ok(())
+}
