@@ -36,9 +36,26 @@ pub struct Repetition {
     pub share: f64,
 }
 
-/// The paragraphs of a document's running text, tables left out.
+/// Lines of a portal's page chrome (footer, filing numbers, contact lines):
+/// the same on every page of a site, so never evidence of a copied report.
+const CHROME: [&str; 9] = [
+    "主办单位",
+    "承办单位",
+    "网站标识码",
+    "ICP备",
+    "公网安备",
+    "版权所有",
+    "技术支持",
+    "联系电话",
+    "欢迎访问",
+];
+
+/// The paragraphs of a report's running text, tables left out. On a web page
+/// the report starts at its first part heading (`一、…`): the title, dates and
+/// navigation before it repeat every year by nature, as does the site's footer.
 pub fn paragraphs(doc: &Document) -> Vec<String> {
-    doc.blocks
+    let all: Vec<String> = doc
+        .blocks
         .iter()
         .filter_map(|b| match b {
             Block::Text(t) => Some(t),
@@ -46,6 +63,17 @@ pub fn paragraphs(doc: &Document) -> Vec<String> {
         })
         .flat_map(|t| t.split('\n'))
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let start = all
+        .iter()
+        .position(|p| {
+            let mut c = p.chars();
+            matches!(c.next(), Some('一')) && matches!(c.next(), Some('、' | '．' | '.'))
+        })
+        .unwrap_or(0);
+    all.into_iter()
+        .skip(start)
+        .filter(|p| !CHROME.iter().any(|c| p.contains(c)))
         .filter(|p| normalise(p).chars().count() >= MIN_CHARS)
         .collect()
 }
@@ -131,10 +159,24 @@ mod tests {
     }
 
     #[test]
+    fn the_title_navigation_and_footer_are_not_the_report() {
+        let paras = paragraphs(&doc(&[
+            "欢迎访问沈阳市辽中区人民政府门户网站加入收藏 | 无障碍浏览",
+            "沈阳市辽中区人民政府办公室2023年度政府信息公开工作年度报告（标题也很长）",
+            "一、总体情况",
+            "2023年，本机关深入贯彻落实《中华人民共和国政府信息公开条例》，坚持以公开为常态。",
+            "主办单位：沈阳市辽中区人民政府办公室 承办单位：沈阳市辽中区人民政府信息中心",
+            "网站标识码：2101150001 辽ICP备05001234号 辽公网安备 21011502000123号",
+        ]));
+        assert_eq!(paras.len(), 1, "{paras:?}");
+        assert!(paras[0].starts_with("2023年"));
+    }
+
+    #[test]
     fn a_copied_paragraph_with_new_numbers_counts_as_repeated() {
         let old = paragraphs(&doc(&[
-            "本机关坚持以习近平新时代中国特色社会主义思想为指导，全年共收到政府信息公开申请12件。",
             "一、总体情况",
+            "本机关坚持以习近平新时代中国特色社会主义思想为指导，全年共收到政府信息公开申请12件。",
         ]));
         assert_eq!(old.len(), 1, "the short heading is not compared");
         let new = paragraphs(&doc(&[

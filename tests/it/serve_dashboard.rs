@@ -254,6 +254,20 @@ fn dashboard_over_the_crawled_sample_portal() {
     assert!(header(&headers, "content-security-policy").contains("default-src 'none'"));
     assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
 
+    // Downloads are the existing exports.
+    let (status, headers, csv) = get(&format!("{base}/export/missing?year=2023&format=csv"));
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-disposition").contains("missing-2023.csv"));
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "CSV with a BOM for Excel");
+    for agency in ["新乡市卫滨区人民政府", "肖寨门镇人民政府", "no_entry_url"] {
+        assert!(csv.contains(agency), "{agency} in {csv}");
+    }
+    let (_, _, xlsx) = get(&format!("{base}/export/reports?year=2022&format=xlsx"));
+    assert!(xlsx.starts_with(b"PK"), "an XLSX (zip) file");
+    let (status, _, _) = get(&format!("{base}/export/passwords?year=2022"));
+    assert_eq!(status, 404);
+
     // `compare` on the command line reads the same archive while the server has it open.
     let json: serde_json::Value = serde_json::from_str(&nianbao(&[
         "--config",
@@ -428,6 +442,28 @@ fn dashboard_over_the_crawled_sample_portal() {
     }));
     assert!(!select(&dom, "svg.chart rect").is_empty(), "chart drawn");
     assert!(!select(&dom, "tr[data-figure=\"received\"] td").is_empty());
+    let share_2023: f64 = select(&dom, "td[data-repeat]")
+        .last()
+        .expect("a repeated-text share")
+        .value()
+        .attr("data-repeat")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let u = format!("{base}{agency_link}/repeat/2023");
+    let dom = run(Box::new(move |b| {
+        b.screenshot(&u, "repeated_text", 1000);
+        b.dom(&u)
+    }));
+    let repeated = select(&dom, "div.repeated").len();
+    let all = repeated + select(&dom, "div.fresh").len();
+    assert!(all > 0, "the 2023 paragraphs are listed");
+    assert_eq!(
+        repeated > 0,
+        share_2023 > 0.0,
+        "highlighted passages match the share"
+    );
+    assert!(text(&select(&dom, "#share")[0]).ends_with('%'));
     let u = format!("{base}/runs");
     let dom = run(Box::new(move |b| {
         b.screenshot(&u, "runs", 1000);
