@@ -50,6 +50,16 @@ fn strip_css_fetches(css: &str) -> String {
     URL.replace_all(css, "none").into_owned()
 }
 
+/// Plain text is shown as text (decoded to UTF-8); it cannot run anything.
+fn is_text(snap: &ArchivedSnapshot) -> bool {
+    let ct = snap
+        .content_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    ct.starts_with("text/plain")
+}
+
 fn is_html(snap: &ArchivedSnapshot) -> bool {
     let ct = snap
         .content_type
@@ -67,7 +77,7 @@ pub(crate) async fn frame(state: State, Path(id): Path<i64>) -> PageResult {
         let mut s = store
             .archived_snapshot(id)?
             .ok_or_else(|| PageError::NotFound(format!("没有快照 #{id} (no snapshot {id})")))?;
-        let html = is_html(&s);
+        let html = is_html(&s) || is_text(&s);
         s.body.clear();
         Ok((s, html))
     })
@@ -107,6 +117,11 @@ pub(crate) async fn raw(state: State, Path(id): Path<i64>) -> PageResult {
     .await?;
     if let Some(html) = rewritten {
         let resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+        return Ok(render::with_headers(resp, render::ARCHIVE_CSP));
+    }
+    if is_text(&snap) {
+        let text = crate::page::charset::decode(&snap.body, snap.content_type.as_deref()).text;
+        let resp = ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response();
         return Ok(render::with_headers(resp, render::ARCHIVE_CSP));
     }
     let ct = snap

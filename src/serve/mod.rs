@@ -109,9 +109,12 @@ pub(crate) async fn with_store<T: Send + 'static>(
     .map_err(|e| PageError::Internal(format!("request failed: {e}")))?
 }
 
-/// The dashboard's routes.
-pub fn router(db: PathBuf) -> Router {
+/// The dashboard's routes. With `hosts`, a request whose `Host` is not one of
+/// them is refused: a web page the user visits cannot reach the dashboard by
+/// pointing its own name at 127.0.0.1 (DNS rebinding).
+pub fn router(db: PathBuf, hosts: Option<Vec<String>>) -> Router {
     let state = Arc::new(AppState { db });
+    let hosts = Arc::new(hosts);
     Router::new()
         .route("/", get(coverage::page))
         .route("/export/{what}", get(coverage::download))
@@ -126,6 +129,41 @@ pub fn router(db: PathBuf) -> Router {
         .route("/static/app.js", get(js))
         .fallback(|| async { PageError::NotFound("没有这个页面 (no such page)".into()) })
         .with_state(state)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            check_host(hosts.clone(), req, next)
+        }))
+}
+
+async fn check_host(
+    hosts: Arc<Option<Vec<String>>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(allowed) = hosts.as_ref() {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(host)) {
+            return PageError::BadRequest(format!(
+                "Host {host:?} 不是本机地址 (not this dashboard's address)"
+            ))
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// The `Host` values a loopback dashboard answers to.
+fn loopback_hosts(addr: SocketAddr) -> Vec<String> {
+    let port = addr.port();
+    vec![
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        addr.to_string(),
+    ]
 }
 
 async fn css() -> Response {
@@ -163,8 +201,10 @@ pub async fn serve(
             addr: opts.bind,
             source,
         })?;
-    bound(listener.local_addr()?);
-    axum::serve(listener, router(opts.db.clone()))
+    let addr = listener.local_addr()?;
+    bound(addr);
+    let hosts = (!opts.public).then(|| loopback_hosts(addr));
+    axum::serve(listener, router(opts.db.clone(), hosts))
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())

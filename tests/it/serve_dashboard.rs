@@ -254,6 +254,15 @@ fn dashboard_over_the_crawled_sample_portal() {
     assert!(header(&headers, "content-security-policy").contains("default-src 'none'"));
     assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
 
+    // Another name for 127.0.0.1 (DNS rebinding) is refused.
+    let addr = base.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"GET / HTTP/1.1\r\nHost: attacker.example:80\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    let _ = conn.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+
     // Downloads are the existing exports.
     let (status, headers, csv) = get(&format!("{base}/export/missing?year=2023&format=csv"));
     assert_eq!(status, 200);
