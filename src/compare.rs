@@ -203,7 +203,7 @@ impl ReportFigures {
             .map(|f| r.result.as_ref().and_then(|v| f.read(v)))
             .collect();
         let checks_failed = r.checks_failed.max(0) as usize;
-        let days_late = match export::timeliness(r.year, r.publish_date.as_deref()) {
+        let days_late = match export::timeliness(r.year, r.publish_date) {
             Timeliness::Late(d) => Some(d),
             _ => None,
         };
@@ -214,9 +214,9 @@ impl ReportFigures {
             year: r.year,
             snapshot_id: r.snapshot_id,
             url: r.url.clone(),
-            publish_date: r.publish_date.clone(),
+            publish_date: r.publish_date.map(|d| d.to_string()),
             days_late,
-            status: r.status.clone(),
+            status: r.status.map(|s| s.as_str().to_string()),
             checks_failed,
             values,
         }

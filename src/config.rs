@@ -35,6 +35,8 @@ pub struct Config {
     pub reports: ReportsConfig,
     pub storage: StorageConfig,
     pub schedule: ScheduleConfig,
+    /// Rendering script-built pages in headless Chromium.
+    pub render: RenderConfig,
     /// Folder the config was read from; relative paths in it are relative to this.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -96,6 +98,10 @@ impl Default for CrawlerConfig {
 pub struct ScopeConfig {
     pub extra_hosts: Vec<String>,
     pub tolerate_invalid_tls_hosts: Vec<String>,
+    /// Connect to private, loopback and link-local addresses (an intranet
+    /// portal). Off by default: then only a seed that is itself on such an
+    /// address may be reached there.
+    pub allow_private_addresses: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -157,6 +163,43 @@ impl Default for ScheduleConfig {
     }
 }
 
+/// `[render]`: when and how pages are rendered in headless Chromium.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RenderConfig {
+    /// Render pages whose markup shows a script-built list (when Chromium is found).
+    pub auto: bool,
+    /// Hosts whose listing pages are always rendered.
+    pub hosts: Vec<String>,
+    /// Path of the Chromium binary; empty: look in the usual places.
+    pub chromium: String,
+    /// Pages rendered at once (browser tabs).
+    pub tabs: usize,
+    /// Budget of one rendered page, from navigation to the captured DOM.
+    pub page_timeout_secs: f64,
+    /// The page is settled once no request has been in flight for this long.
+    pub network_idle_ms: u64,
+    /// Requests one rendered page may make; later ones are refused.
+    pub max_requests_per_page: usize,
+    /// Scrolls to the bottom after the page settles, for lists that load on scroll.
+    pub scroll_steps: u32,
+}
+
+impl Default for RenderConfig {
+    fn default() -> Self {
+        RenderConfig {
+            auto: true,
+            hosts: Vec::new(),
+            chromium: String::new(),
+            tabs: 2,
+            page_timeout_secs: 30.0,
+            network_idle_ms: 1000,
+            max_requests_per_page: 100,
+            scroll_steps: 3,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -165,6 +208,7 @@ impl Default for Config {
             reports: ReportsConfig::default(),
             storage: StorageConfig::default(),
             schedule: ScheduleConfig::default(),
+            render: RenderConfig::default(),
             base_dir: PathBuf::from("."),
         }
     }
@@ -260,6 +304,41 @@ impl Config {
                 "must be at least 1".into(),
             ));
         }
+        // Upper bounds: a value past these is a typo or an overflow, and some
+        // (retries, Retry-After, depth) would keep a crawl from ever ending.
+        for (key, value, max) in [
+            ("concurrency", c.concurrency as u64, 1024),
+            ("per_host_burst", u64::from(c.per_host_burst), 100),
+            ("max_body_bytes", c.max_body_bytes, 1 << 30),
+            ("max_redirects", c.max_redirects as u64, 20),
+            ("retries", u64::from(c.retries), 20),
+            ("backoff_initial_ms", c.backoff_initial_ms, 600_000),
+            ("backoff_max_ms", c.backoff_max_ms, 3_600_000),
+            ("max_retry_after_secs", c.max_retry_after_secs, 3600),
+            ("max_pages_per_host", c.max_pages_per_host as u64, 1_000_000),
+            ("max_depth", u64::from(c.max_depth), 64),
+            ("max_url_length", c.max_url_length as u64, 65_536),
+            (
+                "max_query_variants_per_path",
+                c.max_query_variants_per_path as u64,
+                1_000_000,
+            ),
+        ] {
+            if value > max {
+                return Err(invalid(
+                    "crawler",
+                    key,
+                    format!("must be at most {max}, got {value}"),
+                ));
+            }
+        }
+        if c.max_url_length < 32 {
+            return Err(invalid(
+                "crawler",
+                "max_url_length",
+                "must be at least 32".into(),
+            ));
+        }
         if c.backoff_initial_ms > c.backoff_max_ms {
             return Err(invalid(
                 "crawler",
@@ -306,6 +385,53 @@ impl Config {
                     ),
                 ));
             }
+        }
+        let r = &self.render;
+        if !(1..=16).contains(&r.tabs) {
+            return Err(invalid(
+                "render",
+                "tabs",
+                format!("must be 1 to 16, got {}", r.tabs),
+            ));
+        }
+        if !(r.page_timeout_secs > 0.0 && r.page_timeout_secs <= 600.0) {
+            return Err(invalid(
+                "render",
+                "page_timeout_secs",
+                format!("must be > 0 and ≤ 600 seconds, got {}", r.page_timeout_secs),
+            ));
+        }
+        if !(50..=60_000).contains(&r.network_idle_ms) {
+            return Err(invalid(
+                "render",
+                "network_idle_ms",
+                format!("must be 50 to 60000, got {}", r.network_idle_ms),
+            ));
+        }
+        if r.max_requests_per_page == 0 {
+            return Err(invalid(
+                "render",
+                "max_requests_per_page",
+                "must be at least 1 (the page itself)".into(),
+            ));
+        }
+        if r.scroll_steps > 50 {
+            return Err(invalid(
+                "render",
+                "scroll_steps",
+                format!("must be at most 50, got {}", r.scroll_steps),
+            ));
+        }
+        if let Some(h) = r
+            .hosts
+            .iter()
+            .find(|h| h.contains('/') || h.trim().is_empty())
+        {
+            return Err(invalid(
+                "render",
+                "hosts",
+                format!("{h:?} is not a host name (write `www.example.gov.cn`, no scheme or path)"),
+            ));
         }
         croner::Cron::from_str(&self.schedule.cron).map_err(|e| {
             invalid(
@@ -484,11 +610,75 @@ mod tests {
     }
 
     #[test]
+    fn render_section_defaults_and_errors() {
+        let c = Config::parse(include_str!("../crawler.toml"), Path::new("crawler.toml")).unwrap();
+        let d = RenderConfig::default();
+        assert!(c.render.auto && d.auto, "auto is on by default");
+        assert_eq!((c.render.tabs, d.tabs), (2, 2));
+        assert_eq!(c.render.network_idle_ms, d.network_idle_ms);
+        assert_eq!(c.render.max_requests_per_page, d.max_requests_per_page);
+        let err = Config::parse(
+            "[render]
+auto = true
+tabs = 0
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "c.toml:3: key `render.tabs`: must be 1 to 16, got 0");
+        let err = Config::parse(
+            "[render]
+hosts = [\"http://a.gov.cn/\"]
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("c.toml:2: key `render.hosts`"), "{err}");
+        let err = Config::parse(
+            "[render]
+network_idle_ms = 5
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("render.network_idle_ms"), "{err}");
+    }
+
+    #[test]
     fn years_parse() {
         assert_eq!(parse_years("2022-2024").unwrap(), Some(2022..=2024));
         assert_eq!(parse_years(" 2023 ").unwrap(), Some(2023..=2023));
         assert_eq!(parse_years("").unwrap(), None);
         assert!(parse_years("2024-2022").is_err());
         assert!(parse_years("abc").is_err());
+    }
+
+    #[test]
+    fn numeric_keys_have_upper_bounds() {
+        for (line, key) in [
+            ("retries = 4294967295", "crawler.retries"),
+            ("max_depth = 100000", "crawler.max_depth"),
+            (
+                "max_retry_after_secs = 99999999",
+                "crawler.max_retry_after_secs",
+            ),
+            ("max_redirects = 1000", "crawler.max_redirects"),
+            ("concurrency = 100000", "crawler.concurrency"),
+            ("max_body_bytes = 99999999999", "crawler.max_body_bytes"),
+            ("backoff_max_ms = 99999999999", "crawler.backoff_max_ms"),
+        ] {
+            let err = Config::parse(&format!("[crawler]\n{line}\n"), Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("c.toml:2: key `{key}`: must be at most")),
+                "{line}: {err}"
+            );
+        }
+        let text = include_str!("../crawler.toml");
+        Config::parse(text, Path::new("crawler.toml")).expect("the shipped values are in bounds");
     }
 }

@@ -127,7 +127,7 @@ pub async fn frontier_bench(
     let mut store = Store::open(&dir.join("frontier.db"))?;
     let agencies = seeds::agencies(&rows);
     store.sync_seeds(&rows, &agencies)?;
-    let run = store.begin_run("crawl", "bench frontier")?;
+    let run = store.begin_run(nianbao::store::RunKind::Crawl, "bench frontier")?;
     let names = portal.host_names();
     let links: Vec<NewLink> = (0..urls)
         .map(|i| {
@@ -141,7 +141,7 @@ pub async fn frontier_bench(
                 url,
                 seed_id: None,
                 depth: 1,
-                kind: "other".into(),
+                kind: crawl::discover::LinkKind::Other,
                 priority: 10,
                 parent_url: None,
                 link_text: None,
@@ -184,21 +184,22 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
     use rayon::prelude::*;
     // Only pages that are complete reports (the portal also has decoys and pages
     // whose report is an attachment).
+    let patterns = nianbao::patterns::ReportPatterns::default();
     let pages: Vec<(&str, &[u8])> = nianbao_portal::sample_report_pages()
         .into_iter()
         .filter(|(ct, body)| {
-            nianbao::extract::extract(body, Some(ct)).status == nianbao::extract::Status::Complete
+            nianbao::extract::extract(body, Some(ct), &patterns).status
+                == nianbao::extract::Status::Complete
         })
         .collect();
-    let patterns = nianbao::patterns::ReportPatterns::default();
     let metas: Vec<PageMetaRow> = pages
         .iter()
         .map(|(ct, body)| {
             let text = nianbao::page::charset::decode(body, Some(ct)).text;
             let m = nianbao::page::facts::page_meta(&text, &patterns);
             PageMetaRow {
-                kind: "report".into(),
-                format: "html".into(),
+                kind: nianbao::page::facts::PageKind::Report,
+                format: nianbao::formats::Format::Html,
                 title: m.title,
                 report_year: m.report_year,
                 agency_name: m.agency,
@@ -208,7 +209,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
         .collect();
     let t0 = Instant::now();
     let mut store = Store::open(&dir.join("reextract.db"))?;
-    let run = store.begin_run("crawl", "bench reextract")?;
+    let run = store.begin_run(nianbao::store::RunKind::Crawl, "bench reextract")?;
     for i in 0..n {
         let k = i % pages.len();
         let (ct, body) = pages[k];
@@ -220,7 +221,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             host: "http://bench.invalid".into(),
             seed_id: None,
             depth: 0,
-            kind: "report".into(),
+            kind: crawl::discover::LinkKind::Report,
             priority: 0,
             parent_url: None,
             link_text: None,
@@ -267,7 +268,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             )),
             existing_snapshot_id: None,
             links: Vec::new(),
-            state: "done",
+            state: nianbao::store::FrontierState::Done,
             reason: None,
             not_modified: false,
             is_report: false,
@@ -281,6 +282,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             force: true,
             ..Default::default()
         },
+        &patterns,
         &|_, _| {},
     )?;
     let wall = t2.elapsed();
@@ -336,6 +338,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         snapshots: usize,
     },
+    /// Render N script-built listings in headless Chromium (a local server; no politeness delay).
+    Render {
+        #[arg(long, default_value_t = 20)]
+        pages: usize,
+        #[arg(long, default_value_t = 2)]
+        tabs: usize,
+        /// Quiet-network wait per page, ms ([render] network_idle_ms).
+        #[arg(long, default_value_t = 1000)]
+        idle_ms: u64,
+    },
     /// Peak memory with a large frontier in the archive.
     Frontier {
         #[arg(long, default_value_t = 100_000)]
@@ -386,6 +398,37 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.parse_only.as_secs_f64(),
                     f.wall.as_secs_f64() / f.parse_only.as_secs_f64(),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
+                );
+            }
+            BenchCommand::Render {
+                pages,
+                tabs,
+                idle_ms,
+            } => {
+                let binary = nianbao::render::find_chromium(None).ok_or_else(|| {
+                    anyhow::anyhow!("no Chromium found: {}", nianbao::render::INSTALL_HINT)
+                })?;
+                let f = super::bench_render::render_bench(
+                    &binary,
+                    pages,
+                    tabs,
+                    Duration::from_millis(idle_ms),
+                )
+                .await?;
+                println!(
+                    "render bench: {} script-built listings, {} tabs, network idle {idle_ms} ms ({})",
+                    f.pages,
+                    f.tabs,
+                    binary.display()
+                );
+                println!(
+                    "  wall {:.2} s (browser start {:.2} s) → {:.2} rendered pages/s; {} complete; peak memory (PSS) nianbao+browser {:.0} MB; {:.3} CPU s per rendered page",
+                    f.wall.as_secs_f64(),
+                    f.startup.as_secs_f64(),
+                    f.pages_per_second,
+                    f.complete,
+                    f.peak_rss_mb,
+                    f.cpu_seconds_per_page
                 );
             }
             BenchCommand::Frontier { urls, fetch } => {

@@ -22,7 +22,7 @@ pub struct CompareArgs {
 
 /// Prints the comparison.
 pub fn run(args: CompareArgs, common: &Common) -> Result<()> {
-    let store = &Context::load(common, false)?.open_store_read_only()?;
+    let store = &Context::load(common, false)?.read_store()?;
     let years = match args.years.as_deref() {
         Some(y) => parse_years(y).map_err(|e| anyhow::anyhow!("--years {y}: {e}"))?,
         None => None,

@@ -27,8 +27,10 @@ pub struct ExtractArgs {
 /// Extracts under the archive lock, with a progress bar on a terminal.
 pub fn run(args: ExtractArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
+    // Before the lock, which would create the file.
+    nianbao::store::check::require_archive(&ctx.db)?;
     let _lock = ArchiveLock::acquire(&ctx.db, "nianbao extract")?;
-    let mut store = ctx.open_store()?;
+    let mut store = ctx.open_existing_store()?;
     let filter = ExtractFilter {
         agency: args.agency,
         year: args.year,
@@ -37,10 +39,17 @@ pub fn run(args: ExtractArgs, common: &Common) -> Result<()> {
         force: args.force,
     };
     let bar = progress_bar();
-    let summary = extract_run(&mut store, &filter, &command_line(), &|done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    });
+    let patterns = ctx.config.report_patterns(None);
+    let summary = extract_run(
+        &mut store,
+        &filter,
+        &patterns,
+        &command_line(),
+        &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
     bar.finish_and_clear();
     println!("{}", summary?);
     Ok(())

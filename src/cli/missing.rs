@@ -20,9 +20,18 @@ pub struct MissingArgs {
 /// Prints the list as a table, or writes it in the chosen format.
 pub fn run(args: MissingArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let year = args.year;
     let rows = export::missing(&store, year, args.region.as_deref())?;
+    let needs_browser = store.needs_browser()?;
+    if !needs_browser.is_empty() {
+        // On stderr, so exports stay clean: reports may hide behind lists built by script.
+        eprintln!(
+            "note: {} page(s) of the last crawl list reports by script and need a browser; {}",
+            needs_browser.len(),
+            nianbao::render::INSTALL_HINT
+        );
+    }
     match args.output.format()? {
         Some(f) => args
             .output

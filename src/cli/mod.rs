@@ -5,6 +5,8 @@
 
 #[cfg(feature = "sample-portal")]
 pub mod bench;
+#[cfg(feature = "sample-portal")]
+pub mod bench_render;
 pub mod compare;
 pub mod crawl;
 #[cfg(feature = "sample-portal")]
@@ -24,7 +26,7 @@ pub mod warc;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use nianbao::config::Config;
-use nianbao::export::Format;
+use nianbao::export::OutputFormat;
 use nianbao::seeds;
 use nianbao::store::Store;
 use std::path::{Path, PathBuf};
@@ -110,7 +112,7 @@ pub struct Output {
 
 impl Output {
     /// The chosen format, or None for a text table on standard output.
-    pub fn format(&self) -> Result<Option<Format>> {
+    pub fn format(&self) -> Result<Option<OutputFormat>> {
         let name = match (&self.format, &self.out) {
             (Some(f), _) => f.clone(),
             (None, Some(out)) => out
@@ -120,13 +122,13 @@ impl Output {
                 .to_string(),
             (None, None) => return Ok(None),
         };
-        Ok(Some(name.parse::<Format>()?))
+        Ok(Some(name.parse::<OutputFormat>()?))
     }
 
     /// Writes with `write` to the file (atomically) or to standard output.
     pub fn emit(
         &self,
-        format: Format,
+        format: OutputFormat,
         write: impl FnOnce(&mut dyn std::io::Write) -> nianbao::export::Result<()>,
     ) -> Result<()> {
         match &self.out {
@@ -146,9 +148,9 @@ impl Output {
 }
 
 /// An XLSX is not for a terminal: ask for a file instead.
-pub fn refuse_binary_to_terminal(format: Format) -> Result<()> {
+pub fn refuse_binary_to_terminal(format: OutputFormat) -> Result<()> {
     use std::io::IsTerminal;
-    if format == Format::Xlsx && std::io::stdout().is_terminal() {
+    if format == OutputFormat::Xlsx && std::io::stdout().is_terminal() {
         bail!("xlsx is a binary file: give --out FILE.xlsx");
     }
     Ok(())
@@ -198,15 +200,37 @@ impl Context {
         })
     }
 
-    /// Opens the archive read-only (never migrates or writes), naming it in any error.
-    pub fn open_store_read_only(&self) -> Result<Store> {
-        Store::open_read_only(&self.db)
+    /// Opens the archive to write to it, creating it if there is none (only
+    /// for the commands that start archives: crawl, schedule, demo); a damaged
+    /// archive is refused before anything is written.
+    pub fn open_store(&self) -> Result<Store> {
+        Store::open_for_writing(&self.db, true)
             .with_context(|| format!("opening the archive {}", self.db.display()))
     }
 
-    /// Opens the archive, naming it in any error.
-    pub fn open_store(&self) -> Result<Store> {
-        Store::open(&self.db).with_context(|| format!("opening the archive {}", self.db.display()))
+    /// Opens an existing archive to write to it (`extract`): no archive, no run.
+    pub fn open_existing_store(&self) -> Result<Store> {
+        Store::open_for_writing(&self.db, false)
+            .with_context(|| format!("opening the archive {}", self.db.display()))
+    }
+
+    /// Opens an existing archive read-only for the commands that only answer,
+    /// warning on standard error when it fails its integrity check.
+    pub fn read_store(&self) -> Result<Store> {
+        let store = Store::open_read_only(&self.db)
+            .with_context(|| format!("opening the archive {}", self.db.display()))?;
+        match store.quick_check() {
+            Ok(None) => {}
+            Ok(Some(findings)) => eprintln!(
+                "warning: the archive {} is damaged ({findings}); answers may be incomplete. Restore it from a backup before the next crawl.",
+                self.db.display()
+            ),
+            Err(e) => eprintln!(
+                "warning: cannot check the archive {}: {e}",
+                self.db.display()
+            ),
+        }
+        Ok(store)
     }
 }
 

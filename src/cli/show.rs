@@ -3,7 +3,7 @@
 use super::{Common, Context};
 use anyhow::{Result, bail};
 use clap::Args;
-use nianbao::pipeline::extraction::revisions;
+use nianbao::export::sanitize::terminal;
 use nianbao::report_view::render;
 
 /// Arguments of `show`.
@@ -24,11 +24,11 @@ pub struct ShowArgs {
 /// Prints the current revision's extraction, then every revision.
 pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     if args.snapshot.is_none() && (args.agency.is_none() || args.year.is_none()) {
         bail!("give an agency and a year (`nianbao show 卫滨区 2022`) or --snapshot ID");
     }
-    let revs = revisions(&store, args.agency.as_deref(), args.year, args.snapshot)?;
+    let revs = store.revisions(args.agency.as_deref(), args.year, args.snapshot)?;
     let Some(current) = revs.iter().find(|r| r.result.is_some()).or(revs.first()) else {
         bail!(
             "no archived report for {} {}",
@@ -38,7 +38,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     };
     match (&current.result, args.json) {
         (Some(ex), true) => println!("{}", serde_json::to_string_pretty(ex)?),
-        (Some(ex), false) => print!("{}", render(ex)),
+        (Some(ex), false) => print!("{}", terminal(&render(ex))),
         (None, _) => println!(
             "snapshot {} has no extraction yet: run `nianbao extract`",
             current.snapshot_id
@@ -47,7 +47,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     if !args.json {
         println!("\nrevisions ({}):", revs.len());
         for r in &revs {
-            println!(
+            let line = format!(
                 "  {} snapshot {:<6} {} {} {} [{}] {}",
                 if r.snapshot_id == current.snapshot_id {
                     "*"
@@ -58,9 +58,10 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
                 r.fetched_at,
                 r.format,
                 &r.sha256[..12.min(r.sha256.len())],
-                r.status.as_deref().unwrap_or("not extracted"),
+                r.status.map_or("not extracted", |s| s.as_str()),
                 r.url
             );
+            println!("{}", terminal(&line));
         }
     }
     Ok(())

@@ -16,11 +16,13 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use crate::patterns::{ReportPatterns, report_year};
+use crate::patterns::ReportPatterns;
 
 /// What a discovered link is for the crawler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkKind {
+    /// An entry URL from the seed files (never produced by discovery).
+    Seed,
     /// Anchor text or title reads as an annual report title.
     Report,
     /// A document file (PDF, Word, WPS, Excel).
@@ -29,20 +31,11 @@ pub enum LinkKind {
     Pagination,
     /// An `<iframe>`/`<frame>` source: part of this page's content.
     Frame,
+    /// Anything else.
     Other,
 }
 
 impl LinkKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkKind::Report => "report",
-            LinkKind::Attachment => "attachment",
-            LinkKind::Pagination => "pagination",
-            LinkKind::Frame => "frame",
-            LinkKind::Other => "other",
-        }
-    }
-
     /// When the same URL is linked twice, the more specific reading wins.
     fn rank(self) -> u8 {
         match self {
@@ -50,27 +43,21 @@ impl LinkKind {
             LinkKind::Report => 3,
             LinkKind::Pagination => 2,
             LinkKind::Frame => 1,
-            LinkKind::Other => 0,
+            LinkKind::Other | LinkKind::Seed => 0,
         }
-    }
-}
-
-impl fmt::Display for LinkKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
 /// One link found on a page, resolved to an absolute URL without fragment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
+    /// URL.
     pub url: Url,
     /// Anchor text (whitespace collapsed), or the `title` attribute when the
     /// visible text is cut short.
     pub text: String,
+    /// What it is.
     pub kind: LinkKind,
-    /// Report year named by the text, for reports and attachments.
-    pub report_year: Option<i32>,
 }
 
 /// File extensions that make a link an attachment.
@@ -121,7 +108,12 @@ static RE_PAGE_NUMBER: LazyLock<Regex> =
 ///
 /// `html` must already be decoded (see [`crate::page::charset::decode`]).
 pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Link> {
-    discover_in(page_url, html, &Html::parse_document(html), patterns)
+    discover_in(
+        page_url,
+        html,
+        &crate::formats::nesting::parse_document(html),
+        patterns,
+    )
 }
 
 /// [`discover`] on a page already parsed into `doc` (the crawler parses each
@@ -151,7 +143,7 @@ pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatt
         let body: String = script.text().collect();
         if body.contains("<record") || body.contains("<datastore") {
             let inner = body.replace("<![CDATA[", "").replace("]]>", "");
-            let frag = Html::parse_fragment(&inner);
+            let frag = crate::formats::nesting::parse_fragment(&inner);
             for a in frag.select(&SEL_A) {
                 // Ids of this fragment's tree would collide with the page's.
                 if let Some(link) = raw_anchor(&base, a) {
@@ -197,14 +189,7 @@ pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatt
         links.push(url, text, LinkKind::Pagination);
     }
 
-    let mut links = links.links;
-    for l in &mut links {
-        l.report_year = match l.kind {
-            LinkKind::Report | LinkKind::Attachment => report_year(&l.text),
-            _ => None,
-        };
-    }
-    links
+    links.links
 }
 
 struct RawLink {
@@ -340,12 +325,7 @@ impl<'a> LinkSet<'a> {
             return;
         }
         self.index.insert(url.to_string(), self.links.len());
-        self.links.push(Link {
-            url,
-            text,
-            kind,
-            report_year: None,
-        });
+        self.links.push(Link { url, text, kind });
     }
 }
 
@@ -540,6 +520,7 @@ impl Default for TrapGuard {
 }
 
 impl TrapGuard {
+    /// A guard allowing `max_query_variants` query strings per path.
     pub fn new(max_query_variants: usize) -> Self {
         TrapGuard {
             max_url_len: 300,
@@ -637,6 +618,7 @@ fn is_calendar_like(url: &Url, segments: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::report_year;
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("test url")
@@ -683,7 +665,7 @@ createPageHTML(3, 0, "index", "html");
             reports[0].text,
             "沈阳市辽中区人民政府办公室2022年度政府信息公开工作年度报告"
         );
-        assert_eq!(reports[0].report_year, Some(2022));
+        assert_eq!(report_year(&reports[0].text), Some(2022));
         assert_eq!(
             of_kind(&links, LinkKind::Pagination),
             vec![
@@ -805,7 +787,7 @@ createPageHTML(3, 0, "index", "html");
         assert_eq!(links.len(), 6, "{links:#?}");
         let pdf = &links[2];
         assert_eq!(pdf.kind, LinkKind::Attachment);
-        assert_eq!(pdf.report_year, Some(2022));
+        assert_eq!(report_year(&pdf.text), Some(2022));
         assert!(
             pdf.url
                 .as_str()
@@ -856,7 +838,7 @@ createPageHTML(3, 0, "index", "html");
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].text, "肖寨门镇2022年度政府信息公开工作报告");
         assert_eq!(links[0].kind, LinkKind::Report);
-        assert_eq!(links[0].report_year, Some(2022));
+        assert_eq!(report_year(&links[0].text), Some(2022));
     }
 
     #[test]

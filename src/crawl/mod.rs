@@ -6,22 +6,27 @@
 //! has its own in-memory queue refilled from the frontier, so a slow host only
 //! ever occupies its own slots and never stalls the others.
 
+pub mod address;
 pub mod attribute;
+mod browser;
 pub mod discover;
 pub mod fetch;
 pub mod politeness;
 mod process;
+mod redirect;
+mod robots;
 
 use crate::config::Config;
 use crate::patterns::ReportPatterns;
 use crate::seeds::SeedRow;
-use crate::store::{NewLink, Store, StoreError, StoredAgency};
+use crate::store::{FrontierState, NewLink, RunKind, RunStatus, Store, StoreError, StoredAgency};
+use discover::LinkKind;
 use fetch::{Fetcher, FetcherOptions};
-use politeness::{Politeness, Robots, host_key};
+use politeness::{Politeness, host_key};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{OnceCell, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -29,6 +34,14 @@ use url::Url;
 pub enum CrawlError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A store error that broke off a run, with the archive it happened in
+    /// (a full disk names the file that could not grow).
+    #[error("the archive {path}: {source}")]
+    Archive {
+        path: std::path::PathBuf,
+        #[source]
+        source: StoreError,
+    },
     #[error(transparent)]
     Client(#[from] fetch::ClientBuildError),
     #[error("a crawl task failed: {0}")]
@@ -96,14 +109,14 @@ impl std::fmt::Display for CrawlSummary {
 }
 
 /// Priority of a frontier entry by kind: lower is fetched sooner.
-pub(crate) fn priority(kind: &str, depth: u32) -> i64 {
+pub(crate) fn priority(kind: LinkKind, depth: u32) -> i64 {
     match kind {
-        "seed" => 0,
-        "pagination" => 1,
-        "report" => 2,
-        "attachment" => 3,
-        "frame" => 4,
-        _ => 10 + depth as i64,
+        LinkKind::Seed => 0,
+        LinkKind::Pagination => 1,
+        LinkKind::Report => 2,
+        LinkKind::Attachment => 3,
+        LinkKind::Frame => 4,
+        LinkKind::Other => 10 + depth as i64,
     }
 }
 
@@ -115,7 +128,7 @@ pub(crate) struct Crawl {
     pub fetcher: Fetcher,
     pub politeness: Politeness,
     pub global: Semaphore,
-    pub robots: Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
+    pub robots: robots::RobotsCache,
     pub traps: Mutex<HashMap<String, discover::TrapGuard>>,
     pub agencies: Vec<StoredAgency>,
     /// Seed id → (seed host key, seed URL) for scope decisions.
@@ -123,6 +136,8 @@ pub(crate) struct Crawl {
     pub extra_hosts: HashSet<String>,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
+    /// The browser pool, when pages are to be rendered and Chromium is installed.
+    pub renderer: Option<Arc<crate::render::Renderer>>,
 }
 
 impl Crawl {
@@ -152,12 +167,12 @@ pub async fn run(
     let stored_seeds = store.sync_seeds(rows, &agencies_in_seeds)?;
     let agencies = store.agencies()?;
 
-    let (run_id, resumed) = match store.unfinished_run("crawl")? {
+    let (run_id, resumed) = match store.unfinished_run(RunKind::Crawl)? {
         Some(id) => {
             store.resume_run(id)?;
             (id, true)
         }
-        None => (store.begin_run("crawl", &opts.command)?, false),
+        None => (store.begin_run(RunKind::Crawl, &opts.command)?, false),
     };
     if !resumed {
         let wanted: Vec<&SeedRow> = rows
@@ -177,8 +192,8 @@ pub async fn run(
                     host: host_key(url),
                     seed_id: Some(seed.id),
                     depth: 0,
-                    kind: "seed".into(),
-                    priority: priority("seed", 0),
+                    kind: LinkKind::Seed,
+                    priority: priority(LinkKind::Seed, 0),
                     parent_url: None,
                     link_text: None,
                     agency_hint: row.agency.clone(),
@@ -202,8 +217,15 @@ pub async fn run(
         connect_timeout: config.connect_timeout(),
         request_timeout: config.request_timeout(),
         max_body_bytes: c.max_body_bytes,
-        max_redirects: c.max_redirects,
         tolerate_invalid_tls_hosts: config.scope.tolerate_invalid_tls_hosts.clone(),
+        addresses: Arc::new(address::AddressPolicy::new(
+            config.scope.allow_private_addresses,
+            stored_seeds
+                .iter()
+                .filter_map(|s| Url::parse(s.url.as_deref()?).ok())
+                .collect::<Vec<_>>()
+                .iter(),
+        )),
     })?;
     let crawl = Arc::new(Crawl {
         config: config.clone(),
@@ -212,7 +234,7 @@ pub async fn run(
         fetcher,
         politeness: Politeness::new(c.per_host_requests_per_second, c.per_host_burst),
         global: Semaphore::new(c.concurrency),
-        robots: Mutex::new(HashMap::new()),
+        robots: robots::RobotsCache::default(),
         traps: Mutex::new(HashMap::new()),
         agencies,
         seed_scope,
@@ -224,18 +246,39 @@ pub async fn run(
             .collect(),
         run_id,
         shutdown,
+        renderer: browser::renderer(config),
     });
 
-    let mut summary = dispatch(&crawl).await?;
+    let dispatched = dispatch(&crawl).await;
+    if let Some(r) = &crawl.renderer {
+        r.shutdown().await;
+    }
+    let mut summary = match dispatched {
+        Ok(summary) => summary,
+        Err(e) => {
+            // A run that broke off (a full disk, a damaged archive) is recorded as
+            // failed with why, not left `running` as if a process still owned it.
+            let store = crawl.store();
+            let e = match e {
+                CrawlError::Store(source) => CrawlError::Archive {
+                    path: store.path().to_path_buf(),
+                    source,
+                },
+                e => e,
+            };
+            let _ = store.finish_run(run_id, RunStatus::Failed, Some(&e.to_string()));
+            return Err(e);
+        }
+    };
     summary.run_id = run_id;
     summary.resumed = resumed;
     let crawl = Arc::try_unwrap(crawl)
         .map_err(|_| CrawlError::Task("crawl state still shared after the run".into()))?;
     let store = crawl.store.into_inner().unwrap_or_else(|p| p.into_inner());
     let status = if summary.interrupted {
-        "interrupted"
+        RunStatus::Interrupted
     } else {
-        "completed"
+        RunStatus::Completed
     };
     store.finish_run(run_id, status, None)?;
     Ok((summary, store))
@@ -342,13 +385,15 @@ async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
             }
         }
         summary.bodies_new += processed.new_body as u64;
+        summary.snapshots_new += processed.rendered_new as u64;
+        summary.report_snapshots.extend(processed.rendered_report);
         summary.reports_found += processed.is_report as u64;
         match processed.state {
-            "failed" => {
+            FrontierState::Failed => {
                 summary.failed += 1;
                 *failures.entry(host.clone()).or_default() += 1;
             }
-            "skipped" => summary.skipped += 1,
+            FrontierState::Skipped => summary.skipped += 1,
             _ => {}
         }
         for h in processed.hosts_with_new_links {

@@ -5,26 +5,34 @@
 use super::discover::{self, LinkKind};
 use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
 use super::politeness::{Robots, host_key};
+use super::redirect::{Followed, HopRules, follow};
+use super::robots::robots_for;
 use super::{Crawl, CrawlError, attribute};
+use crate::formats::Format;
+use crate::page::facts::PageKind;
 use crate::store::{
-    FetchRecord, FrontierItem, NewLink, NewSnapshot, PageCommit, PageMetaRow, PreparedBody,
-    SnapshotHead, now,
+    FetchRecord, FrontierItem, FrontierState, NewLink, NewSnapshot, PageCommit, PageMetaRow,
+    PreparedBody, SnapshotHead, now,
 };
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use url::Url;
 
 /// What processing one entry produced, for the dispatcher's counters.
 #[derive(Debug, Default)]
 pub(crate) struct Processed {
     pub frontier_id: i64,
-    pub state: &'static str,
+    pub state: FrontierState,
     pub fetched: bool,
     pub not_modified: bool,
     pub new_snapshot: Option<i64>,
     pub new_body: bool,
     pub is_report: bool,
     pub hosts_with_new_links: Vec<String>,
+    /// A new rendered snapshot was archived for this entry.
+    pub rendered_new: bool,
+    /// The rendered snapshot, when it is a new report.
+    pub rendered_report: Option<i64>,
 }
 
 pub(crate) async fn process(
@@ -32,13 +40,52 @@ pub(crate) async fn process(
     item: FrontierItem,
 ) -> Result<Processed, CrawlError> {
     let Ok(url) = Url::parse(&item.url) else {
-        return close(crawl, &item, "failed", "unparseable URL");
+        return close(crawl, &item, FrontierState::Failed, "unparseable URL");
     };
     let host = item.host.clone();
     if crawl.config.crawler.respect_robots_txt {
-        let robots = robots_for(crawl, &url, &host).await?;
+        let mut tries = 0u32;
+        let robots = loop {
+            let robots = robots_for(crawl, &item, &url).await?;
+            if crawl.stopping() {
+                return Ok(left_pending(&item));
+            }
+            let Robots::Unreachable(why) = &*robots else {
+                break robots;
+            };
+            if tries >= crawl.config.crawler.retries {
+                let reason = format!(
+                    "robots.txt unreachable ({why}): nothing is fetched from this host until it answers (RFC 9309)"
+                );
+                // Logged against the entry too, so `missing` says why its site gave nothing.
+                let record = FetchRecord {
+                    url: item.url.clone(),
+                    host: host.clone(),
+                    attempt: 0,
+                    started_at: now(),
+                    error_kind: Some("robots".into()),
+                    error: Some(reason.clone()),
+                    ..Default::default()
+                };
+                let c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
+                return finish(crawl, c);
+            }
+            // Complete disallow for now; robots.txt is asked again once this wait is over.
+            tries += 1;
+            let wait = super::robots::unreachable_retry(&crawl.config) * tries;
+            let mut stop = crawl.shutdown.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = crate::shutdown::stopped(&mut stop) => return Ok(left_pending(&item)),
+            }
+        };
         if !robots.allowed(url.as_str()) {
-            return close(crawl, &item, "skipped", "disallowed by robots.txt");
+            return close(
+                crawl,
+                &item,
+                FrontierState::Skipped,
+                "disallowed by robots.txt",
+            );
         }
     }
     let previous = crawl.store().latest_snapshot(&item.url)?;
@@ -54,32 +101,49 @@ pub(crate) async fn process(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let turn = crawl.politeness.wait_turn(&host).await;
-        let permit = crawl
-            .global
-            .acquire()
-            .await
-            .map_err(|e| CrawlError::Task(e.to_string()))?;
-        let started_at = now();
-        let t0 = Instant::now();
-        let result = crawl.fetcher.fetch(&url, &validators).await;
-        drop(permit);
-        drop(turn);
+        let rules = HopRules {
+            robots: true,
+            cap: None,
+        };
+        let (result, started_at, duration_ms) =
+            match follow(crawl, &item, &url, &validators, attempt, rules).await? {
+                Followed::Stopped => return Ok(left_pending(&item)),
+                Followed::Refused { state, reason } => return close(crawl, &item, state, &reason),
+                Followed::Done {
+                    result,
+                    started_at,
+                    duration_ms,
+                } => (result, started_at, duration_ms),
+            };
         let mut record = FetchRecord {
             url: item.url.clone(),
             host: host.clone(),
             attempt,
             started_at,
-            duration_ms: t0.elapsed().as_millis() as i64,
+            duration_ms,
             ..Default::default()
         };
         match result {
             Err(err) => {
+                // After a redirect, the error belongs to the URL that failed.
+                if err.url != item.url
+                    && let Ok(failed) = Url::parse(&err.url)
+                {
+                    record.url = err.url.clone();
+                    record.host = host_key(&failed);
+                }
                 record.status = err.status;
                 record.error_kind = Some(err.kind.as_str().to_string());
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
-                if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
+                let retry = err.is_retryable() && attempt <= cfg.retries;
+                if retry && crawl.stopping() {
+                    // Retries are still owed: the next run makes them, so the
+                    // entry stays pending instead of failing for good.
+                    crawl.store().record_fetch(crawl.run_id, &record)?;
+                    return Ok(left_pending(&item));
+                }
+                if retry {
                     crawl.store().record_fetch(crawl.run_id, &record)?;
                     let delay = backoff(crawl, attempt, &err);
                     // A Retry-After holds the whole host, not only this URL, for the
@@ -101,16 +165,12 @@ pub(crate) async fn process(
                                 ..record
                             },
                         )?;
-                        return Ok(Processed {
-                            frontier_id: item.id,
-                            state: "pending",
-                            ..Default::default()
-                        });
+                        return Ok(left_pending(&item));
                     }
                     continue;
                 }
                 let reason = describe(&err);
-                let mut c = page_commit(crawl, &item, record, "failed", Some(reason));
+                let mut c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
                 c.existing_snapshot_id = previous.as_ref().map(|p| p.id);
                 return finish(crawl, c);
             }
@@ -118,14 +178,40 @@ pub(crate) async fn process(
                 record.status = Some(304);
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
-                    return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
+                    return finish(
+                        crawl,
+                        page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                    );
                 };
-                let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
-                c.links = relink_from_archive(crawl, &item, &url, &prev)?;
+                let mut c = page_commit(
+                    crawl,
+                    &item,
+                    record,
+                    FrontierState::Done,
+                    Some("not modified".into()),
+                );
+                let (links, render) = relink_from_archive(crawl, &item, &url, &prev)?;
+                c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id)?;
                 c.existing_snapshot_id = Some(prev.id);
                 c.not_modified = true;
-                return finish(crawl, c);
+                // An unchanged shell says nothing about the list its script loads: render it again.
+                let rendered = match render {
+                    Some((decision, source)) => {
+                        Some(super::browser::render_page(crawl, &item, decision, &source).await?)
+                    }
+                    None => None,
+                };
+                return finish_rendered(crawl, c, rendered);
+            }
+            Ok(FetchOutcome::Redirect { status, .. }) => {
+                // `follow` answers every redirect itself; one here is a bug, not a page.
+                record.status = Some(status);
+                let reason = Some(format!("HTTP {status} redirect left unfollowed"));
+                return finish(
+                    crawl,
+                    page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                );
             }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
@@ -133,6 +219,15 @@ pub(crate) async fn process(
                 return archive(crawl, item, record, fetched, previous).await;
             }
         }
+    }
+}
+
+/// An entry left for the next run (a stop came before it could finish).
+fn left_pending(item: &FrontierItem) -> Processed {
+    Processed {
+        frontier_id: item.id,
+        state: FrontierState::Pending,
+        ..Default::default()
     }
 }
 
@@ -147,69 +242,12 @@ fn backoff(crawl: &Crawl, attempt: u32, err: &FetchError) -> Duration {
     )
 }
 
-fn describe(err: &FetchError) -> String {
+/// An error as a frontier reason: its kind, with the status or the message.
+pub(super) fn describe(err: &FetchError) -> String {
     match err.status {
         Some(s) => format!("{} (HTTP {s})", err.kind.as_str()),
         None => format!("{}: {}", err.kind.as_str(), err.message),
     }
-}
-
-/// The robots.txt rules of a host, fetched once per run through the same politeness gate.
-async fn robots_for(crawl: &Arc<Crawl>, url: &Url, host: &str) -> Result<Arc<Robots>, CrawlError> {
-    let cell = {
-        let mut map = crawl.robots.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(host.to_string()).or_default().clone()
-    };
-    let robots = cell
-        .get_or_try_init(|| async {
-            let mut robots_url = url.clone();
-            robots_url.set_path("/robots.txt");
-            robots_url.set_query(None);
-            let turn = crawl.politeness.wait_turn(host).await;
-            let started_at = now();
-            let t0 = Instant::now();
-            let result = crawl
-                .fetcher
-                .fetch(&robots_url, &Validators::default())
-                .await;
-            drop(turn);
-            let mut record = FetchRecord {
-                url: robots_url.to_string(),
-                host: host.to_string(),
-                attempt: 1,
-                started_at,
-                duration_ms: t0.elapsed().as_millis() as i64,
-                ..Default::default()
-            };
-            let robots = match result {
-                Ok(FetchOutcome::Ok(f)) => {
-                    record.status = Some(f.status);
-                    record.bytes = f.body.len() as i64;
-                    Robots::parse(&crawl.config.crawler.user_agent, &f.body)
-                }
-                Err(e) => {
-                    record.status = e.status;
-                    // A missing robots.txt is the normal case, not an error of the host.
-                    if !matches!(e.status, Some(404) | Some(410)) {
-                        record.error_kind = Some(e.kind.as_str().into());
-                        record.error = Some(e.message.clone());
-                    }
-                    match e.status {
-                        // By the robots.txt RFC: 4xx means no rules; 401/403 are treated as "keep out".
-                        Some(401) | Some(403) => Robots::DisallowAll,
-                        _ => Robots::AllowAll,
-                    }
-                }
-                Ok(FetchOutcome::NotModified { .. }) => Robots::AllowAll,
-            };
-            crawl.store().record_fetch(crawl.run_id, &record)?;
-            if let Some(delay) = robots.crawl_delay() {
-                crawl.politeness.set_crawl_delay(host, delay);
-            }
-            Ok::<_, CrawlError>(Arc::new(robots))
-        })
-        .await?;
-    Ok(robots.clone())
 }
 
 /// Archives a 200 response: snapshot (unless identical to the last one), page metadata, outlinks.
@@ -220,39 +258,118 @@ async fn archive(
     fetched: Fetched,
     previous: Option<SnapshotHead>,
 ) -> Result<Processed, CrawlError> {
-    let analysed = {
+    let mut analysed = {
         let crawl = Arc::clone(crawl);
         let item = item.clone();
         tokio::task::spawn_blocking(move || analyse(&crawl, &item, fetched))
             .await
             .map_err(|e| CrawlError::Task(e.to_string()))??
     };
+    // A page built by script is rendered (or recorded as needing a browser) whether or not its shell changed.
+    let rendered = match (analysed.render.take(), analysed.source.take()) {
+        (Some(decision), Some(source)) => {
+            Some(super::browser::render_page(crawl, &item, decision, &source).await?)
+        }
+        _ => None,
+    };
     if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
         // Same bytes as the archived copy: nothing new to store.
-        let mut c = page_commit(crawl, &item, record, "done", Some("unchanged".into()));
+        let mut c = page_commit(
+            crawl,
+            &item,
+            record,
+            FrontierState::Done,
+            Some("unchanged".into()),
+        );
         c.links = analysed.links;
         c.is_report = is_report_snapshot(crawl, prev.id)?;
         c.existing_snapshot_id = Some(prev.id);
-        return finish(crawl, c);
+        return finish_rendered(crawl, c, rendered);
     }
-    let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
-    c.is_report = analysed.meta.kind == "report"
-        || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
+    let mut c = page_commit(
+        crawl,
+        &item,
+        record,
+        FrontierState::Done,
+        analysed.truncated_reason,
+    );
+    c.is_report = analysed.meta.counts_as_report();
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
-    finish(crawl, c)
+    finish_rendered(crawl, c, rendered)
 }
 
-struct Analysed {
-    snapshot: NewSnapshot,
-    body: PreparedBody,
-    meta: PageMetaRow,
-    links: Vec<NewLink>,
+/// Whether an HTML listing (or entry page) needs a browser (see [`crate::render::decide`]).
+fn render_decision(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    url: &Url,
+    dom: &scraper::Html,
+    meta: &PageMetaRow,
+    links: &[NewLink],
+) -> Option<crate::render::RenderDecision> {
+    let r = &crawl.config.render;
+    if matches!(item.kind, LinkKind::Report | LinkKind::Attachment)
+        || meta.kind == PageKind::Report
+        || (!r.auto && r.hosts.is_empty())
+    {
+        return None;
+    }
+    let useful_links = links
+        .iter()
+        .filter(|l| {
+            matches!(
+                l.kind,
+                LinkKind::Report | LinkKind::Attachment | LinkKind::Pagination
+            )
+        })
+        .count();
+    crate::render::decide(&crate::render::PageSignals {
+        dom,
+        useful_links,
+        host_listed: super::browser::host_listed(crawl, url),
+        auto: r.auto,
+    })
+}
+
+/// Commits the entry with what rendering added: the rendered DOM's links and the decision.
+fn finish_rendered(
+    crawl: &Crawl,
+    mut c: PageCommit,
+    rendered: Option<super::browser::Rendered>,
+) -> Result<Processed, CrawlError> {
+    let Some(r) = rendered else {
+        return finish(crawl, c);
+    };
+    c.links.extend(r.links);
+    c.reason = Some(match c.reason.take() {
+        Some(before) => format!("{before}; {}", r.reason),
+        None => r.reason,
+    });
+    c.is_report |= r.report_snapshot.is_some();
+    let mut p = finish(crawl, c)?;
+    p.rendered_new = r.new_snapshot;
+    p.rendered_report = r.report_snapshot;
+    Ok(p)
+}
+
+pub(super) struct Analysed {
+    pub snapshot: NewSnapshot,
+    pub body: PreparedBody,
+    pub meta: PageMetaRow,
+    pub links: Vec<NewLink>,
     truncated_reason: Option<String>,
+    /// The response, kept for an HTML page the browser may need to render.
+    source: Option<Fetched>,
+    render: Option<crate::render::RenderDecision>,
 }
 
 /// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
-fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analysed, CrawlError> {
+pub(super) fn analyse(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    fetched: Fetched,
+) -> Result<Analysed, CrawlError> {
     let content_type = fetched.content_type().map(str::to_string);
     let format = crate::formats::sniff(
         &fetched.body,
@@ -283,12 +400,13 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
             crawl.config.crawler.max_body_bytes
         )
     });
+    let mut render = None;
     let (meta, links) = if format == crate::formats::Format::Html {
         let decoded = crate::page::charset::decode(&fetched.body, content_type.as_deref());
         snapshot.charset = Some(decoded.encoding.name().to_string());
-        snapshot.charset_source = Some(decoded.source.as_str().to_string());
+        snapshot.charset_source = Some(decoded.source_label());
         // One parse serves the metadata and the links.
-        let dom = scraper::Html::parse_document(&decoded.text);
+        let dom = crate::formats::nesting::parse_document(&decoded.text);
         let doc = crate::formats::dom_to_document(&dom);
         let page = crate::page::facts::page_meta_parsed(&dom, &doc, &crawl.patterns);
         let (meta, agency_name) = html_meta(crawl, item, page);
@@ -297,12 +415,13 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
             crawl,
             item,
             found,
-            meta.kind == "report",
+            meta.kind == PageKind::Report,
             agency_name.as_deref(),
         );
+        render = render_decision(crawl, item, &fetched.final_url, &dom, &meta, &links);
         (meta, links)
     } else {
-        (attachment_meta(crawl, item, format.as_str())?, Vec::new())
+        (attachment_meta(crawl, item, format)?, Vec::new())
     };
     Ok(Analysed {
         snapshot,
@@ -310,6 +429,9 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         meta,
         links,
         truncated_reason,
+        // The response is kept only for a page the browser is to render.
+        source: render.is_some().then_some(fetched),
+        render,
     })
 }
 
@@ -327,9 +449,9 @@ fn html_meta(
     item: &FrontierItem,
     meta: crate::page::facts::PageMeta,
 ) -> (PageMetaRow, Option<String>) {
-    let kind = meta.kind.as_str().to_string();
+    let kind = meta.kind;
     let title = meta.title.clone().unwrap_or_default();
-    let (agency_id, agency_name) = if kind == "report" {
+    let (agency_id, agency_name) = if kind == PageKind::Report {
         let from_title = meta
             .agency
             .clone()
@@ -349,9 +471,9 @@ fn html_meta(
     };
     let row = PageMetaRow {
         kind,
-        format: "html".into(),
+        format: Format::Html,
         title: meta.title,
-        publish_date: meta.publish_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        publish_date: meta.publish_date,
         source: meta.source,
         editor: meta.editor,
         column_name: meta.column,
@@ -369,7 +491,7 @@ fn html_meta(
 fn attachment_meta(
     crawl: &Crawl,
     item: &FrontierItem,
-    format: &str,
+    format: Format,
 ) -> Result<PageMetaRow, CrawlError> {
     let text = item.link_text.clone().unwrap_or_default();
     let parent = match &item.parent_url {
@@ -383,11 +505,13 @@ fn attachment_meta(
         None => None,
     };
     let link_says_report = crawl.patterns.is_report_title(&text);
-    let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
-    let kind = if item.kind == "attachment" && (link_says_report || parent_is_report) {
-        "attachment"
+    let parent_is_report = parent
+        .as_ref()
+        .is_some_and(|(_, m)| m.kind == PageKind::Report);
+    let kind = if item.kind == LinkKind::Attachment && (link_says_report || parent_is_report) {
+        PageKind::Attachment
     } else {
-        "other"
+        PageKind::Other
     };
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
@@ -404,21 +528,25 @@ fn attachment_meta(
         _ => (a.agency_id, a.name),
     };
     Ok(PageMetaRow {
-        kind: kind.into(),
-        format: format.into(),
+        kind,
+        format,
         title: Some(text).filter(|t| !t.is_empty()),
-        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date.clone()),
+        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date),
         source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
         site_name: None,
-        report_year: if kind == "attachment" { year } else { None },
-        agency_name: if kind == "attachment" {
+        report_year: if kind == PageKind::Attachment {
+            year
+        } else {
+            None
+        },
+        agency_name: if kind == PageKind::Attachment {
             agency_name
         } else {
             None
         },
-        agency_id: if kind == "attachment" {
+        agency_id: if kind == PageKind::Attachment {
             agency_id
         } else {
             None
@@ -444,23 +572,17 @@ fn outlinks(
     let mut out = Vec::new();
     for link in found {
         let host = host_key(&link.url);
-        let in_scope = seed.is_some_and(|(h, _)| *h == host)
-            || host == item.host
-            || link
-                .url
-                .host_str()
-                .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()));
-        if !in_scope {
+        if !in_scope(crawl, item, &link.url) {
             continue;
         }
         let (kind, depth) = match link.kind {
-            LinkKind::Pagination => ("pagination", item.depth),
-            LinkKind::Frame => ("frame", item.depth),
+            LinkKind::Pagination => (LinkKind::Pagination, item.depth),
+            LinkKind::Frame => (LinkKind::Frame, item.depth),
             LinkKind::Report => {
                 if !crawl.patterns.wants(&link.text) {
                     continue;
                 }
-                ("report", item.depth + 1)
+                (LinkKind::Report, item.depth + 1)
             }
             LinkKind::Attachment => {
                 // Files are archived when they hang from a report page, or when a
@@ -468,9 +590,10 @@ fn outlinks(
                 if !(page_is_report || crawl.patterns.wants(&link.text)) {
                     continue;
                 }
-                ("attachment", item.depth + 1)
+                (LinkKind::Attachment, item.depth + 1)
             }
-            LinkKind::Other => {
+            // Discovery finds no seeds; a seed URL linked again is just a link.
+            LinkKind::Other | LinkKind::Seed => {
                 // Beyond reports, follow the seed's own column, links that name a
                 // disclosure column, and the seed page's own links (one step);
                 // crawling whole portals is not our job.
@@ -483,7 +606,7 @@ fn outlinks(
                 if page_is_report || !(under_seed || hint || item.depth == 0) {
                     continue;
                 }
-                ("other", item.depth + 1)
+                (LinkKind::Other, item.depth + 1)
             }
         };
         if depth > max_depth {
@@ -502,7 +625,7 @@ fn outlinks(
                 .err()
                 .map(|r| format!("trap guard: {r}"))
         };
-        let agency_hint = if kind == "attachment" && page_is_report {
+        let agency_hint = if kind == LinkKind::Attachment && page_is_report {
             agency.map(str::to_string)
         } else {
             None
@@ -512,7 +635,7 @@ fn outlinks(
             host,
             seed_id: item.seed_id,
             depth,
-            kind: kind.into(),
+            kind,
             priority: super::priority(kind, depth),
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
@@ -523,46 +646,77 @@ fn outlinks(
     out
 }
 
-/// Outlinks of an unchanged page, re-read from its archived body.
+/// A URL belongs to the crawl of `item`: the seed's host, the page's own host, or an extra host.
+pub(super) fn in_scope(crawl: &Crawl, item: &FrontierItem, url: &Url) -> bool {
+    let host = host_key(url);
+    let seed = item.seed_id.and_then(|id| crawl.seed_scope.get(&id));
+    seed.is_some_and(|(h, _)| *h == host)
+        || host == item.host
+        || url
+            .host_str()
+            .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()))
+}
+
+/// A page to render: the decision, and the archived response to serve the browser.
+type RenderFromArchive = Option<(crate::render::RenderDecision, Fetched)>;
+
+/// Outlinks of an unchanged page, re-read from its archived body, and whether it needs rendering.
 fn relink_from_archive(
     crawl: &Crawl,
     item: &FrontierItem,
     url: &Url,
     prev: &SnapshotHead,
-) -> Result<Vec<NewLink>, CrawlError> {
+) -> Result<(Vec<NewLink>, RenderFromArchive), CrawlError> {
     let (body, meta) = {
         let store = crawl.store();
         (store.body(&prev.sha256)?, store.page_meta(prev.id)?)
     };
     let (Some(body), Some(meta)) = (body, meta) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
-    if meta.format != "html" {
-        return Ok(Vec::new());
+    if meta.format != Format::Html {
+        return Ok((Vec::new(), None));
     }
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
     let found = discover::discover(&page_url, &decoded.text, &crawl.patterns);
-    Ok(outlinks(
+    let links = outlinks(
         crawl,
         item,
         found,
-        meta.kind == "report",
+        meta.kind == PageKind::Report,
         meta.agency_name.as_deref(),
-    ))
+    );
+    let dom = scraper::Html::parse_document(&decoded.text);
+    let render = render_decision(crawl, item, &page_url, &dom, &meta, &links).map(|d| {
+        let source = Fetched {
+            status: 200,
+            final_url: page_url.clone(),
+            http_version: "HTTP/1.1".into(),
+            headers: prev
+                .content_type
+                .iter()
+                .map(|t| ("content-type".to_string(), t.clone()))
+                .collect(),
+            body,
+            truncated: false,
+        };
+        (d, source)
+    });
+    Ok((links, render))
 }
 
 fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlError> {
     Ok(crawl
         .store()
         .page_meta(snapshot_id)?
-        .is_some_and(|m| m.kind == "report" || (m.kind == "attachment" && m.report_year.is_some())))
+        .is_some_and(|m| m.counts_as_report()))
 }
 
 fn close(
     crawl: &Crawl,
     item: &FrontierItem,
-    state: &'static str,
+    state: FrontierState,
     reason: &str,
 ) -> Result<Processed, CrawlError> {
     crawl.store().frontier_close(item.id, state, Some(reason))?;
@@ -578,7 +732,7 @@ fn page_commit(
     crawl: &Crawl,
     item: &FrontierItem,
     fetch: FetchRecord,
-    state: &'static str,
+    state: FrontierState,
     reason: Option<String>,
 ) -> PageCommit {
     PageCommit {
@@ -609,7 +763,7 @@ fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
     Ok(Processed {
         frontier_id: c.frontier_id,
         state: c.state,
-        fetched: c.state == "done",
+        fetched: c.state == FrontierState::Done,
         not_modified: c.not_modified,
         new_snapshot: outcome.snapshot_id,
         new_body: outcome.new_body,
@@ -619,5 +773,6 @@ fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
         } else {
             Vec::new()
         },
+        ..Default::default()
     })
 }

@@ -38,7 +38,7 @@ fn report_paragraphs(
 fn format_of(store: &Store, snapshot_id: i64) -> Result<String, PageError> {
     Ok(store
         .page_meta_of(snapshot_id)?
-        .map_or_else(|| "html".to_string(), |m| m.format))
+        .map_or_else(|| "html".to_string(), |m| m.format.as_str().to_string()))
 }
 
 /// Year N against N−1, when both reports are archived.

@@ -3,7 +3,7 @@
 
 use super::render::{self, Nav, q};
 use super::{PageError, PageResult, State, with_store};
-use crate::export::{self, Format, MissingReason, Timeliness};
+use crate::export::{self, MissingReason, OutputFormat as Format, Timeliness};
 use crate::store::Store;
 use axum::extract::{Path, Query};
 use axum::http::header;
@@ -301,12 +301,12 @@ fn cell(
             snapshot_id: None,
         };
     };
-    let when = export::timeliness(year, r.publish_date.as_deref());
+    let when = export::timeliness(year, r.publish_date);
     let days_late = match when {
         Timeliness::Late(d) => Some(d),
         _ => None,
     };
-    let state = match r.status.as_deref() {
+    let state = match r.status.map(|s| s.as_str()) {
         None => CellState::Unextracted,
         Some("failed" | "not_report") => CellState::Failed,
         Some("unsupported" | "scanned") => CellState::Unreadable,
@@ -321,8 +321,9 @@ fn cell(
     let detail = format!(
         "{} · 发布 {} · {}{}",
         r.url,
-        r.publish_date.as_deref().unwrap_or("日期不详"),
-        r.status.as_deref().unwrap_or("not extracted"),
+        r.publish_date
+            .map_or("日期不详".to_string(), |d| d.to_string()),
+        r.status.map_or("not extracted", |s| s.as_str()),
         if r.checks_failed > 0 {
             format!(" · {} 项校验不通过", r.checks_failed)
         } else {

@@ -8,7 +8,7 @@ use crate::extract::{
     ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_COLUMNS, APPLICATION_ROWS_2019,
     APPLICATION_ROWS_2021, Extraction, REVIEW_FIELDS, REVIEW_GROUPS, Template,
 };
-use crate::pipeline::extraction::{Revision, revisions};
+use crate::pipeline::extraction::Revision;
 use crate::report_view::label;
 use crate::store::PageMetaRow;
 use axum::extract::Path;
@@ -24,7 +24,8 @@ struct ReportData {
 /// `GET /report/{snapshot}`.
 pub(crate) async fn page(state: State, Path(id): Path<i64>) -> PageResult {
     let data = with_store(&state.0, move |store| {
-        let rev = revisions(store, None, None, Some(id))?
+        let rev = store
+            .revisions(None, None, Some(id))?
             .into_iter()
             .next()
             .ok_or_else(|| PageError::NotFound(format!("没有快照 #{id} (no snapshot {id})")))?;
@@ -34,7 +35,8 @@ pub(crate) async fn page(state: State, Path(id): Path<i64>) -> PageResult {
             .and_then(|m| m.report_year)
             .or(rev.result.as_ref().and_then(|r| r.year));
         let revisions = match (&rev.agency, year) {
-            (Some(agency), Some(year)) => revisions(store, Some(agency), Some(year), None)?
+            (Some(agency), Some(year)) => store
+                .revisions(Some(agency), Some(year), None)?
                 .into_iter()
                 .filter(|r| r.agency.as_deref() == Some(agency))
                 .collect(),
@@ -77,8 +79,8 @@ pub(crate) async fn page(state: State, Path(id): Path<i64>) -> PageResult {
                         td { a href={"/report/" (r.snapshot_id)} { "#" (r.snapshot_id) } }
                         td { (r.fetched_at) }
                         td { (r.url) }
-                        td { (r.format) }
-                        td { (r.status.as_deref().unwrap_or("未抽取")) }
+                        td { (r.format.as_str()) }
+                        td { (r.status.map_or("未抽取", |s| s.as_str())) }
                         td { (r.extractor_version.as_deref().unwrap_or("—")) }
                         td.muted { (r.sha256.get(..16).unwrap_or(&r.sha256)) "…" }
                     }
@@ -96,20 +98,20 @@ fn provenance(rev: &Revision, meta: Option<&PageMetaRow>) -> Markup {
             tr { th { "原网址" } td { (rev.url) } }
             tr { th { "抓取时间" } td { (rev.fetched_at) } }
             tr { th { "快照" } td {
-                "#" (rev.snapshot_id) " · " (rev.kind) " · " (rev.format) " · "
+                "#" (rev.snapshot_id) " · " (rev.kind.sql_text()) " · " (rev.format.as_str()) " · "
                 a href={"/archive/" (rev.snapshot_id)} { "查看存档页面" }
                 @if let Some(p) = meta.and_then(|m| m.parent_snapshot_id) {
                     " · " a href={"/archive/" (p)} { "所在页面" }
                 }
             } }
             @if let Some(t) = meta.and_then(|m| m.title.as_deref()) { tr { th { "标题" } td { (t) } } }
-            tr { th { "发布日期" } td { (meta.and_then(|m| m.publish_date.clone()).or(ex.and_then(|e| e.publish_date.map(|d| d.to_string()))).unwrap_or_else(|| "—".into())) } }
+            tr { th { "发布日期" } td { (meta.and_then(|m| m.publish_date).or(ex.and_then(|e| e.publish_date)).map_or("—".to_string(), |d| d.to_string())) } }
             tr { th { "来源 / 编辑" } td {
                 (ex.and_then(|e| e.source.clone()).unwrap_or_else(|| "—".into())) " / "
                 (ex.and_then(|e| e.editor.clone()).unwrap_or_else(|| "—".into()))
             } }
             tr { th { "抽取" } td {
-                (rev.status.as_deref().unwrap_or("未抽取"))
+                (rev.status.map_or("未抽取", |s| s.as_str()))
                 @if let Some(r) = ex.and_then(|e| e.reason.as_deref()) { "：" (r) }
                 " · 版本 " (rev.extractor_version.as_deref().unwrap_or("—"))
                 @if let Some(t) = ex.and_then(|e| e.template) { " · " (t.as_str()) " 年模板" }

@@ -18,9 +18,9 @@ pub(crate) async fn page(state: State) -> PageResult {
     let body = html! {
         h1 { "运行与错误" }
         p.muted {
-            (status.snapshots) " 个快照 · " (status.bodies) " 个不同正文 · "
-            (format!("{:.1}", status.stored_bytes as f64 / 1e6)) " MB 存储 · "
-            (status.agencies) " 个机关，其中 " (status.agencies_with_report) " 个已找到报告"
+            (status.totals.snapshots) " 个快照 · " (status.totals.bodies) " 个不同正文 · "
+            (format!("{:.1}", status.totals.stored_bytes as f64 / 1e6)) " MB 存储 · "
+            (status.totals.agencies) " 个机关，其中 " (status.totals.agencies_with_report) " 个已找到报告"
         }
         h2 { "最近运行" }
         table #runs.sortable {
@@ -29,8 +29,8 @@ pub(crate) async fn page(state: State) -> PageResult {
                 @for r in &status.runs {
                     tr {
                         td data-v=(r.id) { (r.id) }
-                        td { (r.kind) }
-                        td class=[(r.status != "completed").then_some("warn")] { (r.status) }
+                        td { (r.kind.sql_text()) }
+                        td class=[(r.status.sql_text() != "completed").then_some("warn")] { (r.status.sql_text()) }
                         td { (r.started_at) }
                         td { (r.finished_at.as_deref().unwrap_or("…")) }
                         td.n data-v=(r.pages_fetched) { (r.pages_fetched) }

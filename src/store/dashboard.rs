@@ -2,9 +2,8 @@
 //! it, and the few queries its pages need that no other answer already gives
 //! (failing URLs, the pending frontier, one snapshot with its body).
 
-use super::{MIGRATIONS, PageMetaRow, Result, Store, StoreError};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use std::path::Path;
+use super::{PageMetaRow, Result, Store};
+use rusqlite::{OptionalExtension, params};
 
 /// One failed fetch of the last crawl run (its last attempt per URL).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,45 +43,6 @@ pub struct ArchivedSnapshot {
 }
 
 impl Store {
-    /// Opens an existing archive read-only (`SQLITE_OPEN_READ_ONLY`): a reader
-    /// that never migrates nor writes, so it can run beside a crawl (WAL).
-    /// An archive whose schema differs from this nianbao's is refused: too new
-    /// needs an upgrade, too old needs one writing command to migrate it.
-    pub fn open_read_only(path: &Path) -> Result<Store> {
-        let open_err = |source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(open_err)?;
-        let found: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(open_err)?;
-        let known = MIGRATIONS.len() as i64;
-        if found > known {
-            return Err(StoreError::TooNew {
-                path: path.to_path_buf(),
-                found,
-                known,
-            });
-        }
-        if found < known {
-            return Err(StoreError::TooOld {
-                path: path.to_path_buf(),
-                found,
-                known,
-            });
-        }
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-        })
-    }
-
     /// The report years the archive holds, oldest first.
     pub fn report_years(&self) -> Result<Vec<i32>> {
         let mut stmt = self.conn.prepare(
@@ -168,6 +128,15 @@ impl Store {
         Ok(Some(snap))
     }
 
+    /// The current extraction JSON of a snapshot, if extracted.
+    pub fn current_result(&self, snapshot_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT result FROM current_extractions WHERE snapshot_id = ?1")?
+            .query_row([snapshot_id], |r| r.get(0))
+            .optional()?)
+    }
+
     /// The page metadata of a snapshot (`None` for snapshots without any).
     pub fn page_meta_of(&self, snapshot_id: i64) -> Result<Option<PageMetaRow>> {
         Ok(self
@@ -218,25 +187,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn read_only_refuses_writes_and_old_schemas() {
+    fn read_only_queries_on_an_empty_archive() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("a.db");
         drop(Store::open(&db).unwrap());
         let ro = Store::open_read_only(&db).unwrap();
-        assert!(
-            ro.begin_run("crawl", "x").is_err(),
-            "a read-only archive refuses writes"
-        );
         assert!(ro.failing_urls().unwrap().is_empty());
+        assert!(ro.pending_frontier().unwrap().is_empty());
+        assert!(ro.report_years().unwrap().is_empty());
         assert!(ro.archived_snapshot(1).unwrap().is_none());
-        let old = dir.path().join("old.db");
-        Connection::open(&old)
-            .unwrap()
-            .execute_batch("CREATE TABLE t(x)")
-            .unwrap();
-        let err = Store::open_read_only(&old).unwrap_err();
-        assert!(matches!(err, StoreError::TooOld { found: 0, .. }), "{err}");
-        let missing = Store::open_read_only(&dir.path().join("none.db")).unwrap_err();
-        assert!(matches!(missing, StoreError::Open { .. }), "{missing}");
+        assert!(ro.page_meta_of(1).unwrap().is_none());
     }
 }

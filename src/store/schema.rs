@@ -171,4 +171,14 @@ WHERE pm.kind IN ('report', 'attachment') AND pm.report_year IS NOT NULL
                 AND COALESCE(pm2.agency_id, -1) = COALESCE(pm.agency_id, -1)
                 AND (pm.agency_id IS NOT NULL OR pm2.agency_name = pm.agency_name));
 "#,
+    // 2: pages rendered in a browser.
+    r#"
+-- 1: the body is the DOM a headless browser rendered, not bytes a server sent.
+ALTER TABLE snapshots ADD COLUMN rendered INTEGER NOT NULL DEFAULT 0;
+-- Why the page was rendered (or needs a browser), as the crawler decided it.
+ALTER TABLE page_meta ADD COLUMN render_reason TEXT;
+"#,
+    // 3: the current report of an agency and year is chosen in one place,
+    // `export::current_reports`; the view that chose it again in SQL goes.
+    "DROP VIEW IF EXISTS current_reports;",
 ];

@@ -3,7 +3,12 @@
 //! Screenshots of each page go to target/screenshots/.
 
 use crate::common::{test_config, write_seeds};
-use nianbao::store::{FetchRecord, NewSnapshot, PageCommit, PageMetaRow, PreparedBody, Store};
+use nianbao::extract::Status;
+use nianbao::formats::Format;
+use nianbao::page::facts::PageKind;
+use nianbao::store::{
+    FetchRecord, FrontierState, NewSnapshot, PageCommit, PageMetaRow, PreparedBody, RunKind, Store,
+};
 use nianbao_portal::Portal;
 use scraper::{Html, Selector};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -592,7 +597,7 @@ fn commit(store: &mut Store, run: i64, url: &str, ct: &str, body: &[u8], meta: P
             )),
             existing_snapshot_id: None,
             links: vec![],
-            state: "done",
+            state: FrontierState::Done,
             reason: None,
             not_modified: false,
             is_report: false,
@@ -623,7 +628,7 @@ fn hostile_archive(dir: &Path, canary: u16) -> (PathBuf, i64) {
         .sync_seeds(&rows, &nianbao::seeds::agencies(&rows))
         .unwrap();
     let agency_id = store.agencies().unwrap()[0].id;
-    let run = store.begin_run("crawl", "test").unwrap();
+    let run = store.begin_run(RunKind::Crawl, "test").unwrap();
     let c = format!("http://127.0.0.1:{canary}");
     commit(
         &mut store,
@@ -632,8 +637,8 @@ fn hostile_archive(dir: &Path, canary: u16) -> (PathBuf, i64) {
         "image/png",
         PNG,
         PageMetaRow {
-            kind: "other".into(),
-            format: "png".into(),
+            kind: PageKind::Other,
+            format: Format::Unknown,
             title: None,
             publish_date: None,
             source: None,
@@ -674,10 +679,10 @@ fn hostile_archive(dir: &Path, canary: u16) -> (PathBuf, i64) {
         "text/html; charset=utf-8",
         page.as_bytes(),
         PageMetaRow {
-            kind: "report".into(),
-            format: "html".into(),
+            kind: PageKind::Report,
+            format: Format::Html,
             title: Some(title.into()),
-            publish_date: Some("2023-03-01".into()),
+            publish_date: chrono::NaiveDate::from_ymd_opt(2023, 3, 1),
             source: Some("<b onmouseover=alert(1)>办公室</b>".into()),
             editor: None,
             column_name: None,
@@ -688,22 +693,22 @@ fn hostile_archive(dir: &Path, canary: u16) -> (PathBuf, i64) {
             parent_snapshot_id: None,
         },
     );
-    let ex = nianbao::pipeline::extraction::extract_bytes(
-        page.as_bytes(),
-        Some("text/html"),
-        &store.page_meta_of(id).unwrap().unwrap(),
+    let mut ex = nianbao::extract::not_read(
+        Status::Partial,
+        "<script>document.body.setAttribute('data-xss','reason')</script>",
     );
-    let mut ex = ex;
+    ex.year = Some(2022);
     ex.agency = Some(XSS_AGENCY.into());
     ex.warnings.push(
         "applications.granted: <script>document.body.setAttribute('data-xss','warning')</script>"
             .to_string(),
     );
-    store
-        .save_extraction(&nianbao::store::ExtractionRow {
+    let batch = store.extraction_batch().unwrap();
+    batch
+        .save(&nianbao::store::ExtractionRow {
             snapshot_id: id,
             extractor_version: "test".into(),
-            status: ex.status.as_str().into(),
+            status: ex.status,
             agency: ex.agency.clone(),
             year: Some(2022),
             template: None,
@@ -712,6 +717,7 @@ fn hostile_archive(dir: &Path, canary: u16) -> (PathBuf, i64) {
             result_json: serde_json::to_string(&ex).unwrap(),
         })
         .unwrap();
+    batch.commit().unwrap();
     (db, id)
 }
 
@@ -854,7 +860,7 @@ fn dashboard_on_three_thousand_agencies_seven_years() {
         .sync_seeds(&rows, &nianbao::seeds::agencies(&rows))
         .unwrap();
     let ids: Vec<i64> = store.agencies().unwrap().iter().map(|a| a.id).collect();
-    let run = store.begin_run("crawl", "scale").unwrap();
+    let run = store.begin_run(RunKind::Crawl, "scale").unwrap();
     // A real extraction (every field the report page reads), reused for every report.
     let result = serde_json::to_value(nianbao::extract::extract_text(
         &std::fs::read_to_string(
@@ -862,6 +868,7 @@ fn dashboard_on_three_thousand_agencies_seven_years() {
                 .join("tests/fixtures/reports/002_d64735f63f421535.txt"),
         )
         .unwrap(),
+        &nianbao::patterns::ReportPatterns::default(),
     ))
     .unwrap();
     let t = Instant::now();
@@ -884,13 +891,13 @@ fn dashboard_on_three_thousand_agencies_seven_years() {
                 "text/html; charset=utf-8",
                 body.as_bytes(),
                 PageMetaRow {
-                    kind: "report".into(),
-                    format: "html".into(),
+                    kind: PageKind::Report,
+                    format: Format::Html,
                     title: Some(format!("测试机关{i:04}{year}年年报")),
                     publish_date: Some(if i % 7 == 0 {
-                        format!("{}-02-15", year + 1)
+                        chrono::NaiveDate::from_ymd_opt(year + 1, 2, 15).unwrap()
                     } else {
-                        format!("{}-01-15", year + 1)
+                        chrono::NaiveDate::from_ymd_opt(year + 1, 1, 15).unwrap()
                     }),
                     source: None,
                     editor: None,
@@ -904,11 +911,12 @@ fn dashboard_on_three_thousand_agencies_seven_years() {
             );
             let mut r = result.clone();
             r["year"] = serde_json::json!(year);
-            store
-                .save_extraction(&nianbao::store::ExtractionRow {
+            let batch = store.extraction_batch().unwrap();
+            batch
+                .save(&nianbao::store::ExtractionRow {
                     snapshot_id: sid,
                     extractor_version: "v1".into(),
-                    status: "complete".into(),
+                    status: Status::Complete,
                     agency: None,
                     year: Some(year),
                     template: Some("2021".into()),
@@ -917,6 +925,7 @@ fn dashboard_on_three_thousand_agencies_seven_years() {
                     result_json: r.to_string(),
                 })
                 .unwrap();
+            batch.commit().unwrap();
             reports += 1;
         }
     }

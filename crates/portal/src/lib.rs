@@ -11,6 +11,7 @@
 
 #[rustfmt::skip]
 mod site_files;
+pub mod script;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
