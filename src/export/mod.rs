@@ -5,6 +5,7 @@
 //! the store keeps only what the crawl and the extractor write.
 
 pub mod keys;
+pub mod labels;
 mod lists;
 mod reports;
 pub mod sanitize;
@@ -13,12 +14,13 @@ pub mod warc;
 
 pub use lists::{
     Discovered, LateEntry, LateReport, MissingAgency, MissingReason, Timeliness, deadline,
-    discovered, discovered_sheet, late, late_sheet, missing, missing_sheet, timeliness,
-    write_discovered, write_late, write_missing,
+    discovered, discovered_sheet, late, late_sheet, missing, missing_for_seeds, missing_sheet,
+    timeliness, write_discovered, write_discovered_seeds, write_late, write_missing,
 };
 pub use reports::{
-    CurrentReport, ExportSummary, current_report_heads, current_reports, current_reports_of,
-    export, export_to_path, load_results, write_file,
+    CurrentReport, ExportOptions, ExportSummary, current_report_heads, current_reports,
+    current_reports_of, export, export_to_path, export_with, load_results, wide_columns,
+    write_file,
 };
 pub use table::{CellValue, Sheet, write_sheets};
 pub use warc::{WarcOptions, WarcSummary, write_warc};
@@ -55,6 +57,8 @@ pub enum ExportError {
     #[error("unknown format {0:?}: use csv, json, jsonl or xlsx")]
     /// An output format nianbao does not write.
     UnknownFormat(String),
+    #[error("--labels zh is for csv and xlsx headers; {0} keeps the canonical keys")]
+    LabelsNotForFormat(OutputFormat),
 }
 
 /// Result of the answers.

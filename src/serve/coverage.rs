@@ -227,7 +227,7 @@ pub(crate) fn build(store: &Store, f: &Filter) -> Result<Coverage, PageError> {
         let missing: HashMap<i64, export::MissingAgency> =
             export::missing(store, year, f.region())?
                 .into_iter()
-                .map(|m| (m.agency_id, m))
+                .filter_map(|m| Some((m.agency_id?, m)))
                 .collect();
         let current: HashMap<i64, export::CurrentReport> =
             export::current_report_heads(store, Some(year))?

@@ -20,11 +20,13 @@ mod schema;
 pub use answers::{ArchivedResponse, DiscoveredReport, LastFetch, ReportSnapshot};
 pub use crawl::*;
 pub use dashboard::{ArchivedSnapshot, FailingUrl, PendingHost};
-pub use extraction::{ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, Revision};
+pub use extraction::{
+    ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, ReportLookup, Revision,
+};
 pub use kinds::{FrontierState, RunKind, RunStatus};
 pub(crate) use kinds::{READ_STATUSES_SQL, REPORT_KINDS_SQL};
 pub use render::*;
-pub use runs::{ArchiveTotals, HostErrors, RunCounts, RunRow};
+pub use runs::{ArchiveTotals, FailedUrl, HostErrors, RunCounts, RunRow};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -417,6 +419,7 @@ mod tests {
                     parent_url: Some(url.into()),
                     link_text: None,
                     agency_hint: None,
+                    listing_date: None,
                     skipped: None,
                 }],
                 state: FrontierState::Done,
@@ -474,6 +477,7 @@ mod tests {
             parent_url: None,
             link_text: None,
             agency_hint: None,
+            listing_date: None,
             skipped: None,
         };
         assert_eq!(

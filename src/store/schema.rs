@@ -181,4 +181,9 @@ ALTER TABLE page_meta ADD COLUMN render_reason TEXT;
     // 3: the current report of an agency and year is chosen in one place,
     // `export::current_reports`; the view that chose it again in SQL goes.
     "DROP VIEW IF EXISTS current_reports;",
+    // 4: the date a listing prints beside a link, the publish date of a file
+    // that carries none itself.
+    r#"
+ALTER TABLE frontier ADD COLUMN listing_date TEXT;
+"#,
 ];
