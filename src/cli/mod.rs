@@ -144,8 +144,12 @@ pub enum Command {
     /// Last runs, what the archive holds, errors by host.
     Status(status::StatusArgs),
     /// A local read-only web dashboard over the archive (http://127.0.0.1:8730).
+    #[command(
+        after_help = "Examples:\n  nianbao serve\n  nianbao serve --db other.db --bind 127.0.0.1:9000"
+    )]
     Serve(serve::ServeArgs),
     /// One agency's key figures across years, with year-over-year changes.
+    #[command(after_help = "Example:\n  nianbao compare 卫滨区 --years 2022-2024 --json")]
     Compare(compare::CompareArgs),
     /// Make a folder ready to crawl: a commented crawler.toml, a seeds/ example, archive/.
     Init(init::InitArgs),
