@@ -24,6 +24,7 @@ mod crawl_portal;
 mod crawl_tls;
 mod demo_cli;
 mod extract_cases;
+mod extract_corpus;
 mod extract_fixtures;
 mod extract_proptest;
 mod extract_stage;
