@@ -9,6 +9,7 @@
 mod answers;
 pub mod check;
 mod crawl;
+mod dashboard;
 mod extraction;
 mod kinds;
 pub mod lock;
@@ -18,6 +19,7 @@ mod schema;
 
 pub use answers::{ArchivedResponse, DiscoveredReport, LastFetch, ReportSnapshot};
 pub use crawl::*;
+pub use dashboard::{ArchivedSnapshot, FailingUrl, PendingHost};
 pub use extraction::{
     ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, ReportLookup, Revision,
 };
