@@ -24,6 +24,7 @@ enum Source {
 /// One key figure a reader compares across years or agencies.
 #[derive(Debug, Clone, Copy)]
 pub struct Figure {
+    /// Canonical key, as in exports (`total_processed`, …).
     pub key: &'static str,
     /// The Chinese label the dashboard shows.
     pub label: &'static str,
@@ -181,22 +182,32 @@ impl Figure {
 /// One report's key figures, in [`FIGURES`] order.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportFigures {
+    /// The agency's id in the archive, when the report is attributed to a seed agency.
     pub agency_id: Option<i64>,
+    /// Agency name.
     pub agency: String,
+    /// Agency region.
     pub region: String,
+    /// Report year.
     pub year: i32,
+    /// The report's snapshot.
     pub snapshot_id: i64,
+    /// Where the report was fetched.
     pub url: String,
+    /// Publish date (`YYYY-MM-DD`), when known.
     pub publish_date: Option<String>,
     /// Days after the deadline; `None` when on time or undated.
     pub days_late: Option<i64>,
+    /// Extraction status (`complete`, `partial`, …), when extracted.
     pub status: Option<String>,
     /// Rule checks that failed (rules 1-5).
     pub checks_failed: usize,
+    /// The figures' values, in [`FIGURES`] order; `None` when not read.
     pub values: Vec<Option<f64>>,
 }
 
 impl ReportFigures {
+    /// The key figures of one current report.
     pub fn from_report(r: &CurrentReport) -> ReportFigures {
         let values = FIGURES
             .iter()
@@ -242,17 +253,24 @@ impl ReportFigures {
 /// One agency's reports across a range of years.
 #[derive(Debug, Clone, Serialize)]
 pub struct AgencyYears {
+    /// The agency's id in the archive.
     pub agency_id: i64,
+    /// Agency name.
     pub agency: String,
+    /// Agency region.
     pub region: String,
+    /// Administrative level.
     pub level: String,
+    /// One column per year of the range, in order.
     pub years: Vec<YearColumn>,
 }
 
 /// One year of [`AgencyYears`]: the report (if any), the change from the year before, the cross-year checks.
 #[derive(Debug, Clone, Serialize)]
 pub struct YearColumn {
+    /// The year.
     pub year: i32,
+    /// That year's report, if archived.
     pub report: Option<ReportFigures>,
     /// This year's value minus last year's, per figure (`None` when either is unknown).
     pub delta: Vec<Option<f64>>,

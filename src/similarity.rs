@@ -21,9 +21,11 @@ pub const THRESHOLD: f64 = 0.8;
 /// One paragraph of the newer report and whether it repeats the older one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paragraph {
+    /// The paragraph text.
     pub text: String,
     /// Best trigram overlap with any previous paragraph (0–1).
     pub similarity: f64,
+    /// `similarity` reaches [`THRESHOLD`].
     pub repeated: bool,
 }
 

@@ -29,18 +29,24 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8730";
 /// Why the dashboard could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The archive could not be opened or read.
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(
         "{0} is not a loopback address: the dashboard shows the whole archive to anyone who can reach it; pass --public to bind it anyway"
     )]
+    /// `bind` is not loopback and `--public` was not given.
     NotLoopback(SocketAddr),
+    /// The address could not be listened on.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address.
         addr: SocketAddr,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The server failed while running.
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -48,7 +54,9 @@ pub enum ServeError {
 /// How to serve.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// The archive to show (opened read-only).
     pub db: PathBuf,
+    /// Address to listen on (loopback unless `public`).
     pub bind: SocketAddr,
     /// Allow a non-loopback `bind`.
     pub public: bool,

@@ -71,9 +71,13 @@ pub fn with_headers(mut resp: Response, csp: &'static str) -> Response {
 /// Which navigation entry a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
+    /// The coverage page (the home page).
     Coverage,
+    /// The comparison page.
     Compare,
+    /// The runs-and-errors page.
     Runs,
+    /// No entry highlighted.
     None,
 }
 

@@ -8,21 +8,30 @@ use rusqlite::{OptionalExtension, params};
 /// One failed fetch of the last crawl run (its last attempt per URL).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailingUrl {
+    /// Host key of the URL.
     pub host: String,
+    /// The URL.
     pub url: String,
     /// `connect`, `timeout`, `http`, … (`http` for a bare 4xx/5xx status).
     pub kind: String,
+    /// HTTP status, when the server answered.
     pub status: Option<i64>,
+    /// The error message, when there was one.
     pub error: Option<String>,
+    /// When the attempt started (RFC 3339).
     pub at: String,
 }
 
 /// What a run still has to fetch, per host.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingHost {
+    /// The run.
     pub run_id: i64,
+    /// The run's status (`running`, `interrupted`, …).
     pub run_status: String,
+    /// Host key.
     pub host: String,
+    /// Frontier entries still pending on that host.
     pub pending: i64,
     /// The next URL the run would fetch on that host.
     pub next_url: String,
@@ -31,14 +40,23 @@ pub struct PendingHost {
 /// One archived response with its decompressed body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArchivedSnapshot {
+    /// Snapshot id.
     pub id: i64,
+    /// URL requested.
     pub url: String,
+    /// URL of the response.
     pub final_url: String,
+    /// When it was fetched (RFC 3339).
     pub fetched_at: String,
+    /// HTTP status.
     pub status: i64,
+    /// The `Content-Type` header, when sent.
     pub content_type: Option<String>,
+    /// SHA-256 of the body, hex.
     pub sha256: String,
+    /// The body was cut at the size cap.
     pub truncated: bool,
+    /// The body, decompressed.
     pub body: Vec<u8>,
 }
 
