@@ -147,6 +147,7 @@ pub async fn frontier_bench(
                 link_text: None,
                 agency_hint: None,
                 skipped: None,
+                form: None,
             }
         })
         .collect();
@@ -226,6 +227,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             link_text: None,
             agency_hint: None,
             skipped: None,
+            form: None,
         }];
         store.frontier_add(run, &links)?;
         let frontier_id = store
@@ -261,6 +263,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
                     last_modified: None,
                     seed_id: None,
                     parent_url: None,
+                    form: None,
                 },
                 prepared,
                 metas[k].clone(),
@@ -271,6 +274,8 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             reason: None,
             not_modified: false,
             is_report: false,
+            notes: Vec::new(),
+            seed_hosts: Vec::new(),
         })?;
     }
     let build = t0.elapsed();

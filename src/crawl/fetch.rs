@@ -177,7 +177,28 @@ impl Fetcher {
         url: &Url,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        let mut req = self.client_for(url).get(url.clone());
+        self.fetch_request(url, None, validators).await
+    }
+
+    /// One GET, or a form POST when `form` is given (Hanweb record groups,
+    /// `$.post` list APIs), with conditional headers when validators are given.
+    pub async fn fetch_request(
+        &self,
+        url: &Url,
+        form: Option<&str>,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let client = self.client_for(url);
+        let mut req = match form {
+            Some(body) => client
+                .post(url.clone())
+                .header(
+                    header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded; charset=UTF-8",
+                )
+                .body(body.to_string()),
+            None => client.get(url.clone()),
+        };
         if let Some(etag) = &validators.etag {
             req = req.header(header::IF_NONE_MATCH, etag);
         }
@@ -243,10 +264,13 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
+            // Chinese servers send raw GBK in headers (Content-Disposition file
+            // names): read what is not UTF-8 as GB18030, GBK's superset.
+            let value = match std::str::from_utf8(v.as_bytes()) {
+                Ok(s) => s.to_string(),
+                Err(_) => encoding_rs::GB18030.decode(v.as_bytes()).0.into_owned(),
+            };
+            (k.as_str().to_string(), value)
         })
         .collect()
 }

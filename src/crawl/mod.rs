@@ -8,7 +8,9 @@
 
 pub mod attribute;
 pub mod discover;
+pub mod download;
 pub mod fetch;
+pub mod idioms;
 pub mod politeness;
 mod process;
 
@@ -99,7 +101,8 @@ impl std::fmt::Display for CrawlSummary {
 pub(crate) fn priority(kind: &str, depth: u32) -> i64 {
     match kind {
         "seed" => 0,
-        "pagination" => 1,
+        "redirect" => 0,
+        "pagination" | "listing" => 1,
         "report" => 2,
         "attachment" => 3,
         "frame" => 4,
@@ -121,6 +124,8 @@ pub(crate) struct Crawl {
     /// Seed id → (seed host key, seed URL) for scope decisions.
     pub seed_scope: HashMap<i64, (String, Url)>,
     pub extra_hosts: HashSet<String>,
+    /// Seed id → hosts its pages frame (widened scope, recorded in `seed_hosts`).
+    pub seed_hosts: Mutex<HashMap<i64, HashSet<String>>>,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
 }
@@ -132,6 +137,25 @@ impl Crawl {
 
     pub(crate) fn stopping(&self) -> bool {
         *self.shutdown.borrow()
+    }
+
+    /// True when `host` was added to the seed's scope by a frame.
+    pub(crate) fn seed_has_host(&self, seed_id: i64, host: &str) -> bool {
+        self.seed_hosts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&seed_id)
+            .is_some_and(|h| h.contains(host))
+    }
+
+    /// Adds a framed host to one seed's scope.
+    pub(crate) fn widen_seed(&self, seed_id: i64, host: &str) {
+        self.seed_hosts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(seed_id)
+            .or_default()
+            .insert(host.to_string());
     }
 }
 
@@ -183,6 +207,7 @@ pub async fn run(
                     link_text: None,
                     agency_hint: row.agency.clone(),
                     skipped: None,
+                    form: None,
                 })
             })
             .collect();
@@ -196,6 +221,10 @@ pub async fn run(
             Some((s.id, (host_key(&url), url)))
         })
         .collect();
+    let mut seed_hosts: HashMap<i64, HashSet<String>> = HashMap::new();
+    for h in store.seed_hosts(run_id)? {
+        seed_hosts.entry(h.seed_id).or_default().insert(h.host);
+    }
     let c = &config.crawler;
     let fetcher = Fetcher::new(&FetcherOptions {
         user_agent: config.user_agent(),
@@ -222,6 +251,7 @@ pub async fn run(
             .iter()
             .map(|h| h.to_ascii_lowercase())
             .collect(),
+        seed_hosts: Mutex::new(seed_hosts),
         run_id,
         shutdown,
     });

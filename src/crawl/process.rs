@@ -7,8 +7,8 @@ use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
 use super::politeness::{Robots, host_key};
 use super::{Crawl, CrawlError, attribute};
 use crate::store::{
-    FetchRecord, FrontierItem, NewLink, NewSnapshot, PageCommit, PageMetaRow, PreparedBody,
-    SnapshotHead, now,
+    CrawlNote, FetchRecord, FrontierItem, NewLink, NewSnapshot, PageCommit, PageMetaRow,
+    PreparedBody, SeedHost, SnapshotHead, now,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,9 +41,14 @@ pub(crate) async fn process(
             return close(crawl, &item, "skipped", "disallowed by robots.txt");
         }
     }
-    let previous = crawl.store().latest_snapshot(&item.url)?;
+    let previous = match &item.form {
+        Some(form) => crawl.store().latest_post_snapshot(&item.url, form)?,
+        None => crawl.store().latest_snapshot(&item.url)?,
+    };
+    // A POST answer has no validators worth sending: it is compared by its bytes.
     let validators = previous
         .as_ref()
+        .filter(|_| item.form.is_none())
         .map(|p| Validators {
             etag: p.etag.clone(),
             last_modified: p.last_modified.clone(),
@@ -62,7 +67,10 @@ pub(crate) async fn process(
             .map_err(|e| CrawlError::Task(e.to_string()))?;
         let started_at = now();
         let t0 = Instant::now();
-        let result = crawl.fetcher.fetch(&url, &validators).await;
+        let result = crawl
+            .fetcher
+            .fetch_request(&url, item.form.as_deref(), &validators)
+            .await;
         drop(permit);
         drop(turn);
         let mut record = FetchRecord {
@@ -231,6 +239,8 @@ async fn archive(
         // Same bytes as the archived copy: nothing new to store.
         let mut c = page_commit(crawl, &item, record, "done", Some("unchanged".into()));
         c.links = analysed.links;
+        c.notes = analysed.notes;
+        c.seed_hosts = analysed.seed_hosts;
         c.is_report = is_report_snapshot(crawl, prev.id)?;
         c.existing_snapshot_id = Some(prev.id);
         return finish(crawl, c);
@@ -240,6 +250,8 @@ async fn archive(
         || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
+    c.notes = analysed.notes;
+    c.seed_hosts = analysed.seed_hosts;
     finish(crawl, c)
 }
 
@@ -248,16 +260,23 @@ struct Analysed {
     body: PreparedBody,
     meta: PageMetaRow,
     links: Vec<NewLink>,
+    notes: Vec<CrawlNote>,
+    seed_hosts: Vec<SeedHost>,
     truncated_reason: Option<String>,
 }
 
 /// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
 fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analysed, CrawlError> {
     let content_type = fetched.content_type().map(str::to_string);
+    // A download handler names its file only in Content-Disposition or its query.
+    let file_name = fetched
+        .header("content-disposition")
+        .and_then(super::download::content_disposition_filename)
+        .or_else(|| super::download::query_filename(&fetched.final_url));
     let format = crate::formats::sniff(
         &fetched.body,
         content_type.as_deref(),
-        Some(fetched.final_url.path()),
+        Some(file_name.as_deref().unwrap_or(fetched.final_url.path())),
     );
     let body = PreparedBody::new(&fetched.body)
         .map_err(|e| CrawlError::Task(format!("compressing {}: {e}", item.url)))?;
@@ -276,6 +295,7 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         last_modified: fetched.header("last-modified").map(str::to_string),
         seed_id: item.seed_id,
         parent_url: item.parent_url.clone(),
+        form: item.form.clone(),
     };
     let truncated_reason = fetched.truncated.then(|| {
         format!(
@@ -283,8 +303,33 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
             crawl.config.crawler.max_body_bytes
         )
     });
-    let (meta, links) = if format == crate::formats::Format::Html {
-        let decoded = crate::page::charset::decode(&fetched.body, content_type.as_deref());
+    let mut notes = Vec::new();
+    let mut seed_hosts = Vec::new();
+    let readable = matches!(
+        format,
+        crate::formats::Format::Html | crate::formats::Format::Text | crate::formats::Format::Unknown
+    );
+    let decoded = readable.then(|| crate::page::charset::decode(&fetched.body, content_type.as_deref()));
+    let answer = decoded.as_ref().and_then(|d| {
+        discover::discover_answer(&fetched.final_url, item.form.as_deref(), &d.text, &crawl.patterns)
+    });
+    let (meta, links) = if let (Some(found), Some(decoded)) = (answer, &decoded) {
+        // A data answer (record store, JSON list): a listing of the seed's column.
+        snapshot.charset = Some(decoded.encoding.name().to_string());
+        snapshot.charset_source = Some(decoded.source.as_str().to_string());
+        let answer_format = if decoded.text.trim_start().starts_with(['{', '[']) { "json" } else { "xml" };
+        let meta = PageMetaRow {
+            kind: "listing".into(),
+            format: answer_format.into(),
+            title: item.link_text.clone(),
+            ..Default::default()
+        };
+        notes.extend(unread_notes(item, found.unread_scripts));
+        let (links, hosts) = outlinks(crawl, item, found.links, false, None, true);
+        seed_hosts = hosts;
+        (meta, links)
+    } else if format == crate::formats::Format::Html {
+        let decoded = decoded.unwrap_or_else(|| crate::page::charset::decode(&fetched.body, content_type.as_deref()));
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source.as_str().to_string());
         // One parse serves the metadata and the links.
@@ -292,25 +337,45 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         let doc = crate::formats::dom_to_document(&dom);
         let page = crate::page::facts::page_meta_parsed(&dom, &doc, &crawl.patterns);
         let (meta, agency_name) = html_meta(crawl, item, page);
-        let found = discover::discover_in(&fetched.final_url, &decoded.text, &dom, &crawl.patterns);
-        let links = outlinks(
+        let found = discover::discover_page(&fetched.final_url, &decoded.text, &dom, &crawl.patterns);
+        notes.extend(unread_notes(item, found.unread_scripts));
+        let (links, hosts) = outlinks(
             crawl,
             item,
-            found,
+            found.links,
             meta.kind == "report",
             agency_name.as_deref(),
+            false,
         );
+        seed_hosts = hosts;
         (meta, links)
     } else {
-        (attachment_meta(crawl, item, format.as_str())?, Vec::new())
+        (
+            attachment_meta(crawl, item, format.as_str(), file_name.as_deref())?,
+            Vec::new(),
+        )
     };
     Ok(Analysed {
         snapshot,
         body,
         meta,
         links,
+        notes,
+        seed_hosts,
         truncated_reason,
     })
+}
+
+/// Script-built listings a page shows and nobody could read, as notes for `missing`.
+fn unread_notes(item: &FrontierItem, unread: Vec<String>) -> Vec<CrawlNote> {
+    unread
+        .into_iter()
+        .map(|detail| CrawlNote {
+            url: item.url.clone(),
+            kind: "unread_script".into(),
+            detail,
+        })
+        .collect()
 }
 
 fn http_version_label(debug: &str) -> String {
@@ -360,18 +425,31 @@ fn html_meta(
         agency_name: agency_name.clone(),
         agency_id,
         parent_snapshot_id: None,
+        decoy: meta.decoy.map(|d| d.as_str().to_string()),
     };
     (row, agency_name)
 }
 
-/// Metadata of a file (PDF, Word …): a report attachment when its link text or
-/// the report page it hangs from says so.
+/// Metadata of a file (PDF, Word …): a report attachment when its title (link
+/// text, else the name Content-Disposition gives) or the report page it hangs
+/// from says so, as [`crate::page::report_kind::judge_file`] decides.
 fn attachment_meta(
     crawl: &Crawl,
     item: &FrontierItem,
     format: &str,
+    file_name: Option<&str>,
 ) -> Result<PageMetaRow, CrawlError> {
-    let text = item.link_text.clone().unwrap_or_default();
+    use crate::page::report_kind::{Verdict, judge_file};
+    let link_text = item.link_text.clone().unwrap_or_default();
+    let named = file_name.map(|n| super::download::stem(n).to_string());
+    // 点击下载 / 附件 say nothing: the file's own name does.
+    let generic = link_text.is_empty()
+        || !crawl.patterns.is_report_title(&link_text)
+            && named.as_deref().is_some_and(|n| crawl.patterns.is_report_title(n));
+    let text = match (&named, generic) {
+        (Some(n), true) => n.clone(),
+        _ => link_text,
+    };
     let parent = match &item.parent_url {
         Some(p) => {
             let store = crawl.store();
@@ -382,12 +460,16 @@ fn attachment_meta(
         }
         None => None,
     };
-    let link_says_report = crawl.patterns.is_report_title(&text);
     let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
-    let kind = if item.kind == "attachment" && (link_says_report || parent_is_report) {
-        "attachment"
+    let verdict = if matches!(item.kind.as_str(), "attachment" | "report") {
+        judge_file(&crawl.patterns, &text, parent_is_report)
     } else {
-        "other"
+        Verdict::NotReport
+    };
+    let kind = match verdict {
+        Verdict::Report => "attachment",
+        Verdict::Decoy(_) => "decoy",
+        Verdict::NotReport => "other",
     };
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
@@ -403,6 +485,7 @@ fn attachment_meta(
         }
         _ => (a.agency_id, a.name),
     };
+    let is_file = kind == "attachment";
     Ok(PageMetaRow {
         kind: kind.into(),
         format: format.into(),
@@ -412,29 +495,26 @@ fn attachment_meta(
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
         site_name: None,
-        report_year: if kind == "attachment" { year } else { None },
-        agency_name: if kind == "attachment" {
-            agency_name
-        } else {
-            None
-        },
-        agency_id: if kind == "attachment" {
-            agency_id
-        } else {
-            None
-        },
+        report_year: if is_file { year } else { None },
+        agency_name: if is_file { agency_name } else { None },
+        agency_id: if is_file { agency_id } else { None },
         parent_snapshot_id: parent.map(|(id, _)| id),
+        decoy: verdict.decoy().map(|d| d.as_str().to_string()),
     })
 }
 
-/// The links of a page worth following, with scope, depth and trap rules applied.
+/// The links of a page worth following, with scope, depth and trap rules
+/// applied, and the hosts the page adds to its seed's scope (frames on other
+/// hosts framed by the seed's own pages). `from_answer`: the links of a data
+/// answer, where only reports, files and further pages are worth a request.
 fn outlinks(
     crawl: &Crawl,
     item: &FrontierItem,
     found: Vec<discover::Link>,
     page_is_report: bool,
     agency: Option<&str>,
-) -> Vec<NewLink> {
+    from_answer: bool,
+) -> (Vec<NewLink>, Vec<SeedHost>) {
     let max_depth = crawl.config.crawler.max_depth;
     let seed = item.seed_id.and_then(|id| crawl.seed_scope.get(&id));
     let seed_dir = seed.map(|(_, u)| {
@@ -442,20 +522,41 @@ fn outlinks(
         p[..p.rfind('/').map_or(p.len(), |i| i + 1)].to_string()
     });
     let mut out = Vec::new();
+    let mut widened = Vec::new();
     for link in found {
         let host = host_key(&link.url);
-        let in_scope = seed.is_some_and(|(h, _)| *h == host)
+        let mut in_scope = seed.is_some_and(|(h, _)| *h == host)
             || host == item.host
             || link
                 .url
                 .host_str()
-                .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()));
+                .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()))
+            || item
+                .seed_id
+                .is_some_and(|id| crawl.seed_has_host(id, &host));
+        // A seed page framing a page on another host makes that host part of
+        // this seed's scope, and of no other's.
+        if !in_scope
+            && link.kind == LinkKind::Frame
+            && item.depth == 0
+            && let Some(seed_id) = item.seed_id
+        {
+            crawl.widen_seed(seed_id, &host);
+            widened.push(SeedHost {
+                seed_id,
+                host: host.clone(),
+                via_url: item.url.clone(),
+            });
+            in_scope = true;
+        }
         if !in_scope {
             continue;
         }
         let (kind, depth) = match link.kind {
             LinkKind::Pagination => ("pagination", item.depth),
             LinkKind::Frame => ("frame", item.depth),
+            LinkKind::Redirect => ("redirect", item.depth),
+            LinkKind::Api => ("listing", item.depth),
             LinkKind::Report => {
                 if !crawl.patterns.wants(&link.text) {
                     continue;
@@ -479,8 +580,11 @@ fn outlinks(
                     .is_some_and(|d| link.url.path().starts_with(d));
                 let hint = ["年报", "年度报告", "信息公开", "政务公开"]
                     .iter()
-                    .any(|k| link.text.contains(k));
-                if page_is_report || !(under_seed || hint || item.depth == 0) {
+                    .any(|k| link.text.contains(k))
+                    || ["gknb", "ndbg", "xxgknb", "zfxxgknb", "gkndbg"]
+                        .iter()
+                        .any(|k| link.url.path().to_ascii_lowercase().contains(k));
+                if from_answer || page_is_report || !(under_seed || hint || item.depth == 0) {
                     continue;
                 }
                 ("other", item.depth + 1)
@@ -489,7 +593,11 @@ fn outlinks(
         if depth > max_depth {
             continue;
         }
-        let skipped = {
+        // List requests are generated in bounded numbers by the idioms; the
+        // trap guard judges the addresses pages link.
+        let skipped = if link.kind == LinkKind::Api {
+            None
+        } else {
             let mut traps = crawl.traps.lock().unwrap_or_else(|p| p.into_inner());
             let guard = traps.entry(host.clone()).or_insert_with(|| {
                 let mut g =
@@ -518,9 +626,10 @@ fn outlinks(
             link_text: Some(link.text).filter(|t| !t.is_empty()),
             agency_hint,
             skipped,
+            form: link.form,
         });
     }
-    out
+    (out, widened)
 }
 
 /// Outlinks of an unchanged page, re-read from its archived body.
@@ -537,19 +646,27 @@ fn relink_from_archive(
     let (Some(body), Some(meta)) = (body, meta) else {
         return Ok(Vec::new());
     };
-    if meta.format != "html" {
-        return Ok(Vec::new());
-    }
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
-    let found = discover::discover(&page_url, &decoded.text, &crawl.patterns);
+    let (found, from_answer) = match meta.format.as_str() {
+        "html" => (discover::discover(&page_url, &decoded.text, &crawl.patterns), false),
+        "json" | "xml" => {
+            match discover::discover_answer(&page_url, item.form.as_deref(), &decoded.text, &crawl.patterns) {
+                Some(d) => (d.links, true),
+                None => return Ok(Vec::new()),
+            }
+        }
+        _ => return Ok(Vec::new()),
+    };
     Ok(outlinks(
         crawl,
         item,
         found,
         meta.kind == "report",
         meta.agency_name.as_deref(),
-    ))
+        from_answer,
+    )
+    .0)
 }
 
 fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlError> {
@@ -592,6 +709,8 @@ fn page_commit(
         reason,
         not_modified: false,
         is_report: false,
+        notes: Vec::new(),
+        seed_hosts: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! functions, so a report's publish date is read one way only.
 
 use crate::document::Document;
+use crate::page::report_kind::{self, Decoy, Evidence, Verdict};
 use crate::patterns::{ReportPatterns, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
@@ -15,6 +16,8 @@ use std::sync::LazyLock;
 pub enum PageKind {
     Report,
     Listing,
+    /// Titled like a report and is not one (see [`crate::page::report_kind`]).
+    Decoy,
     Other,
 }
 
@@ -23,6 +26,7 @@ impl PageKind {
         match self {
             PageKind::Report => "report",
             PageKind::Listing => "listing",
+            PageKind::Decoy => "decoy",
             PageKind::Other => "other",
         }
     }
@@ -40,6 +44,8 @@ pub struct PageMeta {
     /// Agency name read from the report title, e.g. "沈阳市辽中区人民政府办公室".
     pub agency: Option<String>,
     pub kind: PageKind,
+    /// Why a report-like page is not the report, for [`PageKind::Decoy`].
+    pub decoy: Option<Decoy>,
 }
 
 /// Publish date, source and editor as printed in the page text.
@@ -339,13 +345,27 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
     let site_name = scan.meta("SiteName").or(title_site);
     // A column page is often titled like a report ("政府信息公开年报") but names no
     // year and lists many reports: that is a listing, not a report.
-    let is_report = title.as_deref().is_some_and(|t| {
-        patterns.is_report_title(t)
-            && (title_year(t).is_some() || !looks_like_listing(dom, patterns))
+    let listing = looks_like_listing(dom, patterns);
+    let evidence = Evidence {
+        template_parts: report_kind::template_parts(plain),
+        attachments: attachment_links(dom),
+    };
+    let verdict = title.as_deref().map_or(Verdict::NotReport, |t| {
+        report_kind::judge_page(patterns, t, evidence)
     });
+    let is_report =
+        verdict.is_report() && (title.as_deref().and_then(title_year).is_some() || !listing);
+    let decoy = match verdict {
+        // A report-titled listing without a year is the report column, not a decoy.
+        Verdict::Decoy(Decoy::Empty) if listing => None,
+        Verdict::Decoy(d) => Some(d),
+        _ => None,
+    };
     let kind = if is_report {
         PageKind::Report
-    } else if looks_like_listing(dom, patterns) {
+    } else if decoy.is_some() {
+        PageKind::Decoy
+    } else if listing {
         PageKind::Listing
     } else {
         PageKind::Other
@@ -364,7 +384,24 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
         report_year: report_year_v,
         agency,
         kind,
+        decoy,
     }
+}
+
+/// Links to document files or download handlers on a page: a report page
+/// whose tables sit in an attachment links one.
+fn attachment_links(dom: &Html) -> usize {
+    static A: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("static"));
+    let base = url::Url::parse("http://page.invalid/").expect("static url");
+    dom.select(&A)
+        .filter(|a| {
+            let text: String = a.text().collect();
+            a.value()
+                .attr("href")
+                .and_then(|h| base.join(h.trim()).ok())
+                .is_some_and(|u| crate::crawl::discover::is_file_link(&u, &text))
+        })
+        .count()
 }
 
 /// Several report links, or the marks of a CMS list (many dated links, pagination).
@@ -493,7 +530,8 @@ mod tests {
             <meta name="PubDate" content="2024-01-15 09:00">
             <meta name="ContentSource" content="某局">
             <meta name="ColumnName" content="年度报告"><meta name="SiteName" content="某市人民政府">
-            </head><body><h1>别的标题</h1><div>发布时间：2024年01月12日 来源：办公室 编辑：张三</div></body></html>"#;
+            </head><body><h1>别的标题</h1><div>发布时间：2024年01月12日 来源：办公室 编辑：张三</div>
+            <p>一、总体情况</p><p>二、主动公开政府信息情况</p></body></html>"#;
         let m = page_meta(html, &ReportPatterns::default());
         assert_eq!(
             m.title.as_deref(),
@@ -537,7 +575,7 @@ mod tests {
     fn gbk_page_through_charset_decode() {
         let html = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">\
             <title>某区2022年政府信息公开工作年度报告_某区政府</title></head>\
-            <body><p>发布日期：2023-01-30　来源：区政府办</p></body></html>";
+            <body><p>发布日期：2023-01-30　来源：区政府办</p><p>一、总体情况</p><p>二、主动公开政府信息情况</p></body></html>";
         let (bytes, _, _) = encoding_rs::GBK.encode(html);
         let decoded = crate::page::charset::decode(&bytes, Some("text/html"));
         let m = page_meta(&decoded.text, &ReportPatterns::default());

@@ -304,6 +304,7 @@ fn candidates(store: &Store, f: &ExtractFilter) -> Result<Vec<Candidate>> {
                     agency_name: r.get(12)?,
                     agency_id: r.get(13)?,
                     parent_snapshot_id: r.get(14)?,
+                    decoy: None,
                 },
             })
         },

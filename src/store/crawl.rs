@@ -34,6 +34,8 @@ pub struct FrontierItem {
     pub parent_url: Option<String>,
     pub link_text: Option<String>,
     pub agency_hint: Option<String>,
+    /// Form body of a POST entry; `None` for a GET.
+    pub form: Option<String>,
 }
 
 /// A URL to add to the frontier.
@@ -50,6 +52,8 @@ pub struct NewLink {
     pub agency_hint: Option<String>,
     /// `Some(reason)`: recorded as skipped (robots, scope, trap), never fetched.
     pub skipped: Option<String>,
+    /// Form body of a POST request; `None` for a GET. Part of the entry's identity.
+    pub form: Option<String>,
 }
 
 /// One fetch attempt for the log.
@@ -83,6 +87,8 @@ pub struct NewSnapshot {
     pub last_modified: Option<String>,
     pub seed_id: Option<i64>,
     pub parent_url: Option<String>,
+    /// Form body when the response answered a POST.
+    pub form: Option<String>,
 }
 
 /// What a snapshot is, for `page_meta`.
@@ -100,6 +106,24 @@ pub struct PageMetaRow {
     pub agency_name: Option<String>,
     pub agency_id: Option<i64>,
     pub parent_snapshot_id: Option<i64>,
+    /// Why a report-like page is not the report (`kind = "decoy"`).
+    pub decoy: Option<String>,
+}
+
+/// A note on what a crawl saw on a seed's page and could not follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrawlNote {
+    pub url: String,
+    pub kind: String,
+    pub detail: String,
+}
+
+/// A host a seed's page frames, added to that seed's scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedHost {
+    pub seed_id: i64,
+    pub host: String,
+    pub via_url: String,
 }
 
 /// Everything one fetched frontier entry produces, committed together.
@@ -120,6 +144,10 @@ pub struct PageCommit {
     pub not_modified: bool,
     /// The entry resolved to a report (page or attachment), new or unchanged.
     pub is_report: bool,
+    /// What the page showed that the crawl could not follow.
+    pub notes: Vec<CrawlNote>,
+    /// Hosts the page widened its seed's scope to (frames on other hosts).
+    pub seed_hosts: Vec<SeedHost>,
 }
 
 /// What [`Store::commit_page`] wrote.
@@ -262,7 +290,8 @@ impl Store {
         params: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<FrontierItem>> {
         let sql = format!(
-            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint
+            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint,
+                    CASE method WHEN 'POST' THEN form END
              FROM frontier {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -278,6 +307,7 @@ impl Store {
                 parent_url: r.get(7)?,
                 link_text: r.get(8)?,
                 agency_hint: r.get(9)?,
+                form: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -337,8 +367,9 @@ impl Store {
             let headers = serde_json::to_string(&snap.headers)?;
             tx.execute(
                 "INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
-                                        charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                        charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url,
+                                        method, form)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                 params![
                     c.run_id,
                     snap.url,
@@ -356,14 +387,16 @@ impl Store {
                     snap.etag,
                     snap.last_modified,
                     snap.seed_id,
-                    snap.parent_url
+                    snap.parent_url,
+                    if snap.form.is_some() { "POST" } else { "GET" },
+                    snap.form
                 ],
             )?;
             let snapshot_id = tx.last_insert_rowid();
             tx.execute(
                 "INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
-                                        site_name, report_year, agency_name, agency_id, parent_snapshot_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                        site_name, report_year, agency_name, agency_id, parent_snapshot_id, decoy)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     snapshot_id,
                     meta.kind,
@@ -377,13 +410,30 @@ impl Store {
                     meta.report_year,
                     meta.agency_name,
                     meta.agency_id,
-                    meta.parent_snapshot_id
+                    meta.parent_snapshot_id,
+                    meta.decoy
                 ],
             )?;
             outcome.snapshot_id = Some(snapshot_id);
         }
         let snapshot_id = outcome.snapshot_id.or(c.existing_snapshot_id);
         outcome.links_added = insert_links(&tx, c.run_id, &c.links)?;
+        let seed_id: Option<i64> = tx
+            .query_row("SELECT seed_id FROM frontier WHERE id = ?1", [c.frontier_id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        for n in &c.notes {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO crawl_notes (run_id, seed_id, url, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![c.run_id, seed_id, n.url, n.kind, n.detail])?;
+        }
+        for h in &c.seed_hosts {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO seed_hosts (run_id, seed_id, host, via_url) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![c.run_id, h.seed_id, h.host, h.via_url])?;
+        }
         tx.execute(
             "UPDATE frontier SET state = ?2, reason = ?3, snapshot_id = ?4 WHERE id = ?1",
             params![c.frontier_id, c.state, c.reason, snapshot_id],
@@ -411,12 +461,49 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Hosts each seed's pages widened its scope to in a run (frames on other hosts).
+    pub fn seed_hosts(&self, run_id: i64) -> Result<Vec<SeedHost>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seed_id, host, via_url FROM seed_hosts WHERE run_id = ?1 ORDER BY seed_id, host",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(SeedHost {
+                seed_id: r.get(0)?,
+                host: r.get(1)?,
+                via_url: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The latest snapshot answering a POST of `form` to `url`.
+    pub fn latest_post_snapshot(&self, url: &str, form: &str) -> Result<Option<super::SnapshotHead>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
+                 WHERE url = ?1 AND method = 'POST' AND form = ?2 ORDER BY id DESC LIMIT 1",
+                params![url, form],
+                |r| {
+                    Ok(super::SnapshotHead {
+                        id: r.get(0)?,
+                        sha256: r.get(1)?,
+                        etag: r.get(2)?,
+                        last_modified: r.get(3)?,
+                        content_type: r.get(4)?,
+                        final_url: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     /// The snapshot id of the report page a URL was found on (to attribute attachments).
     pub fn snapshot_of_url_in_run(&self, run_id: i64, url: &str) -> Result<Option<i64>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT snapshot_id FROM frontier WHERE run_id = ?1 AND url = ?2",
+                "SELECT snapshot_id FROM frontier WHERE run_id = ?1 AND url = ?2 AND method = 'GET'",
                 params![run_id, url],
                 |r| r.get(0),
             )
@@ -430,7 +517,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT kind, format, title, publish_date, source, editor, column_name, site_name, report_year,
-                        agency_name, agency_id, parent_snapshot_id FROM page_meta WHERE snapshot_id = ?1",
+                        agency_name, agency_id, parent_snapshot_id, decoy FROM page_meta WHERE snapshot_id = ?1",
                 [snapshot_id],
                 |r| {
                     Ok(PageMetaRow {
@@ -446,6 +533,7 @@ impl Store {
                         agency_name: r.get(9)?,
                         agency_id: r.get(10)?,
                         parent_snapshot_id: r.get(11)?,
+                        decoy: r.get(12)?,
                     })
                 },
             )
@@ -476,8 +564,8 @@ fn insert_fetch(conn: &rusqlite::Connection, run_id: i64, f: &FetchRecord) -> Re
 fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> Result<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO frontier (run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
-                                         agency_hint, state, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                         agency_hint, state, reason, method, form)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     let mut n = 0;
     for l in links {
@@ -498,7 +586,9 @@ fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> 
             l.link_text,
             l.agency_hint,
             state,
-            l.skipped
+            l.skipped,
+            if l.form.is_some() { "POST" } else { "GET" },
+            l.form.as_deref().unwrap_or("")
         ])?;
     }
     Ok(n)

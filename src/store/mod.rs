@@ -269,7 +269,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
-                 WHERE url = ?1 ORDER BY id DESC LIMIT 1",
+                 WHERE url = ?1 AND method = 'GET' ORDER BY id DESC LIMIT 1",
                 [url],
                 |r| {
                     Ok(SnapshotHead {
@@ -392,6 +392,7 @@ mod tests {
                         last_modified: None,
                         seed_id: None,
                         parent_url: None,
+                        form: None,
                     },
                     PreparedBody::new(body).unwrap(),
                     PageMetaRow {
@@ -413,11 +414,14 @@ mod tests {
                     link_text: None,
                     agency_hint: None,
                     skipped: None,
+                    form: None,
                 }],
                 state: "done",
                 reason: None,
                 not_modified: false,
                 is_report: false,
+                notes: Vec::new(),
+                seed_hosts: Vec::new(),
             })
             .unwrap()
     }
@@ -470,6 +474,7 @@ mod tests {
             link_text: None,
             agency_hint: None,
             skipped: None,
+            form: None,
         };
         assert_eq!(
             store
