@@ -41,6 +41,8 @@ pub struct Status {
     pub extraction_status: Vec<(String, i64)>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
+    /// Hosts the last crawl added to a seed's scope because a seed page framed them.
+    pub seed_hosts: Vec<crate::store::SeedHost>,
 }
 
 fn pairs<T: rusqlite::types::FromSql>(store: &Store, sql: &str) -> Result<Vec<(T, i64)>> {
@@ -115,6 +117,10 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
         )?,
         extraction_status: pairs(store, "SELECT status, COUNT(*) FROM current_extractions GROUP BY status ORDER BY status")?,
         errors_by_host,
+        seed_hosts: match last_crawl {
+            Some(run) => store.seed_hosts(run)?,
+            None => Vec::new(),
+        },
     })
 }
 
@@ -177,6 +183,13 @@ impl std::fmt::Display for Status {
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
             writeln!(f, "Extractions: {}", st.join(", "))?;
+        }
+        for h in &self.seed_hosts {
+            writeln!(
+                f,
+                "Scope of seed #{} widened to {} (framed by {})",
+                h.seed_id, h.host, h.via_url
+            )?;
         }
         if self.errors_by_host.is_empty() {
             writeln!(f, "Errors in the last crawl: none")?;

@@ -124,7 +124,18 @@ static RE_DOWNLOAD_HANDLER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 /// Link texts that say "this is the file" without naming it.
-const DOWNLOAD_TEXTS: &[&str] = &["点击下载", "附件下载", "下载附件", "下载", "附件", "原文下载", "全文下载", "下载全文", "PDF下载", "点此下载"];
+const DOWNLOAD_TEXTS: &[&str] = &[
+    "点击下载",
+    "附件下载",
+    "下载附件",
+    "下载",
+    "附件",
+    "原文下载",
+    "全文下载",
+    "下载全文",
+    "PDF下载",
+    "点此下载",
+];
 
 static RE_PAGED_NAME: LazyLock<Regex> = LazyLock::new(|| {
     // `index_3.html` (TRS), `index2.html` (Shanghai), `list_2.shtml`.
@@ -155,7 +166,12 @@ pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatt
 
 /// [`discover_in`] with what the page's scripts hid: the script-built
 /// listings that could not be read.
-pub fn discover_page(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatterns) -> Discovery {
+pub fn discover_page(
+    page_url: &Url,
+    html: &str,
+    doc: &Html,
+    patterns: &ReportPatterns,
+) -> Discovery {
     let base = doc
         .select(&SEL_BASE)
         .next()
@@ -219,7 +235,12 @@ pub fn discover_page(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPa
 
 /// Links of a data answer (Hanweb record store, JSON list); `None` when the
 /// body is not one, so the caller reads it as a page.
-pub fn discover_answer(url: &Url, form: Option<&str>, body: &str, patterns: &ReportPatterns) -> Option<Discovery> {
+pub fn discover_answer(
+    url: &Url,
+    form: Option<&str>,
+    body: &str,
+    patterns: &ReportPatterns,
+) -> Option<Discovery> {
     let y = super::idioms::in_answer(url, form, body)?;
     let mut raw: Vec<RawEntry<usize>> = Vec::new();
     for frag in &y.fragments {
@@ -229,7 +250,14 @@ pub fn discover_answer(url: &Url, form: Option<&str>, body: &str, patterns: &Rep
         if f.kind == LinkKind::Other
             && let Some(u) = normalise(f.url.clone())
         {
-            raw.push((RawLink { url: u, text: collapse(&f.text) }, None, None));
+            raw.push((
+                RawLink {
+                    url: u,
+                    text: collapse(&f.text),
+                },
+                None,
+                None,
+            ));
         }
     }
     let mut links = classified(url, raw, patterns);
@@ -565,6 +593,10 @@ pub enum SkipReason {
     RepeatedSegments,
     /// Too many path segments.
     TooDeep,
+    /// One query key three times or more (`?a=1&a=1&a=1`): a link appending to itself.
+    RepeatedQueryKey,
+    /// The address carries its own path again in its query: a link nesting itself.
+    NestedSelf,
 }
 
 impl fmt::Display for SkipReason {
@@ -576,6 +608,8 @@ impl fmt::Display for SkipReason {
             SkipReason::NotHttp => "not http(s)",
             SkipReason::RepeatedSegments => "repeated path segments",
             SkipReason::TooDeep => "path too deep",
+            SkipReason::RepeatedQueryKey => "query key repeated",
+            SkipReason::NestedSelf => "address nested in its own query",
         })
     }
 }
@@ -606,7 +640,8 @@ impl Default for TrapGuard {
 impl TrapGuard {
     pub fn new(max_query_variants: usize) -> Self {
         TrapGuard {
-            max_url_len: 300,
+            // A sanity bound only: real download links run past 300 characters.
+            max_url_len: 2048,
             max_query_variants,
             max_depth: 16,
             seen_queries: HashMap::new(),
@@ -634,6 +669,17 @@ impl TrapGuard {
         }
         if is_calendar_like(url, &segments) {
             return Err(SkipReason::CalendarLike);
+        }
+        let mut keys: HashMap<String, usize> = HashMap::new();
+        for (k, v) in url.query_pairs() {
+            let n = keys.entry(k.into_owned()).or_default();
+            *n += 1;
+            if *n >= 3 {
+                return Err(SkipReason::RepeatedQueryKey);
+            }
+            if url.path().len() > 8 && v.contains(url.path()) {
+                return Err(SkipReason::NestedSelf);
+            }
         }
         if let Some(q) = url.query().filter(|q| !q.is_empty()) {
             let key = (
@@ -933,8 +979,28 @@ createPageHTML(3, 0, "index", "html");
         );
         assert_eq!(g.check(&url("http://a.cn/202301/t20230119_1.html")), Ok(()));
         assert_eq!(g.check(&url("ftp://a.cn/x")), Err(SkipReason::NotHttp));
-        let long = format!("http://a.cn/{}", "x".repeat(300));
+        let long = format!("http://a.cn/{}", "x".repeat(3000));
         assert_eq!(g.check(&url(&long)), Err(SkipReason::TooLong));
+        // A real download link with a Chinese showname runs past 300 characters.
+        let name: String = url::form_urlencoded::byte_serialize(
+            "济南市历下区人民政府2023年政府信息公开工作年度报告（全文）.pdf".as_bytes(),
+        )
+        .collect();
+        let downfile = format!(
+            "http://a.cn/module/download/downfile.jsp?classid=0&filename=5c3a9f0e2b7d4e1a.pdf&showname={name}"
+        );
+        assert!(downfile.len() > 300);
+        assert_eq!(g.check(&url(&downfile)), Ok(()));
+        assert_eq!(
+            g.check(&url("http://a.cn/list.jsp?a=1&a=1&a=1")),
+            Err(SkipReason::RepeatedQueryKey)
+        );
+        assert_eq!(
+            g.check(&url(
+                "http://a.cn/xxgk/list.jsp?back=/xxgk/list.jsp?back=/xxgk/list.jsp"
+            )),
+            Err(SkipReason::NestedSelf)
+        );
         assert_eq!(
             g.check(&url("http://a.cn/index.html?date=2023-01-05")),
             Err(SkipReason::CalendarLike)

@@ -43,7 +43,13 @@ pub fn content_disposition_filename(value: &str) -> Option<String> {
     }
     extended
         .or(plain)
-        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_string())
+        .map(|n| {
+            n.rsplit(['/', '\\'])
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
         .filter(|n| !n.is_empty())
 }
 

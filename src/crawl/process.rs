@@ -307,17 +307,29 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
     let mut seed_hosts = Vec::new();
     let readable = matches!(
         format,
-        crate::formats::Format::Html | crate::formats::Format::Text | crate::formats::Format::Unknown
+        crate::formats::Format::Html
+            | crate::formats::Format::Text
+            | crate::formats::Format::Unknown
     );
-    let decoded = readable.then(|| crate::page::charset::decode(&fetched.body, content_type.as_deref()));
+    let decoded =
+        readable.then(|| crate::page::charset::decode(&fetched.body, content_type.as_deref()));
     let answer = decoded.as_ref().and_then(|d| {
-        discover::discover_answer(&fetched.final_url, item.form.as_deref(), &d.text, &crawl.patterns)
+        discover::discover_answer(
+            &fetched.final_url,
+            item.form.as_deref(),
+            &d.text,
+            &crawl.patterns,
+        )
     });
     let (meta, links) = if let (Some(found), Some(decoded)) = (answer, &decoded) {
         // A data answer (record store, JSON list): a listing of the seed's column.
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source.as_str().to_string());
-        let answer_format = if decoded.text.trim_start().starts_with(['{', '[']) { "json" } else { "xml" };
+        let answer_format = if decoded.text.trim_start().starts_with(['{', '[']) {
+            "json"
+        } else {
+            "xml"
+        };
         let meta = PageMetaRow {
             kind: "listing".into(),
             format: answer_format.into(),
@@ -329,7 +341,9 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         seed_hosts = hosts;
         (meta, links)
     } else if format == crate::formats::Format::Html {
-        let decoded = decoded.unwrap_or_else(|| crate::page::charset::decode(&fetched.body, content_type.as_deref()));
+        let decoded = decoded.unwrap_or_else(|| {
+            crate::page::charset::decode(&fetched.body, content_type.as_deref())
+        });
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source.as_str().to_string());
         // One parse serves the metadata and the links.
@@ -337,7 +351,8 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         let doc = crate::formats::dom_to_document(&dom);
         let page = crate::page::facts::page_meta_parsed(&dom, &doc, &crawl.patterns);
         let (meta, agency_name) = html_meta(crawl, item, page);
-        let found = discover::discover_page(&fetched.final_url, &decoded.text, &dom, &crawl.patterns);
+        let found =
+            discover::discover_page(&fetched.final_url, &decoded.text, &dom, &crawl.patterns);
         notes.extend(unread_notes(item, found.unread_scripts));
         let (links, hosts) = outlinks(
             crawl,
@@ -394,7 +409,8 @@ fn html_meta(
 ) -> (PageMetaRow, Option<String>) {
     let kind = meta.kind.as_str().to_string();
     let title = meta.title.clone().unwrap_or_default();
-    let (agency_id, agency_name) = if kind == "report" {
+    // Decoys are attributed too, so `missing` can name them for their agency.
+    let (agency_id, agency_name) = if kind == "report" || kind == "decoy" {
         let from_title = meta
             .agency
             .clone()
@@ -412,6 +428,15 @@ fn html_meta(
     } else {
         (None, None)
     };
+    let report_year = meta.report_year.or_else(|| {
+        (kind == "decoy")
+            .then(|| {
+                meta.title
+                    .as_deref()
+                    .and_then(crate::page::facts::title_year)
+            })
+            .flatten()
+    });
     let row = PageMetaRow {
         kind,
         format: "html".into(),
@@ -421,7 +446,7 @@ fn html_meta(
         editor: meta.editor,
         column_name: meta.column,
         site_name: meta.site_name,
-        report_year: meta.report_year,
+        report_year,
         agency_name: agency_name.clone(),
         agency_id,
         parent_snapshot_id: None,
@@ -445,7 +470,9 @@ fn attachment_meta(
     // 点击下载 / 附件 say nothing: the file's own name does.
     let generic = link_text.is_empty()
         || !crawl.patterns.is_report_title(&link_text)
-            && named.as_deref().is_some_and(|n| crawl.patterns.is_report_title(n));
+            && named
+                .as_deref()
+                .is_some_and(|n| crawl.patterns.is_report_title(n));
     let text = match (&named, generic) {
         (Some(n), true) => n.clone(),
         _ => link_text,
@@ -485,7 +512,8 @@ fn attachment_meta(
         }
         _ => (a.agency_id, a.name),
     };
-    let is_file = kind == "attachment";
+    // Decoy files are attributed too, so `missing` can name them for their agency.
+    let is_file = kind == "attachment" || kind == "decoy";
     Ok(PageMetaRow {
         kind: kind.into(),
         format: format.into(),
@@ -649,9 +677,17 @@ fn relink_from_archive(
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
     let (found, from_answer) = match meta.format.as_str() {
-        "html" => (discover::discover(&page_url, &decoded.text, &crawl.patterns), false),
+        "html" => (
+            discover::discover(&page_url, &decoded.text, &crawl.patterns),
+            false,
+        ),
         "json" | "xml" => {
-            match discover::discover_answer(&page_url, item.form.as_deref(), &decoded.text, &crawl.patterns) {
+            match discover::discover_answer(
+                &page_url,
+                item.form.as_deref(),
+                &decoded.text,
+                &crawl.patterns,
+            ) {
                 Some(d) => (d.links, true),
                 None => return Ok(Vec::new()),
             }

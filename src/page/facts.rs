@@ -356,8 +356,13 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
     let is_report =
         verdict.is_report() && (title.as_deref().and_then(title_year).is_some() || !listing);
     let decoy = match verdict {
-        // A report-titled listing without a year is the report column, not a decoy.
-        Verdict::Decoy(Decoy::Empty) if listing => None,
+        // A report-titled page naming no year (or listing reports) is the report
+        // column, not a decoy; an empty page naming a year is.
+        Verdict::Decoy(Decoy::Empty)
+            if listing || title.as_deref().and_then(title_year).is_none() =>
+        {
+            None
+        }
         Verdict::Decoy(d) => Some(d),
         _ => None,
     };

@@ -175,10 +175,19 @@ mod tests {
     #[test]
     fn decoy_titles_are_named() {
         for (t, d) in [
-            ("一图读懂某区2023年政府信息公开工作年度报告", Decoy::Explainer),
-            ("图解：某局2023年度政府信息公开工作年度报告", Decoy::Explainer),
+            (
+                "一图读懂某区2023年政府信息公开工作年度报告",
+                Decoy::Explainer,
+            ),
+            (
+                "图解：某局2023年度政府信息公开工作年度报告",
+                Decoy::Explainer,
+            ),
             ("某局2023年政府信息公开工作年度报告（H5）", Decoy::Explainer),
-            ("《某区2023年政府信息公开工作年度报告》解读", Decoy::Interpretation),
+            (
+                "《某区2023年政府信息公开工作年度报告》解读",
+                Decoy::Interpretation,
+            ),
             ("2023年度政府信息公开工作年度报告汇总", Decoy::Hub),
             ("关于2023年政府信息公开工作年度报告的公告", Decoy::Notice),
         ] {

@@ -119,7 +119,7 @@ pub struct CrawlNote {
 }
 
 /// A host a seed's page frames, added to that seed's scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SeedHost {
     pub seed_id: i64,
     pub host: String,
@@ -419,7 +419,11 @@ impl Store {
         let snapshot_id = outcome.snapshot_id.or(c.existing_snapshot_id);
         outcome.links_added = insert_links(&tx, c.run_id, &c.links)?;
         let seed_id: Option<i64> = tx
-            .query_row("SELECT seed_id FROM frontier WHERE id = ?1", [c.frontier_id], |r| r.get(0))
+            .query_row(
+                "SELECT seed_id FROM frontier WHERE id = ?1",
+                [c.frontier_id],
+                |r| r.get(0),
+            )
             .optional()?
             .flatten();
         for n in &c.notes {
@@ -477,7 +481,11 @@ impl Store {
     }
 
     /// The latest snapshot answering a POST of `form` to `url`.
-    pub fn latest_post_snapshot(&self, url: &str, form: &str) -> Result<Option<super::SnapshotHead>> {
+    pub fn latest_post_snapshot(
+        &self,
+        url: &str,
+        form: &str,
+    ) -> Result<Option<super::SnapshotHead>> {
         Ok(self
             .conn
             .query_row(

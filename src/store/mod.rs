@@ -7,10 +7,12 @@
 //! archive consistent and the frontier resumable.
 
 mod crawl;
+mod findings;
 pub mod lock;
 mod schema;
 
 pub use crawl::*;
+pub use findings::{DecoySeen, SeedFindings};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};

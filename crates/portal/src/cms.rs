@@ -105,7 +105,10 @@ impl CmsPortal {
             hosts.push((name.to_string(), l.local_addr()?));
         }
         let base = |h: &str| -> Url {
-            let port = hosts.iter().find(|(n, _)| n == h).map_or(closed_port, |(_, a)| a.port());
+            let port = hosts
+                .iter()
+                .find(|(n, _)| n == h)
+                .map_or(closed_port, |(_, a)| a.port());
             Url::parse(&format!("http://127.0.0.1:{port}/")).expect("loopback url")
         };
         let mut site = Site::default();
@@ -187,28 +190,104 @@ impl CmsPortal {
         let u = |h: &str, p: &str| self.base_url(h).join(p).expect("seed url").to_string();
         let closed = format!("http://127.0.0.1:{}/xxgk/", self.closed_port);
         let rows: Vec<(&str, &str, String)> = vec![
-            ("苏州市吴江区国资办", "江苏省苏州市吴江区", u("hanweb", "/col/col61490/index.html")),
-            ("沈阳市和平区人民政府", "辽宁省沈阳市和平区", u("trs", "/zwgk/ndbg/index.html")),
-            ("重庆市渝中区人民政府", "重庆市渝中区", u("cq", "/zwgk/ndbg/index.shtml")),
-            ("广州市荔湾区人民政府", "广东省广州市荔湾区", u("gkmlpt", "/gkmlpt/index")),
-            ("南京市鼓楼区人民政府", "江苏省南京市鼓楼区", u("jpaas", "/col/ndbg/index.html")),
-            ("杭州市西湖区人民政府", "浙江省杭州市西湖区", u("ajax", "/xxgk/nb/index.html")),
-            ("成都市锦江区人民政府", "四川省成都市锦江区", u("jslinks", "/zwgk/nb/index.html")),
-            ("西安市碑林区人民政府", "陕西省西安市碑林区", u("redirect", "/index.html")),
-            ("郑州市金水区人民政府", "河南省郑州市金水区", u("frame", "/xxgk/index.html")),
-            ("济南市历下区人民政府", "山东省济南市历下区", u("download", "/xxgk/nb/index.html")),
+            (
+                "苏州市吴江区国资办",
+                "江苏省苏州市吴江区",
+                u("hanweb", "/col/col61490/index.html"),
+            ),
+            (
+                "沈阳市和平区人民政府",
+                "辽宁省沈阳市和平区",
+                u("trs", "/zwgk/ndbg/index.html"),
+            ),
+            (
+                "重庆市渝中区人民政府",
+                "重庆市渝中区",
+                u("cq", "/zwgk/ndbg/index.shtml"),
+            ),
+            (
+                "广州市荔湾区人民政府",
+                "广东省广州市荔湾区",
+                u("gkmlpt", "/gkmlpt/index"),
+            ),
+            (
+                "南京市鼓楼区人民政府",
+                "江苏省南京市鼓楼区",
+                u("jpaas", "/col/ndbg/index.html"),
+            ),
+            (
+                "杭州市西湖区人民政府",
+                "浙江省杭州市西湖区",
+                u("ajax", "/xxgk/nb/index.html"),
+            ),
+            (
+                "成都市锦江区人民政府",
+                "四川省成都市锦江区",
+                u("jslinks", "/zwgk/nb/index.html"),
+            ),
+            (
+                "西安市碑林区人民政府",
+                "陕西省西安市碑林区",
+                u("redirect", "/index.html"),
+            ),
+            (
+                "郑州市金水区人民政府",
+                "河南省郑州市金水区",
+                u("frame", "/xxgk/index.html"),
+            ),
+            (
+                "济南市历下区人民政府",
+                "山东省济南市历下区",
+                u("download", "/xxgk/nb/index.html"),
+            ),
             ("", "", u("ucap", "/index.shtml")),
-            ("淮安市清江浦区教育局", "江苏省淮安市清江浦区", String::new()),
-            ("淮安市清江浦区民政局", "江苏省淮安市清江浦区", String::new()),
-            ("淮安市清江浦区文旅局", "江苏省淮安市清江浦区", String::new()),
+            (
+                "淮安市清江浦区教育局",
+                "江苏省淮安市清江浦区",
+                String::new(),
+            ),
+            (
+                "淮安市清江浦区民政局",
+                "江苏省淮安市清江浦区",
+                String::new(),
+            ),
+            (
+                "淮安市清江浦区文旅局",
+                "江苏省淮安市清江浦区",
+                String::new(),
+            ),
             ("", "", u("hub", "/nbhz/index.html")),
-            ("淮安市清江浦区人民政府", "江苏省淮安市清江浦区", String::new()),
+            (
+                "淮安市清江浦区人民政府",
+                "江苏省淮安市清江浦区",
+                String::new(),
+            ),
             ("淮安市淮阴区人民政府", "江苏省淮安市淮阴区", String::new()),
-            ("太原市小店区人民政府", "山西省太原市小店区", u("jeecms", "/xxgk/nb/index.jhtml;jsessionid=A1B2C3")),
-            ("上海市徐汇区人民政府", "上海市徐汇区", u("shanghai", "/xxgk/nb/index.html")),
-            ("长沙市芙蓉区人民政府", "湖南省长沙市芙蓉区", u("robots", "/index.html")),
-            ("武汉市江岸区人民政府", "湖北省武汉市江岸区", u("script", "/xxgk/nb/index.html")),
-            ("长春市朝阳区人民政府", "吉林省长春市朝阳区", u("nomatch", "/xxgk/nb/index.html")),
+            (
+                "太原市小店区人民政府",
+                "山西省太原市小店区",
+                u("jeecms", "/xxgk/nb/index.jhtml;jsessionid=A1B2C3"),
+            ),
+            (
+                "上海市徐汇区人民政府",
+                "上海市徐汇区",
+                u("shanghai", "/xxgk/nb/index.html"),
+            ),
+            (
+                "长沙市芙蓉区人民政府",
+                "湖南省长沙市芙蓉区",
+                u("robots", "/index.html"),
+            ),
+            (
+                "武汉市江岸区人民政府",
+                "湖北省武汉市江岸区",
+                u("script", "/xxgk/nb/index.html"),
+            ),
+            (
+                "长春市朝阳区人民政府",
+                "吉林省长春市朝阳区",
+                u("nomatch", "/xxgk/nb/index.html"),
+            ),
             ("石家庄市长安区人民政府", "河北省石家庄市长安区", closed),
         ];
         let mut out = String::from("agency,region,level,url,aliases\n");
@@ -230,12 +309,20 @@ impl CmsPortal {
 
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<CmsRequest> {
-        self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Pages (and answers) the portal serves on a host, for requests-per-page figures.
     pub fn pages_on(&self, host: &str) -> usize {
-        self.shared.pages.keys().filter(|(h, p)| h == host && p != "/robots.txt").count()
+        self.shared
+            .pages
+            .keys()
+            .filter(|(h, p)| h == host && p != "/robots.txt")
+            .count()
     }
 
     /// Stops every host.
@@ -272,13 +359,28 @@ impl Site {
     }
 
     /// A report page (template parts stated) that is expected as a report.
-    fn report(&mut self, idiom: &'static str, host: &'static str, path: &str, agency: &'static str, year: i32) {
+    fn report(
+        &mut self,
+        idiom: &'static str,
+        host: &'static str,
+        path: &str,
+        agency: &'static str,
+        year: i32,
+    ) {
         let title = report_title(agency, year);
         self.html(host, path, report_html(&title, year, ""));
-        self.reports.push((idiom, agency, year, host, path.to_string()));
+        self.reports
+            .push((idiom, agency, year, host, path.to_string()));
     }
 
-    fn decoy(&mut self, idiom: &'static str, host: &'static str, path: &str, title: String, body: &str) {
+    fn decoy(
+        &mut self,
+        idiom: &'static str,
+        host: &'static str,
+        path: &str,
+        title: String,
+        body: &str,
+    ) {
         self.html(host, path, page(&title, body));
         self.decoys.push((idiom, title, host, path.to_string()));
     }
@@ -357,24 +459,48 @@ fn hanweb(s: &mut Site) {
     let groups: [Vec<(String, String)>; 3] = [
         vec![
             ("/art/2024/1/22/art_61490_9.html".into(), explainer.clone()),
-            ("/art/2024/1/5/art_61490_8.html".into(), "国资系统工作会议召开".into()),
-            ("/art/2023/12/5/art_61490_7.html".into(), "国企改革推进会".into()),
+            (
+                "/art/2024/1/5/art_61490_8.html".into(),
+                "国资系统工作会议召开".into(),
+            ),
+            (
+                "/art/2023/12/5/art_61490_7.html".into(),
+                "国企改革推进会".into(),
+            ),
         ],
         vec![
-            ("/art/2024/1/20/art_61490_6.html".into(), report_title(A, 2023)),
-            ("/art/2023/6/1/art_61490_5.html".into(), "国资监管动态".into()),
-            ("/art/2023/3/1/art_61490_4.html".into(), "安全生产检查".into()),
+            (
+                "/art/2024/1/20/art_61490_6.html".into(),
+                report_title(A, 2023),
+            ),
+            (
+                "/art/2023/6/1/art_61490_5.html".into(),
+                "国资监管动态".into(),
+            ),
+            (
+                "/art/2023/3/1/art_61490_4.html".into(),
+                "安全生产检查".into(),
+            ),
         ],
         vec![
-            ("/art/2023/1/20/art_61490_3.html".into(), report_title(A, 2022)),
+            (
+                "/art/2023/1/20/art_61490_3.html".into(),
+                report_title(A, 2022),
+            ),
             ("/art/2023/1/25/art_61490_2.html".into(), interp.clone()),
             ("/art/2022/9/1/art_61490_1.html".into(), "党建工作".into()),
         ],
     ];
     let store = |g: &[(String, String)], total: bool| {
         let recs: String = g.iter().map(|(h, t)| record(h, t)).collect();
-        let tot = if total { "<totalrecord>9</totalrecord>" } else { "" };
-        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><datastore>{tot}<recordset>{recs}</recordset></datastore>")
+        let tot = if total {
+            "<totalrecord>9</totalrecord>"
+        } else {
+            ""
+        };
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><datastore>{tot}<recordset>{recs}</recordset></datastore>"
+        )
     };
     let nextgroup = "<nextgroup><![CDATA[<a href=\"/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=39&path=/&columnid=61490&unitid=247686&webname=%E5%90%B4%E6%B1%9F%E5%8C%BA&permissiontype=0\"></a>]]></nextgroup>";
     let embedded: String = groups[0].iter().map(|(h, t)| record(h, t)).collect();
@@ -391,12 +517,46 @@ fn hanweb(s: &mut Site) {
         ),
     );
     // The proxy answers POSTs only (see `handle`), keyed by the record range.
-    s.put("hanweb", "POST /module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3", "text/xml; charset=utf-8", store(&groups[1], true).into_bytes());
-    s.put("hanweb", "POST /module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=9&perpage=3", "text/html; charset=utf-8", store(&groups[2], true).into_bytes());
-    s.report("hanweb", "hanweb", "/art/2024/1/20/art_61490_6.html", A, 2023);
-    s.report("hanweb", "hanweb", "/art/2023/1/20/art_61490_3.html", A, 2022);
-    s.decoy("hanweb", "hanweb", "/art/2024/1/22/art_61490_9.html", explainer, "<img src=\"/img/nb2023.jpg\" alt=\"长图\">");
-    s.decoy("hanweb", "hanweb", "/art/2023/1/25/art_61490_2.html", interp, "<p>一、总体情况的解读：……</p><p>二、主动公开政府信息情况的解读：……</p>");
+    s.put(
+        "hanweb",
+        "POST /module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3",
+        "text/xml; charset=utf-8",
+        store(&groups[1], true).into_bytes(),
+    );
+    s.put(
+        "hanweb",
+        "POST /module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=9&perpage=3",
+        "text/html; charset=utf-8",
+        store(&groups[2], true).into_bytes(),
+    );
+    s.report(
+        "hanweb",
+        "hanweb",
+        "/art/2024/1/20/art_61490_6.html",
+        A,
+        2023,
+    );
+    s.report(
+        "hanweb",
+        "hanweb",
+        "/art/2023/1/20/art_61490_3.html",
+        A,
+        2022,
+    );
+    s.decoy(
+        "hanweb",
+        "hanweb",
+        "/art/2024/1/22/art_61490_9.html",
+        explainer,
+        "<img src=\"/img/nb2023.jpg\" alt=\"长图\">",
+    );
+    s.decoy(
+        "hanweb",
+        "hanweb",
+        "/art/2023/1/25/art_61490_2.html",
+        interp,
+        "<p>一、总体情况的解读：……</p><p>二、主动公开政府信息情况的解读：……</p>",
+    );
     for (h, t) in groups.iter().flatten() {
         if !s.pages.contains_key(&("hanweb".to_string(), h.clone())) {
             s.html("hanweb", h, page(t, "<p>正文</p>"));
@@ -409,34 +569,111 @@ fn trs(s: &mut Site) {
     const A: &str = "沈阳市和平区人民政府";
     let pager = "<div class=\"page\"><script>var countPage = 3//共多少页\nvar currentPage = 0;//所在页从0开始\ncreatePageHTML(countPage, currentPage, \"index\", \"html\");</script></div>";
     let notice = "关于做好2023年度政府信息公开工作年度报告编制发布工作的通知";
-    s.html("trs", "/zwgk/ndbg/index.html", page("年度报告", &format!(
-        "<ul>{}{}{}</ul>{pager}",
-        li("./202401/t20240120_301.html", &report_title(A, 2023)),
-        li("./202312/t20231201_300.html", notice),
-        news(2)
-    )));
-    s.html("trs", "/zwgk/ndbg/index_1.html", page("年度报告", &format!("<ul>{}</ul>{pager}", li("./202301/t20230120_201.html", &report_title(A, 2022)))));
-    s.html("trs", "/zwgk/ndbg/index_2.html", page("年度报告", &format!("<ul>{}</ul>{pager}", li("./202201/t20220120_101.html", &report_title(A, 2021)))));
-    s.report("trs", "trs", "/zwgk/ndbg/202401/t20240120_301.html", A, 2023);
-    s.report("trs", "trs", "/zwgk/ndbg/202301/t20230120_201.html", A, 2022);
-    s.report("trs", "trs", "/zwgk/ndbg/202201/t20220120_101.html", A, 2021);
-    s.html("trs", "/zwgk/ndbg/202312/t20231201_300.html", page(notice, "<p>各单位：……</p>"));
+    s.html(
+        "trs",
+        "/zwgk/ndbg/index.html",
+        page(
+            "年度报告",
+            &format!(
+                "<ul>{}{}{}</ul>{pager}",
+                li("./202401/t20240120_301.html", &report_title(A, 2023)),
+                li("./202312/t20231201_300.html", notice),
+                news(2)
+            ),
+        ),
+    );
+    s.html(
+        "trs",
+        "/zwgk/ndbg/index_1.html",
+        page(
+            "年度报告",
+            &format!(
+                "<ul>{}</ul>{pager}",
+                li("./202301/t20230120_201.html", &report_title(A, 2022))
+            ),
+        ),
+    );
+    s.html(
+        "trs",
+        "/zwgk/ndbg/index_2.html",
+        page(
+            "年度报告",
+            &format!(
+                "<ul>{}</ul>{pager}",
+                li("./202201/t20220120_101.html", &report_title(A, 2021))
+            ),
+        ),
+    );
+    s.report(
+        "trs",
+        "trs",
+        "/zwgk/ndbg/202401/t20240120_301.html",
+        A,
+        2023,
+    );
+    s.report(
+        "trs",
+        "trs",
+        "/zwgk/ndbg/202301/t20230120_201.html",
+        A,
+        2022,
+    );
+    s.report(
+        "trs",
+        "trs",
+        "/zwgk/ndbg/202201/t20220120_101.html",
+        A,
+        2021,
+    );
+    s.html(
+        "trs",
+        "/zwgk/ndbg/202312/t20231201_300.html",
+        page(notice, "<p>各单位：……</p>"),
+    );
     for i in 0..2 {
-        s.html("trs", &format!("/news/{i}.html"), page("工作动态", "<p>正文</p>"));
+        s.html(
+            "trs",
+            &format!("/news/{i}.html"),
+            page("工作动态", "<p>正文</p>"),
+        );
     }
 
     const C: &str = "重庆市渝中区人民政府";
-    let cq_pager = "<div id=\"pager\"><script>createPage(2, 0, \"index\", \"shtml\");</script></div>";
+    let cq_pager =
+        "<div id=\"pager\"><script>createPage(2, 0, \"index\", \"shtml\");</script></div>";
     let tujie = format!("图解：{}", report_title(C, 2023));
-    s.html("cq", "/zwgk/ndbg/index.shtml", page("政府信息公开年度报告", &format!(
-        "<ul>{}{}</ul>{cq_pager}",
-        li("./202401/t20240125_11.html", &report_title(C, 2023)),
-        li("./202401/t20240126_12.html", &tujie)
-    )));
-    s.html("cq", "/zwgk/ndbg/index_1.shtml", page("政府信息公开年度报告", &format!("<ul>{}</ul>{cq_pager}", li("./202301/t20230125_5.html", &report_title(C, 2022)))));
+    s.html(
+        "cq",
+        "/zwgk/ndbg/index.shtml",
+        page(
+            "政府信息公开年度报告",
+            &format!(
+                "<ul>{}{}</ul>{cq_pager}",
+                li("./202401/t20240125_11.html", &report_title(C, 2023)),
+                li("./202401/t20240126_12.html", &tujie)
+            ),
+        ),
+    );
+    s.html(
+        "cq",
+        "/zwgk/ndbg/index_1.shtml",
+        page(
+            "政府信息公开年度报告",
+            &format!(
+                "<ul>{}</ul>{cq_pager}",
+                li("./202301/t20230125_5.html", &report_title(C, 2022))
+            ),
+        ),
+    );
     s.report("cq", "cq", "/zwgk/ndbg/202401/t20240125_11.html", C, 2023);
     s.report("cq", "cq", "/zwgk/ndbg/202301/t20230125_5.html", C, 2022);
-    s.decoy("cq", "cq", "/zwgk/ndbg/202401/t20240126_12.html", tujie, "<img src=\"tj.png\" alt=\"图解\">");
+    s.decoy(
+        "cq",
+        "cq",
+        "/zwgk/ndbg/202401/t20240126_12.html",
+        tujie,
+        "<img src=\"tj.png\" alt=\"图解\">",
+    );
 }
 
 /// gkmlpt: the shell names SID and the column tree; the API pages 2 articles at a time.
@@ -459,14 +696,52 @@ fn gkmlpt(s: &mut Site) {
             .iter()
             .map(|(id, t)| format!("{{\"id\":{id},\"title\":\"{t}\",\"url\":\"/gkmlpt/content/0/{id}/post_{id}.html\",\"created_at\":\"2024-01-2{id} 10:00:00\"}}"))
             .collect();
-        let body = format!("{{\"total\":5,\"classify\":{{\"id\":3155,\"post_count\":5}},\"articles\":[{}]}}", arts.join(","));
-        s.put("gkmlpt", &format!("/gkmlpt/api/all/3155?page={}&sid=200165", page_no + 1), "application/json", body.into_bytes());
+        let body = format!(
+            "{{\"total\":5,\"classify\":{{\"id\":3155,\"post_count\":5}},\"articles\":[{}]}}",
+            arts.join(",")
+        );
+        s.put(
+            "gkmlpt",
+            &format!("/gkmlpt/api/all/3155?page={}&sid=200165", page_no + 1),
+            "application/json",
+            body.into_bytes(),
+        );
     }
-    s.report("gkmlpt", "gkmlpt", "/gkmlpt/content/0/1/post_1.html", A, 2023);
-    s.report("gkmlpt", "gkmlpt", "/gkmlpt/content/0/3/post_3.html", A, 2022);
-    s.report("gkmlpt", "gkmlpt", "/gkmlpt/content/0/5/post_5.html", A, 2021);
-    s.decoy("gkmlpt", "gkmlpt", "/gkmlpt/content/0/2/post_2.html", explainer, "<img src=\"a.png\">");
-    s.decoy("gkmlpt", "gkmlpt", "/gkmlpt/content/0/4/post_4.html", interp, "<p>解读正文</p>");
+    s.report(
+        "gkmlpt",
+        "gkmlpt",
+        "/gkmlpt/content/0/1/post_1.html",
+        A,
+        2023,
+    );
+    s.report(
+        "gkmlpt",
+        "gkmlpt",
+        "/gkmlpt/content/0/3/post_3.html",
+        A,
+        2022,
+    );
+    s.report(
+        "gkmlpt",
+        "gkmlpt",
+        "/gkmlpt/content/0/5/post_5.html",
+        A,
+        2021,
+    );
+    s.decoy(
+        "gkmlpt",
+        "gkmlpt",
+        "/gkmlpt/content/0/2/post_2.html",
+        explainer,
+        "<img src=\"a.png\">",
+    );
+    s.decoy(
+        "gkmlpt",
+        "gkmlpt",
+        "/gkmlpt/content/0/4/post_4.html",
+        interp,
+        "<p>解读正文</p>",
+    );
 }
 
 /// jpaas: an empty element with `url` and `queryData`; JSON answers with HTML inside.
@@ -475,14 +750,42 @@ fn jpaas(s: &mut Site) {
     s.html("jpaas", "/col/ndbg/index.html", page("年度报告", "<div class=\"default_pgContainer\" url=\"/api-gateway/jpaas-publish-server/front/page/build/unit\" queryData='{\"webId\":\"8\",\"pageNo\":1,\"columnId\":\"ndbg\"}'></div>\
         <script src=\"/js/jpaas-list.js\"></script>"));
     let h5 = format!("{}（H5版）", report_title(A, 2023));
-    let answer = |html: String| format!("{{\"success\":true,\"data\":{{\"html\":\"{}\",\"pageCount\":2}}}}", html.replace('"', "\\\""));
-    s.put("jpaas", "/api-gateway/jpaas-publish-server/front/page/build/unit?columnId=ndbg&pageNo=1&webId=8", "application/json;charset=UTF-8",
-        answer(format!("<ul>{}{}</ul>", li("/art/2024/1/18/art_8_101.html", &report_title(A, 2023)), li("/art/2024/1/19/art_8_102.html", &h5))).into_bytes());
-    s.put("jpaas", "/api-gateway/jpaas-publish-server/front/page/build/unit?columnId=ndbg&pageNo=2&webId=8", "application/json;charset=UTF-8",
-        answer(format!("<ul>{}</ul>", li("/art/2023/1/18/art_8_51.html", &report_title(A, 2022)))).into_bytes());
+    let answer = |html: String| {
+        format!(
+            "{{\"success\":true,\"data\":{{\"html\":\"{}\",\"pageCount\":2}}}}",
+            html.replace('"', "\\\"")
+        )
+    };
+    s.put(
+        "jpaas",
+        "/api-gateway/jpaas-publish-server/front/page/build/unit?columnId=ndbg&pageNo=1&webId=8",
+        "application/json;charset=UTF-8",
+        answer(format!(
+            "<ul>{}{}</ul>",
+            li("/art/2024/1/18/art_8_101.html", &report_title(A, 2023)),
+            li("/art/2024/1/19/art_8_102.html", &h5)
+        ))
+        .into_bytes(),
+    );
+    s.put(
+        "jpaas",
+        "/api-gateway/jpaas-publish-server/front/page/build/unit?columnId=ndbg&pageNo=2&webId=8",
+        "application/json;charset=UTF-8",
+        answer(format!(
+            "<ul>{}</ul>",
+            li("/art/2023/1/18/art_8_51.html", &report_title(A, 2022))
+        ))
+        .into_bytes(),
+    );
     s.report("jpaas", "jpaas", "/art/2024/1/18/art_8_101.html", A, 2023);
     s.report("jpaas", "jpaas", "/art/2023/1/18/art_8_51.html", A, 2022);
-    s.decoy("jpaas", "jpaas", "/art/2024/1/19/art_8_102.html", h5, "<div id=\"h5\"></div>");
+    s.decoy(
+        "jpaas",
+        "jpaas",
+        "/art/2024/1/19/art_8_102.html",
+        h5,
+        "<div id=\"h5\"></div>",
+    );
 }
 
 /// `$.ajax` POST list with page parameters; `total` and rows in the answer.
@@ -492,16 +795,39 @@ fn ajax(s: &mut Site) {
         <script>function load(p){ $.ajax({ url: '/api/nb/list.do', type: 'POST', dataType: 'json', data: { pageNo: 1, pageSize: 2, channel: 'nb' }, success: function(d){ render(d.rows); } }); } load(1);</script>"));
     let tujie = format!("图说{}", report_title(A, 2023));
     let rows = |items: &[(&str, String)]| {
-        let r: Vec<String> = items.iter().map(|(u, t)| format!("{{\"title\":\"{t}\",\"linkUrl\":\"{u}\",\"pubDate\":\"2024-01-10\"}}")).collect();
+        let r: Vec<String> = items
+            .iter()
+            .map(|(u, t)| {
+                format!("{{\"title\":\"{t}\",\"linkUrl\":\"{u}\",\"pubDate\":\"2024-01-10\"}}")
+            })
+            .collect();
         format!("{{\"code\":200,\"total\":3,\"rows\":[{}]}}", r.join(","))
     };
-    s.put("ajax", "POST /api/nb/list.do?pageNo=1&pageSize=2&channel=nb", "application/json",
-        rows(&[("/xxgk/nb/2024/0110/c1.html", report_title(A, 2023)), ("/xxgk/nb/2024/0111/c2.html", tujie.clone())]).into_bytes());
-    s.put("ajax", "POST /api/nb/list.do?pageNo=2&pageSize=2&channel=nb", "application/json",
-        rows(&[("/xxgk/nb/2023/0110/c0.html", report_title(A, 2022))]).into_bytes());
+    s.put(
+        "ajax",
+        "POST /api/nb/list.do?pageNo=1&pageSize=2&channel=nb",
+        "application/json",
+        rows(&[
+            ("/xxgk/nb/2024/0110/c1.html", report_title(A, 2023)),
+            ("/xxgk/nb/2024/0111/c2.html", tujie.clone()),
+        ])
+        .into_bytes(),
+    );
+    s.put(
+        "ajax",
+        "POST /api/nb/list.do?pageNo=2&pageSize=2&channel=nb",
+        "application/json",
+        rows(&[("/xxgk/nb/2023/0110/c0.html", report_title(A, 2022))]).into_bytes(),
+    );
     s.report("ajax", "ajax", "/xxgk/nb/2024/0110/c1.html", A, 2023);
     s.report("ajax", "ajax", "/xxgk/nb/2023/0110/c0.html", A, 2022);
-    s.decoy("ajax", "ajax", "/xxgk/nb/2024/0111/c2.html", tujie, "<img src=\"t.png\">");
+    s.decoy(
+        "ajax",
+        "ajax",
+        "/xxgk/nb/2024/0111/c2.html",
+        tujie,
+        "<img src=\"t.png\">",
+    );
 }
 
 /// Links in handlers: onclick window.open, javascript:openLink, location.href.
@@ -517,7 +843,13 @@ fn jslinks(s: &mut Site) {
     )));
     s.report("jslinks", "jslinks", "/art/2024/1/10/art_1.html", A, 2023);
     s.report("jslinks", "jslinks", "/art/2023/1/10/art_2.html", A, 2022);
-    s.decoy("jslinks", "jslinks", "/art/2024/2/1/art_3.html", interp, "<p>解读</p>");
+    s.decoy(
+        "jslinks",
+        "jslinks",
+        "/art/2024/2/1/art_3.html",
+        interp,
+        "<p>解读</p>",
+    );
 }
 
 /// Meta refresh, then a script redirect, then the listing; one report by attachment.
@@ -526,33 +858,84 @@ fn redirect(s: &mut Site) {
     s.html("redirect", "/index.html", "<html><head><meta http-equiv=\"refresh\" content=\"0;url=/xxgk/index.html\"><title>跳转中</title></head><body></body></html>".into());
     s.html("redirect", "/xxgk/index.html", "<html><head><title>信息公开</title></head><body><script>window.location.href = \"./nb/list.html\";</script></body></html>".into());
     let column = format!("{A}2023年政府信息公开工作年度报告专栏");
-    s.html("redirect", "/xxgk/nb/list.html", page("年报", &format!(
-        "<ul>{}{}{}</ul>",
-        li("/xxgk/nb/2024/report2023.html", &report_title(A, 2023)),
-        li("/xxgk/nb/2023/report2022.html", &report_title(A, 2022)),
-        li("/xxgk/nb/zl2023.html", &column)
-    )));
-    s.report("redirect", "redirect", "/xxgk/nb/2024/report2023.html", A, 2023);
+    s.html(
+        "redirect",
+        "/xxgk/nb/list.html",
+        page(
+            "年报",
+            &format!(
+                "<ul>{}{}{}</ul>",
+                li("/xxgk/nb/2024/report2023.html", &report_title(A, 2023)),
+                li("/xxgk/nb/2023/report2022.html", &report_title(A, 2022)),
+                li("/xxgk/nb/zl2023.html", &column)
+            ),
+        ),
+    );
+    s.report(
+        "redirect",
+        "redirect",
+        "/xxgk/nb/2024/report2023.html",
+        A,
+        2023,
+    );
     // A page that only links its report as a PDF: a report by its attachment.
     let t22 = report_title(A, 2022);
-    s.html("redirect", "/xxgk/nb/2023/report2022.html", page(&t22, "<p>附件：<a href=\"/files/bl2022.pdf\">碑林区2022年年报.pdf</a></p>"));
-    s.reports.push(("redirect", A, 2022, "redirect", "/xxgk/nb/2023/report2022.html".into()));
-    s.put("redirect", "/files/bl2022.pdf", "application/pdf", pdf_bytes("beilin 2022"));
-    s.decoy("redirect", "redirect", "/xxgk/nb/zl2023.html", column, "<p>暂无内容</p>");
+    s.html(
+        "redirect",
+        "/xxgk/nb/2023/report2022.html",
+        page(
+            &t22,
+            "<p>附件：<a href=\"/files/bl2022.pdf\">碑林区2022年年报.pdf</a></p>",
+        ),
+    );
+    s.reports.push((
+        "redirect",
+        A,
+        2022,
+        "redirect",
+        "/xxgk/nb/2023/report2022.html".into(),
+    ));
+    s.put(
+        "redirect",
+        "/files/bl2022.pdf",
+        "application/pdf",
+        pdf_bytes("beilin 2022"),
+    );
+    s.decoy(
+        "redirect",
+        "redirect",
+        "/xxgk/nb/zl2023.html",
+        column,
+        "<p>暂无内容</p>",
+    );
 }
 
 /// A seed page framing its listing on another host.
 fn frame(s: &mut Site, base: &dyn Fn(&str) -> Url) {
     const A: &str = "郑州市金水区人民政府";
     let framed = base("framed").join("/gk/nb/index.html").expect("frame url");
-    s.html("frame", "/xxgk/index.html", page("政府信息公开", &format!("<iframe src=\"{framed}\" title=\"年报\" width=\"100%\"></iframe>")));
+    s.html(
+        "frame",
+        "/xxgk/index.html",
+        page(
+            "政府信息公开",
+            &format!("<iframe src=\"{framed}\" title=\"年报\" width=\"100%\"></iframe>"),
+        ),
+    );
     let jd = format!("{}解读", report_title(A, 2023));
-    s.html("framed", "/gk/nb/index.html", page("年报", &format!(
-        "<ul>{}{}{}</ul>",
-        li("/gk/nb/2024/01.html", &report_title(A, 2023)),
-        li("/gk/nb/2023/01.html", &report_title(A, 2022)),
-        li("/gk/nb/2024/02.html", &jd)
-    )));
+    s.html(
+        "framed",
+        "/gk/nb/index.html",
+        page(
+            "年报",
+            &format!(
+                "<ul>{}{}{}</ul>",
+                li("/gk/nb/2024/01.html", &report_title(A, 2023)),
+                li("/gk/nb/2023/01.html", &report_title(A, 2022)),
+                li("/gk/nb/2024/02.html", &jd)
+            ),
+        ),
+    );
     s.report("frame", "framed", "/gk/nb/2024/01.html", A, 2023);
     s.report("frame", "framed", "/gk/nb/2023/01.html", A, 2022);
     s.decoy("frame", "framed", "/gk/nb/2024/02.html", jd, "<p>解读</p>");
@@ -563,45 +946,123 @@ fn frame(s: &mut Site, base: &dyn Fn(&str) -> Url) {
 fn download(s: &mut Site) {
     const A: &str = "济南市历下区人民政府";
     let t23 = report_title(A, 2023);
-    let showname: String = url::form_urlencoded::byte_serialize(format!("{t23}（全文）.pdf").as_bytes()).collect();
-    let downfile = format!("/module/download/downfile.jsp?classid=0&filename=5c3a9f0e2b7d4e1a8c6f0d2e4b1a3c5d.pdf&showname={showname}");
-    assert!(downfile.len() > 300, "a real downfile link runs past 300 characters");
-    s.html("download", "/xxgk/nb/2024/art_1.html", page(&t23, &format!("<p>附件：<a href=\"{downfile}\">点击下载</a></p>")));
-    s.reports.push(("download", A, 2023, "download", "/xxgk/nb/2024/art_1.html".into()));
-    s.put("download", &downfile, "application/octet-stream", pdf_bytes("lixia 2023"));
+    let showname: String =
+        url::form_urlencoded::byte_serialize(format!("{t23}（全文）.pdf").as_bytes()).collect();
+    let downfile = format!(
+        "/module/download/downfile.jsp?classid=0&filename=5c3a9f0e2b7d4e1a8c6f0d2e4b1a3c5d.pdf&showname={showname}"
+    );
+    assert!(
+        downfile.len() > 300,
+        "a real downfile link runs past 300 characters"
+    );
+    s.html(
+        "download",
+        "/xxgk/nb/2024/art_1.html",
+        page(
+            &t23,
+            &format!("<p>附件：<a href=\"{downfile}\">点击下载</a></p>"),
+        ),
+    );
+    s.reports.push((
+        "download",
+        A,
+        2023,
+        "download",
+        "/xxgk/nb/2024/art_1.html".into(),
+    ));
+    s.put(
+        "download",
+        &downfile,
+        "application/octet-stream",
+        pdf_bytes("lixia 2023"),
+    );
     // Listed directly: the file named only by a raw GBK Content-Disposition.
     let t22 = report_title(A, 2022);
     let gbk = gbk_encode(&format!("{t22}.pdf"));
-    s.pages.insert(("download".into(), "/download.jsp?fid=2045".into()), Page {
-        content_type: "application/octet-stream",
-        body: pdf_bytes("lixia 2022"),
-        headers: vec![("content-disposition", [b"attachment; filename=\"".as_slice(), &gbk, b"\""].concat())],
-    });
-    s.reports.push(("download", A, 2022, "download", "/download.jsp?fid=2045".into()));
+    s.pages.insert(
+        ("download".into(), "/download.jsp?fid=2045".into()),
+        Page {
+            content_type: "application/octet-stream",
+            body: pdf_bytes("lixia 2022"),
+            headers: vec![(
+                "content-disposition",
+                [b"attachment; filename=\"".as_slice(), &gbk, b"\""].concat(),
+            )],
+        },
+    );
+    s.reports.push((
+        "download",
+        A,
+        2022,
+        "download",
+        "/download.jsp?fid=2045".into(),
+    ));
     // Under a report page, linked as 附件下载, named by RFC 5987.
     let t21 = report_title(A, 2021);
-    s.html("download", "/xxgk/nb/2022/art_9.html", page(&t21, "<p><a href=\"/download.jsp?fid=2046\">附件下载</a></p>"));
-    let rfc: String = url::form_urlencoded::byte_serialize(format!("{t21}.pdf").as_bytes()).collect();
-    s.pages.insert(("download".into(), "/download.jsp?fid=2046".into()), Page {
-        content_type: "application/octet-stream",
-        body: pdf_bytes("lixia 2021"),
-        headers: vec![("content-disposition", format!("attachment; filename=\"nb.pdf\"; filename*=UTF-8''{}", rfc.replace('+', "%20")).into_bytes())],
-    });
-    s.reports.push(("download", A, 2021, "download", "/xxgk/nb/2022/art_9.html".into()));
+    s.html(
+        "download",
+        "/xxgk/nb/2022/art_9.html",
+        page(
+            &t21,
+            "<p><a href=\"/download.jsp?fid=2046\">附件下载</a></p>",
+        ),
+    );
+    let rfc: String =
+        url::form_urlencoded::byte_serialize(format!("{t21}.pdf").as_bytes()).collect();
+    s.pages.insert(
+        ("download".into(), "/download.jsp?fid=2046".into()),
+        Page {
+            content_type: "application/octet-stream",
+            body: pdf_bytes("lixia 2021"),
+            headers: vec![(
+                "content-disposition",
+                format!(
+                    "attachment; filename=\"nb.pdf\"; filename*=UTF-8''{}",
+                    rfc.replace('+', "%20")
+                )
+                .into_bytes(),
+            )],
+        },
+    );
+    s.reports.push((
+        "download",
+        A,
+        2021,
+        "download",
+        "/xxgk/nb/2022/art_9.html".into(),
+    ));
     let explainer = format!("一图读懂{t23}");
-    s.pages.insert(("download".into(), "/download.jsp?fid=2047".into()), Page {
-        content_type: "application/octet-stream",
-        body: pdf_bytes("explainer"),
-        headers: vec![("content-disposition", b"attachment; filename=\"yitu.pdf\"".to_vec())],
-    });
-    s.decoys.push(("download", explainer.clone(), "download", "/download.jsp?fid=2047".into()));
-    s.html("download", "/xxgk/nb/index.html", page("年度报告", &format!(
-        "<ul>{}{}{}{}</ul>",
-        li("/xxgk/nb/2024/art_1.html", &t23),
-        li("/download.jsp?fid=2045", &t22),
-        li("/xxgk/nb/2022/art_9.html", &t21),
-        li("/download.jsp?fid=2047", &explainer)
-    )));
+    s.pages.insert(
+        ("download".into(), "/download.jsp?fid=2047".into()),
+        Page {
+            content_type: "application/octet-stream",
+            body: pdf_bytes("explainer"),
+            headers: vec![(
+                "content-disposition",
+                b"attachment; filename=\"yitu.pdf\"".to_vec(),
+            )],
+        },
+    );
+    s.decoys.push((
+        "download",
+        explainer.clone(),
+        "download",
+        "/download.jsp?fid=2047".into(),
+    ));
+    s.html(
+        "download",
+        "/xxgk/nb/index.html",
+        page(
+            "年度报告",
+            &format!(
+                "<ul>{}{}{}{}</ul>",
+                li("/xxgk/nb/2024/art_1.html", &t23),
+                li("/download.jsp?fid=2045", &t22),
+                li("/xxgk/nb/2022/art_9.html", &t21),
+                li("/download.jsp?fid=2047", &explainer)
+            ),
+        ),
+    );
 }
 
 /// GBK bytes of `s`, as GBK portals serve them.
@@ -611,18 +1072,60 @@ fn gbk_encode(s: &str) -> Vec<u8> {
 
 /// UCAP county platform: per-agency `/{code}/gknb/gknb.shtml` columns; one empty.
 fn ucap(s: &mut Site) {
-    s.html("ucap", "/index.shtml", page("清江浦区政府信息公开平台", "<ul>\
+    s.html(
+        "ucap",
+        "/index.shtml",
+        page(
+            "清江浦区政府信息公开平台",
+            "<ul>\
         <li><a href=\"/001/gknb/gknb.shtml\">区教育局</a></li>\
         <li><a href=\"/002/gknb/gknb.shtml\">区民政局</a></li>\
-        <li><a href=\"/003/gknb/gknb.shtml\">区文旅局</a></li></ul>"));
-    for (code, a) in [("001", "淮安市清江浦区教育局"), ("002", "淮安市清江浦区民政局")] {
-        s.html("ucap", &format!("/{code}/gknb/gknb.shtml"), page("年度报告", &format!("<ul>{}</ul>", li(&format!("/{code}/gknb/202401/t1.shtml"), &report_title(a, 2023)))));
-        s.report("ucap", "ucap", &format!("/{code}/gknb/202401/t1.shtml"), a, 2023);
+        <li><a href=\"/003/gknb/gknb.shtml\">区文旅局</a></li></ul>",
+        ),
+    );
+    for (code, a) in [
+        ("001", "淮安市清江浦区教育局"),
+        ("002", "淮安市清江浦区民政局"),
+    ] {
+        s.html(
+            "ucap",
+            &format!("/{code}/gknb/gknb.shtml"),
+            page(
+                "年度报告",
+                &format!(
+                    "<ul>{}</ul>",
+                    li(
+                        &format!("/{code}/gknb/202401/t1.shtml"),
+                        &report_title(a, 2023)
+                    )
+                ),
+            ),
+        );
+        s.report(
+            "ucap",
+            "ucap",
+            &format!("/{code}/gknb/202401/t1.shtml"),
+            a,
+            2023,
+        );
     }
     // The 文旅局 column is titled like a report and holds nothing.
     let t = report_title("淮安市清江浦区文旅局", 2023);
-    s.html("ucap", "/003/gknb/gknb.shtml", page("年度报告", &format!("<ul>{}</ul>", li("/003/gknb/202401/t1.shtml", &t))));
-    s.decoy("ucap", "ucap", "/003/gknb/202401/t1.shtml", t, "<p>暂无信息</p>");
+    s.html(
+        "ucap",
+        "/003/gknb/gknb.shtml",
+        page(
+            "年度报告",
+            &format!("<ul>{}</ul>", li("/003/gknb/202401/t1.shtml", &t)),
+        ),
+    );
+    s.decoy(
+        "ucap",
+        "ucap",
+        "/003/gknb/202401/t1.shtml",
+        t,
+        "<p>暂无信息</p>",
+    );
 }
 
 /// 年报汇总 hub: links are unit names under a year heading.
@@ -631,10 +1134,29 @@ fn hub(s: &mut Site) {
     s.html("hub", "/nbhz/index.html", page(title, "<div class=\"year\"><h3>2023年度</h3><ul>\
         <li><a href=\"/qjp/2024/nb.html\">清江浦区</a></li><li><a href=\"/hy/2024/nb.html\">淮阴区</a></li></ul></div>\
         <div class=\"year\"><h3>2022年度</h3><ul><li><a href=\"/qjp/2023/nb.html\">清江浦区</a></li></ul></div>"));
-    s.decoys.push(("hub", title.into(), "hub", "/nbhz/index.html".into()));
-    s.report("hub", "hub", "/qjp/2024/nb.html", "淮安市清江浦区人民政府", 2023);
-    s.report("hub", "hub", "/hy/2024/nb.html", "淮安市淮阴区人民政府", 2023);
-    s.report("hub", "hub", "/qjp/2023/nb.html", "淮安市清江浦区人民政府", 2022);
+    s.decoys
+        .push(("hub", title.into(), "hub", "/nbhz/index.html".into()));
+    s.report(
+        "hub",
+        "hub",
+        "/qjp/2024/nb.html",
+        "淮安市清江浦区人民政府",
+        2023,
+    );
+    s.report(
+        "hub",
+        "hub",
+        "/hy/2024/nb.html",
+        "淮安市淮阴区人民政府",
+        2023,
+    );
+    s.report(
+        "hub",
+        "hub",
+        "/qjp/2023/nb.html",
+        "淮安市清江浦区人民政府",
+        2022,
+    );
 }
 
 /// JEECMS: `.jhtml;jsessionid=` rewritten links, one page under two session ids.
@@ -653,7 +1175,13 @@ fn jeecms(s: &mut Site) {
     )));
     s.report("jeecms", "jeecms", "/xxgk/nb/2024/01/1.jhtml", A, 2023);
     s.report("jeecms", "jeecms", "/xxgk/nb/2023/01/9.jhtml", A, 2022);
-    s.decoy("jeecms", "jeecms", "/xxgk/nb/2024/01/2.jhtml", tujie, "<img src=\"tj.png\">");
+    s.decoy(
+        "jeecms",
+        "jeecms",
+        "/xxgk/nb/2024/01/2.jhtml",
+        tujie,
+        "<img src=\"tj.png\">",
+    );
 }
 
 /// Shanghai: GBK pages, `<base href>`, `index2.html` paging.
@@ -665,53 +1193,146 @@ fn shanghai(s: &mut Site) {
         ))
     };
     let pager = |next: Option<&str>| match next {
-        Some(n) => format!("<div class=\"pager\"><a href=\"index.html\">首页</a><a href=\"{n}\">下一页</a></div>"),
+        Some(n) => format!(
+            "<div class=\"pager\"><a href=\"index.html\">首页</a><a href=\"{n}\">下一页</a></div>"
+        ),
         None => "<div class=\"pager\"><a href=\"index.html\">首页</a></div>".into(),
     };
     let notice = format!("关于{}的公告", report_title(A, 2023));
-    s.put("shanghai", "/xxgk/nb/index.html", "text/html", gbk_page("年度报告", &format!("<ul>{}{}</ul>{}", li("2024/nb2023.html", &report_title(A, 2023)), li("2024/gg.html", &notice), pager(Some("index2.html")))));
-    s.put("shanghai", "/xxgk/nb/index2.html", "text/html", gbk_page("年度报告", &format!("<ul>{}</ul>{}", li("2023/nb2022.html", &report_title(A, 2022)), pager(Some("index3.html")))));
-    s.put("shanghai", "/xxgk/nb/index3.html", "text/html", gbk_page("年度报告", &format!("<ul>{}</ul>{}", li("2022/nb2021.html", &report_title(A, 2021)), pager(None))));
-    for (path, year) in [("/xxgk/nb/2024/nb2023.html", 2023), ("/xxgk/nb/2023/nb2022.html", 2022), ("/xxgk/nb/2022/nb2021.html", 2021)] {
+    s.put(
+        "shanghai",
+        "/xxgk/nb/index.html",
+        "text/html",
+        gbk_page(
+            "年度报告",
+            &format!(
+                "<ul>{}{}</ul>{}",
+                li("2024/nb2023.html", &report_title(A, 2023)),
+                li("2024/gg.html", &notice),
+                pager(Some("index2.html"))
+            ),
+        ),
+    );
+    s.put(
+        "shanghai",
+        "/xxgk/nb/index2.html",
+        "text/html",
+        gbk_page(
+            "年度报告",
+            &format!(
+                "<ul>{}</ul>{}",
+                li("2023/nb2022.html", &report_title(A, 2022)),
+                pager(Some("index3.html"))
+            ),
+        ),
+    );
+    s.put(
+        "shanghai",
+        "/xxgk/nb/index3.html",
+        "text/html",
+        gbk_page(
+            "年度报告",
+            &format!(
+                "<ul>{}</ul>{}",
+                li("2022/nb2021.html", &report_title(A, 2021)),
+                pager(None)
+            ),
+        ),
+    );
+    for (path, year) in [
+        ("/xxgk/nb/2024/nb2023.html", 2023),
+        ("/xxgk/nb/2023/nb2022.html", 2022),
+        ("/xxgk/nb/2022/nb2021.html", 2021),
+    ] {
         let title = report_title(A, year);
         let html = report_html(&title, year, "").replace("charset=\"utf-8\"", "charset=\"gbk\"");
         s.put("shanghai", path, "text/html", gbk_encode(&html));
-        s.reports.push(("shanghai", A, year, "shanghai", path.into()));
+        s.reports
+            .push(("shanghai", A, year, "shanghai", path.into()));
     }
-    s.put("shanghai", "/xxgk/nb/2024/gg.html", "text/html", gbk_page(&notice, "<p>公告</p>"));
-    s.decoys.push(("shanghai", notice, "shanghai", "/xxgk/nb/2024/gg.html".into()));
+    s.put(
+        "shanghai",
+        "/xxgk/nb/2024/gg.html",
+        "text/html",
+        gbk_page(&notice, "<p>公告</p>"),
+    );
+    s.decoys.push((
+        "shanghai",
+        notice,
+        "shanghai",
+        "/xxgk/nb/2024/gg.html".into(),
+    ));
 }
 
 /// Seeds where nothing can be found, each for its own reason.
 fn why_not(s: &mut Site) {
     // robots.txt forbids the report column.
-    s.put("robots", "/robots.txt", "text/plain", b"User-agent: *\nDisallow: /xxgk/nb/\n".to_vec());
-    s.html("robots", "/index.html", page("芙蓉区人民政府", "<a href=\"/xxgk/nb/index.html\">政府信息公开年报</a>"));
-    s.html("robots", "/xxgk/nb/index.html", page("年报", &li("/xxgk/nb/1.html", &report_title("长沙市芙蓉区人民政府", 2023))));
+    s.put(
+        "robots",
+        "/robots.txt",
+        "text/plain",
+        b"User-agent: *\nDisallow: /xxgk/nb/\n".to_vec(),
+    );
+    s.html(
+        "robots",
+        "/index.html",
+        page(
+            "芙蓉区人民政府",
+            "<a href=\"/xxgk/nb/index.html\">政府信息公开年报</a>",
+        ),
+    );
+    s.html(
+        "robots",
+        "/xxgk/nb/index.html",
+        page(
+            "年报",
+            &li(
+                "/xxgk/nb/1.html",
+                &report_title("长沙市芙蓉区人民政府", 2023),
+            ),
+        ),
+    );
     // A list the page builds from a computed address.
     s.html("script", "/xxgk/nb/index.html", page("政府信息公开年报", "<ul id=\"list\"></ul>\
         <script>var apiBase = window.__API__ || '/gateway';\n$.ajax({ url: apiBase + '/nb/list?col=' + colId, type: 'GET', success: render });</script>"));
     // A listing whose links are none of them reports.
-    s.html("nomatch", "/xxgk/nb/index.html", page("政府信息公开年报", &format!("<ul>{}</ul>", news(4))));
-    for i in 0..4 {
-        s.html("nomatch", &format!("/news/{i}.html"), page("工作动态", "<p>正文</p>"));
+    s.html(
+        "nomatch",
+        "/xxgk/nb/index.html",
+        page("政府信息公开年报", &format!("<ul>{}</ul>", news(8))),
+    );
+    for i in 0..8 {
+        s.html(
+            "nomatch",
+            &format!("/news/{i}.html"),
+            page("工作动态", "<p>正文</p>"),
+        );
     }
 }
 
 async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20).await.unwrap_or_default();
+    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
     let path = percent_decode(uri.path());
     let query = uri.query().map(str::to_string);
     let form = String::from_utf8_lossy(&body).into_owned();
-    ctx.shared.log.lock().unwrap_or_else(|e| e.into_inner()).push(CmsRequest {
-        host: ctx.host.to_string(),
-        method: method.to_string(),
-        path: uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
-        body: form.clone(),
-        at: Instant::now(),
-    });
+    ctx.shared
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(CmsRequest {
+            host: ctx.host.to_string(),
+            method: method.to_string(),
+            path: uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            body: form.clone(),
+            at: Instant::now(),
+        });
     // JEECMS serves the page whatever session id the address carries.
     let path = match path.find(";jsessionid=") {
         Some(i) => path[..i].to_string(),
@@ -726,9 +1347,16 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
             format!("POST {path}?{q}")
         }
         (&Method::POST, _) if ctx.host.as_ref() == "ajax" => {
-            let pairs: HashMap<String, String> = url::form_urlencoded::parse(form.as_bytes()).into_owned().collect();
+            let pairs: HashMap<String, String> = url::form_urlencoded::parse(form.as_bytes())
+                .into_owned()
+                .collect();
             let get = |k: &str| pairs.get(k).cloned().unwrap_or_default();
-            format!("POST {path}?pageNo={}&pageSize={}&channel={}", get("pageNo"), get("pageSize"), get("channel"))
+            format!(
+                "POST {path}?pageNo={}&pageSize={}&channel={}",
+                get("pageNo"),
+                get("pageSize"),
+                get("channel")
+            )
         }
         (&Method::POST, _) => return status(StatusCode::METHOD_NOT_ALLOWED),
         (_, Some(q)) => format!("{path}?{}", percent_decode(q)),
@@ -744,7 +1372,10 @@ async fn handle(State(ctx): State<Ctx>, req: Request) -> Response {
     match found {
         Some(p) => {
             let mut resp = Response::new(Body::from(Bytes::from(p.body.clone())));
-            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(p.content_type));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(p.content_type),
+            );
             for (k, v) in &p.headers {
                 if let Ok(v) = HeaderValue::from_bytes(v) {
                     resp.headers_mut().insert(*k, v);
@@ -762,10 +1393,25 @@ fn status(code: StatusCode) -> Response {
     r
 }
 
+/// Percent-decoding of a path or query (`+` kept: it is not a space there).
 fn percent_decode(s: &str) -> String {
-    let bytes: Vec<u8> = url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned().into_bytes())
-        .unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).and_then(|c| hex(*c)),
+                b.get(i + 2).and_then(|c| hex(*c)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

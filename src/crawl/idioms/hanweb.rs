@@ -103,8 +103,9 @@ static TOTAL: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PER_PAGE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?i)per_?page\s*[:=]\s*['"]?(\d{1,4})"#).expect("static regex"));
-static GROUP_SIZE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)group_?size\s*[:=]\s*['"]?(\d{1,3})"#).expect("static regex"));
+static GROUP_SIZE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)group_?size\s*[:=]\s*['"]?(\d{1,3})"#).expect("static regex")
+});
 static PROXY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)proxy_?url\s*[:=]\s*['"]([^'"]+)['"]"#).expect("static regex")
 });
@@ -305,7 +306,11 @@ mod tests {
         let doc = Html::parse_document(&html);
         let y = in_page(&base, &html, &doc);
         assert_eq!(y.fragments.len(), 2);
-        let urls: Vec<String> = y.links.iter().map(|f| f.url.query().unwrap().to_string()).collect();
+        let urls: Vec<String> = y
+            .links
+            .iter()
+            .map(|f| f.url.query().unwrap().to_string())
+            .collect();
         assert_eq!(
             urls,
             vec![
@@ -315,17 +320,26 @@ mod tests {
             ]
         );
         let form = y.links[0].form.as_deref().unwrap();
-        assert!(form.starts_with("col=1&appid=1&webid=39&path=%2F&columnid=61490&unitid=247686"), "{form}");
+        assert!(
+            form.starts_with("col=1&appid=1&webid=39&path=%2F&columnid=61490&unitid=247686"),
+            "{form}"
+        );
         assert!(!form.contains("page=1"));
     }
 
     #[test]
     fn an_answer_asks_for_the_next_group_while_full() {
-        let url = Url::parse("http://h.cn/module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=4&perpage=2").unwrap();
+        let url = Url::parse(
+            "http://h.cn/module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=4&perpage=2",
+        )
+        .unwrap();
         let y = in_answer(&url, Some("col=1&columnid=5"), STORE).unwrap();
         assert_eq!(y.fragments.len(), 2);
         assert_eq!(y.links.len(), 1);
-        assert_eq!(y.links[0].url.query(), Some("startrecord=5&endrecord=6&perpage=2"));
+        assert_eq!(
+            y.links[0].url.query(),
+            Some("startrecord=5&endrecord=6&perpage=2")
+        );
         let html = "<html><body>not a store</body></html>";
         assert!(in_answer(&url, None, html).is_none());
     }

@@ -68,7 +68,10 @@ pub fn unit_links(base: &Url, page_title: &str, doc: &Html) -> Vec<Found> {
 }
 
 fn squeeze_text(el: ElementRef<'_>) -> String {
-    el.text().flat_map(|t| t.chars()).filter(|c| !c.is_whitespace()).collect()
+    el.text()
+        .flat_map(|t| t.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 #[cfg(test)]
@@ -82,16 +85,26 @@ mod tests {
             r#"<h2>2023年度</h2><ul><li><a href="/qjp/2023.html">清江浦区</a></li><li><a href="/hy/2023.html">淮阴区</a></li></ul>
                <h2>2022年度</h2><ul><li><a href="/qjp/2022.html">清江浦区</a></li><li><a href="/more.html">更多</a></li></ul>"#,
         );
-        let got: Vec<(String, String)> = unit_links(&base, "淮安市2023年政府信息公开工作年度报告汇总", &doc)
-            .into_iter()
-            .map(|f| (f.url.path().to_string(), f.text))
-            .collect();
+        let got: Vec<(String, String)> =
+            unit_links(&base, "淮安市2023年政府信息公开工作年度报告汇总", &doc)
+                .into_iter()
+                .map(|f| (f.url.path().to_string(), f.text))
+                .collect();
         assert_eq!(
             got,
             vec![
-                ("/qjp/2023.html".into(), "清江浦区2023年政府信息公开工作年度报告".into()),
-                ("/hy/2023.html".into(), "淮阴区2023年政府信息公开工作年度报告".into()),
-                ("/qjp/2022.html".into(), "清江浦区2022年政府信息公开工作年度报告".into()),
+                (
+                    "/qjp/2023.html".into(),
+                    "清江浦区2023年政府信息公开工作年度报告".into()
+                ),
+                (
+                    "/hy/2023.html".into(),
+                    "淮阴区2023年政府信息公开工作年度报告".into()
+                ),
+                (
+                    "/qjp/2022.html".into(),
+                    "清江浦区2022年政府信息公开工作年度报告".into()
+                ),
             ]
         );
         assert!(unit_links(&base, "联系我们", &doc).is_empty());

@@ -44,25 +44,66 @@ static DATA_OBJECT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?s)\b(?:data|body)\s*:\s*\{([^{}]*)\}").expect("static regex"));
 static BODY_STRING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\bbody\s*:\s*['"]([^'"]*)['"]"#).expect("static regex"));
-static SECOND_OBJECT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?s)^\s*['"][^'"]+['"]\s*,\s*\{([^{}]*)\}"#).expect("static regex"));
+static SECOND_OBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?s)^\s*['"][^'"]+['"]\s*,\s*\{([^{}]*)\}"#).expect("static regex")
+});
 static SCRIPT: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("script:not([src])").expect("static selector"));
 static JPAAS: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("[querydata][url]").expect("static selector"));
 
 /// Paging parameters of list requests, in the order they are looked for.
-const PAGE_KEYS: &[&str] = &["page", "pageNo", "pageIndex", "pageNum", "curPage", "currentPage", "pn"];
+const PAGE_KEYS: &[&str] = &[
+    "page",
+    "pageNo",
+    "pageIndex",
+    "pageNum",
+    "curPage",
+    "currentPage",
+    "pn",
+];
 /// Answer fields counting records.
-const TOTAL_KEYS: &[&str] = &["total", "totalCount", "total_count", "totalRecord", "recordCount", "totalElements", "post_count", "count"];
+const TOTAL_KEYS: &[&str] = &[
+    "total",
+    "totalCount",
+    "total_count",
+    "totalRecord",
+    "recordCount",
+    "totalElements",
+    "post_count",
+    "count",
+];
 /// Answer fields counting pages.
-const PAGES_KEYS: &[&str] = &["pageCount", "totalPage", "totalPages", "pages", "page_count"];
+const PAGES_KEYS: &[&str] = &[
+    "pageCount",
+    "totalPage",
+    "totalPages",
+    "pages",
+    "page_count",
+];
 /// Fields naming an item.
-const TITLE_KEYS: &[&str] = &["title", "name", "wjbt", "bt", "fileName", "subject", "docTitle", "text"];
+const TITLE_KEYS: &[&str] = &[
+    "title", "name", "wjbt", "bt", "fileName", "subject", "docTitle", "text",
+];
 /// Fields holding an item's address.
-const URL_KEYS: &[&str] = &["url", "post_url", "link", "href", "linkUrl", "linkurl", "detailUrl", "docpuburl", "fileUrl", "file_url", "path", "pageUrl"];
+const URL_KEYS: &[&str] = &[
+    "url",
+    "post_url",
+    "link",
+    "href",
+    "linkUrl",
+    "linkurl",
+    "detailUrl",
+    "docpuburl",
+    "fileUrl",
+    "file_url",
+    "path",
+    "pageUrl",
+];
 /// Words in an endpoint that make it a list (not analytics or a counter).
-const LIST_WORDS: &[&str] = &["list", "page", "query", "search", "api", "data", "column", "info", "article", "doc"];
+const LIST_WORDS: &[&str] = &[
+    "list", "page", "query", "search", "api", "data", "column", "info", "article", "doc",
+];
 
 /// Endpoints named by the page's scripts and attributes.
 pub fn in_page(page_url: &Url, base: &Url, html: &str, doc: &Html) -> Yield {
@@ -294,7 +335,9 @@ fn find_number(v: &Value, keys: &[&str]) -> Option<u64> {
 
 /// The request's other pages, from page 2 to the last, when this is the first page.
 fn next_pages(url: &Url, form: Option<&str>, answer: &Value, per_page: usize) -> Vec<Found> {
-    let in_query = url.query_pairs().find(|(k, _)| PAGE_KEYS.iter().any(|p| p.eq_ignore_ascii_case(k)));
+    let in_query = url
+        .query_pairs()
+        .find(|(k, _)| PAGE_KEYS.iter().any(|p| p.eq_ignore_ascii_case(k)));
     let in_form = form.and_then(|f| {
         url::form_urlencoded::parse(f.as_bytes())
             .find(|(k, _)| PAGE_KEYS.iter().any(|p| p.eq_ignore_ascii_case(k)))
@@ -318,7 +361,11 @@ fn next_pages(url: &Url, form: Option<&str>, answer: &Value, per_page: usize) ->
     let Some(pages) = pages else {
         return Vec::new();
     };
-    let last = if current == 0 { pages.saturating_sub(1) } else { pages };
+    let last = if current == 0 {
+        pages.saturating_sub(1)
+    } else {
+        pages
+    };
     let mut out = Vec::new();
     for n in (current + 1)..=last.min(current + MAX_PAGES) {
         let set = |pairs: Vec<(String, String)>| -> Vec<(String, String)> {
@@ -330,8 +377,12 @@ fn next_pages(url: &Url, form: Option<&str>, answer: &Value, per_page: usize) ->
         let mut u = url.clone();
         let mut f = form.map(str::to_string);
         if in_body {
-            let pairs = set(url::form_urlencoded::parse(form.unwrap_or("").as_bytes()).into_owned().collect());
-            f = Some(encode_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
+            let pairs = set(url::form_urlencoded::parse(form.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect());
+            f = Some(encode_form(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ));
         } else {
             let pairs = set(url.query_pairs().into_owned().collect());
             u.set_query(None);
@@ -358,19 +409,37 @@ mod tests {
         let doc = Html::parse_document(html);
         let y = in_page(&page, &page, html, &doc);
         assert_eq!(y.links.len(), 1);
-        assert_eq!(y.links[0].url.as_str(), "http://gd.example.cn/gkmlpt/api/all/3155?page=1&sid=2");
+        assert_eq!(
+            y.links[0].url.as_str(),
+            "http://gd.example.cn/gkmlpt/api/all/3155?page=1&sid=2"
+        );
         let answer = r#"{"total": 45, "articles": [
             {"id": 1, "title": "某局2023年政府信息公开工作年度报告", "url": "http://gd.example.cn/gkmlpt/content/0/1/post_1.html"},
             {"id": 2, "title": "某局2022年政府信息公开工作年度报告", "url": "/gkmlpt/content/0/2/post_2.html"}
         ] }"#;
         let y = in_answer(&y.links[0].url, None, answer).unwrap();
-        let items: Vec<&Found> = y.links.iter().filter(|f| f.kind == LinkKind::Other).collect();
+        let items: Vec<&Found> = y
+            .links
+            .iter()
+            .filter(|f| f.kind == LinkKind::Other)
+            .collect();
         assert_eq!(items.len(), 2);
-        assert_eq!(items[1].url.as_str(), "http://gd.example.cn/gkmlpt/content/0/2/post_2.html");
-        let pages: Vec<&str> = y.links.iter().filter(|f| f.kind == LinkKind::Api).map(|f| f.url.as_str()).collect();
+        assert_eq!(
+            items[1].url.as_str(),
+            "http://gd.example.cn/gkmlpt/content/0/2/post_2.html"
+        );
+        let pages: Vec<&str> = y
+            .links
+            .iter()
+            .filter(|f| f.kind == LinkKind::Api)
+            .map(|f| f.url.as_str())
+            .collect();
         // 45 records, 2 a page: pages 2 … 23.
         assert_eq!(pages.len(), 22);
-        assert_eq!(pages[0], "http://gd.example.cn/gkmlpt/api/all/3155?page=2&sid=2");
+        assert_eq!(
+            pages[0],
+            "http://gd.example.cn/gkmlpt/api/all/3155?page=2&sid=2"
+        );
     }
 
     #[test]
@@ -386,7 +455,11 @@ $.getScript('/js/common.js');
 </script>"#;
         let doc = Html::parse_document(html);
         let y = in_page(&base, &base, html, &doc);
-        let got: Vec<(String, Option<String>)> = y.links.iter().map(|f| (f.url.to_string(), f.form.clone())).collect();
+        let got: Vec<(String, Option<String>)> = y
+            .links
+            .iter()
+            .map(|f| (f.url.to_string(), f.form.clone()))
+            .collect();
         assert_eq!(
             got,
             vec![

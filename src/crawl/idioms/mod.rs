@@ -114,7 +114,9 @@ mod tests {
 
     #[test]
     fn object_literals() {
-        let p = object_literal_pairs("{ pageNo: 1, 'columnId':\"ndbg\", size : 10, q: someVar, ok: true }");
+        let p = object_literal_pairs(
+            "{ pageNo: 1, 'columnId':\"ndbg\", size : 10, q: someVar, ok: true }",
+        );
         assert_eq!(
             p,
             vec![

@@ -51,7 +51,10 @@ pub fn in_page(base: &Url, doc: &Html) -> Vec<Found> {
                 continue;
             };
             let t = t.as_str().trim();
-            if t.is_empty() || t.starts_with('#') || t.to_ascii_lowercase().starts_with("javascript:") {
+            if t.is_empty()
+                || t.starts_with('#')
+                || t.to_ascii_lowercase().starts_with("javascript:")
+            {
                 continue;
             }
             if let Ok(target) = base.join(t) {
@@ -74,7 +77,10 @@ mod tests {
             <body><script>window.location.href = "../gk/list.html";</script>
             <script>setTimeout(function(){location.replace('/x/y.html')}, 10)</script></body></html>"#,
         );
-        let got: Vec<String> = in_page(&base, &doc).into_iter().map(|f| f.url.to_string()).collect();
+        let got: Vec<String> = in_page(&base, &doc)
+            .into_iter()
+            .map(|f| f.url.to_string())
+            .collect();
         assert_eq!(
             got,
             vec![

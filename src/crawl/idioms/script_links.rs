@@ -32,10 +32,22 @@ mod tests {
     #[test]
     fn handler_shapes() {
         for (js, want) in [
-            ("window.open('/art/2024/1/1/art_1_1.html')", Some("/art/2024/1/1/art_1_1.html")),
-            ("javascript:openLink(\"./202401/t1.html\")", Some("./202401/t1.html")),
-            ("location.href='detail.jsp?id=7';return false;", Some("detail.jsp?id=7")),
-            ("window.location.href = \"../nb/2.html\"", Some("../nb/2.html")),
+            (
+                "window.open('/art/2024/1/1/art_1_1.html')",
+                Some("/art/2024/1/1/art_1_1.html"),
+            ),
+            (
+                "javascript:openLink(\"./202401/t1.html\")",
+                Some("./202401/t1.html"),
+            ),
+            (
+                "location.href='detail.jsp?id=7';return false;",
+                Some("detail.jsp?id=7"),
+            ),
+            (
+                "window.location.href = \"../nb/2.html\"",
+                Some("../nb/2.html"),
+            ),
             ("javascript:void(0)", None),
             ("toggle(this)", None),
         ] {

@@ -13,9 +13,8 @@ use url::Url;
 /// a broken template or a trap, not a listing.
 const MAX_GENERATED_PAGES: i64 = 500;
 
-static RE_CREATE_PAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bcreatePage(?:HTML)?\s*\(([^()]*)\)").expect("static regex")
-});
+static RE_CREATE_PAGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bcreatePage(?:HTML)?\s*\(([^()]*)\)").expect("static regex"));
 
 /// The further pages of a TRS listing, as pagination links.
 pub fn pages(base: &Url, html: &str) -> Vec<Found> {
@@ -127,4 +126,3 @@ fn page_number_of(url: &Url) -> i64 {
         .and_then(|(_, n)| n.parse::<i64>().ok())
         .map_or(1, |n| n + 1)
 }
-
