@@ -593,4 +593,28 @@ mod tests {
         assert_eq!(m.agency.as_deref(), Some("某区"));
         assert_eq!(m.kind, PageKind::Report);
     }
+
+    #[test]
+    fn decoys_are_pages_of_their_own_kind() {
+        let p = ReportPatterns::default();
+        let explainer = page_meta(
+            "<html><head><title>一图读懂某局2023年政府信息公开工作年度报告</title></head><body><img src=a.png></body></html>",
+            &p,
+        );
+        assert_eq!(explainer.kind, PageKind::Decoy);
+        assert_eq!(explainer.decoy, Some(Decoy::Explainer));
+        let empty = page_meta(
+            "<html><head><title>某局2023年政府信息公开工作年度报告</title></head><body><p>暂无内容</p></body></html>",
+            &p,
+        );
+        assert_eq!(empty.kind, PageKind::Decoy);
+        assert_eq!(empty.decoy, Some(Decoy::Empty));
+        // A report page whose report is its attachment.
+        let by_file = page_meta(
+            "<html><head><title>某局2023年政府信息公开工作年度报告</title></head><body><a href=\"/f/nb.pdf\">附件</a></body></html>",
+            &p,
+        );
+        assert_eq!(by_file.kind, PageKind::Report);
+        assert_eq!(by_file.decoy, None);
+    }
 }

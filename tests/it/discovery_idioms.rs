@@ -327,3 +327,88 @@ async fn post_api_and_redirect_requests_pass_the_per_host_gate_and_robots() {
     );
     portal.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_post_entry_is_replayed_with_its_form_on_resume() {
+    let portal = CmsPortal::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seed_url = portal
+        .base_url("hanweb")
+        .join("/col/col61490/index.html")
+        .unwrap();
+    let seeds = format!("agency,region,level,url,aliases\n苏州市吴江区国资办,,,{seed_url},\n");
+    // A run killed after queueing the second group: its frontier holds the POST.
+    let seeds_dir = write_seeds(dir.path(), &seeds);
+    let rows = nianbao::seeds::load(&[seeds_dir]).unwrap();
+    let form = "col=1&appid=1&webid=39&path=%2F&columnid=61490&unitid=247686&permissiontype=0";
+    let proxy = portal
+        .base_url("hanweb")
+        .join("/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3")
+        .unwrap();
+    {
+        let mut store = Store::open(&dir.path().join("archive.db")).unwrap();
+        let stored = store
+            .sync_seeds(&rows, &nianbao::seeds::agencies(&rows))
+            .unwrap();
+        let run = store.begin_run("crawl", "killed").unwrap();
+        let link = |form: Option<&str>| nianbao::store::NewLink {
+            url: proxy.to_string(),
+            host: nianbao::crawl::politeness::host_key(&proxy),
+            seed_id: Some(stored[0].id),
+            depth: 0,
+            kind: "listing".into(),
+            priority: 1,
+            parent_url: Some(seed_url.to_string()),
+            link_text: Some("records 4-6".into()),
+            agency_hint: None,
+            skipped: None,
+            form: form.map(str::to_string),
+        };
+        // Same URL, other body: another entry (the form is part of its identity).
+        let added = store
+            .frontier_add(
+                run,
+                &[
+                    link(Some(form)),
+                    link(Some("col=1&columnid=1")),
+                    link(Some(form)),
+                ],
+            )
+            .unwrap();
+        assert_eq!(added, 2);
+    }
+    let (summary, store) = crawl_cms(dir.path(), &seeds, 20.0).await;
+    assert!(summary.resumed);
+    let posts: Vec<_> = portal
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    // Both queued entries replayed, then the group after (from the answer's total).
+    assert_eq!(posts.len(), 3, "{posts:#?}");
+    assert!(posts.iter().any(|p| p.body == "col=1&columnid=1"));
+    assert!(
+        posts
+            .iter()
+            .any(|p| p.body == form && p.path.contains("startrecord=4"))
+    );
+    assert!(
+        posts
+            .iter()
+            .any(|p| p.body == form && p.path.contains("startrecord=7"))
+    );
+    // The replayed group's report is archived; the POST is shown with its snapshot.
+    let report = portal
+        .base_url("hanweb")
+        .join("/art/2024/1/20/art_61490_6.html")
+        .unwrap();
+    assert_eq!(reports_at(&store, report.as_str()).len(), 1);
+    assert_eq!(
+        strings(
+            &store,
+            "SELECT form FROM snapshots WHERE method = 'POST' ORDER BY id"
+        ),
+        vec![form.to_string(), form.to_string()]
+    );
+    portal.shutdown().await;
+}

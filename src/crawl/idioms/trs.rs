@@ -126,3 +126,36 @@ fn page_number_of(url: &Url) -> i64 {
         .and_then(|(_, n)| n.parse::<i64>().ok())
         .map_or(1, |n| n + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chongqing_create_page() {
+        let base = Url::parse("http://cq.example.cn/zwgk/ndbg/index.shtml").unwrap();
+        let got: Vec<String> = pages(
+            &base,
+            "<script>createPage(3, 0, \"index\", \"shtml\");</script>",
+        )
+        .into_iter()
+        .map(|f| f.url.to_string())
+        .collect();
+        assert_eq!(
+            got,
+            vec![
+                "http://cq.example.cn/zwgk/ndbg/index.shtml",
+                "http://cq.example.cn/zwgk/ndbg/index_1.shtml",
+                "http://cq.example.cn/zwgk/ndbg/index_2.shtml"
+            ]
+        );
+        // The definition of either function names no count.
+        assert!(
+            pages(
+                &base,
+                "<script>function createPage(_nPageCount, _nCurrIndex){}</script>"
+            )
+            .is_empty()
+        );
+    }
+}
