@@ -256,7 +256,8 @@ fn seen_on_seeds(
             all.unread_scripts.extend(f.unread_scripts);
             all.listings.extend(f.listings);
             all.failed.extend(f.failed);
-            all.decoys.extend(f.decoys);
+            all.decoys
+                .extend(f.decoys.into_iter().filter(|d| d.year == Some(year)));
         }
     }
     let failed = if all.failed.is_empty() {

@@ -12,6 +12,8 @@ pub struct DecoySeen {
     pub url: String,
     /// explainer | interpretation | hub | notice | empty
     pub kind: String,
+    /// The report year its title names.
+    pub year: Option<i32>,
 }
 
 /// What the last crawl of one seed URL saw.
@@ -74,7 +76,7 @@ impl Store {
             "SELECT url, reason FROM frontier WHERE run_id = ?1 AND seed_id = ?2 AND state = 'failed' ORDER BY id",
         )?;
         let mut stmt = self.conn.prepare(
-            "SELECT COALESCE(pm.title, ''), s.url, COALESCE(pm.decoy, '') FROM snapshots s JOIN page_meta pm ON pm.snapshot_id = s.id
+            "SELECT COALESCE(pm.title, ''), s.url, COALESCE(pm.decoy, ''), pm.report_year FROM snapshots s JOIN page_meta pm ON pm.snapshot_id = s.id
              WHERE s.run_id = ?1 AND s.seed_id = ?2 AND pm.kind = 'decoy' ORDER BY s.id",
         )?;
         let decoys = stmt
@@ -83,6 +85,7 @@ impl Store {
                     title: r.get(0)?,
                     url: r.get(1)?,
                     kind: r.get(2)?,
+                    year: r.get(3)?,
                 })
             })?
             .collect::<std::result::Result<_, _>>()?;
@@ -95,11 +98,13 @@ impl Store {
         }))
     }
 
-    /// Decoys attributed to an agency for a year (or naming no year), newest first.
+    /// Decoys attributed to an agency that name `year`, newest first (a notice
+    /// naming no year is about every year's report, not a candidate for one).
     pub fn decoys_of(&self, agency_id: i64, year: i32) -> Result<Vec<DecoySeen>> {
         let mut stmt = self.conn.prepare(
-            "SELECT COALESCE(pm.title, ''), s.url, COALESCE(pm.decoy, '') FROM page_meta pm JOIN snapshots s ON s.id = pm.snapshot_id
-             WHERE pm.kind = 'decoy' AND pm.agency_id = ?1 AND (pm.report_year = ?2 OR pm.report_year IS NULL)
+            "SELECT COALESCE(pm.title, ''), s.url, COALESCE(pm.decoy, ''), pm.report_year FROM page_meta pm
+             JOIN snapshots s ON s.id = pm.snapshot_id
+             WHERE pm.kind = 'decoy' AND pm.agency_id = ?1 AND pm.report_year = ?2
              ORDER BY s.id DESC",
         )?;
         let rows = stmt.query_map(params![agency_id, year], |r| {
@@ -107,6 +112,7 @@ impl Store {
                 title: r.get(0)?,
                 url: r.get(1)?,
                 kind: r.get(2)?,
+                year: r.get(3)?,
             })
         })?;
         let mut out: Vec<DecoySeen> = Vec::new();

@@ -43,12 +43,8 @@ pub fn parse_datastore(text: &str) -> Option<DataStore> {
     let mut store = DataStore::default();
     let mut current: Option<String> = None;
     let mut buf = String::new();
-    loop {
-        let ev = match reader.read_event() {
-            Ok(ev) => ev,
-            // A broken tail keeps what was read before it.
-            Err(_) => break,
-        };
+    // A broken tail keeps what was read before it.
+    while let Ok(ev) = reader.read_event() {
         match ev {
             Event::Start(e) => {
                 let name = e.name().0.to_ascii_lowercase();
