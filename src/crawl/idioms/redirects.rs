@@ -50,8 +50,16 @@ pub fn in_page(base: &Url, doc: &Html) -> Vec<Found> {
             let Some(t) = c.get(1).or(c.get(2)) else {
                 continue;
             };
+            if in_named_function(&body, t.start()) {
+                continue;
+            }
             let t = t.as_str().trim();
+            // `'/search?q=' + v` is a handler building an address, not a redirect.
+            let concatenated = body[c.get(0).map_or(0, |m| m.end())..]
+                .trim_start()
+                .starts_with('+');
             if t.is_empty()
+                || concatenated
                 || t.starts_with('#')
                 || t.to_ascii_lowercase().starts_with("javascript:")
             {
@@ -65,6 +73,29 @@ pub fn in_page(base: &Url, doc: &Html) -> Vec<Found> {
     out
 }
 
+static NAMED_FUNCTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"function\s+[A-Za-z_$][\w$]*\s*\([^)]*\)\s*$").expect("static regex")
+});
+
+/// True when `at` sits inside a named function's body (`function go(){ location.href = … }`):
+/// a handler run on a click, not a redirect run on load.
+fn in_named_function(js: &str, at: usize) -> bool {
+    let mut depth = 0i32;
+    for (i, c) in js[..at].char_indices().rev() {
+        match c {
+            '}' => depth += 1,
+            '{' if depth > 0 => depth -= 1,
+            '{' => {
+                if NAMED_FUNCTION.is_match(&js[..i]) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,7 +106,9 @@ mod tests {
         let doc = Html::parse_document(
             r#"<html><head><meta http-equiv="Refresh" content="0; URL='./nb/index.html'"></head>
             <body><script>window.location.href = "../gk/list.html";</script>
-            <script>setTimeout(function(){location.replace('/x/y.html')}, 10)</script></body></html>"#,
+            <script>setTimeout(function(){location.replace('/x/y.html')}, 10)</script>
+            <script>function goSearch(v){ if (v) { location.href = '/search/a.html'; } }
+            function more(){ window.location.href = '/list?page=' + n; }</script></body></html>"#,
         );
         let got: Vec<String> = in_page(&base, &doc)
             .into_iter()
