@@ -85,11 +85,7 @@ fn in_named_function(js: &str, at: usize) -> bool {
         match c {
             '}' => depth += 1,
             '{' if depth > 0 => depth -= 1,
-            '{' => {
-                if NAMED_FUNCTION.is_match(&js[..i]) {
-                    return true;
-                }
-            }
+            '{' if NAMED_FUNCTION.is_match(&js[..i]) => return true,
             _ => {}
         }
     }
