@@ -150,6 +150,14 @@ pub fn in_page(base: &Url, html: &str, doc: &Html) -> Yield {
             ));
             continue;
         }
+        // `morecolumndataproxy.jsp` ("加载更多") pages by GET `page=N` with the
+        // column's parameters in the query.
+        if proxy.path().ends_with("morecolumndataproxy.jsp") {
+            if embedded > 0 {
+                y.links.push(page_request(&proxy, &params, 2));
+            }
+            continue;
+        }
         let group = per_page * group_size;
         let first = embedded + 1;
         let last = match total {
@@ -162,6 +170,16 @@ pub fn in_page(base: &Url, html: &str, doc: &Html) -> Yield {
             .extend(groups(&proxy, &params, first, last, group, per_page));
     }
     y
+}
+
+/// The GET request for page `n` of a `morecolumndataproxy.jsp` list.
+fn page_request(proxy: &Url, params: &[(String, String)], n: u64) -> Found {
+    let mut url = proxy.clone();
+    url.set_query(None);
+    url.query_pairs_mut()
+        .append_pair("page", &n.to_string())
+        .extend_pairs(params.iter().filter(|(k, _)| k != "page"));
+    Found::get(url, format!("第{n}页"), LinkKind::Api)
 }
 
 /// The POST requests for records `first..=last`, `group` at a time.
@@ -269,6 +287,15 @@ pub fn in_answer(url: &Url, form: Option<&str>, body: &str) -> Option<Yield> {
         proxy.set_query(None);
         y.links
             .extend(groups(&proxy, &params, end + 1, last, group, per_page));
+    } else if let (Some(page), None) = (q("page"), form)
+        && !store.records.is_empty()
+        && page < MAX_GROUPS
+    {
+        // A GET page of records: the next page, while pages come back with records.
+        let params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let mut proxy = url.clone();
+        proxy.set_query(None);
+        y.links.push(page_request(&proxy, &params, page + 1));
     }
     Some(y)
 }
@@ -338,5 +365,28 @@ mod tests {
         );
         let html = "<html><body>not a store</body></html>";
         assert!(in_answer(&url, None, html).is_none());
+    }
+
+    #[test]
+    fn more_column_proxy_pages_by_get_until_empty() {
+        let base = Url::parse("http://www.iachina.example/col/col44/index.html").unwrap();
+        let html = format!(
+            "<script type='text/xml'>{STORE}</script>\
+             <script>var proxyUrl = '/module/web/jpage/morecolumndataproxy.jsp';</script>"
+        );
+        let doc = Html::parse_document(&html);
+        let y = in_page(&base, &html, &doc);
+        assert_eq!(y.links.len(), 1);
+        let next = &y.links[0];
+        assert_eq!(next.form, None);
+        assert!(next.url.as_str().starts_with("http://www.iachina.example/module/web/jpage/morecolumndataproxy.jsp?page=2&col=1&appid=1"), "{}", next.url);
+        let y2 = in_answer(&next.url, None, STORE).unwrap();
+        assert!(
+            y2.links[0].url.as_str().contains("page=3&"),
+            "{}",
+            y2.links[0].url
+        );
+        let empty = "<datastore><recordset></recordset></datastore>";
+        assert!(in_answer(&next.url, None, empty).unwrap().links.is_empty());
     }
 }
