@@ -39,6 +39,8 @@ pub struct WarcSummary {
     pub files: Vec<PathBuf>,
     pub responses: usize,
     pub revisits: usize,
+    /// `request` records: one per snapshot that answered a POST (its form kept).
+    pub requests: usize,
     /// Snapshots skipped because their body is missing from the archive.
     pub skipped: usize,
     /// Compressed bytes written, all files.
@@ -68,7 +70,7 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
     };
     let mut stmt = store.conn().prepare(
         "SELECT s.id, s.url, s.final_url, s.fetched_at, s.status, s.http_version, s.headers, s.sha256,
-                s.truncated
+                s.truncated, CASE s.method WHEN 'POST' THEN s.form END
          FROM snapshots s LEFT JOIN page_meta pm ON pm.snapshot_id = s.id
          WHERE ?1 = 0 OR pm.kind IN ('report', 'attachment')
          ORDER BY s.id",
@@ -84,6 +86,7 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             headers: r.get(6)?,
             sha256: r.get(7)?,
             truncated: r.get(8)?,
+            form: r.get(9)?,
         })
     })?;
     // sha256 of the body → (record id, target URI, date) of its response record.
@@ -104,12 +107,12 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             };
             let http = http_head(&s.http_version, s.status, &headers, size);
             let payload = payload_digest_of_hex(&s.sha256);
-            let id = record_id(&format!("revisit:{}", s.id));
+            let id = id_of_revisit(s.id);
             let fields = vec![
                 ("WARC-Type", "revisit".to_string()),
                 ("WARC-Record-ID", id),
-                ("WARC-Date", date),
-                ("WARC-Target-URI", uri),
+                ("WARC-Date", date.clone()),
+                ("WARC-Target-URI", uri.clone()),
                 ("WARC-Profile", REVISIT_PROFILE.to_string()),
                 ("WARC-Refers-To", ref_id),
                 ("WARC-Refers-To-Target-URI", ref_uri),
@@ -122,6 +125,9 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             ];
             w.record(fields, &[&http])?;
             w.summary.revisits += 1;
+            if let Some(form) = &s.form {
+                post_request(&mut w, s.id, &uri, &date, &id_of_revisit(s.id), form)?;
+            }
             continue;
         }
         let Some(body) = store.body(&s.sha256)? else {
@@ -147,10 +153,66 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
         }
         w.record(fields, &[&http, &body])?;
         w.summary.responses += 1;
+        if let Some(form) = &s.form {
+            post_request(&mut w, s.id, &uri, &date, &id, form)?;
+        }
         written.insert(s.sha256, (id, uri, date));
     }
     w.close()?;
     Ok(w.summary)
+}
+
+fn id_of_revisit(snapshot_id: i64) -> String {
+    record_id(&format!("revisit:{snapshot_id}"))
+}
+
+/// The `request` record of a POST (Hanweb record groups, `$.post` lists), so a
+/// replay tool tells answers to different forms of one URL apart.
+fn post_request(
+    w: &mut Rotating,
+    snapshot_id: i64,
+    uri: &str,
+    date: &str,
+    concurrent_to: &str,
+    form: &str,
+) -> Result<()> {
+    let (target, host) = match url::Url::parse(uri) {
+        Ok(u) => {
+            let mut t = u.path().to_string();
+            if let Some(q) = u.query() {
+                t.push('?');
+                t.push_str(q);
+            }
+            let host = match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => String::new(),
+            };
+            (t, host)
+        }
+        Err(_) => (uri.to_string(), String::new()),
+    };
+    let http = format!(
+        "POST {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    let fields = vec![
+        ("WARC-Type", "request".to_string()),
+        (
+            "WARC-Record-ID",
+            record_id(&format!("request:{snapshot_id}")),
+        ),
+        ("WARC-Date", date.to_string()),
+        ("WARC-Target-URI", uri.to_string()),
+        ("WARC-Concurrent-To", concurrent_to.to_string()),
+        (
+            "Content-Type",
+            "application/http;msgtype=request".to_string(),
+        ),
+    ];
+    w.record(fields, &[http.as_bytes()])?;
+    w.summary.requests += 1;
+    Ok(())
 }
 
 struct SnapshotRow {
@@ -163,6 +225,8 @@ struct SnapshotRow {
     headers: String,
     sha256: String,
     truncated: bool,
+    /// The form body when the snapshot answered a POST.
+    form: Option<String>,
 }
 
 fn body_size(store: &Store, sha256: &str) -> Result<Option<u64>> {

@@ -410,5 +410,24 @@ async fn a_pending_post_entry_is_replayed_with_its_form_on_resume() {
         ),
         vec![form.to_string(), form.to_string()]
     );
+    // The WARC export keeps each POST's form in a request record beside its response.
+    let out = tempfile::tempdir().unwrap();
+    let warc =
+        nianbao::export::write_warc(&store, out.path(), &nianbao::export::WarcOptions::default())
+            .unwrap();
+    assert_eq!(warc.requests, 2);
+    let mut text = String::new();
+    for f in &warc.files {
+        use std::io::Read;
+        let mut d = flate2::read::MultiGzDecoder::new(std::fs::File::open(f).unwrap());
+        let mut bytes = Vec::new();
+        d.read_to_end(&mut bytes).unwrap();
+        text.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    assert!(text.contains("WARC-Type: request"), "{text}");
+    assert!(text.contains(&format!(
+        "POST /module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3 HTTP/1.1"
+    )));
+    assert!(text.contains(&format!("\r\n\r\n{form}")));
     portal.shutdown().await;
 }
