@@ -425,9 +425,9 @@ async fn a_pending_post_entry_is_replayed_with_its_form_on_resume() {
         text.push_str(&String::from_utf8_lossy(&bytes));
     }
     assert!(text.contains("WARC-Type: request"), "{text}");
-    assert!(text.contains(&format!(
+    assert!(text.contains(
         "POST /module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6&perpage=3 HTTP/1.1"
-    )));
+    ));
     assert!(text.contains(&format!("\r\n\r\n{form}")));
     portal.shutdown().await;
 }
