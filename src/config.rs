@@ -35,6 +35,8 @@ pub struct Config {
     pub reports: ReportsConfig,
     pub storage: StorageConfig,
     pub schedule: ScheduleConfig,
+    /// Rendering script-built pages in headless Chromium.
+    pub render: RenderConfig,
     /// Folder the config was read from; relative paths in it are relative to this.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -157,6 +159,43 @@ impl Default for ScheduleConfig {
     }
 }
 
+/// `[render]`: when and how pages are rendered in headless Chromium.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RenderConfig {
+    /// Render pages whose markup shows a script-built list (when Chromium is found).
+    pub auto: bool,
+    /// Hosts whose listing pages are always rendered.
+    pub hosts: Vec<String>,
+    /// Path of the Chromium binary; empty: look in the usual places.
+    pub chromium: String,
+    /// Pages rendered at once (browser tabs).
+    pub tabs: usize,
+    /// Budget of one rendered page, from navigation to the captured DOM.
+    pub page_timeout_secs: f64,
+    /// The page is settled once no request has been in flight for this long.
+    pub network_idle_ms: u64,
+    /// Requests one rendered page may make; later ones are refused.
+    pub max_requests_per_page: usize,
+    /// Scrolls to the bottom after the page settles, for lists that load on scroll.
+    pub scroll_steps: u32,
+}
+
+impl Default for RenderConfig {
+    fn default() -> Self {
+        RenderConfig {
+            auto: true,
+            hosts: Vec::new(),
+            chromium: String::new(),
+            tabs: 2,
+            page_timeout_secs: 30.0,
+            network_idle_ms: 1000,
+            max_requests_per_page: 100,
+            scroll_steps: 3,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -165,6 +204,7 @@ impl Default for Config {
             reports: ReportsConfig::default(),
             storage: StorageConfig::default(),
             schedule: ScheduleConfig::default(),
+            render: RenderConfig::default(),
             base_dir: PathBuf::from("."),
         }
     }
@@ -306,6 +346,53 @@ impl Config {
                     ),
                 ));
             }
+        }
+        let r = &self.render;
+        if !(1..=16).contains(&r.tabs) {
+            return Err(invalid(
+                "render",
+                "tabs",
+                format!("must be 1 to 16, got {}", r.tabs),
+            ));
+        }
+        if !(r.page_timeout_secs > 0.0 && r.page_timeout_secs <= 600.0) {
+            return Err(invalid(
+                "render",
+                "page_timeout_secs",
+                format!("must be > 0 and ≤ 600 seconds, got {}", r.page_timeout_secs),
+            ));
+        }
+        if !(50..=60_000).contains(&r.network_idle_ms) {
+            return Err(invalid(
+                "render",
+                "network_idle_ms",
+                format!("must be 50 to 60000, got {}", r.network_idle_ms),
+            ));
+        }
+        if r.max_requests_per_page == 0 {
+            return Err(invalid(
+                "render",
+                "max_requests_per_page",
+                "must be at least 1 (the page itself)".into(),
+            ));
+        }
+        if r.scroll_steps > 50 {
+            return Err(invalid(
+                "render",
+                "scroll_steps",
+                format!("must be at most 50, got {}", r.scroll_steps),
+            ));
+        }
+        if let Some(h) = r
+            .hosts
+            .iter()
+            .find(|h| h.contains('/') || h.trim().is_empty())
+        {
+            return Err(invalid(
+                "render",
+                "hosts",
+                format!("{h:?} is not a host name (write `www.example.gov.cn`, no scheme or path)"),
+            ));
         }
         croner::Cron::from_str(&self.schedule.cron).map_err(|e| {
             invalid(
@@ -481,6 +568,44 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("c.toml:2: key `schedule.cron`"), "{err}");
+    }
+
+    #[test]
+    fn render_section_defaults_and_errors() {
+        let c = Config::parse(include_str!("../crawler.toml"), Path::new("crawler.toml")).unwrap();
+        let d = RenderConfig::default();
+        assert!(c.render.auto && d.auto, "auto is on by default");
+        assert_eq!((c.render.tabs, d.tabs), (2, 2));
+        assert_eq!(c.render.network_idle_ms, d.network_idle_ms);
+        assert_eq!(c.render.max_requests_per_page, d.max_requests_per_page);
+        let err = Config::parse(
+            "[render]
+auto = true
+tabs = 0
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "c.toml:3: key `render.tabs`: must be 1 to 16, got 0");
+        let err = Config::parse(
+            "[render]
+hosts = [\"http://a.gov.cn/\"]
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("c.toml:2: key `render.hosts`"), "{err}");
+        let err = Config::parse(
+            "[render]
+network_idle_ms = 5
+",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("render.network_idle_ms"), "{err}");
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //!   dates, source, editor, report year, kind).
 //! - [`formats`] — HTML, DOCX, PDF, XLSX, OLE2 → the [`document`] model.
 //! - [`extract`] — the pure extractor: document → the report's tables and checks.
+//! - [`render`] — the browser fetcher: headless Chromium for script-built
+//!   listings, every request through the crawler's gate; when a page needs it.
 //! - [`pipeline`] — the stages put together: crawl then extract; extraction
 //!   over the archive.
 //! - [`export`], [`status`], [`report_view`] — the answers: missing, late,
@@ -30,6 +32,7 @@ pub mod formats;
 pub mod page;
 pub mod patterns;
 pub mod pipeline;
+pub mod render;
 pub mod report_view;
 pub mod schedule;
 pub mod seeds;

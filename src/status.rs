@@ -43,6 +43,10 @@ pub struct Status {
     pub errors_by_host: Vec<HostErrors>,
     /// Hosts the last crawl added to a seed's scope because a seed page framed them.
     pub seed_hosts: Vec<crate::store::SeedHost>,
+    /// Snapshots holding a DOM rendered in a browser.
+    pub rendered_snapshots: i64,
+    /// Pages of the last crawl that needed a browser and had none.
+    pub needs_browser: Vec<crate::store::NeedsBrowser>,
 }
 
 fn pairs<T: rusqlite::types::FromSql>(store: &Store, sql: &str) -> Result<Vec<(T, i64)>> {
@@ -82,7 +86,7 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
     let mut stmt = conn.prepare(
         "SELECT host, COALESCE(error_kind, 'http'), COUNT(*), MAX(COALESCE(error, 'HTTP ' || status))
          FROM fetches f
-         WHERE run_id = ?1 AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
+         WHERE run_id = ?1 AND COALESCE(error_kind, '') <> 'refused' AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
            AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
          GROUP BY host, error_kind ORDER BY COUNT(*) DESC, host",
     )?;
@@ -121,6 +125,8 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
             Some(run) => store.seed_hosts(run)?,
             None => Vec::new(),
         },
+        rendered_snapshots: store.rendered_snapshots()?,
+        needs_browser: store.needs_browser()?,
     })
 }
 
@@ -190,6 +196,24 @@ impl std::fmt::Display for Status {
                 "Scope of seed #{} widened to {} (framed by {})",
                 h.seed_id, h.host, h.via_url
             )?;
+        }
+        if self.rendered_snapshots > 0 {
+            writeln!(
+                f,
+                "Rendered in a browser: {} snapshots",
+                self.rendered_snapshots
+            )?;
+        }
+        if !self.needs_browser.is_empty() {
+            writeln!(
+                f,
+                "Pages that need a browser (last crawl, lists built by script): {} — {}",
+                self.needs_browser.len(),
+                crate::render::INSTALL_HINT
+            )?;
+            for p in self.needs_browser.iter().take(5) {
+                writeln!(f, "  {}", p.url)?;
+            }
         }
         if self.errors_by_host.is_empty() {
             writeln!(f, "Errors in the last crawl: none")?;

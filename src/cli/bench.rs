@@ -341,6 +341,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         snapshots: usize,
     },
+    /// Render N script-built listings in headless Chromium (a local server; no politeness delay).
+    Render {
+        #[arg(long, default_value_t = 20)]
+        pages: usize,
+        #[arg(long, default_value_t = 2)]
+        tabs: usize,
+        /// Quiet-network wait per page, ms ([render] network_idle_ms).
+        #[arg(long, default_value_t = 1000)]
+        idle_ms: u64,
+    },
     /// Peak memory with a large frontier in the archive.
     Frontier {
         #[arg(long, default_value_t = 100_000)]
@@ -391,6 +401,37 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.parse_only.as_secs_f64(),
                     f.wall.as_secs_f64() / f.parse_only.as_secs_f64(),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
+                );
+            }
+            BenchCommand::Render {
+                pages,
+                tabs,
+                idle_ms,
+            } => {
+                let binary = nianbao::render::find_chromium(None).ok_or_else(|| {
+                    anyhow::anyhow!("no Chromium found: {}", nianbao::render::INSTALL_HINT)
+                })?;
+                let f = super::bench_render::render_bench(
+                    &binary,
+                    pages,
+                    tabs,
+                    Duration::from_millis(idle_ms),
+                )
+                .await?;
+                println!(
+                    "render bench: {} script-built listings, {} tabs, network idle {idle_ms} ms ({})",
+                    f.pages,
+                    f.tabs,
+                    binary.display()
+                );
+                println!(
+                    "  wall {:.2} s (browser start {:.2} s) → {:.2} rendered pages/s; {} complete; peak memory (PSS) nianbao+browser {:.0} MB; {:.3} CPU s per rendered page",
+                    f.wall.as_secs_f64(),
+                    f.startup.as_secs_f64(),
+                    f.pages_per_second,
+                    f.complete,
+                    f.peak_rss_mb,
+                    f.cpu_seconds_per_page
                 );
             }
             BenchCommand::Frontier { urls, fetch } => {

@@ -23,6 +23,15 @@ pub fn run(args: MissingArgs, common: &Common) -> Result<()> {
     let store = ctx.open_store()?;
     let year = args.year;
     let rows = export::missing(&store, year, args.region.as_deref())?;
+    let needs_browser = store.needs_browser()?;
+    if !needs_browser.is_empty() {
+        // On stderr, so exports stay clean: reports may hide behind lists built by script.
+        eprintln!(
+            "note: {} page(s) of the last crawl list reports by script and need a browser; {}",
+            needs_browser.len(),
+            nianbao::render::INSTALL_HINT
+        );
+    }
     match args.output.format()? {
         Some(f) => args
             .output

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "sample-portal")]
 pub mod bench;
+#[cfg(feature = "sample-portal")]
+pub mod bench_render;
 pub mod crawl;
 #[cfg(feature = "sample-portal")]
 pub mod demo;

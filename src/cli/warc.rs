@@ -27,11 +27,12 @@ pub fn run(args: WarcArgs, common: &Common) -> Result<()> {
     let s = export::write_warc(&store, &args.out, &opts)
         .with_context(|| format!("writing WARC files to {}", args.out.display()))?;
     println!(
-        "wrote {} WARC file(s) to {}: {} response and {} revisit records ({} skipped), {:.1} MB",
+        "wrote {} WARC file(s) to {}: {} response, {} revisit and {} conversion (rendered DOM) records ({} skipped), {:.1} MB",
         s.files.len(),
         args.out.display(),
         s.responses,
         s.revisits,
+        s.conversions,
         s.skipped,
         s.bytes as f64 / 1e6
     );

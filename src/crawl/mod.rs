@@ -7,6 +7,7 @@
 //! ever occupies its own slots and never stalls the others.
 
 pub mod attribute;
+mod browser;
 pub mod discover;
 pub mod download;
 pub mod fetch;
@@ -128,6 +129,8 @@ pub(crate) struct Crawl {
     pub seed_hosts: Mutex<HashMap<i64, HashSet<String>>>,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
+    /// The browser pool, when pages are to be rendered and Chromium is installed.
+    pub renderer: Option<Arc<crate::render::Renderer>>,
 }
 
 impl Crawl {
@@ -254,9 +257,14 @@ pub async fn run(
         seed_hosts: Mutex::new(seed_hosts),
         run_id,
         shutdown,
+        renderer: browser::renderer(config),
     });
 
-    let mut summary = dispatch(&crawl).await?;
+    let dispatched = dispatch(&crawl).await;
+    if let Some(r) = &crawl.renderer {
+        r.shutdown().await;
+    }
+    let mut summary = dispatched?;
     summary.run_id = run_id;
     summary.resumed = resumed;
     let crawl = Arc::try_unwrap(crawl)
@@ -372,6 +380,8 @@ async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
             }
         }
         summary.bodies_new += processed.new_body as u64;
+        summary.snapshots_new += processed.rendered_new as u64;
+        summary.report_snapshots.extend(processed.rendered_report);
         summary.reports_found += processed.is_report as u64;
         match processed.state {
             "failed" => {

@@ -25,6 +25,10 @@ pub(crate) struct Processed {
     pub new_body: bool,
     pub is_report: bool,
     pub hosts_with_new_links: Vec<String>,
+    /// A new rendered snapshot was archived for this entry.
+    pub rendered_new: bool,
+    /// The rendered snapshot, when it is a new report.
+    pub rendered_report: Option<i64>,
 }
 
 pub(crate) async fn process(
@@ -129,11 +133,19 @@ pub(crate) async fn process(
                     return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
                 };
                 let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
-                c.links = relink_from_archive(crawl, &item, &url, &prev)?;
+                let (links, render) = relink_from_archive(crawl, &item, &url, &prev)?;
+                c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id)?;
                 c.existing_snapshot_id = Some(prev.id);
                 c.not_modified = true;
-                return finish(crawl, c);
+                // An unchanged shell says nothing about the list its script loads: render it again.
+                let rendered = match render {
+                    Some((decision, source)) => {
+                        Some(super::browser::render_page(crawl, &item, decision, &source).await?)
+                    }
+                    None => None,
+                };
+                return finish_rendered(crawl, c, rendered);
             }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
@@ -163,7 +175,11 @@ fn describe(err: &FetchError) -> String {
 }
 
 /// The robots.txt rules of a host, fetched once per run through the same politeness gate.
-async fn robots_for(crawl: &Arc<Crawl>, url: &Url, host: &str) -> Result<Arc<Robots>, CrawlError> {
+pub(super) async fn robots_for(
+    crawl: &Arc<Crawl>,
+    url: &Url,
+    host: &str,
+) -> Result<Arc<Robots>, CrawlError> {
     let cell = {
         let mut map = crawl.robots.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(host.to_string()).or_default().clone()
@@ -228,12 +244,19 @@ async fn archive(
     fetched: Fetched,
     previous: Option<SnapshotHead>,
 ) -> Result<Processed, CrawlError> {
-    let analysed = {
+    let mut analysed = {
         let crawl = Arc::clone(crawl);
         let item = item.clone();
         tokio::task::spawn_blocking(move || analyse(&crawl, &item, fetched))
             .await
             .map_err(|e| CrawlError::Task(e.to_string()))??
+    };
+    // A page built by script is rendered (or recorded as needing a browser) whether or not its shell changed.
+    let rendered = match (analysed.render.take(), analysed.source.take()) {
+        (Some(decision), Some(source)) => {
+            Some(super::browser::render_page(crawl, &item, decision, &source).await?)
+        }
+        _ => None,
     };
     if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
         // Same bytes as the archived copy: nothing new to store.
@@ -243,7 +266,7 @@ async fn archive(
         c.seed_hosts = analysed.seed_hosts;
         c.is_report = is_report_snapshot(crawl, prev.id)?;
         c.existing_snapshot_id = Some(prev.id);
-        return finish(crawl, c);
+        return finish_rendered(crawl, c, rendered);
     }
     let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
     c.is_report = analysed.meta.kind == "report"
@@ -252,21 +275,83 @@ async fn archive(
     c.links = analysed.links;
     c.notes = analysed.notes;
     c.seed_hosts = analysed.seed_hosts;
-    finish(crawl, c)
+    finish_rendered(crawl, c, rendered)
 }
 
-struct Analysed {
-    snapshot: NewSnapshot,
-    body: PreparedBody,
-    meta: PageMetaRow,
-    links: Vec<NewLink>,
-    notes: Vec<CrawlNote>,
-    seed_hosts: Vec<SeedHost>,
+/// Whether an HTML listing (or entry page) needs a browser (see [`crate::render::decide`]).
+fn render_decision(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    url: &Url,
+    dom: &scraper::Html,
+    meta: &PageMetaRow,
+    links: &[NewLink],
+) -> Option<crate::render::RenderDecision> {
+    let r = &crawl.config.render;
+    if matches!(item.kind.as_str(), "report" | "attachment")
+        || meta.kind == "report"
+        || (!r.auto && r.hosts.is_empty())
+    {
+        return None;
+    }
+    let useful_links = links
+        .iter()
+        // A list endpoint or redirect discovery could read needs no browser either.
+        .filter(|l| {
+            matches!(
+                l.kind.as_str(),
+                "report" | "attachment" | "pagination" | "listing" | "redirect"
+            )
+        })
+        .count();
+    crate::render::decide(&crate::render::PageSignals {
+        dom,
+        useful_links,
+        host_listed: super::browser::host_listed(crawl, url),
+        auto: r.auto,
+    })
+}
+
+/// Commits the entry with what rendering added: the rendered DOM's links and the decision.
+fn finish_rendered(
+    crawl: &Crawl,
+    mut c: PageCommit,
+    rendered: Option<super::browser::Rendered>,
+) -> Result<Processed, CrawlError> {
+    let Some(r) = rendered else {
+        return finish(crawl, c);
+    };
+    c.links.extend(r.links);
+    c.reason = Some(match c.reason.take() {
+        Some(before) => format!("{before}; {}", r.reason),
+        None => r.reason,
+    });
+    c.is_report |= r.report_snapshot.is_some();
+    let mut p = finish(crawl, c)?;
+    p.rendered_new = r.new_snapshot;
+    p.rendered_report = r.report_snapshot;
+    Ok(p)
+}
+
+pub(super) struct Analysed {
+    pub snapshot: NewSnapshot,
+    pub body: PreparedBody,
+    pub meta: PageMetaRow,
+    pub links: Vec<NewLink>,
+    pub notes: Vec<CrawlNote>,
+    pub seed_hosts: Vec<SeedHost>,
     truncated_reason: Option<String>,
+    /// The response, kept for an HTML page the browser may need to render.
+    source: Option<Fetched>,
+    render: Option<crate::render::RenderDecision>,
 }
 
 /// The CPU part of archiving (decode, parse, discover, compress), run off the async threads.
-fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analysed, CrawlError> {
+pub(super) fn analyse(
+    crawl: &Crawl,
+    item: &FrontierItem,
+    fetched: Fetched,
+) -> Result<Analysed, CrawlError> {
     let content_type = fetched.content_type().map(str::to_string);
     // A download handler names its file only in Content-Disposition or its query.
     let file_name = fetched
@@ -303,6 +388,7 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
             crawl.config.crawler.max_body_bytes
         )
     });
+    let mut render = None;
     let mut notes = Vec::new();
     let mut seed_hosts = Vec::new();
     let readable = matches!(
@@ -363,6 +449,7 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
             false,
         );
         seed_hosts = hosts;
+        render = render_decision(crawl, item, &fetched.final_url, &dom, &meta, &links);
         (meta, links)
     } else {
         (
@@ -378,6 +465,9 @@ fn analyse(crawl: &Crawl, item: &FrontierItem, fetched: Fetched) -> Result<Analy
         notes,
         seed_hosts,
         truncated_reason,
+        // The response is kept only for a page the browser is to render.
+        source: render.is_some().then_some(fetched),
+        render,
     })
 }
 
@@ -553,18 +643,10 @@ fn outlinks(
     let mut widened = Vec::new();
     for link in found {
         let host = host_key(&link.url);
-        let mut in_scope = seed.is_some_and(|(h, _)| *h == host)
-            || host == item.host
-            || link
-                .url
-                .host_str()
-                .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()))
-            || item
-                .seed_id
-                .is_some_and(|id| crawl.seed_has_host(id, &host));
+        let mut scoped = in_scope(crawl, item, &link.url);
         // A seed page framing a page on another host makes that host part of
         // this seed's scope, and of no other's.
-        if !in_scope
+        if !scoped
             && link.kind == LinkKind::Frame
             && item.depth == 0
             && let Some(seed_id) = item.seed_id
@@ -575,9 +657,9 @@ fn outlinks(
                 host: host.clone(),
                 via_url: item.url.clone(),
             });
-            in_scope = true;
+            scoped = true;
         }
-        if !in_scope {
+        if !scoped {
             continue;
         }
         let (kind, depth) = match link.kind {
@@ -660,19 +742,37 @@ fn outlinks(
     (out, widened)
 }
 
-/// Outlinks of an unchanged page, re-read from its archived body.
+/// A URL belongs to the crawl of `item`: the seed's host, the page's own host, an
+/// extra host, or a host a seed page framed (for that seed only).
+pub(super) fn in_scope(crawl: &Crawl, item: &FrontierItem, url: &Url) -> bool {
+    let host = host_key(url);
+    let seed = item.seed_id.and_then(|id| crawl.seed_scope.get(&id));
+    seed.is_some_and(|(h, _)| *h == host)
+        || host == item.host
+        || url
+            .host_str()
+            .is_some_and(|h| crawl.extra_hosts.contains(&h.to_ascii_lowercase()))
+        || item
+            .seed_id
+            .is_some_and(|id| crawl.seed_has_host(id, &host))
+}
+
+/// A page to render: the decision, and the archived response to serve the browser.
+type RenderFromArchive = Option<(crate::render::RenderDecision, Fetched)>;
+
+/// Outlinks of an unchanged page, re-read from its archived body, and whether it needs rendering.
 fn relink_from_archive(
     crawl: &Crawl,
     item: &FrontierItem,
     url: &Url,
     prev: &SnapshotHead,
-) -> Result<Vec<NewLink>, CrawlError> {
+) -> Result<(Vec<NewLink>, RenderFromArchive), CrawlError> {
     let (body, meta) = {
         let store = crawl.store();
         (store.body(&prev.sha256)?, store.page_meta(prev.id)?)
     };
     let (Some(body), Some(meta)) = (body, meta) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
@@ -689,20 +789,39 @@ fn relink_from_archive(
                 &crawl.patterns,
             ) {
                 Some(d) => (d.links, true),
-                None => return Ok(Vec::new()),
+                None => return Ok((Vec::new(), None)),
             }
         }
-        _ => return Ok(Vec::new()),
+        _ => return Ok((Vec::new(), None)),
     };
-    Ok(outlinks(
+    let (links, _) = outlinks(
         crawl,
         item,
         found,
         meta.kind == "report",
         meta.agency_name.as_deref(),
         from_answer,
-    )
-    .0)
+    );
+    if from_answer {
+        return Ok((links, None));
+    }
+    let dom = scraper::Html::parse_document(&decoded.text);
+    let render = render_decision(crawl, item, &page_url, &dom, &meta, &links).map(|d| {
+        let source = Fetched {
+            status: 200,
+            final_url: page_url.clone(),
+            http_version: "HTTP/1.1".into(),
+            headers: prev
+                .content_type
+                .iter()
+                .map(|t| ("content-type".to_string(), t.clone()))
+                .collect(),
+            body,
+            truncated: false,
+        };
+        (d, source)
+    });
+    Ok((links, render))
 }
 
 fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlError> {
@@ -774,5 +893,6 @@ fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
         } else {
             Vec::new()
         },
+        ..Default::default()
     })
 }

@@ -41,6 +41,8 @@ pub struct WarcSummary {
     pub revisits: usize,
     /// `request` records: one per snapshot that answered a POST (its form kept).
     pub requests: usize,
+    /// DOMs rendered in a browser, written as `conversion` records (not what a server sent).
+    pub conversions: usize,
     /// Snapshots skipped because their body is missing from the archive.
     pub skipped: usize,
     /// Compressed bytes written, all files.
@@ -70,7 +72,7 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
     };
     let mut stmt = store.conn().prepare(
         "SELECT s.id, s.url, s.final_url, s.fetched_at, s.status, s.http_version, s.headers, s.sha256,
-                s.truncated, CASE s.method WHEN 'POST' THEN s.form END
+                s.truncated, s.rendered, CASE s.method WHEN 'POST' THEN s.form END
          FROM snapshots s LEFT JOIN page_meta pm ON pm.snapshot_id = s.id
          WHERE ?1 = 0 OR pm.kind IN ('report', 'attachment')
          ORDER BY s.id",
@@ -86,7 +88,8 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             headers: r.get(6)?,
             sha256: r.get(7)?,
             truncated: r.get(8)?,
-            form: r.get(9)?,
+            rendered: r.get(9)?,
+            form: r.get(10)?,
         })
     })?;
     // sha256 of the body → (record id, target URI, date) of its response record.
@@ -100,6 +103,23 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
         };
         let date = warc_date(&s.fetched_at);
         let headers: Vec<(String, String)> = serde_json::from_str(&s.headers).unwrap_or_default();
+        if s.rendered {
+            let Some(body) = store.body(&s.sha256)? else {
+                w.summary.skipped += 1;
+                continue;
+            };
+            let fields = vec![
+                ("WARC-Type", "conversion".to_string()),
+                ("WARC-Record-ID", record_id(&format!("conversion:{}", s.id))),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", uri),
+                ("WARC-Payload-Digest", payload_digest_of_hex(&s.sha256)),
+                ("Content-Type", "text/html; charset=utf-8".to_string()),
+            ];
+            w.record(fields, &[&body])?;
+            w.summary.conversions += 1;
+            continue;
+        }
         if let Some((ref_id, ref_uri, ref_date)) = written.get(&s.sha256).cloned() {
             let Some(size) = body_size(store, &s.sha256)? else {
                 w.summary.skipped += 1;
@@ -227,6 +247,7 @@ struct SnapshotRow {
     truncated: bool,
     /// The form body when the snapshot answered a POST.
     form: Option<String>,
+    rendered: bool,
 }
 
 fn body_size(store: &Store, sha256: &str) -> Result<Option<u64>> {

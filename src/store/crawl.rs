@@ -360,60 +360,8 @@ impl Store {
         insert_fetch(&tx, c.run_id, &c.fetch)?;
         let mut outcome = CommitOutcome::default();
         if let Some((snap, body, meta)) = &c.snapshot {
-            outcome.new_body = tx.execute(
-                "INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)",
-                params![body.sha256, body.size as i64, body.zstd],
-            )? > 0;
-            let headers = serde_json::to_string(&snap.headers)?;
-            tx.execute(
-                "INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
-                                        charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url,
-                                        method, form)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                params![
-                    c.run_id,
-                    snap.url,
-                    snap.final_url,
-                    snap.fetched_at,
-                    snap.status,
-                    snap.http_version,
-                    headers,
-                    snap.content_type,
-                    snap.charset,
-                    snap.charset_source,
-                    body.sha256,
-                    body.size as i64,
-                    snap.truncated,
-                    snap.etag,
-                    snap.last_modified,
-                    snap.seed_id,
-                    snap.parent_url,
-                    if snap.form.is_some() { "POST" } else { "GET" },
-                    snap.form
-                ],
-            )?;
-            let snapshot_id = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
-                                        site_name, report_year, agency_name, agency_id, parent_snapshot_id, decoy)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                params![
-                    snapshot_id,
-                    meta.kind,
-                    meta.format,
-                    meta.title,
-                    meta.publish_date,
-                    meta.source,
-                    meta.editor,
-                    meta.column_name,
-                    meta.site_name,
-                    meta.report_year,
-                    meta.agency_name,
-                    meta.agency_id,
-                    meta.parent_snapshot_id,
-                    meta.decoy
-                ],
-            )?;
+            let (snapshot_id, new_body) = insert_snapshot(&tx, c.run_id, snap, body, meta)?;
+            outcome.new_body = new_body;
             outcome.snapshot_id = Some(snapshot_id);
         }
         let snapshot_id = outcome.snapshot_id.or(c.existing_snapshot_id);
@@ -549,7 +497,76 @@ impl Store {
     }
 }
 
-fn insert_fetch(conn: &rusqlite::Connection, run_id: i64, f: &FetchRecord) -> Result<()> {
+/// Inserts a body (once per content), its snapshot and the snapshot's page metadata.
+pub(super) fn insert_snapshot(
+    tx: &rusqlite::Connection,
+    run_id: i64,
+    snap: &NewSnapshot,
+    body: &PreparedBody,
+    meta: &PageMetaRow,
+) -> Result<(i64, bool)> {
+    let new_body = tx.execute(
+        "INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)",
+        params![body.sha256, body.size as i64, body.zstd],
+    )? > 0;
+    let headers = serde_json::to_string(&snap.headers)?;
+    tx.execute(
+            "INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
+                                    charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url,
+                                    method, form)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            params![
+                run_id,
+                snap.url,
+                snap.final_url,
+                snap.fetched_at,
+                snap.status,
+                snap.http_version,
+                headers,
+                snap.content_type,
+                snap.charset,
+                snap.charset_source,
+                body.sha256,
+                body.size as i64,
+                snap.truncated,
+                snap.etag,
+                snap.last_modified,
+                snap.seed_id,
+                snap.parent_url,
+                if snap.form.is_some() { "POST" } else { "GET" },
+                snap.form
+            ],
+        )?;
+    let snapshot_id = tx.last_insert_rowid();
+    tx.execute(
+            "INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
+                                    site_name, report_year, agency_name, agency_id, parent_snapshot_id, decoy)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                snapshot_id,
+                meta.kind,
+                meta.format,
+                meta.title,
+                meta.publish_date,
+                meta.source,
+                meta.editor,
+                meta.column_name,
+                meta.site_name,
+                meta.report_year,
+                meta.agency_name,
+                meta.agency_id,
+                meta.parent_snapshot_id,
+                meta.decoy
+            ],
+        )?;
+    Ok((snapshot_id, new_body))
+}
+
+pub(super) fn insert_fetch(
+    conn: &rusqlite::Connection,
+    run_id: i64,
+    f: &FetchRecord,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO fetches (run_id, url, host, attempt, started_at, duration_ms, status, error_kind, error, bytes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",

@@ -9,10 +9,12 @@
 mod crawl;
 mod findings;
 pub mod lock;
+mod render;
 mod schema;
 
 pub use crawl::*;
 pub use findings::{DecoySeen, SeedFindings};
+pub use render::*;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -270,8 +272,10 @@ impl Store {
         Ok(self
             .conn
             .query_row(
+                // A rendered DOM is not what the server sent: conditional requests and
+                // change detection compare against the last response.
                 "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
-                 WHERE url = ?1 AND method = 'GET' ORDER BY id DESC LIMIT 1",
+                 WHERE url = ?1 AND method = 'GET' AND rendered = 0 ORDER BY id DESC LIMIT 1",
                 [url],
                 |r| {
                     Ok(SnapshotHead {

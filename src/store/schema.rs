@@ -171,7 +171,14 @@ WHERE pm.kind IN ('report', 'attachment') AND pm.report_year IS NOT NULL
                 AND COALESCE(pm2.agency_id, -1) = COALESCE(pm.agency_id, -1)
                 AND (pm.agency_id IS NOT NULL OR pm2.agency_name = pm.agency_name));
 "#,
-    // 2: POST frontier entries (Hanweb record groups, `$.post` list APIs): the
+    // 2: pages rendered in a browser.
+    r#"
+-- 1: the body is the DOM a headless browser rendered, not bytes a server sent.
+ALTER TABLE snapshots ADD COLUMN rendered INTEGER NOT NULL DEFAULT 0;
+-- Why the page was rendered (or needs a browser), as the crawler decided it.
+ALTER TABLE page_meta ADD COLUMN render_reason TEXT;
+"#,
+    // 3: POST frontier entries (Hanweb record groups, `$.post` list APIs): the
     // method and form body are part of an entry's identity, replayed on resume
     // and kept with the snapshot; decoys named; seeds' scope widened by frames;
     // notes on what a crawl saw but could not read.

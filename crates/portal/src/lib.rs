@@ -12,6 +12,7 @@
 pub mod cms;
 #[rustfmt::skip]
 mod site_files;
+pub mod script;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
