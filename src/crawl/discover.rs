@@ -86,6 +86,7 @@ pub struct Link {
 /// What discovery read from a page or answer.
 #[derive(Debug, Clone, Default)]
 pub struct Discovery {
+    /// The links found, merged by address.
     pub links: Vec<Link>,
     /// Script-built listings seen but not readable, each naming its script or endpoint.
     pub unread_scripts: Vec<String>,

@@ -113,16 +113,22 @@ pub struct PageMetaRow {
 /// A note on what a crawl saw on a seed's page and could not follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrawlNote {
+    /// The page the note is about.
     pub url: String,
+    /// `unread_script`.
     pub kind: String,
+    /// What was seen (the script call or endpoint named).
     pub detail: String,
 }
 
 /// A host a seed's page frames, added to that seed's scope.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SeedHost {
+    /// The seed whose scope it widens.
     pub seed_id: i64,
+    /// The framed host (`scheme://host:port`).
     pub host: String,
+    /// The seed page that frames it.
     pub via_url: String,
 }
 

@@ -8,7 +8,9 @@ use rusqlite::{OptionalExtension, params};
 /// A decoy page or file attributed to an agency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecoySeen {
+    /// Its title (page title, or the file's link text or name).
     pub title: String,
+    /// Where it was archived.
     pub url: String,
     /// explainer | interpretation | hub | notice | empty
     pub kind: String,

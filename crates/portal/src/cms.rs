@@ -38,20 +38,26 @@ pub const IDIOM_HOSTS: &[&str] = &[
 /// One request as the CMS portal saw it.
 #[derive(Debug, Clone)]
 pub struct CmsRequest {
+    /// Host name (`hanweb`, `trs`, …).
     pub host: String,
+    /// `GET` or `POST`.
     pub method: String,
     /// Path with query, as sent.
     pub path: String,
     /// The request body (a POSTed form).
     pub body: String,
+    /// When it arrived.
     pub at: Instant,
 }
 
 /// A report the portal holds: which idiom hides it, whose it is, where it lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CmsReport {
+    /// The idiom (host) that hides it.
     pub idiom: &'static str,
+    /// The seed agency it belongs to.
     pub agency: &'static str,
+    /// Its report year.
     pub year: i32,
     /// The URL the report is archived under (page, or the file itself).
     pub url: Url,
@@ -60,8 +66,11 @@ pub struct CmsReport {
 /// A decoy the portal holds: a page or file that looks like a report and is not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CmsDecoy {
+    /// The idiom (host) that holds it.
     pub idiom: &'static str,
+    /// Its title.
     pub title: String,
+    /// Where it is served.
     pub url: Url,
 }
 

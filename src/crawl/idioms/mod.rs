@@ -23,8 +23,11 @@ use url::Url;
 /// A link an idiom found: a URL, for POST requests with a form body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
+    /// The address to request.
     pub url: Url,
+    /// What names it (anchor text, or what the idiom knows of it).
     pub text: String,
+    /// What it is for the crawler.
     pub kind: LinkKind,
     /// `application/x-www-form-urlencoded` body: the request is a POST.
     pub form: Option<String>,
@@ -45,7 +48,9 @@ impl Found {
 /// (records, JSON strings) whose anchors discovery reads like the page's own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Yield {
+    /// Requests and links the idiom read.
     pub links: Vec<Found>,
+    /// HTML fragments whose anchors are links of the page.
     pub fragments: Vec<String>,
     /// Script-built listings seen but not readable (the script or endpoint named).
     pub unread_scripts: Vec<String>,
