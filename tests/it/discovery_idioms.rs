@@ -48,6 +48,7 @@ fn reports_at(store: &Store, url: &str) -> Vec<(String, i64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_idiom_finds_its_reports_and_takes_no_decoy() {
+    let _timing = crate::common::TIMING.lock().await;
     let portal = CmsPortal::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (summary, store) = crawl_cms(dir.path(), &portal.seeds_csv(), 20.0).await;
@@ -270,6 +271,7 @@ async fn every_idiom_finds_its_reports_and_takes_no_decoy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_api_and_redirect_requests_pass_the_per_host_gate_and_robots() {
+    let _timing = crate::common::TIMING.lock().await;
     const RPS: f64 = 5.0;
     let portal = CmsPortal::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
