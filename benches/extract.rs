@@ -47,6 +47,7 @@ fn rate<T>(pages: &[T], budget: Duration, mut f: impl FnMut(&T)) -> f64 {
 }
 
 fn main() {
+    let patterns = nianbao::patterns::ReportPatterns::default();
     let pages = pages();
     assert_eq!(pages.len(), 5, "five HTML fixtures");
     // `EXTRACT_BENCH_PROFILE=1`: only the table reading, long enough for `perf record`.
@@ -58,7 +59,7 @@ fn main() {
             })
             .collect();
         let r = rate(&docs, Duration::from_secs(10), |d| {
-            black_box(nianbao::extract::extract_document(d));
+            black_box(nianbao::extract::extract_document(d, &patterns));
         });
         println!("tables+checks: {r:.0} pages/s/core");
         return;
@@ -76,7 +77,7 @@ fn main() {
         black_box(scraper::Html::parse_document(&t));
     });
     let extract = rate(&pages, budget, |p| {
-        black_box(nianbao::extract::extract(p, None));
+        black_box(nianbao::extract::extract(p, None, &patterns));
     });
     // Where extraction time goes, on pre-parsed pages.
     let doms: Vec<_> = texts
@@ -84,7 +85,6 @@ fn main() {
         .map(|t| scraper::Html::parse_document(t))
         .collect();
     let docs: Vec<_> = doms.iter().map(nianbao::formats::dom_to_document).collect();
-    let patterns = nianbao::patterns::ReportPatterns::default();
     let blocks = rate(&doms, budget, |d| {
         black_box(nianbao::formats::dom_to_document(d));
     });
@@ -95,7 +95,7 @@ fn main() {
         ));
     });
     let read = rate(&docs, budget, |d| {
-        black_box(nianbao::extract::extract_document(d));
+        black_box(nianbao::extract::extract_document(d, &patterns));
     });
     let bytes: usize = pages.iter().map(Vec::len).sum();
     println!("pages: {} (avg {} bytes)", pages.len(), bytes / pages.len());

@@ -42,6 +42,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
+    let patterns = nianbao::patterns::ReportPatterns::default();
     println!(
         "{:<6} {:>5} {:>10} {:>14} {:>9} {:>13} {:>12} {:>13}",
         "report",
@@ -64,7 +65,7 @@ fn main() {
         });
         let de = time(|| {
             if let Ok(doc) = docx_to_document(black_box(&docx)) {
-                black_box(extract_document(&doc));
+                black_box(extract_document(&doc, &patterns));
             }
         });
         let p = time(|| {
@@ -72,11 +73,15 @@ fn main() {
         });
         let pe = time(|| {
             if let Ok(read) = pdf_to_document(black_box(&pdf)) {
-                black_box(extract_document(&read.document));
+                black_box(extract_document(&read.document, &patterns));
             }
         });
         let h = time(|| {
-            black_box(extract(black_box(&html), Some("text/html; charset=utf-8")));
+            black_box(extract(
+                black_box(&html),
+                Some("text/html; charset=utf-8"),
+                &patterns,
+            ));
         });
         println!(
             "{:<6} {:>5} {:>10.3} {:>14.3} {:>9.3} {:>13.3} {:>12.3} {:>13.3}",

@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
     let result = match command {
         Command::Crawl(args) => cli::crawl::run(args, &common),
         Command::Extract(args) => cli::extract::run(args, &common),
-        Command::Parse(args) => cli::parse::run(args),
+        Command::Parse(args) => cli::parse::run(args, &common),
         Command::Show(args) => cli::show::run(args, &common),
         #[cfg(feature = "sample-portal")]
         Command::Demo => cli::demo::run_command(&common),

@@ -6,6 +6,7 @@
 
 use regex::Regex;
 use std::ops::RangeInclusive;
+use std::sync::LazyLock;
 
 /// Default patterns a report title must match (any of them).
 pub const DEFAULT_TITLE_PATTERNS: &[&str] = &[
@@ -21,7 +22,9 @@ pub const DEFAULT_EXCLUDE_PATTERNS: &[&str] =
 /// Compiled title patterns plus the report years of interest.
 #[derive(Debug, Clone)]
 pub struct ReportPatterns {
+    /// A title matching any of these is a report title…
     pub include: Vec<Regex>,
+    /// …unless it matches one of these.
     pub exclude: Vec<Regex>,
     /// Report years to archive; `None` means every year found.
     pub years: Option<RangeInclusive<i32>>,
@@ -70,17 +73,26 @@ pub fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The report year a title names: the first `20xx年` (or `20xx年度`); full-width digits allowed.
-pub fn report_year(title: &str) -> Option<i32> {
-    let normal: String = squeeze(title)
-        .chars()
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})年").expect("static regex"));
+
+/// Folds full-width ASCII (digits, letters, separators) to half-width, so one
+/// regex reads `２０２３年` and `2023年` alike.
+pub fn fold_width(s: &str) -> String {
+    s.chars()
         .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
             _ => c,
         })
-        .collect();
-    let re = Regex::new(r"((?:19|20)\d{2})年").expect("static regex");
-    re.captures(&normal).and_then(|c| c[1].parse().ok())
+        .collect()
+}
+
+/// The report year a title names: the first `20xx年` (or `20xx年度`); spaces
+/// and full-width digits allowed. The one reading of a report's year, used by
+/// discovery, page facts, attribution and the extractor.
+pub fn report_year(title: &str) -> Option<i32> {
+    YEAR.captures(&fold_width(&squeeze(title)))
+        .and_then(|c| c[1].parse().ok())
 }
 
 #[cfg(test)]

@@ -208,7 +208,7 @@ mod tests {
     #[test]
     fn renders_the_values_checks_and_warnings_of_a_real_report() {
         let text = include_str!("../tests/fixtures/reports/002_d64735f63f421535.txt");
-        let ex = crate::extract::extract_text(text);
+        let ex = crate::extract::extract_text(text, &Default::default());
         let shown = render(&ex);
         assert!(shown.contains("卫滨区人民政府 — 2022 年度"), "{shown}");
         assert!(shown.contains("10465"), "licensing decisions shown");
@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn blanks_are_shown_as_dashes_not_zeros() {
         let text = include_str!("../tests/fixtures/reports/004_7685afd25ee59783.txt");
-        let shown = render(&crate::extract::extract_text(text));
+        let shown = render(&crate::extract::extract_text(text, &Default::default()));
         let row = shown.lines().find(|l| l.contains("一、本年新收")).unwrap();
         assert_eq!(
             row.split_whitespace().skip(1).collect::<Vec<_>>(),

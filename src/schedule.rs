@@ -10,11 +10,10 @@
 use crate::config::ScheduleConfig;
 pub use crate::shutdown::{Shutdown, shutdown_channel, shutdown_on_signals, stopped};
 use crate::store::lock::{ArchiveLock, LockError};
-use crate::store::{Store, StoreError};
+use crate::store::{RunKind, RunStatus, Store, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
-use rusqlite::{OptionalExtension, params};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -40,12 +39,6 @@ pub enum ScheduleError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<rusqlite::Error> for ScheduleError {
-    fn from(e: rusqlite::Error) -> Self {
-        ScheduleError::Store(StoreError::Sql(e))
-    }
 }
 
 /// Where the scheduler reads the time and waits: the system clock, or a fake one in tests.
@@ -135,15 +128,7 @@ pub struct JobContext {
 }
 
 /// Counts a run reports, stored in its `runs` row.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct JobCounts {
-    pub pages_fetched: i64,
-    pub snapshots_new: i64,
-    pub bodies_new: i64,
-    pub reports_found: i64,
-    pub extracted: i64,
-    pub errors: i64,
-}
+pub type JobCounts = crate::store::RunCounts;
 
 /// The work of one tick (the lead's crawl + extract).
 pub trait Job: Send {
@@ -295,19 +280,8 @@ impl Scheduler {
         let last_start = {
             let store = Store::open(&self.db)?;
             // We hold the schedule lock: a `running` schedule row is from a scheduler that died.
-            store.conn().execute(
-                "UPDATE runs SET status = 'interrupted', note = COALESCE(note || '; ', '') || 'scheduler stopped during the run'
-                 WHERE kind = 'schedule' AND status = 'running'",
-                [],
-            )?;
-            let last: Option<String> = store
-                .conn()
-                .query_row(
-                    "SELECT started_at FROM runs WHERE kind = 'schedule' ORDER BY started_at DESC LIMIT 1",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            store.interrupt_running(RunKind::Schedule, "scheduler stopped during the run")?;
+            let last = store.last_run_start(RunKind::Schedule)?;
             last.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
                 .map(|t| t.with_timezone(&Utc))
         };
@@ -383,16 +357,12 @@ impl Scheduler {
         );
         let run_id = {
             let store = Store::open(&self.db)?;
-            store.conn().execute(
-                "INSERT INTO runs (kind, started_at, status, pid, command, note) VALUES ('schedule', ?1, 'running', ?2, ?3, ?4)",
-                params![
-                    rfc3339(self.clock.now()),
-                    std::process::id(),
-                    format!("schedule {} {}", self.cron_text, self.tz),
-                    note
-                ],
-            )?;
-            store.conn().last_insert_rowid()
+            store.begin_run_at(
+                RunKind::Schedule,
+                &rfc3339(self.clock.now()),
+                &format!("schedule {} {}", self.cron_text, self.tz),
+                &note,
+            )?
         };
         tracing::info!(run_id, %scheduled_for, missed, "scheduled run starts");
         let ctx = JobContext {
@@ -404,12 +374,16 @@ impl Scheduler {
         let result = job.run(ctx).await;
         let stopping = *shutdown.borrow();
         let (status, counts, outcome) = match result {
-            Ok(c) if stopping => ("interrupted", c, "stopped by shutdown".to_string()),
-            Ok(c) => ("completed", c, "ok".to_string()),
+            Ok(c) if stopping => (RunStatus::Interrupted, c, "stopped by shutdown".to_string()),
+            Ok(c) => (RunStatus::Completed, c, "ok".to_string()),
             Err(e) => {
                 summary.failed += 1;
                 (
-                    if stopping { "interrupted" } else { "failed" },
+                    if stopping {
+                        RunStatus::Interrupted
+                    } else {
+                        RunStatus::Failed
+                    },
                     JobCounts::default(),
                     format!("error: {e:#}"),
                 )
@@ -418,27 +392,20 @@ impl Scheduler {
         summary.runs += 1;
         {
             let store = Store::open(&self.db)?;
-            store.conn().execute(
-                "UPDATE runs SET finished_at = ?2, status = ?3, pages_fetched = pages_fetched + ?4,
-                   snapshots_new = snapshots_new + ?5, bodies_new = bodies_new + ?6,
-                   reports_found = reports_found + ?7, extracted = extracted + ?8, errors = errors + ?9,
-                   note = ?10
-                 WHERE id = ?1",
-                params![
-                    run_id,
-                    rfc3339(self.clock.now()),
-                    status,
-                    counts.pages_fetched,
-                    counts.snapshots_new,
-                    counts.bodies_new,
-                    counts.reports_found,
-                    counts.extracted,
-                    counts.errors,
-                    format!("{note}: {outcome}")
-                ],
+            store.finish_run_at(
+                run_id,
+                &rfc3339(self.clock.now()),
+                status,
+                &counts,
+                &format!("{note}: {outcome}"),
             )?;
         }
-        tracing::info!(run_id, status, ?counts, "scheduled run ended");
+        tracing::info!(
+            run_id,
+            status = status.sql_text(),
+            ?counts,
+            "scheduled run ended"
+        );
         drop(archive_lock);
         Ok(())
     }

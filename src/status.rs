@@ -1,43 +1,21 @@
 //! `nianbao status`: the last runs, what the archive holds, and errors by host.
 
-use crate::store::{Result, Store};
-use rusqlite::params;
+use crate::store::{ArchiveTotals, HostErrors, Result, RunKind, RunRow, Store};
 use serde::Serialize;
 
+/// The archive's state as `nianbao status` shows it.
 #[derive(Debug, Clone, Serialize)]
-pub struct RunRow {
-    pub id: i64,
-    pub kind: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    pub status: String,
-    pub pages_fetched: i64,
-    pub not_modified: i64,
-    pub snapshots_new: i64,
-    pub reports_found: i64,
-    pub extracted: i64,
-    pub errors: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HostErrors {
-    pub host: String,
-    pub kind: String,
-    pub count: i64,
-    pub last_error: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Status {
+pub struct ArchiveStatus {
+    /// The last runs, newest first.
     pub runs: Vec<RunRow>,
-    pub snapshots: i64,
-    pub bodies: i64,
-    pub stored_bytes: i64,
-    pub original_bytes: i64,
+    /// Snapshot, body and agency totals.
+    #[serde(flatten)]
+    pub totals: ArchiveTotals,
+    /// Agencies with a report, per report year.
     pub reports_by_year: Vec<(i32, i64)>,
-    pub agencies: i64,
-    pub agencies_with_report: i64,
+    /// Report snapshots per file format.
     pub formats: Vec<(String, i64)>,
+    /// Current extractions per status.
     pub extraction_status: Vec<(String, i64)>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
@@ -49,79 +27,28 @@ pub struct Status {
     pub needs_browser: Vec<crate::store::NeedsBrowser>,
 }
 
-fn pairs<T: rusqlite::types::FromSql>(store: &Store, sql: &str) -> Result<Vec<(T, i64)>> {
-    let mut stmt = store.conn().prepare(sql)?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
-    let conn = store.conn();
-    let mut stmt = conn.prepare(
-        "SELECT id, kind, started_at, finished_at, status, pages_fetched, not_modified, snapshots_new, reports_found,
-                extracted, errors FROM runs ORDER BY id DESC LIMIT ?1",
-    )?;
-    let runs = stmt
-        .query_map([last_runs as i64], |r| {
-            Ok(RunRow {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                started_at: r.get(2)?,
-                finished_at: r.get(3)?,
-                status: r.get(4)?,
-                pages_fetched: r.get(5)?,
-                not_modified: r.get(6)?,
-                snapshots_new: r.get(7)?,
-                reports_found: r.get(8)?,
-                extracted: r.get(9)?,
-                errors: r.get(10)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let one = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
-    let last_crawl: Option<i64> =
-        conn.query_row("SELECT MAX(id) FROM runs WHERE kind = 'crawl'", [], |r| {
-            r.get(0)
-        })?;
-    let mut stmt = conn.prepare(
-        "SELECT host, COALESCE(error_kind, 'http'), COUNT(*), MAX(COALESCE(error, 'HTTP ' || status))
-         FROM fetches f
-         WHERE run_id = ?1 AND COALESCE(error_kind, '') <> 'refused' AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
-           AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
-         GROUP BY host, error_kind ORDER BY COUNT(*) DESC, host",
-    )?;
-    let errors_by_host = stmt
-        .query_map(params![last_crawl.unwrap_or(-1)], |r| {
-            Ok(HostErrors {
-                host: r.get(0)?,
-                kind: r.get(1)?,
-                count: r.get(2)?,
-                last_error: r.get(3)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Status {
-        runs,
-        snapshots: one("SELECT COUNT(*) FROM snapshots")?,
-        bodies: one("SELECT COUNT(*) FROM bodies")?,
-        stored_bytes: one("SELECT COALESCE(SUM(LENGTH(zstd)), 0) FROM bodies")?,
-        original_bytes: one("SELECT COALESCE(SUM(size), 0) FROM bodies")?,
-        reports_by_year: pairs(
-            store,
-            "SELECT report_year, COUNT(DISTINCT COALESCE(agency_id, agency_name)) FROM page_meta
-             WHERE kind IN ('report', 'attachment') AND report_year IS NOT NULL GROUP BY report_year ORDER BY report_year DESC",
-        )?,
-        agencies: one("SELECT COUNT(*) FROM agencies WHERE active = 1")?,
-        agencies_with_report: one(
-            "SELECT COUNT(DISTINCT agency_id) FROM page_meta WHERE kind IN ('report', 'attachment') AND agency_id IS NOT NULL",
-        )?,
-        formats: pairs(
-            store,
-            "SELECT format, COUNT(*) FROM page_meta WHERE kind IN ('report', 'attachment') GROUP BY format ORDER BY COUNT(*) DESC",
-        )?,
-        extraction_status: pairs(store, "SELECT status, COUNT(*) FROM current_extractions GROUP BY status ORDER BY status")?,
+/// The archive's status, listing the last `last_runs` runs.
+pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
+    let errors_by_host = match store.last_run(RunKind::Crawl)? {
+        Some(run) => store.failed_fetches_by_host(run)?,
+        None => Vec::new(),
+    };
+    Ok(ArchiveStatus {
+        runs: store.recent_runs(last_runs)?,
+        totals: store.archive_totals()?,
+        reports_by_year: store.reports_by_year()?,
+        formats: store
+            .report_formats()?
+            .into_iter()
+            .map(|(f, n)| (f.as_str().to_string(), n))
+            .collect(),
+        extraction_status: store
+            .extraction_statuses()?
+            .into_iter()
+            .map(|(s, n)| (s.as_str().to_string(), n))
+            .collect(),
         errors_by_host,
-        seed_hosts: match last_crawl {
+        seed_hosts: match store.last_run(RunKind::Crawl)? {
             Some(run) => store.seed_hosts(run)?,
             None => Vec::new(),
         },
@@ -130,7 +57,7 @@ pub fn status(store: &Store, last_runs: usize) -> Result<Status> {
     })
 }
 
-impl std::fmt::Display for Status {
+impl std::fmt::Display for ArchiveStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "Last runs:")?;
         if self.runs.is_empty() {
@@ -141,8 +68,8 @@ impl std::fmt::Display for Status {
                 f,
                 "  #{:<4} {:<8} {:<11} {} → {}  pages {} ({} not modified), new snapshots {}, reports {}, extracted {}, errors {}",
                 r.id,
-                r.kind,
-                r.status,
+                r.kind.sql_text(),
+                r.status.sql_text(),
                 r.started_at,
                 r.finished_at.as_deref().unwrap_or("…"),
                 r.pages_fetched,
@@ -156,15 +83,15 @@ impl std::fmt::Display for Status {
         writeln!(
             f,
             "Archive: {} snapshots, {} distinct bodies, {:.1} MB stored ({:.1} MB before compression)",
-            self.snapshots,
-            self.bodies,
-            self.stored_bytes as f64 / 1e6,
-            self.original_bytes as f64 / 1e6
+            self.totals.snapshots,
+            self.totals.bodies,
+            self.totals.stored_bytes as f64 / 1e6,
+            self.totals.original_bytes as f64 / 1e6
         )?;
         writeln!(
             f,
             "Agencies: {} in the seeds, {} with at least one report found",
-            self.agencies, self.agencies_with_report
+            self.totals.agencies, self.totals.agencies_with_report
         )?;
         if !self.reports_by_year.is_empty() {
             let years: Vec<String> = self

@@ -127,7 +127,7 @@ pub async fn frontier_bench(
     let mut store = Store::open(&dir.join("frontier.db"))?;
     let agencies = seeds::agencies(&rows);
     store.sync_seeds(&rows, &agencies)?;
-    let run = store.begin_run("crawl", "bench frontier")?;
+    let run = store.begin_run(nianbao::store::RunKind::Crawl, "bench frontier")?;
     let names = portal.host_names();
     let links: Vec<NewLink> = (0..urls)
         .map(|i| {
@@ -141,7 +141,7 @@ pub async fn frontier_bench(
                 url,
                 seed_id: None,
                 depth: 1,
-                kind: "other".into(),
+                kind: crawl::discover::LinkKind::Other,
                 priority: 10,
                 parent_url: None,
                 link_text: None,
@@ -185,21 +185,22 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
     use rayon::prelude::*;
     // Only pages that are complete reports (the portal also has decoys and pages
     // whose report is an attachment).
+    let patterns = nianbao::patterns::ReportPatterns::default();
     let pages: Vec<(&str, &[u8])> = nianbao_portal::sample_report_pages()
         .into_iter()
         .filter(|(ct, body)| {
-            nianbao::extract::extract(body, Some(ct)).status == nianbao::extract::Status::Complete
+            nianbao::extract::extract(body, Some(ct), &patterns).status
+                == nianbao::extract::Status::Complete
         })
         .collect();
-    let patterns = nianbao::patterns::ReportPatterns::default();
     let metas: Vec<PageMetaRow> = pages
         .iter()
         .map(|(ct, body)| {
             let text = nianbao::page::charset::decode(body, Some(ct)).text;
             let m = nianbao::page::facts::page_meta(&text, &patterns);
             PageMetaRow {
-                kind: "report".into(),
-                format: "html".into(),
+                kind: nianbao::page::facts::PageKind::Report,
+                format: nianbao::formats::Format::Html,
                 title: m.title,
                 report_year: m.report_year,
                 agency_name: m.agency,
@@ -209,7 +210,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
         .collect();
     let t0 = Instant::now();
     let mut store = Store::open(&dir.join("reextract.db"))?;
-    let run = store.begin_run("crawl", "bench reextract")?;
+    let run = store.begin_run(nianbao::store::RunKind::Crawl, "bench reextract")?;
     for i in 0..n {
         let k = i % pages.len();
         let (ct, body) = pages[k];
@@ -221,7 +222,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             host: "http://bench.invalid".into(),
             seed_id: None,
             depth: 0,
-            kind: "report".into(),
+            kind: crawl::discover::LinkKind::Report,
             priority: 0,
             parent_url: None,
             link_text: None,
@@ -270,7 +271,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             )),
             existing_snapshot_id: None,
             links: Vec::new(),
-            state: "done",
+            state: nianbao::store::FrontierState::Done,
             reason: None,
             not_modified: false,
             is_report: false,
@@ -286,6 +287,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             force: true,
             ..Default::default()
         },
+        &patterns,
         &|_, _| {},
     )?;
     let wall = t2.elapsed();

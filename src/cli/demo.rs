@@ -101,36 +101,48 @@ pub struct FoundReport {
     pub publish_date: Option<String>,
     pub status: Option<String>,
     pub new_received_total: Option<f64>,
-    pub checks_failed: i64,
+    pub checks_failed: usize,
     pub url: String,
 }
 
-/// The reports in the archive with their current extraction, by agency and year.
-pub fn found_reports(store: &Store) -> Result<Vec<FoundReport>, nianbao::store::StoreError> {
-    let mut stmt = store.conn().prepare(
-        "SELECT COALESCE(a.name, pm.agency_name, '(unknown)'), pm.agency_id IS NOT NULL, pm.report_year, pm.format,
-                pm.publish_date, ce.status, json_extract(ce.result, '$.applications.new_received[6]'),
-                COALESCE(ce.checks_failed, 0), s.url
-         FROM page_meta pm JOIN snapshots s ON s.id = pm.snapshot_id
-         LEFT JOIN agencies a ON a.id = pm.agency_id
-         LEFT JOIN current_extractions ce ON ce.snapshot_id = s.id
-         WHERE pm.kind IN ('report', 'attachment') AND pm.report_year IS NOT NULL
-         ORDER BY 1, 3 DESC, s.id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(FoundReport {
-            agency: r.get(0)?,
-            in_seeds: r.get(1)?,
-            year: r.get(2)?,
-            format: r.get(3)?,
-            publish_date: r.get(4)?,
-            status: r.get(5)?,
-            new_received_total: r.get(6)?,
-            checks_failed: r.get(7)?,
-            url: r.get(8)?,
+/// The current report of every agency and year in the archive (the one
+/// choice `export::current_reports` makes), by agency, newest year first.
+pub fn found_reports(store: &Store) -> Result<Vec<FoundReport>, nianbao::export::ExportError> {
+    let mut found: Vec<FoundReport> = nianbao::export::current_reports(store, None)?
+        .into_iter()
+        .map(|r| {
+            let result = r.result.as_ref();
+            FoundReport {
+                in_seeds: r.agency_id.is_some(),
+                year: r.year,
+                format: r.format.as_str().to_string(),
+                publish_date: r.publish_date.map(|d| d.to_string()),
+                status: r.status.map(|s| s.as_str().to_string()),
+                new_received_total: result
+                    .and_then(|v| v.pointer("/applications/new_received/6"))
+                    .and_then(serde_json::Value::as_f64),
+                checks_failed: result
+                    .and_then(|v| v.pointer("/checks/rules"))
+                    .and_then(serde_json::Value::as_array)
+                    .map_or(0, |rules| {
+                        rules
+                            .iter()
+                            .filter(|c| c.get("ok") == Some(&serde_json::Value::Bool(false)))
+                            .count()
+                    }),
+                url: r.url,
+                agency: if r.agency.is_empty() {
+                    "(unknown)".to_string()
+                } else {
+                    r.agency
+                },
+            }
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        .collect();
+    found.sort_by(|a, b| {
+        (&a.agency, std::cmp::Reverse(a.year)).cmp(&(&b.agency, std::cmp::Reverse(b.year)))
+    });
+    Ok(found)
 }
 
 /// `nianbao demo`: runs the tour into `--db` or a fresh temporary folder and prints it.

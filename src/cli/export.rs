@@ -3,7 +3,7 @@
 use super::{Common, Context, refuse_binary_to_terminal};
 use anyhow::{Context as _, Result};
 use clap::Args;
-use nianbao::export::{self, Format};
+use nianbao::export::{self, OutputFormat};
 use std::path::PathBuf;
 
 /// Arguments of `export`.
@@ -26,7 +26,7 @@ pub struct ExportArgs {
 pub fn run(args: ExportArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
     let store = ctx.open_store()?;
-    let format: Format = args.format.parse()?;
+    let format: OutputFormat = args.format.parse()?;
     let summary = match &args.out {
         Some(path) => export::export_to_path(&store, args.year, format, args.long, path)
             .with_context(|| format!("writing {}", path.display()))?,

@@ -37,10 +37,17 @@ pub fn run(args: ExtractArgs, common: &Common) -> Result<()> {
         force: args.force,
     };
     let bar = progress_bar();
-    let summary = extract_run(&mut store, &filter, &command_line(), &|done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    });
+    let patterns = ctx.config.report_patterns(None);
+    let summary = extract_run(
+        &mut store,
+        &filter,
+        &patterns,
+        &command_line(),
+        &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
     bar.finish_and_clear();
     println!("{}", summary?);
     Ok(())

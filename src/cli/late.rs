@@ -32,7 +32,7 @@ pub fn run(args: LateArgs, common: &Common) -> Result<()> {
                 println!(
                     "  {} published {} ({} days late) {}",
                     e.agency,
-                    e.publish_date.as_deref().unwrap_or("?"),
+                    e.publish_date.map_or("?".to_string(), |d| d.to_string()),
                     e.days_late.unwrap_or(0),
                     e.url
                 );

@@ -24,7 +24,7 @@ pub mod warc;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use nianbao::config::Config;
-use nianbao::export::Format;
+use nianbao::export::OutputFormat;
 use nianbao::seeds;
 use nianbao::store::Store;
 use std::path::{Path, PathBuf};
@@ -106,7 +106,7 @@ pub struct Output {
 
 impl Output {
     /// The chosen format, or None for a text table on standard output.
-    pub fn format(&self) -> Result<Option<Format>> {
+    pub fn format(&self) -> Result<Option<OutputFormat>> {
         let name = match (&self.format, &self.out) {
             (Some(f), _) => f.clone(),
             (None, Some(out)) => out
@@ -116,13 +116,13 @@ impl Output {
                 .to_string(),
             (None, None) => return Ok(None),
         };
-        Ok(Some(name.parse::<Format>()?))
+        Ok(Some(name.parse::<OutputFormat>()?))
     }
 
     /// Writes with `write` to the file (atomically) or to standard output.
     pub fn emit(
         &self,
-        format: Format,
+        format: OutputFormat,
         write: impl FnOnce(&mut dyn std::io::Write) -> nianbao::export::Result<()>,
     ) -> Result<()> {
         match &self.out {
@@ -142,9 +142,9 @@ impl Output {
 }
 
 /// An XLSX is not for a terminal: ask for a file instead.
-pub fn refuse_binary_to_terminal(format: Format) -> Result<()> {
+pub fn refuse_binary_to_terminal(format: OutputFormat) -> Result<()> {
     use std::io::IsTerminal;
-    if format == Format::Xlsx && std::io::stdout().is_terminal() {
+    if format == OutputFormat::Xlsx && std::io::stdout().is_terminal() {
         bail!("xlsx is a binary file: give --out FILE.xlsx");
     }
     Ok(())

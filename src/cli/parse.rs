@@ -1,5 +1,6 @@
 //! `nianbao parse`: extract local files without any database.
 
+use super::{Common, Context};
 use anyhow::{Result, bail};
 use clap::Args;
 use nianbao::pipeline::extraction::extract_file;
@@ -16,8 +17,10 @@ pub struct ParseArgs {
     json: bool,
 }
 
-/// Extracts each file and prints it; a file that cannot be read is reported and counted.
-pub fn run(args: ParseArgs) -> Result<()> {
+/// Extracts each file with the configured report patterns and prints it; a
+/// file that cannot be read is reported and counted.
+pub fn run(args: ParseArgs, common: &Common) -> Result<()> {
+    let patterns = Context::load(common, false)?.config.report_patterns(None);
     let mut failures = 0;
     for file in &args.files {
         let bytes = match std::fs::read(file) {
@@ -28,7 +31,7 @@ pub fn run(args: ParseArgs) -> Result<()> {
                 continue;
             }
         };
-        let ex = extract_file(file, &bytes);
+        let ex = extract_file(file, &bytes, &patterns);
         if args.json {
             let mut value = serde_json::to_value(&ex)?;
             value["file"] = serde_json::Value::String(file.display().to_string());

@@ -3,7 +3,6 @@
 use super::{Common, Context};
 use anyhow::{Result, bail};
 use clap::Args;
-use nianbao::pipeline::extraction::revisions;
 use nianbao::report_view::render;
 
 /// Arguments of `show`.
@@ -28,7 +27,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     if args.snapshot.is_none() && (args.agency.is_none() || args.year.is_none()) {
         bail!("give an agency and a year (`nianbao show 卫滨区 2022`) or --snapshot ID");
     }
-    let revs = revisions(&store, args.agency.as_deref(), args.year, args.snapshot)?;
+    let revs = store.revisions(args.agency.as_deref(), args.year, args.snapshot)?;
     let Some(current) = revs.iter().find(|r| r.result.is_some()).or(revs.first()) else {
         bail!(
             "no archived report for {} {}",
@@ -58,7 +57,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
                 r.fetched_at,
                 r.format,
                 &r.sha256[..12.min(r.sha256.len())],
-                r.status.as_deref().unwrap_or("not extracted"),
+                r.status.map_or("not extracted", |s| s.as_str()),
                 r.url
             );
         }

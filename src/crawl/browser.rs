@@ -215,7 +215,7 @@ pub(crate) async fn render_page(
             .await
             .map_err(|e| CrawlError::Task(e.to_string()))??
     };
-    let is_report = analysed.meta.kind == "report";
+    let is_report = analysed.meta.kind == crate::page::facts::PageKind::Report;
     let stored = crawl.store().commit_render(&RenderCommit {
         run_id: crawl.run_id,
         fetches,

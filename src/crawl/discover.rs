@@ -16,11 +16,13 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use crate::patterns::{ReportPatterns, report_year};
+use crate::patterns::ReportPatterns;
 
 /// What a discovered link is for the crawler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkKind {
+    /// An entry URL from the seed files (never produced by discovery).
+    Seed,
     /// Anchor text or title reads as an annual report title.
     Report,
     /// A document file (PDF, Word, WPS, Excel).
@@ -37,18 +39,6 @@ pub enum LinkKind {
 }
 
 impl LinkKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkKind::Report => "report",
-            LinkKind::Attachment => "attachment",
-            LinkKind::Pagination => "pagination",
-            LinkKind::Frame => "frame",
-            LinkKind::Redirect => "redirect",
-            LinkKind::Api => "api",
-            LinkKind::Other => "other",
-        }
-    }
-
     /// When the same URL is linked twice, the more specific reading wins.
     fn rank(self) -> u8 {
         match self {
@@ -58,27 +48,21 @@ impl LinkKind {
             LinkKind::Pagination => 2,
             LinkKind::Redirect => 1,
             LinkKind::Frame => 1,
-            LinkKind::Other => 0,
+            LinkKind::Other | LinkKind::Seed => 0,
         }
-    }
-}
-
-impl fmt::Display for LinkKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
 /// One link found on a page, resolved to an absolute URL without fragment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
+    /// URL.
     pub url: Url,
     /// Anchor text (whitespace collapsed), or the `title` attribute when the
     /// visible text is cut short.
     pub text: String,
+    /// What it is.
     pub kind: LinkKind,
-    /// Report year named by the text, for reports and attachments.
-    pub report_year: Option<i32>,
     /// Form body of a POST request (Hanweb groups, `$.post` lists); `None` for GET.
     pub form: Option<String>,
 }
@@ -506,21 +490,13 @@ impl<'a> LinkSet<'a> {
             url,
             text,
             kind,
-            report_year: None,
             form,
         });
     }
 
-    /// The links, with the report year their text names.
+    /// The links, in first-seen order.
     fn finish(self) -> Vec<Link> {
-        let mut links = self.links;
-        for l in &mut links {
-            l.report_year = match l.kind {
-                LinkKind::Report | LinkKind::Attachment => report_year(&l.text),
-                _ => None,
-            };
-        }
-        links
+        self.links
     }
 }
 
@@ -639,6 +615,7 @@ impl Default for TrapGuard {
 }
 
 impl TrapGuard {
+    /// A guard allowing `max_query_variants` query strings per path.
     pub fn new(max_query_variants: usize) -> Self {
         TrapGuard {
             // A sanity bound only: real download links run past 300 characters.
@@ -748,6 +725,7 @@ fn is_calendar_like(url: &Url, segments: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::report_year;
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("test url")
@@ -794,7 +772,7 @@ createPageHTML(3, 0, "index", "html");
             reports[0].text,
             "沈阳市辽中区人民政府办公室2022年度政府信息公开工作年度报告"
         );
-        assert_eq!(reports[0].report_year, Some(2022));
+        assert_eq!(report_year(&reports[0].text), Some(2022));
         assert_eq!(
             of_kind(&links, LinkKind::Pagination),
             vec![
@@ -916,7 +894,7 @@ createPageHTML(3, 0, "index", "html");
         assert_eq!(links.len(), 6, "{links:#?}");
         let pdf = &links[2];
         assert_eq!(pdf.kind, LinkKind::Attachment);
-        assert_eq!(pdf.report_year, Some(2022));
+        assert_eq!(report_year(&pdf.text), Some(2022));
         assert!(
             pdf.url
                 .as_str()
@@ -967,7 +945,7 @@ createPageHTML(3, 0, "index", "html");
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].text, "肖寨门镇2022年度政府信息公开工作报告");
         assert_eq!(links[0].kind, LinkKind::Report);
-        assert_eq!(links[0].report_year, Some(2022));
+        assert_eq!(report_year(&links[0].text), Some(2022));
     }
 
     #[test]

@@ -18,7 +18,8 @@ mod process;
 use crate::config::Config;
 use crate::patterns::ReportPatterns;
 use crate::seeds::SeedRow;
-use crate::store::{NewLink, Store, StoreError, StoredAgency};
+use crate::store::{FrontierState, NewLink, RunKind, RunStatus, Store, StoreError, StoredAgency};
+use discover::LinkKind;
 use fetch::{Fetcher, FetcherOptions};
 use politeness::{Politeness, Robots, host_key};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -99,15 +100,14 @@ impl std::fmt::Display for CrawlSummary {
 }
 
 /// Priority of a frontier entry by kind: lower is fetched sooner.
-pub(crate) fn priority(kind: &str, depth: u32) -> i64 {
+pub(crate) fn priority(kind: LinkKind, depth: u32) -> i64 {
     match kind {
-        "seed" => 0,
-        "redirect" => 0,
-        "pagination" | "listing" => 1,
-        "report" => 2,
-        "attachment" => 3,
-        "frame" => 4,
-        _ => 10 + depth as i64,
+        LinkKind::Seed | LinkKind::Redirect => 0,
+        LinkKind::Pagination | LinkKind::Api => 1,
+        LinkKind::Report => 2,
+        LinkKind::Attachment => 3,
+        LinkKind::Frame => 4,
+        LinkKind::Other => 10 + depth as i64,
     }
 }
 
@@ -179,12 +179,12 @@ pub async fn run(
     let stored_seeds = store.sync_seeds(rows, &agencies_in_seeds)?;
     let agencies = store.agencies()?;
 
-    let (run_id, resumed) = match store.unfinished_run("crawl")? {
+    let (run_id, resumed) = match store.unfinished_run(RunKind::Crawl)? {
         Some(id) => {
             store.resume_run(id)?;
             (id, true)
         }
-        None => (store.begin_run("crawl", &opts.command)?, false),
+        None => (store.begin_run(RunKind::Crawl, &opts.command)?, false),
     };
     if !resumed {
         let wanted: Vec<&SeedRow> = rows
@@ -204,8 +204,8 @@ pub async fn run(
                     host: host_key(url),
                     seed_id: Some(seed.id),
                     depth: 0,
-                    kind: "seed".into(),
-                    priority: priority("seed", 0),
+                    kind: LinkKind::Seed,
+                    priority: priority(LinkKind::Seed, 0),
                     parent_url: None,
                     link_text: None,
                     agency_hint: row.agency.clone(),
@@ -271,9 +271,9 @@ pub async fn run(
         .map_err(|_| CrawlError::Task("crawl state still shared after the run".into()))?;
     let store = crawl.store.into_inner().unwrap_or_else(|p| p.into_inner());
     let status = if summary.interrupted {
-        "interrupted"
+        RunStatus::Interrupted
     } else {
-        "completed"
+        RunStatus::Completed
     };
     store.finish_run(run_id, status, None)?;
     Ok((summary, store))
@@ -384,11 +384,11 @@ async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
         summary.report_snapshots.extend(processed.rendered_report);
         summary.reports_found += processed.is_report as u64;
         match processed.state {
-            "failed" => {
+            FrontierState::Failed => {
                 summary.failed += 1;
                 *failures.entry(host.clone()).or_default() += 1;
             }
-            "skipped" => summary.skipped += 1,
+            FrontierState::Skipped => summary.skipped += 1,
             _ => {}
         }
         for h in processed.hosts_with_new_links {

@@ -6,9 +6,11 @@ use super::discover::{self, LinkKind};
 use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
 use super::politeness::{Robots, host_key};
 use super::{Crawl, CrawlError, attribute};
+use crate::formats::Format;
+use crate::page::facts::PageKind;
 use crate::store::{
-    CrawlNote, FetchRecord, FrontierItem, NewLink, NewSnapshot, PageCommit, PageMetaRow,
-    PreparedBody, SeedHost, SnapshotHead, now,
+    CrawlNote, FetchRecord, FrontierItem, FrontierState, NewLink, NewSnapshot, PageCommit,
+    PageMetaRow, PreparedBody, SeedHost, SnapshotHead, now,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +20,7 @@ use url::Url;
 #[derive(Debug, Default)]
 pub(crate) struct Processed {
     pub frontier_id: i64,
-    pub state: &'static str,
+    pub state: FrontierState,
     pub fetched: bool,
     pub not_modified: bool,
     pub new_snapshot: Option<i64>,
@@ -36,13 +38,18 @@ pub(crate) async fn process(
     item: FrontierItem,
 ) -> Result<Processed, CrawlError> {
     let Ok(url) = Url::parse(&item.url) else {
-        return close(crawl, &item, "failed", "unparseable URL");
+        return close(crawl, &item, FrontierState::Failed, "unparseable URL");
     };
     let host = item.host.clone();
     if crawl.config.crawler.respect_robots_txt {
         let robots = robots_for(crawl, &url, &host).await?;
         if !robots.allowed(url.as_str()) {
-            return close(crawl, &item, "skipped", "disallowed by robots.txt");
+            return close(
+                crawl,
+                &item,
+                FrontierState::Skipped,
+                "disallowed by robots.txt",
+            );
         }
     }
     let previous = match &item.form {
@@ -115,14 +122,14 @@ pub(crate) async fn process(
                         )?;
                         return Ok(Processed {
                             frontier_id: item.id,
-                            state: "pending",
+                            state: FrontierState::Pending,
                             ..Default::default()
                         });
                     }
                     continue;
                 }
                 let reason = describe(&err);
-                let mut c = page_commit(crawl, &item, record, "failed", Some(reason));
+                let mut c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
                 c.existing_snapshot_id = previous.as_ref().map(|p| p.id);
                 return finish(crawl, c);
             }
@@ -130,9 +137,18 @@ pub(crate) async fn process(
                 record.status = Some(304);
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
-                    return finish(crawl, page_commit(crawl, &item, record, "failed", reason));
+                    return finish(
+                        crawl,
+                        page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                    );
                 };
-                let mut c = page_commit(crawl, &item, record, "done", Some("not modified".into()));
+                let mut c = page_commit(
+                    crawl,
+                    &item,
+                    record,
+                    FrontierState::Done,
+                    Some("not modified".into()),
+                );
                 let (links, render) = relink_from_archive(crawl, &item, &url, &prev)?;
                 c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id)?;
@@ -260,7 +276,13 @@ async fn archive(
     };
     if let Some(prev) = previous.filter(|p| p.sha256 == analysed.body.sha256) {
         // Same bytes as the archived copy: nothing new to store.
-        let mut c = page_commit(crawl, &item, record, "done", Some("unchanged".into()));
+        let mut c = page_commit(
+            crawl,
+            &item,
+            record,
+            FrontierState::Done,
+            Some("unchanged".into()),
+        );
         c.links = analysed.links;
         c.notes = analysed.notes;
         c.seed_hosts = analysed.seed_hosts;
@@ -268,9 +290,14 @@ async fn archive(
         c.existing_snapshot_id = Some(prev.id);
         return finish_rendered(crawl, c, rendered);
     }
-    let mut c = page_commit(crawl, &item, record, "done", analysed.truncated_reason);
-    c.is_report = analysed.meta.kind == "report"
-        || (analysed.meta.kind == "attachment" && analysed.meta.report_year.is_some());
+    let mut c = page_commit(
+        crawl,
+        &item,
+        record,
+        FrontierState::Done,
+        analysed.truncated_reason,
+    );
+    c.is_report = analysed.meta.counts_as_report();
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
     c.notes = analysed.notes;
@@ -288,8 +315,8 @@ fn render_decision(
     links: &[NewLink],
 ) -> Option<crate::render::RenderDecision> {
     let r = &crawl.config.render;
-    if matches!(item.kind.as_str(), "report" | "attachment")
-        || meta.kind == "report"
+    if matches!(item.kind, LinkKind::Report | LinkKind::Attachment)
+        || meta.kind == PageKind::Report
         || (!r.auto && r.hosts.is_empty())
     {
         return None;
@@ -299,8 +326,12 @@ fn render_decision(
         // A list endpoint or redirect discovery could read needs no browser either.
         .filter(|l| {
             matches!(
-                l.kind.as_str(),
-                "report" | "attachment" | "pagination" | "listing" | "redirect"
+                l.kind,
+                LinkKind::Report
+                    | LinkKind::Attachment
+                    | LinkKind::Pagination
+                    | LinkKind::Api
+                    | LinkKind::Redirect
             )
         })
         .count();
@@ -411,14 +442,9 @@ pub(super) fn analyse(
         // A data answer (record store, JSON list): a listing of the seed's column.
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source.as_str().to_string());
-        let answer_format = if decoded.text.trim_start().starts_with(['{', '[']) {
-            "json"
-        } else {
-            "xml"
-        };
         let meta = PageMetaRow {
-            kind: "listing".into(),
-            format: answer_format.into(),
+            kind: PageKind::Listing,
+            format: Format::Text,
             title: item.link_text.clone(),
             ..Default::default()
         };
@@ -444,7 +470,7 @@ pub(super) fn analyse(
             crawl,
             item,
             found.links,
-            meta.kind == "report",
+            meta.kind == PageKind::Report,
             agency_name.as_deref(),
             false,
         );
@@ -453,7 +479,7 @@ pub(super) fn analyse(
         (meta, links)
     } else {
         (
-            attachment_meta(crawl, item, format.as_str(), file_name.as_deref())?,
+            attachment_meta(crawl, item, format, file_name.as_deref())?,
             Vec::new(),
         )
     };
@@ -497,10 +523,10 @@ fn html_meta(
     item: &FrontierItem,
     meta: crate::page::facts::PageMeta,
 ) -> (PageMetaRow, Option<String>) {
-    let kind = meta.kind.as_str().to_string();
+    let kind = meta.kind;
     let title = meta.title.clone().unwrap_or_default();
     // Decoys are attributed too, so `missing` can name them for their agency.
-    let (agency_id, agency_name) = if kind == "report" || kind == "decoy" {
+    let (agency_id, agency_name) = if kind == PageKind::Report || kind == PageKind::Decoy {
         let from_title = meta
             .agency
             .clone()
@@ -519,19 +545,15 @@ fn html_meta(
         (None, None)
     };
     let report_year = meta.report_year.or_else(|| {
-        (kind == "decoy")
-            .then(|| {
-                meta.title
-                    .as_deref()
-                    .and_then(crate::page::facts::title_year)
-            })
+        (kind == PageKind::Decoy)
+            .then(|| meta.title.as_deref().and_then(crate::patterns::report_year))
             .flatten()
     });
     let row = PageMetaRow {
         kind,
-        format: "html".into(),
+        format: Format::Html,
         title: meta.title,
-        publish_date: meta.publish_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        publish_date: meta.publish_date,
         source: meta.source,
         editor: meta.editor,
         column_name: meta.column,
@@ -551,7 +573,7 @@ fn html_meta(
 fn attachment_meta(
     crawl: &Crawl,
     item: &FrontierItem,
-    format: &str,
+    format: Format,
     file_name: Option<&str>,
 ) -> Result<PageMetaRow, CrawlError> {
     use crate::page::report_kind::{Verdict, judge_file};
@@ -577,16 +599,18 @@ fn attachment_meta(
         }
         None => None,
     };
-    let parent_is_report = parent.as_ref().is_some_and(|(_, m)| m.kind == "report");
-    let verdict = if matches!(item.kind.as_str(), "attachment" | "report") {
+    let parent_is_report = parent
+        .as_ref()
+        .is_some_and(|(_, m)| m.kind == PageKind::Report);
+    let verdict = if matches!(item.kind, LinkKind::Attachment | LinkKind::Report) {
         judge_file(&crawl.patterns, &text, parent_is_report)
     } else {
         Verdict::NotReport
     };
     let kind = match verdict {
-        Verdict::Report => "attachment",
-        Verdict::Decoy(_) => "decoy",
-        Verdict::NotReport => "other",
+        Verdict::Report => PageKind::Attachment,
+        Verdict::Decoy(_) => PageKind::Decoy,
+        Verdict::NotReport => PageKind::Other,
     };
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
@@ -603,12 +627,12 @@ fn attachment_meta(
         _ => (a.agency_id, a.name),
     };
     // Decoy files are attributed too, so `missing` can name them for their agency.
-    let is_file = kind == "attachment" || kind == "decoy";
+    let is_file = kind == PageKind::Attachment || kind == PageKind::Decoy;
     Ok(PageMetaRow {
-        kind: kind.into(),
-        format: format.into(),
+        kind,
+        format,
         title: Some(text).filter(|t| !t.is_empty()),
-        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date.clone()),
+        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date),
         source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
@@ -663,15 +687,15 @@ fn outlinks(
             continue;
         }
         let (kind, depth) = match link.kind {
-            LinkKind::Pagination => ("pagination", item.depth),
-            LinkKind::Frame => ("frame", item.depth),
-            LinkKind::Redirect => ("redirect", item.depth),
-            LinkKind::Api => ("listing", item.depth),
+            LinkKind::Pagination => (LinkKind::Pagination, item.depth),
+            LinkKind::Frame => (LinkKind::Frame, item.depth),
+            LinkKind::Redirect => (LinkKind::Redirect, item.depth),
+            LinkKind::Api => (LinkKind::Api, item.depth),
             LinkKind::Report => {
                 if !crawl.patterns.wants(&link.text) {
                     continue;
                 }
-                ("report", item.depth + 1)
+                (LinkKind::Report, item.depth + 1)
             }
             LinkKind::Attachment => {
                 // Files are archived when they hang from a report page, or when a
@@ -679,9 +703,10 @@ fn outlinks(
                 if !(page_is_report || crawl.patterns.wants(&link.text)) {
                     continue;
                 }
-                ("attachment", item.depth + 1)
+                (LinkKind::Attachment, item.depth + 1)
             }
-            LinkKind::Other => {
+            // Discovery finds no seeds; a seed URL linked again is just a link.
+            LinkKind::Other | LinkKind::Seed => {
                 // Beyond reports, follow the seed's own column, links that name a
                 // disclosure column, and the seed page's own links (one step);
                 // crawling whole portals is not our job.
@@ -697,7 +722,7 @@ fn outlinks(
                 if from_answer || page_is_report || !(under_seed || hint || item.depth == 0) {
                     continue;
                 }
-                ("other", item.depth + 1)
+                (LinkKind::Other, item.depth + 1)
             }
         };
         if depth > max_depth {
@@ -720,7 +745,7 @@ fn outlinks(
                 .err()
                 .map(|r| format!("trap guard: {r}"))
         };
-        let agency_hint = if kind == "attachment" && page_is_report {
+        let agency_hint = if kind == LinkKind::Attachment && page_is_report {
             agency.map(str::to_string)
         } else {
             None
@@ -730,7 +755,7 @@ fn outlinks(
             host,
             seed_id: item.seed_id,
             depth,
-            kind: kind.into(),
+            kind,
             priority: super::priority(kind, depth),
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
@@ -776,12 +801,13 @@ fn relink_from_archive(
     };
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
-    let (found, from_answer) = match meta.format.as_str() {
-        "html" => (
+    // Data answers (record stores, JSON lists) are archived as text.
+    let (found, from_answer) = match meta.format {
+        Format::Html => (
             discover::discover(&page_url, &decoded.text, &crawl.patterns),
             false,
         ),
-        "json" | "xml" => {
+        Format::Text => {
             match discover::discover_answer(
                 &page_url,
                 item.form.as_deref(),
@@ -798,7 +824,7 @@ fn relink_from_archive(
         crawl,
         item,
         found,
-        meta.kind == "report",
+        meta.kind == PageKind::Report,
         meta.agency_name.as_deref(),
         from_answer,
     );
@@ -828,13 +854,13 @@ fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, CrawlErro
     Ok(crawl
         .store()
         .page_meta(snapshot_id)?
-        .is_some_and(|m| m.kind == "report" || (m.kind == "attachment" && m.report_year.is_some())))
+        .is_some_and(|m| m.counts_as_report()))
 }
 
 fn close(
     crawl: &Crawl,
     item: &FrontierItem,
-    state: &'static str,
+    state: FrontierState,
     reason: &str,
 ) -> Result<Processed, CrawlError> {
     crawl.store().frontier_close(item.id, state, Some(reason))?;
@@ -850,7 +876,7 @@ fn page_commit(
     crawl: &Crawl,
     item: &FrontierItem,
     fetch: FetchRecord,
-    state: &'static str,
+    state: FrontierState,
     reason: Option<String>,
 ) -> PageCommit {
     PageCommit {
@@ -883,7 +909,7 @@ fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
     Ok(Processed {
         frontier_id: c.frontier_id,
         state: c.state,
-        fetched: c.state == "done",
+        fetched: c.state == FrontierState::Done,
         not_modified: c.not_modified,
         new_snapshot: outcome.snapshot_id,
         new_body: outcome.new_body,

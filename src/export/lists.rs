@@ -2,12 +2,12 @@
 //! published after the deadline, and agencies found in report titles that
 //! are not in the seeds.
 
-use super::reports::{AgencyKey, candidates, current_reports};
-use super::table::{Cell, Sheet, write_sheets};
-use super::{Format, Result};
-use crate::store::Store;
+use super::reports::{AgencyKey, agency_key, current_reports};
+use super::table::{CellValue, Sheet, write_sheets};
+use super::{OutputFormat, Result};
+use crate::extract::Status;
+use crate::store::{LastFetch, Store};
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, params};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 
@@ -33,6 +33,7 @@ pub enum MissingReason {
 }
 
 impl MissingReason {
+    /// The stable name (CSV and JSON values).
     pub fn as_str(self) -> &'static str {
         match self {
             MissingReason::NoEntryUrl => "no_entry_url",
@@ -56,10 +57,15 @@ impl std::fmt::Display for MissingReason {
 /// An active seed agency with no usable report for the year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingAgency {
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: i64,
+    /// Agency name.
     pub agency: String,
+    /// Region.
     pub region: String,
+    /// Administrative level.
     pub level: String,
+    /// Why it ended so (for people).
     pub reason: MissingReason,
     /// For people: what happened and what to do.
     pub detail: String,
@@ -84,56 +90,42 @@ pub fn missing(
     year: i32,
     region_prefix: Option<&str>,
 ) -> Result<Vec<MissingAgency>> {
-    let conn = store.conn();
-    let cands = candidates(conn, Some(year))?;
+    let snapshots = store.report_snapshots(Some(year))?;
     // A report page whose report sits in attachments is judged by them, unless
     // the page itself was read as a report.
-    let parents: HashSet<i64> = cands.iter().filter_map(|c| c.parent_snapshot_id).collect();
-    let mut by_agency: HashMap<i64, Vec<(Option<String>, String)>> = HashMap::new();
-    for c in cands {
-        let read = matches!(c.status.as_deref(), Some("complete" | "partial"));
+    let parents: HashSet<i64> = snapshots
+        .iter()
+        .filter_map(|c| c.parent_snapshot_id)
+        .collect();
+    let mut by_agency: HashMap<i64, Vec<(Option<Status>, String)>> = HashMap::new();
+    for c in snapshots {
+        let read = matches!(c.status, Some(Status::Complete | Status::Partial));
         if parents.contains(&c.snapshot_id) && !read {
             continue;
         }
-        if let AgencyKey::Id(id) = c.key() {
+        if let AgencyKey::Id(id) = agency_key(&c) {
             by_agency.entry(id).or_default().push((c.status, c.url));
         }
     }
-    let mut seed_urls: HashMap<i64, Vec<String>> = HashMap::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT agency_id, url FROM seeds WHERE active = 1 AND agency_id IS NOT NULL AND url IS NOT NULL
-             ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (id, url) = row?;
-            seed_urls.entry(id).or_default().push(url);
-        }
-    }
-    let mut last_fetch = conn.prepare(
-        "SELECT status, error_kind, error FROM fetches WHERE url = ?1 ORDER BY id DESC LIMIT 1",
-    )?;
-    let mut agencies = conn.prepare(
-        "SELECT id, name, region, level FROM agencies WHERE active = 1
-           AND (?1 IS NULL OR substr(region, 1, length(?1)) = ?1)
-         ORDER BY region, name",
-    )?;
-    let rows = agencies.query_map(params![region_prefix], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-        ))
-    })?;
+    let seed_urls = store.seed_urls()?;
+    let mut agencies: Vec<_> = store
+        .agencies()?
+        .into_iter()
+        .filter(|a| region_prefix.is_none_or(|p| a.agency.region.starts_with(p)))
+        .collect();
+    agencies.sort_by(|a, b| {
+        (&a.agency.region, &a.agency.name).cmp(&(&b.agency.region, &b.agency.name))
+    });
     let mut out = Vec::new();
-    for row in rows {
-        let (id, name, region, level) = row?;
+    for a in agencies {
+        let (id, name, region, level) = (a.id, a.agency.name, a.agency.region, a.agency.level);
         let found = by_agency.get(&id).map(Vec::as_slice).unwrap_or_default();
-        let usable = found
-            .iter()
-            .any(|(s, _)| !matches!(s.as_deref(), Some("unsupported" | "scanned" | "not_report")));
+        let usable = found.iter().any(|(s, _)| {
+            !matches!(
+                s,
+                Some(Status::Unsupported | Status::Scanned | Status::NotReport)
+            )
+        });
         if usable {
             continue;
         }
@@ -152,9 +144,9 @@ pub fn missing(
         if let Some((status, url)) = found
             .iter()
             .rev()
-            .find(|(s, _)| matches!(s.as_deref(), Some("unsupported" | "scanned")))
+            .find(|(s, _)| matches!(s, Some(Status::Unsupported | Status::Scanned)))
         {
-            let what = if status.as_deref() == Some("scanned") {
+            let what = if *status == Some(Status::Scanned) {
                 "a scanned image with no text layer (needs OCR)"
             } else {
                 "a file format nianbao cannot read"
@@ -194,10 +186,12 @@ pub fn missing(
         let mut failed = Vec::new();
         let mut fetched = 0;
         for url in &m.urls {
-            let last: Option<(Option<i64>, Option<String>, Option<String>)> = last_fetch
-                .query_row([url], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
-            let Some((status, kind, error)) = last else {
+            let Some(LastFetch {
+                status,
+                error_kind: kind,
+                error,
+            }) = store.last_fetch(url)?
+            else {
                 continue;
             };
             fetched += 1;
@@ -324,13 +318,20 @@ fn seen_on_seeds(
 /// A report published after the deadline, or with no publish date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LateEntry {
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: Option<i64>,
+    /// Agency name.
     pub agency: String,
+    /// Region.
     pub region: String,
+    /// Report year.
     pub year: i32,
+    /// URL.
     pub url: String,
+    /// The snapshot.
     pub snapshot_id: i64,
-    pub publish_date: Option<String>,
+    /// Publish date.
+    pub publish_date: Option<NaiveDate>,
     /// Days after 31 January of `year + 1`; `None` for undated reports.
     pub days_late: Option<i64>,
 }
@@ -340,17 +341,13 @@ pub struct LateEntry {
 pub struct LateReport {
     /// Most days late first.
     pub late: Vec<LateEntry>,
+    /// Reports with no readable publish date.
     pub undated: Vec<LateEntry>,
 }
 
 /// The legal deadline of a report year: 31 January of the next year.
 pub fn deadline(year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 31)
-}
-
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    let head = s.trim().get(..10)?;
-    NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()
 }
 
 /// The current reports of `year` published after 31 January of `year + 1`
@@ -362,7 +359,7 @@ pub fn late(store: &Store, year: i32) -> Result<LateReport> {
         return Ok(report);
     };
     for r in current_reports(store, Some(year))? {
-        let date = r.publish_date.as_deref().and_then(parse_date);
+        let date = r.publish_date;
         let entry = LateEntry {
             agency_id: r.agency_id,
             agency: r.agency,
@@ -391,39 +388,25 @@ pub fn late(store: &Store, year: i32) -> Result<LateReport> {
 /// An agency name read from report titles that is not in the seeds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Discovered {
+    /// Agency name as read from the title or page.
     pub agency_name: String,
     /// Region of the seed whose crawl found it first (a portal column's region).
     pub region: String,
+    /// Report years found.
     pub years: Vec<i32>,
     /// Distinct report URLs attributed to the name.
     pub reports: usize,
+    /// The first report URL found under the name.
     pub first_url: String,
 }
 
 /// Agency names from report titles with no seed agency, most reports first:
 /// candidates to add to the seed list.
 pub fn discovered(store: &Store) -> Result<Vec<Discovered>> {
-    let mut stmt = store.conn().prepare(
-        "SELECT pm.agency_name, pm.report_year, s.url, COALESCE(sd.region, '')
-         FROM page_meta pm
-         JOIN snapshots s ON s.id = pm.snapshot_id
-         LEFT JOIN seeds sd ON sd.id = s.seed_id
-         WHERE pm.agency_id IS NULL AND pm.agency_name IS NOT NULL AND pm.agency_name <> ''
-           AND pm.kind IN ('report', 'attachment')
-         ORDER BY s.id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<i32>>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-        ))
-    })?;
     let mut acc: BTreeMap<String, (String, BTreeSet<i32>, BTreeSet<String>, String)> =
         BTreeMap::new();
-    for row in rows {
-        let (name, year, url, region) = row?;
+    for row in store.discovered_reports()? {
+        let (name, year, url, region) = (row.agency_name, row.year, row.url, row.region);
         let e = acc
             .entry(name)
             .or_insert_with(|| (region, BTreeSet::new(), BTreeSet::new(), url.clone()));
@@ -467,14 +450,14 @@ pub fn missing_sheet(rows: &[MissingAgency]) -> Sheet {
     );
     for m in rows {
         s.rows.push(vec![
-            Cell::text(&m.agency),
-            Cell::text(&m.region),
-            Cell::text(&m.level),
-            Cell::text(m.reason.as_str()),
-            Cell::text(&m.detail),
-            Cell::text(m.urls.join(" ")),
-            Cell::opt_text(m.last_error.clone()),
-            Cell::opt_text(m.report_url.clone()),
+            CellValue::text(&m.agency),
+            CellValue::text(&m.region),
+            CellValue::text(&m.level),
+            CellValue::text(m.reason.as_str()),
+            CellValue::text(&m.detail),
+            CellValue::text(m.urls.join(" ")),
+            CellValue::opt_text(m.last_error.clone()),
+            CellValue::opt_text(m.report_url.clone()),
         ]);
     }
     s
@@ -498,14 +481,14 @@ pub fn late_sheet(report: &LateReport) -> Sheet {
     for (status, list) in [("late", &report.late), ("undated", &report.undated)] {
         for e in list {
             s.rows.push(vec![
-                Cell::text(status),
-                Cell::text(&e.agency),
-                Cell::text(&e.region),
-                Cell::Int(e.year.into()),
-                Cell::text(&e.url),
-                Cell::Int(e.snapshot_id),
-                Cell::opt_text(e.publish_date.clone()),
-                Cell::opt_int(e.days_late),
+                CellValue::text(status),
+                CellValue::text(&e.agency),
+                CellValue::text(&e.region),
+                CellValue::Int(e.year.into()),
+                CellValue::text(&e.url),
+                CellValue::Int(e.snapshot_id),
+                CellValue::opt_text(e.publish_date.map(|d| d.to_string())),
+                CellValue::opt_int(e.days_late),
             ]);
         }
     }
@@ -521,25 +504,36 @@ pub fn discovered_sheet(rows: &[Discovered]) -> Sheet {
     for d in rows {
         let years: Vec<String> = d.years.iter().map(i32::to_string).collect();
         s.rows.push(vec![
-            Cell::text(&d.agency_name),
-            Cell::text(&d.region),
-            Cell::text(years.join(" ")),
-            Cell::Int(d.reports as i64),
-            Cell::text(&d.first_url),
+            CellValue::text(&d.agency_name),
+            CellValue::text(&d.region),
+            CellValue::text(years.join(" ")),
+            CellValue::Int(d.reports as i64),
+            CellValue::text(&d.first_url),
         ]);
     }
     s
 }
 
-pub fn write_missing(rows: &[MissingAgency], format: Format, out: &mut dyn Write) -> Result<()> {
+/// Writes the missing list in `format`.
+pub fn write_missing(
+    rows: &[MissingAgency],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<()> {
     write_sheets(&[missing_sheet(rows)], format, out)
 }
 
-pub fn write_late(report: &LateReport, format: Format, out: &mut dyn Write) -> Result<()> {
+/// Writes the late list in `format`.
+pub fn write_late(report: &LateReport, format: OutputFormat, out: &mut dyn Write) -> Result<()> {
     write_sheets(&[late_sheet(report)], format, out)
 }
 
-pub fn write_discovered(rows: &[Discovered], format: Format, out: &mut dyn Write) -> Result<()> {
+/// Writes the discovered list in `format`.
+pub fn write_discovered(
+    rows: &[Discovered],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<()> {
     write_sheets(&[discovered_sheet(rows)], format, out)
 }
 
@@ -550,11 +544,7 @@ mod tests {
     #[test]
     fn deadline_and_dates() {
         assert_eq!(deadline(2022), NaiveDate::from_ymd_opt(2023, 1, 31));
-        assert_eq!(
-            parse_date("2023-02-10 09:00:00"),
-            NaiveDate::from_ymd_opt(2023, 2, 10)
-        );
-        assert_eq!(parse_date("2023年2月"), None);
+        assert_eq!(deadline(2019), NaiveDate::from_ymd_opt(2020, 1, 31));
         assert_eq!(deadline(i32::MAX), None);
     }
 }

@@ -2,80 +2,17 @@
 //! CSV (wide or long) and XLSX, with provenance.
 
 use super::keys;
-use super::table::{Cell, Sheet, write_sheets};
-use super::{ExportError, Format, Result};
-use crate::store::Store;
-use rusqlite::{Connection, params};
+use super::table::{CellValue, Sheet, write_sheets};
+use super::{ExportError, OutputFormat, Result};
+use crate::extract::Status;
+use crate::formats::Format as FileFormat;
+use crate::page::facts::{PageKind, VisibleMeta};
+use crate::store::{ReportSnapshot, Store};
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-
-/// One archived snapshot that is (or holds) a report, with its current extraction.
-#[derive(Debug, Clone)]
-pub(crate) struct Candidate {
-    pub snapshot_id: i64,
-    pub url: String,
-    pub fetched_at: String,
-    pub kind: String,
-    pub format: String,
-    pub title: Option<String>,
-    pub year: i32,
-    pub agency_id: Option<i64>,
-    pub agency_name: Option<String>,
-    pub parent_snapshot_id: Option<i64>,
-    pub seed_agency: Option<String>,
-    pub region: String,
-    pub publish_date: Option<String>,
-    pub source: Option<String>,
-    pub editor: Option<String>,
-    pub status: Option<String>,
-    pub extractor_version: Option<String>,
-    pub result: Option<String>,
-}
-
-/// Report and attachment snapshots of `year` (all years when `None`), oldest first.
-/// Publish date, source and editor of an attachment fall back to its parent page.
-pub(crate) fn candidates(conn: &Connection, year: Option<i32>) -> Result<Vec<Candidate>> {
-    let mut stmt = conn.prepare(
-        "SELECT s.id, s.url, s.fetched_at, pm.kind, pm.format, pm.title, pm.report_year,
-                pm.agency_id, pm.agency_name, pm.parent_snapshot_id, a.name, COALESCE(a.region, sd.region, ''),
-                COALESCE(pm.publish_date, pp.publish_date), COALESCE(pm.source, pp.source),
-                COALESCE(pm.editor, pp.editor), ce.status, ce.extractor_version, ce.result
-         FROM page_meta pm
-         JOIN snapshots s ON s.id = pm.snapshot_id
-         LEFT JOIN agencies a ON a.id = pm.agency_id
-         LEFT JOIN page_meta pp ON pp.snapshot_id = pm.parent_snapshot_id
-         LEFT JOIN seeds sd ON sd.id = s.seed_id
-         LEFT JOIN current_extractions ce ON ce.snapshot_id = s.id
-         WHERE pm.kind IN ('report', 'attachment') AND pm.report_year IS NOT NULL
-           AND (?1 IS NULL OR pm.report_year = ?1)
-         ORDER BY s.id",
-    )?;
-    let rows = stmt.query_map(params![year], |r| {
-        Ok(Candidate {
-            snapshot_id: r.get(0)?,
-            url: r.get(1)?,
-            fetched_at: r.get(2)?,
-            kind: r.get(3)?,
-            format: r.get(4)?,
-            title: r.get(5)?,
-            year: r.get(6)?,
-            agency_id: r.get(7)?,
-            agency_name: r.get(8)?,
-            parent_snapshot_id: r.get(9)?,
-            seed_agency: r.get(10)?,
-            region: r.get(11)?,
-            publish_date: r.get(12)?,
-            source: r.get(13)?,
-            editor: r.get(14)?,
-            status: r.get(15)?,
-            extractor_version: r.get(16)?,
-            result: r.get(17)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
 
 /// Who a report belongs to: a seed agency by id, a discovered one by the name read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -86,53 +23,65 @@ pub(crate) enum AgencyKey {
     Snapshot(i64),
 }
 
-impl Candidate {
-    pub fn key(&self) -> AgencyKey {
-        match (self.agency_id, &self.agency_name) {
-            (Some(id), _) => AgencyKey::Id(id),
-            (None, Some(name)) if !name.is_empty() => AgencyKey::Name(name.clone()),
-            _ => AgencyKey::Snapshot(self.snapshot_id),
-        }
+/// Who a snapshot's report belongs to.
+pub(crate) fn agency_key(c: &ReportSnapshot) -> AgencyKey {
+    match (c.agency_id, &c.agency_name) {
+        (Some(id), _) => AgencyKey::Id(id),
+        (None, Some(name)) if !name.is_empty() => AgencyKey::Name(name.clone()),
+        _ => AgencyKey::Snapshot(c.snapshot_id),
     }
+}
 
-    /// Preference among an agency's snapshots of one year: complete, then
-    /// partial, then anything else; newest first within each.
-    fn rank(&self) -> (u8, std::cmp::Reverse<i64>) {
-        let r = match self.status.as_deref() {
-            Some("complete") => 0,
-            Some("partial") => 1,
-            _ => 2,
-        };
-        (r, std::cmp::Reverse(self.snapshot_id))
-    }
+/// Preference among an agency's snapshots of one year: complete, then
+/// partial, then anything else; newest first within each.
+fn rank(c: &ReportSnapshot) -> (u8, std::cmp::Reverse<i64>) {
+    let r = match c.status {
+        Some(Status::Complete) => 0,
+        Some(Status::Partial) => 1,
+        _ => 2,
+    };
+    (r, std::cmp::Reverse(c.snapshot_id))
 }
 
 /// The report of one (agency, year) that answers for it, with provenance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentReport {
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: Option<i64>,
+    /// Agency name.
     pub agency: String,
+    /// Region.
     pub region: String,
+    /// Report year.
     pub year: i32,
+    /// The snapshot.
     pub snapshot_id: i64,
+    /// URL.
     pub url: String,
+    /// When it was fetched (RFC 3339, UTC).
     pub fetched_at: String,
-    /// `report` (an HTML page) or `attachment`.
-    pub kind: String,
-    pub format: String,
+    /// A report page or an attachment.
+    pub kind: PageKind,
+    /// File format.
+    pub format: FileFormat,
+    /// Title (an attachment: its link text).
     pub title: Option<String>,
-    pub publish_date: Option<String>,
+    /// Publish date.
+    pub publish_date: Option<NaiveDate>,
+    /// Publishing office (来源).
     pub source: Option<String>,
+    /// Responsible editor (编辑).
     pub editor: Option<String>,
     /// Extraction status; `None` when not extracted yet.
-    pub status: Option<String>,
+    pub status: Option<Status>,
+    /// Extractor version of the result.
     pub extractor_version: Option<String>,
     /// The extraction as stored (`None` when not extracted or unreadable JSON).
     pub result: Option<Value>,
 }
 
 impl CurrentReport {
-    fn from_candidate(c: Candidate) -> CurrentReport {
+    fn from_snapshot(c: ReportSnapshot) -> CurrentReport {
         let result: Option<Value> = c
             .result
             .as_deref()
@@ -150,6 +99,15 @@ impl CurrentReport {
             .or_else(|| c.agency_name.clone())
             .or_else(|| from_result("agency"))
             .unwrap_or_default();
+        let published = VisibleMeta::first_stated([
+            VisibleMeta {
+                publish_date: from_result("publish_date").and_then(|d| d.parse().ok()),
+                source: from_result("source"),
+                editor: from_result("editor"),
+            },
+            c.page,
+            c.parent_page,
+        ]);
         CurrentReport {
             agency_id: c.agency_id,
             agency,
@@ -161,9 +119,9 @@ impl CurrentReport {
             kind: c.kind,
             format: c.format,
             title: c.title,
-            publish_date: c.publish_date.or_else(|| from_result("publish_date")),
-            source: c.source.or_else(|| from_result("source")),
-            editor: c.editor.or_else(|| from_result("editor")),
+            publish_date: published.publish_date,
+            source: published.source,
+            editor: published.editor,
             status: c.status,
             extractor_version: c.extractor_version,
             result,
@@ -182,13 +140,15 @@ impl CurrentReport {
     }
 }
 
-/// Picks the current snapshot per agency among `cands` (all of one year or several).
-pub(crate) fn pick_current(cands: Vec<Candidate>) -> Vec<Candidate> {
-    let mut best: HashMap<(AgencyKey, i32), Candidate> = HashMap::new();
-    for c in cands {
-        let k = (c.key(), c.year);
+/// The one choice of the current report of an agency and year: among
+/// `snapshots` (all of one year or several), per (agency, year), the best
+/// read one ([`rank`]).
+pub(crate) fn pick_current(snapshots: Vec<ReportSnapshot>) -> Vec<ReportSnapshot> {
+    let mut best: HashMap<(AgencyKey, i32), ReportSnapshot> = HashMap::new();
+    for c in snapshots {
+        let k = (agency_key(&c), c.year);
         match best.get(&k) {
-            Some(b) if b.rank() <= c.rank() => {}
+            Some(b) if rank(b) <= rank(&c) => {}
             _ => {
                 best.insert(k, c);
             }
@@ -200,9 +160,9 @@ pub(crate) fn pick_current(cands: Vec<Candidate>) -> Vec<Candidate> {
 /// The current report of every (agency, year), for `year` or all years,
 /// ordered by year, region, agency.
 pub fn current_reports(store: &Store, year: Option<i32>) -> Result<Vec<CurrentReport>> {
-    let mut out: Vec<CurrentReport> = pick_current(candidates(store.conn(), year)?)
+    let mut out: Vec<CurrentReport> = pick_current(store.report_snapshots(year)?)
         .into_iter()
-        .map(CurrentReport::from_candidate)
+        .map(CurrentReport::from_snapshot)
         .collect();
     out.sort_by(|a, b| {
         (a.year, &a.region, &a.agency, a.snapshot_id).cmp(&(
@@ -252,7 +212,7 @@ const RESULT_KEYS: [&str; 11] = [
 pub fn export(
     store: &Store,
     year: Option<i32>,
-    format: Format,
+    format: OutputFormat,
     long: bool,
     out: &mut dyn Write,
 ) -> Result<ExportSummary> {
@@ -269,14 +229,14 @@ pub fn export(
         return Ok(summary);
     }
     match format {
-        Format::Jsonl => {
+        OutputFormat::Jsonl => {
             for r in &reports {
                 serde_json::to_writer(&mut *out, &report_object(r))?;
                 out.write_all(b"\n")?;
             }
             out.flush()?;
         }
-        Format::Json => {
+        OutputFormat::Json => {
             let all: Vec<Value> = reports
                 .iter()
                 .map(|r| Value::Object(report_object(r)))
@@ -285,8 +245,8 @@ pub fn export(
             out.write_all(b"\n")?;
             out.flush()?;
         }
-        Format::Csv => write_sheets(&[wide_sheet(&reports)], format, out)?,
-        Format::Xlsx => write_sheets(
+        OutputFormat::Csv => write_sheets(&[wide_sheet(&reports)], format, out)?,
+        OutputFormat::Xlsx => write_sheets(
             &[
                 wide_sheet(&reports),
                 applications_sheet(&reports),
@@ -305,7 +265,7 @@ pub fn export(
 pub fn export_to_path(
     store: &Store,
     year: Option<i32>,
-    format: Format,
+    format: OutputFormat,
     long: bool,
     path: &Path,
 ) -> Result<ExportSummary> {
@@ -349,10 +309,16 @@ pub(crate) fn report_object(r: &CurrentReport) -> Map<String, Value> {
     obj.insert("agency".into(), Value::String(r.agency.clone()));
     obj.insert("year".into(), Value::from(r.year));
     let opt = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
-    obj.insert("publish_date".into(), opt(&r.publish_date));
+    obj.insert(
+        "publish_date".into(),
+        opt(&r.publish_date.map(|d| d.to_string())),
+    );
     obj.insert("source".into(), opt(&r.source));
     obj.insert("editor".into(), opt(&r.editor));
-    obj.insert("status".into(), opt(&r.status));
+    obj.insert(
+        "status".into(),
+        opt(&r.status.map(|s| s.as_str().to_string())),
+    );
     obj.insert(
         "warnings".into(),
         r.part("warnings")
@@ -382,20 +348,20 @@ const PROVENANCE: [&str; 12] = [
     "extractor_version",
 ];
 
-fn provenance(r: &CurrentReport) -> Vec<Cell> {
+fn provenance(r: &CurrentReport) -> Vec<CellValue> {
     vec![
-        Cell::text(&r.agency),
-        Cell::text(&r.region),
-        Cell::Int(r.year.into()),
-        Cell::text(&r.url),
-        Cell::Int(r.snapshot_id),
-        Cell::text(&r.fetched_at),
-        Cell::opt_text(r.publish_date.clone()),
-        Cell::opt_text(r.source.clone()),
-        Cell::opt_text(r.editor.clone()),
-        Cell::opt_text(r.template()),
-        Cell::opt_text(r.status.clone()),
-        Cell::opt_text(r.extractor_version.clone()),
+        CellValue::text(&r.agency),
+        CellValue::text(&r.region),
+        CellValue::Int(r.year.into()),
+        CellValue::text(&r.url),
+        CellValue::Int(r.snapshot_id),
+        CellValue::text(&r.fetched_at),
+        CellValue::opt_text(r.publish_date.map(|d| d.to_string())),
+        CellValue::opt_text(r.source.clone()),
+        CellValue::opt_text(r.editor.clone()),
+        CellValue::opt_text(r.template()),
+        CellValue::opt_text(r.status.map(Status::as_str)),
+        CellValue::opt_text(r.extractor_version.clone()),
     ]
 }
 
@@ -423,8 +389,8 @@ fn push_unique(v: &mut Vec<(String, String)>, a: &str, b: &str) {
 const TOTAL: usize = 6;
 
 /// Looks up part 三 `row`'s column `idx` in an extraction.
-fn application_value(r: &CurrentReport, row: &str, idx: usize) -> Cell {
-    Cell::from_json(
+fn application_value(r: &CurrentReport, row: &str, idx: usize) -> CellValue {
+    CellValue::from_json(
         r.part("applications")
             .and_then(|a| a.get(row))
             .and_then(|v| v.get(idx)),
@@ -500,7 +466,7 @@ fn wide_sheet(reports: &[CurrentReport]) -> Sheet {
         let mut row = provenance(r);
         let ad = r.part("active_disclosure");
         for (k, v) in &p2 {
-            row.push(Cell::from_json(
+            row.push(CellValue::from_json(
                 ad.and_then(|a| a.get(k)).and_then(|x| x.get(v)),
             ));
         }
@@ -510,7 +476,7 @@ fn wide_sheet(reports: &[CurrentReport]) -> Sheet {
         let rl = r.part("review_litigation");
         for g in keys::REVIEW_GROUPS {
             for c in keys::REVIEW_COLUMNS {
-                row.push(Cell::from_json(
+                row.push(CellValue::from_json(
                     rl.and_then(|x| x.get(g)).and_then(|x| x.get(c)),
                 ));
             }
@@ -521,7 +487,7 @@ fn wide_sheet(reports: &[CurrentReport]) -> Sheet {
                 .iter()
                 .find(|(c, s, _, _)| c == "balance" && s == col)
                 .and_then(|c| c.2);
-            row.push(ok.map_or(Cell::Null, Cell::Bool));
+            row.push(ok.map_or(CellValue::Null, CellValue::Bool));
         }
         let failed: Vec<String> = checks
             .iter()
@@ -535,12 +501,12 @@ fn wide_sheet(reports: &[CurrentReport]) -> Sheet {
             })
             .collect();
         row.push(if r.result.is_some() {
-            Cell::Bool(failed.is_empty())
+            CellValue::Bool(failed.is_empty())
         } else {
-            Cell::Null
+            CellValue::Null
         });
-        row.push(Cell::text(failed.join("; ")));
-        row.push(Cell::Int(
+        row.push(CellValue::text(failed.join("; ")));
+        row.push(CellValue::Int(
             r.part("warnings")
                 .and_then(Value::as_array)
                 .map_or(0, |w| w.len() as i64),
@@ -552,12 +518,12 @@ fn wide_sheet(reports: &[CurrentReport]) -> Sheet {
 
 const KEY_COLUMNS: [&str; 4] = ["agency", "region", "year", "snapshot_id"];
 
-fn key_cells(r: &CurrentReport) -> Vec<Cell> {
+fn key_cells(r: &CurrentReport) -> Vec<CellValue> {
     vec![
-        Cell::text(&r.agency),
-        Cell::text(&r.region),
-        Cell::Int(r.year.into()),
-        Cell::Int(r.snapshot_id),
+        CellValue::text(&r.agency),
+        CellValue::text(&r.region),
+        CellValue::Int(r.year.into()),
+        CellValue::Int(r.snapshot_id),
     ]
 }
 
@@ -569,7 +535,7 @@ fn applications_sheet(reports: &[CurrentReport]) -> Sheet {
     for r in reports.iter().filter(|r| r.part("applications").is_some()) {
         for row in keys::application_rows(r.template()) {
             let mut cells = key_cells(r);
-            cells.push(Cell::text(*row));
+            cells.push(CellValue::text(*row));
             cells.extend((0..keys::APPLICANT_COLUMNS.len()).map(|i| application_value(r, row, i)));
             sheet.rows.push(cells);
         }
@@ -588,11 +554,11 @@ fn review_sheet(reports: &[CurrentReport]) -> Sheet {
         };
         for g in keys::REVIEW_GROUPS {
             let mut cells = key_cells(r);
-            cells.push(Cell::text(*g));
+            cells.push(CellValue::text(*g));
             cells.extend(
                 keys::REVIEW_COLUMNS
                     .iter()
-                    .map(|c| Cell::from_json(rl.get(g).and_then(|x| x.get(c)))),
+                    .map(|c| CellValue::from_json(rl.get(g).and_then(|x| x.get(c)))),
             );
             sheet.rows.push(cells);
         }
@@ -608,10 +574,10 @@ fn checks_sheet(reports: &[CurrentReport]) -> Sheet {
         for (check, scope, ok, detail) in checks(r) {
             let mut cells = key_cells(r);
             cells.extend([
-                Cell::Text(check),
-                Cell::Text(scope),
-                ok.map_or(Cell::Null, Cell::Bool),
-                Cell::opt_text(detail),
+                CellValue::Text(check),
+                CellValue::Text(scope),
+                ok.map_or(CellValue::Null, CellValue::Bool),
+                CellValue::opt_text(detail),
             ]);
             sheet.rows.push(cells);
         }
@@ -626,14 +592,14 @@ fn long_sheet(reports: &[CurrentReport]) -> Sheet {
     let mut sheet = Sheet::new("values", &cols);
     for r in reports {
         let t = r.template();
-        let mut push = |part: &str, row: &str, col: &str, v: Cell| {
+        let mut push = |part: &str, row: &str, col: &str, v: CellValue| {
             let mut cells = key_cells(r);
             cells.extend([
-                Cell::text(&r.url),
-                Cell::opt_text(t),
-                Cell::text(part),
-                Cell::text(row),
-                Cell::text(col),
+                CellValue::text(&r.url),
+                CellValue::opt_text(t),
+                CellValue::text(part),
+                CellValue::text(row),
+                CellValue::text(col),
                 v,
             ]);
             sheet.rows.push(cells);
@@ -645,7 +611,7 @@ fn long_sheet(reports: &[CurrentReport]) -> Sheet {
                         "active_disclosure",
                         row,
                         v,
-                        Cell::from_json(ad.get(row).and_then(|x| x.get(v))),
+                        CellValue::from_json(ad.get(row).and_then(|x| x.get(v))),
                     );
                 }
             }
@@ -664,7 +630,7 @@ fn long_sheet(reports: &[CurrentReport]) -> Sheet {
                         "review_litigation",
                         g,
                         c,
-                        Cell::from_json(rl.get(g).and_then(|x| x.get(c))),
+                        CellValue::from_json(rl.get(g).and_then(|x| x.get(c))),
                     );
                 }
             }

@@ -1,64 +1,74 @@
 //! One writer for every tabular answer: named sheets of typed cells written as
 //! CSV (UTF-8 with BOM), JSON, JSONL or XLSX.
 
-use super::{Format, Result};
+use super::{OutputFormat, Result};
 use serde_json::{Map, Value};
 use std::io::Write;
 
 /// A typed cell: numbers stay numbers in XLSX and JSON, `Null` is an empty cell.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum CellValue {
+    /// An empty cell.
     Null,
+    /// An integer.
     Int(i64),
+    /// A number with a fraction.
     Float(f64),
+    /// Text.
     Text(String),
+    /// True or false.
     Bool(bool),
 }
 
-impl Cell {
+impl CellValue {
     /// A cell from a JSON value as the extractor stores it (nested values become JSON text).
-    pub fn from_json(v: Option<&Value>) -> Cell {
+    pub fn from_json(v: Option<&Value>) -> CellValue {
         match v {
-            None | Some(Value::Null) => Cell::Null,
-            Some(Value::Bool(b)) => Cell::Bool(*b),
+            None | Some(Value::Null) => CellValue::Null,
+            Some(Value::Bool(b)) => CellValue::Bool(*b),
             Some(Value::Number(n)) => match n.as_i64() {
-                Some(i) => Cell::Int(i),
-                None => n.as_f64().map_or(Cell::Null, Cell::Float),
+                Some(i) => CellValue::Int(i),
+                None => n.as_f64().map_or(CellValue::Null, CellValue::Float),
             },
-            Some(Value::String(s)) => Cell::Text(s.clone()),
-            Some(other) => Cell::Text(other.to_string()),
+            Some(Value::String(s)) => CellValue::Text(s.clone()),
+            Some(other) => CellValue::Text(other.to_string()),
         }
     }
 
-    pub fn text(s: impl Into<String>) -> Cell {
-        Cell::Text(s.into())
+    /// A text cell.
+    pub fn text(s: impl Into<String>) -> CellValue {
+        CellValue::Text(s.into())
     }
 
-    pub fn opt_text(s: Option<impl Into<String>>) -> Cell {
-        s.map_or(Cell::Null, |s| Cell::Text(s.into()))
+    /// A text cell, or an empty one.
+    pub fn opt_text(s: Option<impl Into<String>>) -> CellValue {
+        s.map_or(CellValue::Null, |s| CellValue::Text(s.into()))
     }
 
-    pub fn opt_int(i: Option<i64>) -> Cell {
-        i.map_or(Cell::Null, Cell::Int)
+    /// An integer cell, or an empty one.
+    pub fn opt_int(i: Option<i64>) -> CellValue {
+        i.map_or(CellValue::Null, CellValue::Int)
     }
 
     fn to_csv(&self) -> String {
         match self {
-            Cell::Null => String::new(),
-            Cell::Int(i) => i.to_string(),
-            Cell::Float(f) => f.to_string(),
-            Cell::Text(s) => s.clone(),
-            Cell::Bool(b) => b.to_string(),
+            CellValue::Null => String::new(),
+            CellValue::Int(i) => i.to_string(),
+            CellValue::Float(f) => f.to_string(),
+            CellValue::Text(s) => s.clone(),
+            CellValue::Bool(b) => b.to_string(),
         }
     }
 
     fn to_json(&self) -> Value {
         match self {
-            Cell::Null => Value::Null,
-            Cell::Int(i) => Value::from(*i),
-            Cell::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-            Cell::Text(s) => Value::String(s.clone()),
-            Cell::Bool(b) => Value::Bool(*b),
+            CellValue::Null => Value::Null,
+            CellValue::Int(i) => Value::from(*i),
+            CellValue::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
+            CellValue::Text(s) => Value::String(s.clone()),
+            CellValue::Bool(b) => Value::Bool(*b),
         }
     }
 }
@@ -66,12 +76,16 @@ impl Cell {
 /// A named table: a header row and rows of the same width.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sheet {
+    /// Sheet name.
     pub name: String,
+    /// Column headers.
     pub columns: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
+    /// Data rows.
+    pub rows: Vec<Vec<CellValue>>,
 }
 
 impl Sheet {
+    /// An empty sheet with these columns.
     pub fn new(name: &str, columns: &[&str]) -> Sheet {
         Sheet {
             name: name.to_string(),
@@ -84,7 +98,7 @@ impl Sheet {
         self.rows.iter().map(|row| {
             self.columns
                 .iter()
-                .zip(row.iter().chain(std::iter::repeat(&Cell::Null)))
+                .zip(row.iter().chain(std::iter::repeat(&CellValue::Null)))
                 .map(|(c, v)| (c.clone(), v.to_json()))
                 .collect()
         })
@@ -98,22 +112,22 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// written there; JSON writes an array of row objects for one sheet and an
 /// object of arrays (by sheet name) for several; JSONL tags rows with their
 /// sheet when there are several; XLSX writes every sheet.
-pub fn write_sheets(sheets: &[Sheet], format: Format, out: &mut dyn Write) -> Result<()> {
+pub fn write_sheets(sheets: &[Sheet], format: OutputFormat, out: &mut dyn Write) -> Result<()> {
     match format {
-        Format::Csv => {
+        OutputFormat::Csv => {
             out.write_all(BOM)?;
             let mut w = csv::Writer::from_writer(&mut *out);
             if let Some(sheet) = sheets.first() {
                 w.write_record(&sheet.columns)?;
                 for row in &sheet.rows {
-                    let mut record: Vec<String> = row.iter().map(Cell::to_csv).collect();
+                    let mut record: Vec<String> = row.iter().map(CellValue::to_csv).collect();
                     record.resize(sheet.columns.len(), String::new());
                     w.write_record(&record)?;
                 }
             }
             w.flush()?;
         }
-        Format::Json => {
+        OutputFormat::Json => {
             let value = if let [sheet] = sheets {
                 Value::Array(sheet.objects().map(Value::Object).collect())
             } else {
@@ -132,7 +146,7 @@ pub fn write_sheets(sheets: &[Sheet], format: Format, out: &mut dyn Write) -> Re
             serde_json::to_writer_pretty(&mut *out, &value)?;
             out.write_all(b"\n")?;
         }
-        Format::Jsonl => {
+        OutputFormat::Jsonl => {
             let tag = sheets.len() > 1;
             for sheet in sheets {
                 for mut obj in sheet.objects() {
@@ -144,7 +158,7 @@ pub fn write_sheets(sheets: &[Sheet], format: Format, out: &mut dyn Write) -> Re
                 }
             }
         }
-        Format::Xlsx => out.write_all(&xlsx(sheets)?)?,
+        OutputFormat::Xlsx => out.write_all(&xlsx(sheets)?)?,
     }
     out.flush()?;
     Ok(())
@@ -167,17 +181,17 @@ fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>> {
             let Ok(r) = u32::try_from(r + 1) else { break };
             for (c, cell) in row.iter().enumerate() {
                 match cell {
-                    Cell::Null => {}
-                    Cell::Int(i) => {
+                    CellValue::Null => {}
+                    CellValue::Int(i) => {
                         ws.write_number(r, col(c), *i as f64)?;
                     }
-                    Cell::Float(f) => {
+                    CellValue::Float(f) => {
                         ws.write_number(r, col(c), *f)?;
                     }
-                    Cell::Text(s) => {
+                    CellValue::Text(s) => {
                         ws.write_string(r, col(c), s)?;
                     }
-                    Cell::Bool(b) => {
+                    CellValue::Bool(b) => {
                         ws.write_boolean(r, col(c), *b)?;
                     }
                 }
@@ -211,16 +225,20 @@ mod tests {
 
     fn sheet() -> Sheet {
         let mut s = Sheet::new("t", &["a", "b", "c"]);
+        s.rows.push(vec![
+            CellValue::text("甲,乙"),
+            CellValue::Int(3),
+            CellValue::Null,
+        ]);
         s.rows
-            .push(vec![Cell::text("甲,乙"), Cell::Int(3), Cell::Null]);
-        s.rows.push(vec![Cell::Float(1.5), Cell::Bool(true)]);
+            .push(vec![CellValue::Float(1.5), CellValue::Bool(true)]);
         s
     }
 
     #[test]
     fn csv_has_bom_quotes_and_pads_short_rows() {
         let mut out = Vec::new();
-        write_sheets(&[sheet()], Format::Csv, &mut out).unwrap();
+        write_sheets(&[sheet()], OutputFormat::Csv, &mut out).unwrap();
         assert!(out.starts_with(BOM));
         let text = std::str::from_utf8(&out[3..]).unwrap();
         assert_eq!(text, "a,b,c\n\"甲,乙\",3,\n1.5,true,\n");
@@ -229,14 +247,14 @@ mod tests {
     #[test]
     fn json_keeps_types_and_nulls() {
         let mut out = Vec::new();
-        write_sheets(&[sheet()], Format::Json, &mut out).unwrap();
+        write_sheets(&[sheet()], OutputFormat::Json, &mut out).unwrap();
         let v: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v[0]["b"], 3);
         assert!(v[0]["c"].is_null());
         assert_eq!(v[1]["a"], 1.5);
         assert!(v[1]["c"].is_null());
         let mut out = Vec::new();
-        write_sheets(&[sheet(), sheet()], Format::Jsonl, &mut out).unwrap();
+        write_sheets(&[sheet(), sheet()], OutputFormat::Jsonl, &mut out).unwrap();
         assert_eq!(
             out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count(),
             4

@@ -36,8 +36,11 @@ impl Default for WarcOptions {
 /// What [`write_warc`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WarcSummary {
+    /// Files written.
     pub files: Vec<PathBuf>,
+    /// `response` records.
     pub responses: usize,
+    /// `revisit` records.
     pub revisits: usize,
     /// `request` records: one per snapshot that answered a POST (its form kept).
     pub requests: usize,
@@ -70,43 +73,20 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
         current: None,
         summary: WarcSummary::default(),
     };
-    let mut stmt = store.conn().prepare(
-        "SELECT s.id, s.url, s.final_url, s.fetched_at, s.status, s.http_version, s.headers, s.sha256,
-                s.truncated, s.rendered, CASE s.method WHEN 'POST' THEN s.form END
-         FROM snapshots s LEFT JOIN page_meta pm ON pm.snapshot_id = s.id
-         WHERE ?1 = 0 OR pm.kind IN ('report', 'attachment')
-         ORDER BY s.id",
-    )?;
-    let rows = stmt.query_map([opts.reports_only], |r| {
-        Ok(SnapshotRow {
-            id: r.get(0)?,
-            url: r.get(1)?,
-            final_url: r.get(2)?,
-            fetched_at: r.get(3)?,
-            status: r.get(4)?,
-            http_version: r.get(5)?,
-            headers: r.get(6)?,
-            sha256: r.get(7)?,
-            truncated: r.get(8)?,
-            rendered: r.get(9)?,
-            form: r.get(10)?,
-        })
-    })?;
     // sha256 of the body → (record id, target URI, date) of its response record.
     let mut written: HashMap<String, (String, String, String)> = HashMap::new();
-    for row in rows {
-        let s = row?;
+    store.each_response(opts.reports_only, |s| -> Result<()> {
         let uri = if s.final_url.is_empty() {
             s.url.clone()
         } else {
             s.final_url.clone()
         };
         let date = warc_date(&s.fetched_at);
-        let headers: Vec<(String, String)> = serde_json::from_str(&s.headers).unwrap_or_default();
+        let headers = &s.headers;
         if s.rendered {
             let Some(body) = store.body(&s.sha256)? else {
                 w.summary.skipped += 1;
-                continue;
+                return Ok(());
             };
             let fields = vec![
                 ("WARC-Type", "conversion".to_string()),
@@ -118,14 +98,14 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             ];
             w.record(fields, &[&body])?;
             w.summary.conversions += 1;
-            continue;
+            return Ok(());
         }
         if let Some((ref_id, ref_uri, ref_date)) = written.get(&s.sha256).cloned() {
-            let Some(size) = body_size(store, &s.sha256)? else {
+            let Some(size) = store.body_size(&s.sha256)? else {
                 w.summary.skipped += 1;
-                continue;
+                return Ok(());
             };
-            let http = http_head(&s.http_version, s.status, &headers, size);
+            let http = http_head(&s.http_version, s.status, headers, size);
             let payload = payload_digest_of_hex(&s.sha256);
             let id = id_of_revisit(s.id);
             let fields = vec![
@@ -148,13 +128,13 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             if let Some(form) = &s.form {
                 post_request(&mut w, s.id, &uri, &date, &id_of_revisit(s.id), form)?;
             }
-            continue;
+            return Ok(());
         }
         let Some(body) = store.body(&s.sha256)? else {
             w.summary.skipped += 1;
-            continue;
+            return Ok(());
         };
-        let http = http_head(&s.http_version, s.status, &headers, body.len() as u64);
+        let http = http_head(&s.http_version, s.status, headers, body.len() as u64);
         let id = record_id(&format!("response:{}", s.id));
         let mut fields = vec![
             ("WARC-Type", "response".to_string()),
@@ -177,7 +157,8 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             post_request(&mut w, s.id, &uri, &date, &id, form)?;
         }
         written.insert(s.sha256, (id, uri, date));
-    }
+        Ok(())
+    })?;
     w.close()?;
     Ok(w.summary)
 }
@@ -235,32 +216,6 @@ fn post_request(
     Ok(())
 }
 
-struct SnapshotRow {
-    id: i64,
-    url: String,
-    final_url: String,
-    fetched_at: String,
-    status: i64,
-    http_version: String,
-    headers: String,
-    sha256: String,
-    truncated: bool,
-    /// The form body when the snapshot answered a POST.
-    form: Option<String>,
-    rendered: bool,
-}
-
-fn body_size(store: &Store, sha256: &str) -> Result<Option<u64>> {
-    use rusqlite::OptionalExtension;
-    Ok(store
-        .conn()
-        .query_row("SELECT size FROM bodies WHERE sha256 = ?1", [sha256], |r| {
-            r.get::<_, i64>(0)
-        })
-        .optional()?
-        .map(|n| n.max(0) as u64))
-}
-
 struct OpenFile {
     path: PathBuf,
     out: BufWriter<File>,
@@ -311,7 +266,7 @@ impl Rotating {
             bytes: 0,
         });
         let info = format!(
-            "software: nianbao/{}\r\nformat: WARC File Format 1.1\r\n\
+            "software: nianbao/{}\r\nformat: WARC File OutputFormat 1.1\r\n\
              conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n\
              description: snapshots of government information-disclosure annual reports (政府信息公开工作年度报告)\r\n",
             env!("CARGO_PKG_VERSION")

@@ -13,7 +13,7 @@ use crate::formats::dom_to_document;
 
 use crate::document::Document;
 use crate::page::facts as page;
-use crate::page::facts::title_year as report_year;
+use crate::patterns::report_year;
 use crate::patterns::{ReportPatterns, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
@@ -23,9 +23,6 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 pub use reader::{ActiveDisclosure, Applications, ReviewLitigation};
-
-/// The default report-title patterns, compiled once.
-static PATTERNS: LazyLock<ReportPatterns> = LazyLock::new(ReportPatterns::default);
 
 /// Bump whenever the output for some input can change.
 pub const EXTRACTOR_VERSION: &str = "1.0.0";
@@ -150,13 +147,24 @@ pub enum Status {
     Partial,
     NotReport,
     Failed,
-    /// A file format no reader exists for here (old binary DOC/WPS without a converter, XLS …).
+    /// A file format no reader exists for here (old binary DOC/WPS without a converter, an archive with no report …).
     Unsupported,
     /// A PDF with no text layer: scanned page images.
     Scanned,
 }
 
 impl Status {
+    /// Every status, for reading one back from its name.
+    pub const ALL: [Status; 6] = [
+        Status::Complete,
+        Status::Partial,
+        Status::NotReport,
+        Status::Failed,
+        Status::Unsupported,
+        Status::Scanned,
+    ];
+
+    /// The status as the JSON result, messages and the archive spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Complete => "complete",
@@ -290,7 +298,8 @@ impl Extraction {
 }
 
 /// Extracts a report from stored bytes (HTML or plain text; any charset).
-pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
+/// `patterns` say what a report title is: the configured ones, as the crawler used.
+pub fn extract(bytes: &[u8], content_type: Option<&str>, patterns: &ReportPatterns) -> Extraction {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Extraction::failed(Status::Failed, "empty input");
     }
@@ -303,35 +312,40 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>) -> Extraction {
         let dom = scraper::Html::parse_document(&text);
         let doc = dom_to_document(&dom);
         let plain = doc.plain_text();
-        let meta = page::page_meta_with_text(&dom, &plain, &PATTERNS);
+        let meta = page::page_meta_with_text(&dom, &plain, patterns);
         let visible = page::VisibleMeta {
             publish_date: meta.publish_date,
             source: meta.source.clone(),
             editor: meta.editor.clone(),
         };
-        let mut ex = build(&tokens::document_tokens(&doc), &plain, Some(visible));
+        let mut ex = build(
+            &tokens::document_tokens(&doc),
+            &plain,
+            Some(visible),
+            patterns,
+        );
         if let Some(title) = meta.title.as_deref().filter(|t| report_year(t).is_some())
-            && PATTERNS.is_report_title(title)
+            && patterns.is_report_title(title)
         {
             ex.agency = page::agency_from_title(title).or(ex.agency);
             ex.year = report_year(title).or(ex.year);
         }
         ex
     } else {
-        extract_text(&text)
+        extract_text(&text, patterns)
     }
 }
 
 /// Extracts a report from a text rendering (text files, PDF text).
-pub fn extract_text(text: &str) -> Extraction {
+pub fn extract_text(text: &str, patterns: &ReportPatterns) -> Extraction {
     let toks = tokens::text_tokens(text);
-    build(&toks, text, None)
+    build(&toks, text, None, patterns)
 }
 
 /// Extracts a report from a document (HTML or DOCX blocks).
-pub fn extract_document(doc: &Document) -> Extraction {
+pub fn extract_document(doc: &Document, patterns: &ReportPatterns) -> Extraction {
     let toks = tokens::document_tokens(doc);
-    build(&toks, &doc.plain_text(), None)
+    build(&toks, &doc.plain_text(), None, patterns)
 }
 
 fn looks_binary(text: &str) -> bool {
@@ -367,14 +381,19 @@ fn is_html(text: &str, content_type: Option<&str>) -> bool {
 }
 
 /// `visible`: publish date/source/editor when the caller read them already (HTML meta tags).
-fn build(toks: &[tokens::Tok], plain: &str, visible: Option<page::VisibleMeta>) -> Extraction {
+fn build(
+    toks: &[tokens::Tok],
+    plain: &str,
+    visible: Option<page::VisibleMeta>,
+    patterns: &ReportPatterns,
+) -> Extraction {
     let parts = reader::read(toks);
     let lines: Vec<&str> = plain
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let title = find_title(&lines);
+    let title = find_title(&lines, patterns);
     let meta = visible.unwrap_or_else(|| page::visible_meta(plain));
     // An explainer, interpretation or hub states the report's parts too: the one
     // report decision reads its heading first.
@@ -382,7 +401,7 @@ fn build(toks: &[tokens::Tok], plain: &str, visible: Option<page::VisibleMeta>) 
         .iter()
         .take(12)
         .filter(|l| l.chars().count() <= 60)
-        .find_map(|l| crate::page::report_kind::judge_title(&PATTERNS, l).decoy())
+        .find_map(|l| crate::page::report_kind::judge_title(patterns, l).decoy())
     {
         let mut ex = Extraction::failed(
             Status::NotReport,
@@ -449,8 +468,7 @@ fn build(toks: &[tokens::Tok], plain: &str, visible: Option<page::VisibleMeta>) 
 
 /// The report title among the first lines: one line, or two when it is split
 /// (`某局2023年` / `政府信息公开工作年度报告`).
-fn find_title(lines: &[&str]) -> Option<String> {
-    let patterns = &*PATTERNS;
+fn find_title(lines: &[&str], patterns: &ReportPatterns) -> Option<String> {
     let ok = |t: &str| {
         t.chars().count() <= 80 && patterns.is_report_title(t) && report_year(t).is_some()
     };
@@ -711,11 +729,11 @@ mod tests {
 
     #[test]
     fn empty_and_binary_inputs_fail_with_a_reason() {
-        let e = extract(b"", None);
+        let e = extract(b"", None, &ReportPatterns::default());
         assert_eq!(e.status, Status::Failed);
         assert_eq!(e.reason.as_deref(), Some("empty input"));
         let bin: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 256) as u8).collect();
-        let e = extract(&bin, None);
+        let e = extract(&bin, None, &ReportPatterns::default());
         assert_ne!(e.status, Status::Complete);
         assert!(e.reason.is_some());
     }
@@ -726,9 +744,30 @@ mod tests {
             "<html><body><h1>区政府常务会议纪要</h1><p>会议研究了若干事项。</p></body></html>"
                 .as_bytes(),
             None,
+            &ReportPatterns::default(),
         );
         assert_eq!(e.status, Status::NotReport);
         assert!(e.reason.is_some());
+    }
+
+    #[test]
+    fn a_title_only_a_configured_pattern_matches_is_a_report_title() {
+        let custom = ReportPatterns {
+            include: crate::patterns::compile(&["信息公开工作总结"]).unwrap(),
+            ..ReportPatterns::default()
+        };
+        let lines = ["某局2022年政府信息公开工作总结", "一、总体情况"];
+        assert_eq!(find_title(&lines, &ReportPatterns::default()), None);
+        assert_eq!(
+            find_title(&lines, &custom).as_deref(),
+            Some("某局2022年政府信息公开工作总结")
+        );
+        let text = format!("{}\n{}\n", lines[0], lines[1]);
+        let e = extract_text(&text, &custom);
+        assert_eq!((e.agency.as_deref(), e.year), (Some("某局"), Some(2022)));
+        assert_eq!(e.status, Status::Partial, "a report, its tables elsewhere");
+        let e = extract_text(&text, &ReportPatterns::default());
+        assert_eq!(e.status, Status::NotReport);
     }
 
     #[test]
@@ -739,7 +778,7 @@ mod tests {
             "政府信息公开工作年度报告",
             "一、总体情况",
         ];
-        let t = find_title(&lines);
+        let t = find_title(&lines, &ReportPatterns::default());
         assert_eq!(t.as_deref(), Some("某局2023年政府信息公开工作年度报告"));
     }
 
@@ -833,7 +872,7 @@ mod tests {
                 }),
             ],
         };
-        let e = extract_document(&doc);
+        let e = extract_document(&doc, &ReportPatterns::default());
         assert_eq!(e.agency.as_deref(), Some("某局"));
         let n = |v: i64| Some(Number::from(v));
         assert_eq!(
@@ -853,7 +892,11 @@ mod tests {
     fn an_interpretation_is_not_read_as_the_report() {
         let html = "<html><head><title>《某局2023年政府信息公开工作年度报告》解读</title></head><body>\
             <h1>《某局2023年政府信息公开工作年度报告》解读</h1><p>一、总体情况</p><p>二、主动公开政府信息情况</p></body></html>";
-        let e = extract(html.as_bytes(), Some("text/html"));
+        let e = extract(
+            html.as_bytes(),
+            Some("text/html"),
+            &ReportPatterns::default(),
+        );
         assert_eq!(e.status, Status::NotReport);
         assert!(
             e.reason.as_deref().unwrap_or("").contains("interpretation"),

@@ -7,6 +7,7 @@
 //! covered cells left out, so the continue cells are counted into the
 //! restart cell's rowspan and dropped.
 
+use super::ooxml::{attr, attr_num};
 use std::io::{Cursor, Read};
 
 use quick_xml::Reader;
@@ -316,16 +317,8 @@ fn parse_with_numbering(xml: &str, mut numbering: Numbering) -> Result<Document,
     }
 }
 
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.try_get_attribute(name).ok().flatten().and_then(|a| {
-        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .ok()
-            .map(|v| v.into_owned())
-    })
-}
-
 fn attr_usize(e: &BytesStart<'_>, name: &str) -> Option<usize> {
-    attr(e, name).and_then(|v| v.trim().parse::<usize>().ok())
+    attr_num(e, name)
 }
 
 fn pop_if(stack: &mut Vec<Frame>, pred: impl Fn(&Frame) -> bool) -> Option<Frame> {

@@ -1,47 +1,69 @@
 //! Attachment formats: tell what a fetched file is, and read DOCX, PDF,
-//! XLSX and OLE2 Word files into the document model the extractor reads.
+//! spreadsheets (XLSX, XLS, ET) and OLE2 Word files into the document model
+//! the extractor reads.
 //!
 //! Many agencies publish the annual report as an attachment rather than as
-//! the page itself. Each reader here ends in [`crate::document::Document`]
-//! (or, for old binary Word files, plain text), so one extractor serves
-//! every format.
+//! the page itself. Each reader here ends in [`crate::document::Document`],
+//! so one extractor serves every format.
 
 mod docx;
 mod html;
 mod layout;
 mod numbering;
 mod ole;
+mod ooxml;
 mod pdf;
-mod xlsx;
+mod spreadsheet;
 
 pub use docx::docx_to_document;
 pub use html::{dom_to_document, html_to_document};
-pub use ole::{ole_to_document, ole_to_text, rtf_to_document};
+pub use ole::{ole_to_document, rtf_to_document};
 pub use pdf::{PdfRead, pdf_to_document};
-pub use xlsx::xlsx_to_document;
+pub use spreadsheet::spreadsheet_to_document;
 
 use serde::Serialize;
 
 use crate::document::Document;
 
 /// What a file is, as far as reading a report goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 pub enum Format {
+    /// An HTML page.
     Html,
+    /// Plain text.
     Text,
+    /// PDF.
     Pdf,
+    /// Word 2007+ (Office Open XML).
     Docx,
     /// OLE2 compound file: `.doc`, `.wps`, `.xls`, `.et`.
     Ole,
     /// Rich Text Format (often behind a `.doc` name).
     Rtf,
+    /// Excel 2007+ (Office Open XML).
     Xlsx,
     /// A zip archive that is neither DOCX nor XLSX.
     Zip,
+    /// None of the above.
+    #[default]
     Unknown,
 }
 
 impl Format {
+    /// Every format, for reading one back from its name.
+    pub const ALL: [Format; 9] = [
+        Format::Html,
+        Format::Text,
+        Format::Pdf,
+        Format::Docx,
+        Format::Ole,
+        Format::Rtf,
+        Format::Xlsx,
+        Format::Zip,
+        Format::Unknown,
+    ];
+
+    /// The format's name, as messages and the archive spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Html => "html",
@@ -63,27 +85,45 @@ impl std::fmt::Display for Format {
     }
 }
 
+/// Why a file could not be read into the document model.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
+    /// No reader exists for this format.
     #[error("{format} files cannot be read")]
-    Unsupported { format: String },
+    Unsupported {
+        /// The format, for people.
+        format: String,
+    },
+    /// The file is damaged or not what it claims to be.
     #[error("corrupt file: {0}")]
     Corrupt(String),
+    /// A PDF that needs a password.
     #[error("the PDF is encrypted and cannot be read without a password")]
     Encrypted,
+    /// The converter the format needs is not installed.
     #[error("external tool `{tool}` is not installed ({hint})")]
     ToolMissing {
+        /// The program.
         tool: &'static str,
+        /// How to install it.
         hint: &'static str,
     },
+    /// The converter ran and failed.
     #[error("external tool `{tool}` failed: {message}")]
-    ToolFailed { tool: &'static str, message: String },
+    ToolFailed {
+        /// The program.
+        tool: &'static str,
+        /// Its exit status and error output.
+        message: String,
+    },
 }
 
 /// An attachment read into the document model, whatever its format.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
+    /// The format read (a zip archive's member's).
     pub format: Format,
+    /// The content.
     pub document: Document,
     /// Page count (PDF only).
     pub pages: Option<usize>,
@@ -94,9 +134,9 @@ pub struct Attachment {
 }
 
 /// One entry point for attachments: sniff the format, then read DOCX, PDF,
-/// XLSX or OLE2 Word into the document model. HTML and text are the
-/// extractor's own input, and archives, binary spreadsheets and unknown
-/// files are not read: those give [`FormatError::Unsupported`] naming the
+/// XLSX, XLS/ET or OLE2 Word into the document model. HTML and text are the
+/// extractor's own input, and unknown files are not read: those give
+/// [`FormatError::Unsupported`] naming the
 /// format.
 pub fn read_attachment(
     bytes: &[u8],
@@ -116,6 +156,7 @@ pub fn read_attachment(
     };
     match format {
         Format::Docx => docx_to_document(bytes).map(plain),
+        Format::Ole if ole::is_workbook(bytes) => spreadsheet_to_document(bytes).map(plain),
         Format::Ole => ole_to_document(bytes).map(plain),
         Format::Rtf => rtf_to_document(bytes).map(plain),
         Format::Pdf => pdf_to_document(bytes).map(|r| Attachment {
@@ -125,7 +166,7 @@ pub fn read_attachment(
             scanned: r.scanned,
             member: None,
         }),
-        Format::Xlsx => xlsx_to_document(bytes).map(plain),
+        Format::Xlsx => spreadsheet_to_document(bytes).map(plain),
         Format::Html | Format::Text | Format::Zip | Format::Unknown => {
             Err(FormatError::Unsupported {
                 format: format.as_str().to_string(),

@@ -6,6 +6,7 @@
 //! the numbering part. Counters run per list, and a level resets the levels
 //! below it, as Word does.
 
+use super::ooxml::{attr, attr_num};
 use std::collections::HashMap;
 
 use quick_xml::Reader;
@@ -42,16 +43,8 @@ struct StyleList {
     based_on: Option<String>,
 }
 
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.try_get_attribute(name).ok().flatten().and_then(|a| {
-        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .ok()
-            .map(|v| v.into_owned())
-    })
-}
-
 fn attr_u32(e: &BytesStart<'_>, name: &str) -> Option<u32> {
-    attr(e, name).and_then(|v| v.trim().parse().ok())
+    attr_num(e, name)
 }
 
 const MAX_LEVEL: u32 = 9;

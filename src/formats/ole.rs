@@ -1,35 +1,44 @@
 //! Old binary Word files (`.doc`, and `.wps` saved in Word's format) and RTF
-//! → the document model or text, through tools Debian packages.
+//! → the document model, through LibreOffice.
 //!
 //! Parsing the Word 97 binary format ourselves (piece tables, fast-saved
 //! files, 8-bit GBK runs) is a project of its own. LibreOffice converts such
 //! a file to DOCX faithfully, merged table cells included, and the DOCX
-//! reader takes it from there. Without LibreOffice, `antiword` (then
-//! `catdoc`) still give the prose, but they lose or garble tables with
-//! merged cells, so they are only the text fallback. A missing tool is a
-//! typed [`FormatError::ToolMissing`], never a crash; spreadsheets and other
-//! OLE files are [`FormatError::Unsupported`].
+//! reader takes it from there. A missing LibreOffice is a typed
+//! [`FormatError::ToolMissing`], never a crash; an OLE2 file with no Word
+//! stream (a spreadsheet, say) is [`FormatError::Unsupported`] here.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::io::{Cursor, Read};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{FormatError, OLE_MAGIC, docx_to_document};
+use wait_timeout::ChildExt;
+
+use super::{FormatError, docx_to_document};
 use crate::document::Document;
 
 const TOOL_TIMEOUT: Duration = Duration::from_secs(90);
 const SOFFICE_HINT: &str =
     "install LibreOffice: `apt-get install --no-install-recommends libreoffice-writer-nogui`";
-const ANTIWORD_HINT: &str = "install LibreOffice (`apt-get install --no-install-recommends \
-     libreoffice-writer-nogui`), or `apt-get install antiword catdoc` for text without tables";
+
+/// The streams at the root of an OLE2 compound file, or why it is not one.
+pub(crate) fn ole_streams(bytes: &[u8]) -> Result<Vec<String>, FormatError> {
+    let file = cfb::CompoundFile::open(Cursor::new(bytes))
+        .map_err(|e| FormatError::Corrupt(format!("not an OLE2 compound file: {e}")))?;
+    Ok(file
+        .read_root_storage()
+        .map(|e| e.name().to_string())
+        .collect())
+}
+
+/// True for an OLE2 spreadsheet (`.xls`, `.et`): its data sits in a
+/// `Workbook` (BIFF8) or `Book` (BIFF5) stream.
+pub(crate) fn is_workbook(bytes: &[u8]) -> bool {
+    ole_streams(bytes).is_ok_and(|s| s.iter().any(|n| n == "Workbook" || n == "Book"))
+}
 
 fn check_word(bytes: &[u8]) -> Result<(), FormatError> {
-    if !bytes.starts_with(OLE_MAGIC) {
-        return Err(FormatError::Corrupt("not an OLE2 compound file".into()));
-    }
-    if !has_stream(bytes, "WordDocument") {
+    if !ole_streams(bytes)?.iter().any(|n| n == "WordDocument") {
         return Err(FormatError::Unsupported {
             format: "OLE2 file without a WordDocument stream (spreadsheet or other)".into(),
         });
@@ -55,7 +64,10 @@ pub fn rtf_to_document(bytes: &[u8]) -> Result<Document, FormatError> {
 
 /// LibreOffice converts the file to DOCX; the DOCX reader does the rest.
 fn convert_with_soffice(bytes: &[u8], ext: &str) -> Result<Document, FormatError> {
-    let dir = TempDir::new()?;
+    let dir = tempfile::Builder::new()
+        .prefix("nianbao-ole-")
+        .tempdir()
+        .map_err(|e| tool_io("soffice", e))?;
     let input = dir.path().join(format!("input.{ext}"));
     std::fs::write(&input, bytes).map_err(|e| tool_io("soffice", e))?;
     let out_dir = dir.path().join("out");
@@ -86,68 +98,11 @@ fn convert_with_soffice(bytes: &[u8], ext: &str) -> Result<Document, FormatError
     docx_to_document(&docx)
 }
 
-/// Text of an OLE2 Word document, one paragraph or table row per line
-/// (cells separated by tabs); the extractor's text reader takes it from
-/// there. Uses LibreOffice when installed, else `antiword`, else `catdoc`.
-pub fn ole_to_text(bytes: &[u8]) -> Result<String, FormatError> {
-    match ole_to_document(bytes) {
-        Ok(doc) => return Ok(doc.plain_text()),
-        Err(FormatError::ToolMissing { .. }) => {}
-        Err(e) => return Err(e),
-    }
-    let dir = TempDir::new()?;
-    let input = dir.path().join("input.doc");
-    std::fs::write(&input, bytes).map_err(|e| tool_io("antiword", e))?;
-    let input = input.to_string_lossy().into_owned();
-    let antiword = run_tool(
-        "antiword",
-        ANTIWORD_HINT,
-        &["-m", "UTF-8.txt", "-w", "0", &input],
-        &[("ANTIWORDHOME", "/usr/share/antiword")],
-    );
-    match antiword {
-        Ok(text) if !text.trim().is_empty() => return Ok(pipes_to_tabs(&text)),
-        Ok(_) | Err(FormatError::ToolFailed { .. }) | Err(FormatError::ToolMissing { .. }) => {}
-        Err(other) => return Err(other),
-    }
-    // catdoc reads some files antiword refuses (Word 6, fast-saved).
-    match (
-        run_tool("catdoc", ANTIWORD_HINT, &["-d", "utf-8", "-w", &input], &[]),
-        antiword,
-    ) {
-        (Ok(text), _) => Ok(text),
-        (Err(FormatError::ToolMissing { .. }), Err(e @ FormatError::ToolFailed { .. })) => Err(e),
-        (Err(e), _) => Err(e),
-    }
-}
-
-/// antiword draws table rows as `|cell   |cell   |`; the text reader wants tabs.
-fn pipes_to_tabs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let t = line.trim_end();
-        if t.starts_with('|') && t.ends_with('|') && t.len() > 1 {
-            let cells: Vec<&str> = t[1..t.len() - 1].split('|').map(str::trim).collect();
-            out.push_str(&cells.join("\t"));
-        } else {
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    out
-}
-
 fn tool_io(tool: &'static str, e: std::io::Error) -> FormatError {
     FormatError::ToolFailed {
         tool,
         message: format!("cannot write a temporary file: {e}"),
     }
-}
-
-/// Whether the compound file's directory names this stream (names are UTF-16LE).
-fn has_stream(bytes: &[u8], name: &str) -> bool {
-    let needle: Vec<u8> = name.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    bytes.windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
 fn run_tool(
@@ -178,6 +133,7 @@ fn run_tool(
     };
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
+    // Read both pipes while waiting, so a chatty tool never blocks on a full pipe.
     let out_reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
         if let Some(s) = stdout.as_mut() {
@@ -192,18 +148,14 @@ fn run_tool(
         }
         buf
     });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Ok(status),
-            Ok(None) if started.elapsed() > TOOL_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break Err(format!("no answer within {}s", TOOL_TIMEOUT.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => break Err(e.to_string()),
+    let status = match child.wait_timeout(TOOL_TIMEOUT) {
+        Ok(Some(status)) => Ok(status),
+        Ok(None) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("no answer within {}s", TOOL_TIMEOUT.as_secs()))
         }
+        Err(e) => Err(e.to_string()),
     };
     let out = out_reader.join().unwrap_or_default();
     let err = err_reader.join().unwrap_or_default();
@@ -217,57 +169,43 @@ fn run_tool(
     }
 }
 
-/// A private temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<Self, FormatError> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let path =
-            std::env::temp_dir().join(format!("nianbao-ole-{}-{n}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| tool_io("soffice", e))?;
-        Ok(TempDir(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    /// A real compound file holding the named streams.
+    fn compound(streams: &[&str]) -> Vec<u8> {
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        for name in streams {
+            let mut s = file.create_stream(format!("/{name}")).unwrap();
+            s.write_all(b"payload").unwrap();
+        }
+        file.flush().unwrap();
+        file.into_inner().into_inner()
+    }
 
     #[test]
     fn non_ole_bytes_are_corrupt() {
         assert!(matches!(
-            ole_to_text(b"hello"),
+            ole_to_document(b"hello"),
+            Err(FormatError::Corrupt(_))
+        ));
+        // The magic alone does not make a compound file.
+        assert!(matches!(
+            ole_to_document(&super::super::OLE_MAGIC.repeat(64)),
             Err(FormatError::Corrupt(_))
         ));
     }
 
     #[test]
     fn ole_without_word_stream_is_unsupported() {
-        let mut bytes = OLE_MAGIC.to_vec();
-        bytes.extend(
-            "Workbook"
-                .encode_utf16()
-                .flat_map(|u| u.to_le_bytes())
-                .collect::<Vec<u8>>(),
-        );
+        let bytes = compound(&["Workbook"]);
+        assert_eq!(ole_streams(&bytes).unwrap(), ["Workbook"]);
+        assert!(is_workbook(&bytes));
+        assert!(!is_workbook(&compound(&["WordDocument"])));
         assert!(matches!(
-            ole_to_text(&bytes),
+            ole_to_document(&bytes),
             Err(FormatError::Unsupported { .. })
         ));
     }
@@ -281,17 +219,20 @@ mod tests {
     }
 
     #[test]
-    fn antiword_tables_become_tab_rows() {
-        let text = "标题\n|规章      |0     |0  |\n|行政规范性文件|2 |0 |\n";
-        assert_eq!(
-            pipes_to_tabs(text),
-            "标题\n规章\t0\t0\n行政规范性文件\t2\t0\n"
-        );
-    }
-
-    #[test]
     fn missing_tool_is_a_typed_error() {
         let r = run_tool("nianbao-no-such-tool", "hint", &["/dev/null"], &[]);
         assert!(matches!(r, Err(FormatError::ToolMissing { .. })), "{r:?}");
+    }
+
+    #[test]
+    fn a_failing_tool_reports_its_status_and_stderr() {
+        let r = run_tool("sh", "hint", &["-c", "echo oops >&2; exit 3"], &[]);
+        match r {
+            Err(FormatError::ToolFailed { tool, message }) => {
+                assert_eq!(tool, "sh");
+                assert!(message.contains("oops"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

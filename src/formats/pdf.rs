@@ -562,43 +562,23 @@ fn run(
     depth: usize,
 ) {
     let mut ctm = base;
-    let mut stack: Vec<Matrix> = Vec::new();
-    let mut ts = TextState {
-        size: 0.0,
-        char_spacing: 0.0,
-        word_spacing: 0.0,
-        h_scale: 1.0,
-        leading: 0.0,
-        rise: 0.0,
-    };
-    let mut ts_stack: Vec<TextState> = Vec::new();
-    let mut font: Option<&Font<'_>> = None;
-    let mut tm = Matrix::IDENTITY;
-    let mut tlm = Matrix::IDENTITY;
-    // Current path: segments in page space, plus whether it was built of rectangles.
-    let mut path: Vec<((f32, f32), (f32, f32))> = Vec::new();
-    let mut rects: Vec<[(f32, f32); 4]> = Vec::new();
-    let mut current: Option<(f32, f32)> = None;
-    let mut start: Option<(f32, f32)> = None;
-
+    let mut stack: Vec<(Matrix, TextState)> = Vec::new();
+    let mut text = TextObject::new();
+    let mut path = PathState::default();
     for op in ops {
         if ink.budget == 0 {
             return;
         }
         ink.budget -= 1;
         let o = &op.operands;
-        match op.operator.as_str() {
+        let name = op.operator.as_str();
+        match name {
             // Deeper nesting than any real producer writes is ignored.
-            "q" if stack.len() < 256 => {
-                stack.push(ctm);
-                ts_stack.push(ts);
-            }
+            "q" if stack.len() < 256 => stack.push((ctm, text.ts)),
             "Q" => {
-                if let Some(m) = stack.pop() {
+                if let Some((m, t)) = stack.pop() {
                     ctm = m;
-                }
-                if let Some(t) = ts_stack.pop() {
-                    ts = t;
+                    text.ts = t;
                 }
             }
             "cm" => {
@@ -606,12 +586,60 @@ fn run(
                     ctm = m.then(ctm);
                 }
             }
+            "BI" => ink.images += 1,
+            "Do" => draw_xobject(doc, o, res, ctm, ink, depth),
+            _ => {
+                let _ = text.operate(name, o, res, ctm, ink)
+                    || path.construct(name, o, ctm)
+                    || path.paint(name, &mut ink.rules);
+            }
+        }
+    }
+}
+
+/// Text state, text matrices and font: the text operators (`BT`, `Tf`, `Tc`,
+/// `Tw`, `Tz`, `TL`, `Ts`, `Td`, `TD`, `Tm`, `T*`, `Tj`, `'`, `"`, `TJ`).
+struct TextObject<'r> {
+    ts: TextState,
+    font: Option<&'r Font<'r>>,
+    tm: Matrix,
+    tlm: Matrix,
+}
+
+impl<'r> TextObject<'r> {
+    fn new() -> Self {
+        TextObject {
+            ts: TextState {
+                size: 0.0,
+                char_spacing: 0.0,
+                word_spacing: 0.0,
+                h_scale: 1.0,
+                leading: 0.0,
+                rise: 0.0,
+            },
+            font: None,
+            tm: Matrix::IDENTITY,
+            tlm: Matrix::IDENTITY,
+        }
+    }
+
+    /// Runs a text operator; false when `op` is not one.
+    fn operate(
+        &mut self,
+        op: &str,
+        o: &[Object],
+        res: &'r Resources<'r>,
+        ctm: Matrix,
+        ink: &mut PageInk,
+    ) -> bool {
+        let ts = &mut self.ts;
+        match op {
             "BT" => {
-                tm = Matrix::IDENTITY;
-                tlm = Matrix::IDENTITY;
+                self.tm = Matrix::IDENTITY;
+                self.tlm = Matrix::IDENTITY;
             }
             "Tf" => {
-                font = o
+                self.font = o
                     .first()
                     .and_then(|n| n.as_name().ok())
                     .and_then(|n| res.fonts.get(n));
@@ -626,52 +654,72 @@ fn run(
             "Ts" => ts.rise = num(o, 0).unwrap_or(0.0),
             "Td" | "TD" => {
                 if let (Some(tx), Some(ty)) = (num(o, 0), num(o, 1)) {
-                    if op.operator == "TD" {
+                    if op == "TD" {
                         ts.leading = -ty;
                     }
-                    tlm = Matrix::translate(tx, ty).then(tlm);
-                    tm = tlm;
+                    self.tlm = Matrix::translate(tx, ty).then(self.tlm);
+                    self.tm = self.tlm;
                 }
             }
             "Tm" => {
                 if let Some(m) = matrix_from(o) {
-                    tlm = m;
-                    tm = m;
+                    self.tlm = m;
+                    self.tm = m;
                 }
             }
             "T*" => {
-                tlm = Matrix::translate(0.0, -ts.leading).then(tlm);
-                tm = tlm;
+                self.tlm = Matrix::translate(0.0, -ts.leading).then(self.tlm);
+                self.tm = self.tlm;
             }
             "Tj" | "'" | "\"" | "TJ" => {
-                if op.operator == "'" || op.operator == "\"" {
-                    if op.operator == "\"" {
+                if op == "'" || op == "\"" {
+                    if op == "\"" {
                         ts.word_spacing = num(o, 0).unwrap_or(ts.word_spacing);
                         ts.char_spacing = num(o, 1).unwrap_or(ts.char_spacing);
                     }
-                    tlm = Matrix::translate(0.0, -ts.leading).then(tlm);
-                    tm = tlm;
+                    self.tlm = Matrix::translate(0.0, -ts.leading).then(self.tlm);
+                    self.tm = self.tlm;
                 }
-                let Some(f) = font else { continue };
-                let items: Vec<&Object> = match (op.operator.as_str(), o.last()) {
+                let Some(f) = self.font else { return true };
+                let items: Vec<&Object> = match (op, o.last()) {
                     ("TJ", Some(Object::Array(a))) => a.iter().collect(),
                     (_, Some(obj)) => vec![obj],
-                    _ => continue,
+                    _ => return true,
                 };
-                show(&items, f, &ts, &mut tm, ctm, ink);
+                show(&items, f, &self.ts, &mut self.tm, ctm, ink);
             }
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// The path being built, in page space: segments, rectangles, the pen.
+#[derive(Default)]
+struct PathState {
+    segments: Vec<((f32, f32), (f32, f32))>,
+    rects: Vec<[(f32, f32); 4]>,
+    current: Option<(f32, f32)>,
+    start: Option<(f32, f32)>,
+}
+
+impl PathState {
+    /// Runs a path construction operator (`m`, `l`, `c`, `v`, `y`, `h`,
+    /// `re`); false when `op` is not one.
+    fn construct(&mut self, op: &str, o: &[Object], ctm: Matrix) -> bool {
+        match op {
             "m" => {
                 if let (Some(x), Some(y)) = (num(o, 0), num(o, 1)) {
                     let p = ctm.apply(x, y);
-                    current = Some(p);
-                    start = Some(p);
+                    self.current = Some(p);
+                    self.start = Some(p);
                 }
             }
             "l" => {
-                if let (Some(x), Some(y), Some(from)) = (num(o, 0), num(o, 1), current) {
+                if let (Some(x), Some(y), Some(from)) = (num(o, 0), num(o, 1), self.current) {
                     let p = ctm.apply(x, y);
-                    path.push((from, p));
-                    current = Some(p);
+                    self.segments.push((from, p));
+                    self.current = Some(p);
                 }
             }
             "c" | "v" | "y" => {
@@ -680,13 +728,13 @@ fn run(
                 if n >= 2
                     && let (Some(x), Some(y)) = (num(o, n - 2), num(o, n - 1))
                 {
-                    current = Some(ctm.apply(x, y));
+                    self.current = Some(ctm.apply(x, y));
                 }
             }
             "h" => {
-                if let (Some(from), Some(to)) = (current, start) {
-                    path.push((from, to));
-                    current = Some(to);
+                if let (Some(from), Some(to)) = (self.current, self.start) {
+                    self.segments.push((from, to));
+                    self.current = Some(to);
                 }
             }
             "re" => {
@@ -699,97 +747,108 @@ fn run(
                         ctm.apply(x + w, y + h),
                         ctm.apply(x, y + h),
                     ];
-                    rects.push(pts);
-                    current = Some(pts[0]);
-                    start = Some(pts[0]);
+                    self.rects.push(pts);
+                    self.current = Some(pts[0]);
+                    self.start = Some(pts[0]);
                 }
             }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Runs a path painting operator (stroke, fill, end), turning what was
+    /// drawn into ruling lines; false when `op` is not one.
+    fn paint(&mut self, op: &str, rules: &mut Vec<Rule>) -> bool {
+        match op {
             "S" | "s" | "B" | "B*" | "b" | "b*" => {
-                for &(a, b) in &path {
-                    push_rule(&mut ink.rules, a, b);
+                for &(a, b) in &self.segments {
+                    push_rule(rules, a, b);
                 }
-                for r in &rects {
+                for r in &self.rects {
                     for i in 0..4 {
-                        push_rule(&mut ink.rules, r[i], r[(i + 1) % 4]);
+                        push_rule(rules, r[i], r[(i + 1) % 4]);
                     }
                 }
-                path.clear();
-                rects.clear();
-                current = None;
             }
             "f" | "F" | "f*" => {
                 // Filled thin rectangles are how Word draws cell borders.
-                for r in &rects {
-                    thin_rect_rule(&mut ink.rules, r);
-                }
-                path.clear();
-                rects.clear();
-                current = None;
-            }
-            "n" => {
-                path.clear();
-                rects.clear();
-                current = None;
-            }
-            "BI" => ink.images += 1,
-            "Do" => {
-                let Some(id) = o
-                    .first()
-                    .and_then(|n| n.as_name().ok())
-                    .and_then(|n| res.xobjects.get(n))
-                else {
-                    continue;
-                };
-                let Ok(stream) = doc.get_object(*id).and_then(Object::as_stream) else {
-                    continue;
-                };
-                match stream.dict.get(b"Subtype").and_then(Object::as_name) {
-                    Ok(b"Image") => ink.images += 1,
-                    Ok(b"Form") if depth < MAX_FORM_DEPTH => {
-                        let Ok(data) = stream
-                            .decompressed_content_with_limit(MAX_PAGE_CONTENT)
-                            .or_else(|_| Ok::<_, lopdf::Error>(stream.content.clone()))
-                        else {
-                            continue;
-                        };
-                        let Ok(content) = Content::decode(&data) else {
-                            continue;
-                        };
-                        let form_matrix = stream
-                            .dict
-                            .get(b"Matrix")
-                            .and_then(Object::as_array)
-                            .ok()
-                            .and_then(|a| matrix_from(a))
-                            .unwrap_or(Matrix::IDENTITY);
-                        let form_res = stream
-                            .dict
-                            .get_deref(b"Resources", doc)
-                            .and_then(Object::as_dict)
-                            .ok();
-                        let inner = match form_res {
-                            Some(d) => resources_from(doc, Some(d)),
-                            None => Resources {
-                                fonts: BTreeMap::new(),
-                                xobjects: BTreeMap::new(),
-                            },
-                        };
-                        // A form without its own resources uses the page's.
-                        let inner_ref = if form_res.is_some() { &inner } else { res };
-                        run(
-                            doc,
-                            &content.operations,
-                            inner_ref,
-                            form_matrix.then(ctm),
-                            ink,
-                            depth + 1,
-                        );
-                    }
-                    _ => {}
+                for r in &self.rects {
+                    thin_rect_rule(rules, r);
                 }
             }
-            _ => {}
+            "n" => {}
+            _ => return false,
         }
+        self.segments.clear();
+        self.rects.clear();
+        self.current = None;
+        true
+    }
+}
+
+/// `Do`: an image is counted; a form is run with its own matrix and resources.
+fn draw_xobject(
+    doc: &lopdf::Document,
+    o: &[Object],
+    res: &Resources<'_>,
+    ctm: Matrix,
+    ink: &mut PageInk,
+    depth: usize,
+) {
+    let Some(id) = o
+        .first()
+        .and_then(|n| n.as_name().ok())
+        .and_then(|n| res.xobjects.get(n))
+    else {
+        return;
+    };
+    let Ok(stream) = doc.get_object(*id).and_then(Object::as_stream) else {
+        return;
+    };
+    match stream.dict.get(b"Subtype").and_then(Object::as_name) {
+        Ok(b"Image") => ink.images += 1,
+        Ok(b"Form") if depth < MAX_FORM_DEPTH => {
+            let Ok(data) = stream
+                .decompressed_content_with_limit(MAX_PAGE_CONTENT)
+                .or_else(|_| Ok::<_, lopdf::Error>(stream.content.clone()))
+            else {
+                return;
+            };
+            let Ok(content) = Content::decode(&data) else {
+                return;
+            };
+            let form_matrix = stream
+                .dict
+                .get(b"Matrix")
+                .and_then(Object::as_array)
+                .ok()
+                .and_then(|a| matrix_from(a))
+                .unwrap_or(Matrix::IDENTITY);
+            let form_res = stream
+                .dict
+                .get_deref(b"Resources", doc)
+                .and_then(Object::as_dict)
+                .ok();
+            let inner = match form_res {
+                Some(d) => resources_from(doc, Some(d)),
+                None => Resources {
+                    fonts: BTreeMap::new(),
+                    xobjects: BTreeMap::new(),
+                },
+            };
+            // A form without its own resources uses the page's.
+            let inner_ref = if form_res.is_some() { &inner } else { res };
+            run(
+                doc,
+                &content.operations,
+                inner_ref,
+                form_matrix.then(ctm),
+                ink,
+                depth + 1,
+            );
+        }
+        _ => {}
     }
 }
 

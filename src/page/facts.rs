@@ -6,54 +6,90 @@
 
 use crate::document::Document;
 use crate::page::report_kind::{self, Decoy, Evidence, Verdict};
-use crate::patterns::{ReportPatterns, squeeze};
+use crate::patterns::{ReportPatterns, fold_width, report_year, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use std::sync::LazyLock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an archived snapshot is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PageKind {
+    /// A page whose title reads as an annual report title.
     Report,
+    /// A column or list page that links reports.
     Listing,
     /// Titled like a report and is not one (see [`crate::page::report_kind`]).
     Decoy,
+    /// A file (PDF, Word …) that a report page or a report link points at.
+    Attachment,
+    /// Anything else.
+    #[default]
     Other,
 }
 
 impl PageKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PageKind::Report => "report",
-            PageKind::Listing => "listing",
-            PageKind::Decoy => "decoy",
-            PageKind::Other => "other",
-        }
+    /// True for the kinds that are or hold a report: the snapshots the
+    /// extractor reads and the answers count. The store's SQL lists the same
+    /// kinds (`store::kinds`, checked by a test).
+    pub fn holds_report(self) -> bool {
+        matches!(self, PageKind::Report | PageKind::Attachment)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// What a fetched page says about itself.
 pub struct PageMeta {
+    /// Title (an attachment: its link text).
     pub title: Option<String>,
+    /// Publish date.
     pub publish_date: Option<NaiveDate>,
+    /// Publishing office (来源).
     pub source: Option<String>,
+    /// Responsible editor (编辑).
     pub editor: Option<String>,
+    /// CMS column name.
     pub column: Option<String>,
+    /// Site name.
     pub site_name: Option<String>,
+    /// Report year the title names.
     pub report_year: Option<i32>,
     /// Agency name read from the report title, e.g. "沈阳市辽中区人民政府办公室".
     pub agency: Option<String>,
+    /// What it is.
     pub kind: PageKind,
     /// Why a report-like page is not the report, for [`PageKind::Decoy`].
     pub decoy: Option<Decoy>,
 }
 
-/// Publish date, source and editor as printed in the page text.
+/// Publish date, source and editor of a report, as one page or document states them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VisibleMeta {
+    /// Publish date.
     pub publish_date: Option<NaiveDate>,
+    /// Publishing office (来源).
     pub source: Option<String>,
+    /// Responsible editor (编辑).
     pub editor: Option<String>,
+}
+
+impl VisibleMeta {
+    /// The one precedence for a report's publish date, source and editor:
+    /// each from the first of `sources` that states it, most specific first
+    /// (the report's own text, then the page it was archived with, then the
+    /// page it hangs from). Used by the extraction stage and the exports alike.
+    pub fn first_stated(sources: impl IntoIterator<Item = VisibleMeta>) -> VisibleMeta {
+        let mut out = VisibleMeta::default();
+        for m in sources {
+            out.publish_date = out.publish_date.or(m.publish_date);
+            out.source = out.source.or(m.source);
+            out.editor = out.editor.or(m.editor);
+            if out.publish_date.is_some() && out.source.is_some() && out.editor.is_some() {
+                break;
+            }
+        }
+        out
+    }
 }
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -67,25 +103,13 @@ static FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(发布时间|发布日期|成文日期|发文日期|印发日期|更新时间|日期|时间|信息来源|文章来源|来源|责任编辑|编辑|作者|浏览次数|点击数|阅读数|访问量|字号|字体)\s*[:：]")
         .expect("static regex")
 });
-static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})年").expect("static regex"));
 static YEAR_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(.*?)(?:19|20)\d{2}\s*年").expect("static regex"));
-
-/// Folds full-width digits and separators so one date regex reads every shape.
-fn fold(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
-}
 
 /// A date in any common shape: `2024-01-12`, `2024/1/12`, `2024.01.12`,
 /// `2024年1月12日`, with a time or brackets around it, or `20240112`.
 pub fn parse_cn_date(s: &str) -> Option<NaiveDate> {
-    let s = fold(s);
+    let s = fold_width(s);
     if let Some(c) = DATE.captures(&s) {
         let d = NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
         if d.is_some() {
@@ -96,17 +120,10 @@ pub fn parse_cn_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
 }
 
-/// The report year a title names, as [`crate::patterns::report_year`] reads it
-/// (first `20xx年`, spaces and full-width digits allowed), with the regex compiled once.
-pub fn title_year(title: &str) -> Option<i32> {
-    let t = fold(&squeeze(title));
-    YEAR.captures(&t).and_then(|c| c[1].parse().ok())
-}
-
 /// The text before the year in a report title:
 /// "西工区城市改造办公室2022年政府信息公开工作年度报告" → "西工区城市改造办公室".
 pub fn agency_from_title(title: &str) -> Option<String> {
-    let t = fold(&squeeze(title));
+    let t = fold_width(&squeeze(title));
     let c = YEAR_PREFIX.captures(&t)?;
     let agency = c[1]
         .trim_start_matches(['#', '-', '*', '【', '[', '《'])
@@ -354,12 +371,12 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
         report_kind::judge_page(patterns, t, evidence)
     });
     let is_report =
-        verdict.is_report() && (title.as_deref().and_then(title_year).is_some() || !listing);
+        verdict.is_report() && (title.as_deref().and_then(report_year).is_some() || !listing);
     let decoy = match verdict {
         // A report-titled page naming no year (or listing reports) is the report
         // column, not a decoy; an empty page naming a year is.
         Verdict::Decoy(Decoy::Empty)
-            if listing || title.as_deref().and_then(title_year).is_none() =>
+            if listing || title.as_deref().and_then(report_year).is_none() =>
         {
             None
         }
@@ -376,7 +393,7 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
         PageKind::Other
     };
     let (report_year_v, agency) = match (&title, is_report) {
-        (Some(t), true) => (title_year(t), agency_from_title(t)),
+        (Some(t), true) => (report_year(t), agency_from_title(t)),
         _ => (None, None),
     };
     PageMeta {
@@ -436,7 +453,7 @@ fn looks_like_listing(dom: &Html, patterns: &ReportPatterns) -> bool {
         dom.select(&li)
             .filter(|e| {
                 let t = e.text().collect::<String>();
-                DATE.is_match(&fold(&t)) && e.select(&a).next().is_some()
+                DATE.is_match(&fold_width(&t)) && e.select(&a).next().is_some()
             })
             .count()
     });
@@ -573,7 +590,7 @@ mod tests {
             &ReportPatterns::default(),
         );
         assert_eq!(other.kind, PageKind::Other);
-        assert_eq!(other.kind.as_str(), "other");
+        assert_eq!(other.kind, PageKind::Other);
     }
 
     #[test]
@@ -616,5 +633,29 @@ mod tests {
         );
         assert_eq!(by_file.kind, PageKind::Report);
         assert_eq!(by_file.decoy, None);
+    }
+
+    #[test]
+    fn publish_facts_come_from_the_most_specific_source_that_states_each() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2023, 1, d);
+        let document = VisibleMeta {
+            publish_date: day(5),
+            ..VisibleMeta::default()
+        };
+        let page = VisibleMeta {
+            publish_date: day(9),
+            source: Some("办公室".into()),
+            editor: None,
+        };
+        let parent = VisibleMeta {
+            publish_date: day(1),
+            source: Some("政府".into()),
+            editor: Some("张三".into()),
+        };
+        let got = VisibleMeta::first_stated([document, page, parent]);
+        assert_eq!(got.publish_date, day(5));
+        assert_eq!(got.source.as_deref(), Some("办公室"));
+        assert_eq!(got.editor.as_deref(), Some("张三"));
+        assert_eq!(VisibleMeta::first_stated([]), VisibleMeta::default());
     }
 }

@@ -7,9 +7,10 @@ pub mod extraction;
 
 use crate::config::Config;
 use crate::crawl::{self, CrawlError, CrawlOptions, CrawlSummary};
+use crate::patterns::ReportPatterns;
 use crate::seeds::SeedRow;
 use crate::shutdown::Shutdown;
-use crate::store::{Store, StoreError};
+use crate::store::{RunKind, RunStatus, Store, StoreError};
 use extraction::{ExtractFilter, ExtractSummary, extract_archive};
 
 /// Crawls (or resumes the unfinished crawl), then extracts what the archive
@@ -28,9 +29,10 @@ pub async fn crawl_then_extract(
     }
     let run_id = summary.run_id;
     // Extraction is CPU work: off the async workers.
+    let patterns = config.report_patterns(None);
     let (store, extracted) = tokio::task::spawn_blocking(move || {
         let mut store = store;
-        let r = extract_archive(&mut store, &ExtractFilter::default(), &|_, _| {});
+        let r = extract_archive(&mut store, &ExtractFilter::default(), &patterns, &|_, _| {});
         (store, r)
     })
     .await
@@ -42,23 +44,24 @@ pub async fn crawl_then_extract(
 }
 
 /// `nianbao extract`: one recorded run (kind `extract`) of the extraction
-/// stage over the archive; a failure is recorded on the run before it is
-/// returned. `progress` gets (done, total).
+/// stage over the archive, with the configured report `patterns`; a failure
+/// is recorded on the run before it is returned. `progress` gets (done, total).
 pub fn extract_run(
     store: &mut Store,
     filter: &ExtractFilter,
+    patterns: &ReportPatterns,
     command: &str,
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExtractSummary, StoreError> {
-    let run_id = store.begin_run("extract", command)?;
-    match extract_archive(store, filter, progress) {
+    let run_id = store.begin_run(RunKind::Extract, command)?;
+    match extract_archive(store, filter, patterns, progress) {
         Ok(summary) => {
             store.add_extracted(run_id, summary.reports as i64)?;
-            store.finish_run(run_id, "completed", None)?;
+            store.finish_run(run_id, RunStatus::Completed, None)?;
             Ok(summary)
         }
         Err(e) => {
-            store.finish_run(run_id, "failed", Some(&e.to_string()))?;
+            store.finish_run(run_id, RunStatus::Failed, Some(&e.to_string()))?;
             Err(e)
         }
     }

@@ -1,38 +1,57 @@
 //! Crawl-side writes and reads: seeds and agencies, the frontier, the fetch log,
 //! and the one transaction that archives a fetched page.
 
-use super::{PreparedBody, Result, Store, now};
+use super::{FrontierState, PreparedBody, Result, Store, now};
+use crate::crawl::discover::LinkKind;
+use crate::formats::Format;
+use crate::page::facts::PageKind;
 use crate::seeds::{Agency, SeedRow};
+use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
 /// An agency as stored, with its id.
 #[derive(Debug, Clone)]
 pub struct StoredAgency {
+    /// Row id.
     pub id: i64,
+    /// The agency as the seed files give it.
     pub agency: Agency,
 }
 
 /// A seed row as stored.
 #[derive(Debug, Clone)]
 pub struct StoredSeed {
+    /// Row id.
     pub id: i64,
+    /// The seed's agency; `None` for a portal column.
     pub agency_id: Option<i64>,
+    /// Entry URL; `None` for an agency with no site.
     pub url: Option<String>,
 }
 
 /// A URL waiting in (or taken from) the frontier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrontierItem {
+    /// Row id.
     pub id: i64,
+    /// URL.
     pub url: String,
+    /// Host key (scheme, host and port).
     pub host: String,
+    /// The seed the crawl started from.
     pub seed_id: Option<i64>,
+    /// Links followed from the seed.
     pub depth: u32,
-    pub kind: String,
+    /// What it is.
+    pub kind: LinkKind,
+    /// Lower is fetched sooner.
     pub priority: i64,
+    /// The page it was found on.
     pub parent_url: Option<String>,
+    /// Anchor text of the link that found it.
     pub link_text: Option<String>,
+    /// Agency of the report page an attachment hangs from.
     pub agency_hint: Option<String>,
     /// Form body of a POST entry; `None` for a GET.
     pub form: Option<String>,
@@ -41,14 +60,23 @@ pub struct FrontierItem {
 /// A URL to add to the frontier.
 #[derive(Debug, Clone)]
 pub struct NewLink {
+    /// URL.
     pub url: String,
+    /// Host key (scheme, host and port).
     pub host: String,
+    /// The seed the crawl started from.
     pub seed_id: Option<i64>,
+    /// Links followed from the seed.
     pub depth: u32,
-    pub kind: String,
+    /// What it is.
+    pub kind: LinkKind,
+    /// Lower is fetched sooner.
     pub priority: i64,
+    /// The page it was found on.
     pub parent_url: Option<String>,
+    /// Anchor text of the link that found it.
     pub link_text: Option<String>,
+    /// Agency of the report page an attachment hangs from.
     pub agency_hint: Option<String>,
     /// `Some(reason)`: recorded as skipped (robots, scope, trap), never fetched.
     pub skipped: Option<String>,
@@ -59,33 +87,56 @@ pub struct NewLink {
 /// One fetch attempt for the log.
 #[derive(Debug, Clone, Default)]
 pub struct FetchRecord {
+    /// URL.
     pub url: String,
+    /// Host key (scheme, host and port).
     pub host: String,
+    /// Attempt number, from 1.
     pub attempt: u32,
+    /// Start (RFC 3339, UTC); empty means now.
     pub started_at: String,
+    /// How long it took.
     pub duration_ms: i64,
+    /// HTTP status, when a response came.
     pub status: Option<u16>,
+    /// Error kind (`timeout`, `connect` …), when it failed.
     pub error_kind: Option<String>,
+    /// Error message.
     pub error: Option<String>,
+    /// Bytes received.
     pub bytes: i64,
 }
 
 /// A response to archive.
 #[derive(Debug, Clone)]
 pub struct NewSnapshot {
+    /// URL.
     pub url: String,
+    /// URL after redirects.
     pub final_url: String,
+    /// When it was fetched (RFC 3339, UTC).
     pub fetched_at: String,
+    /// HTTP status, when a response came.
     pub status: u16,
+    /// `HTTP/1.1`, `HTTP/2` …
     pub http_version: String,
+    /// Response headers as received.
     pub headers: Vec<(String, String)>,
+    /// `Content-Type` as sent.
     pub content_type: Option<String>,
+    /// Encoding the body was decoded with.
     pub charset: Option<String>,
+    /// Where the encoding came from (header, meta, detection).
     pub charset_source: Option<String>,
+    /// The body was cut at `max_body_bytes`.
     pub truncated: bool,
+    /// `ETag`, for conditional requests.
     pub etag: Option<String>,
+    /// `Last-Modified`, for conditional requests.
     pub last_modified: Option<String>,
+    /// The seed the crawl started from.
     pub seed_id: Option<i64>,
+    /// The page it was found on.
     pub parent_url: Option<String>,
     /// Form body when the response answered a POST.
     pub form: Option<String>,
@@ -94,17 +145,29 @@ pub struct NewSnapshot {
 /// What a snapshot is, for `page_meta`.
 #[derive(Debug, Clone, Default)]
 pub struct PageMetaRow {
-    pub kind: String,
-    pub format: String,
+    /// What it is.
+    pub kind: PageKind,
+    /// File format.
+    pub format: Format,
+    /// Title (an attachment: its link text).
     pub title: Option<String>,
-    pub publish_date: Option<String>,
+    /// Publish date.
+    pub publish_date: Option<NaiveDate>,
+    /// Publishing office (来源).
     pub source: Option<String>,
+    /// Responsible editor (编辑).
     pub editor: Option<String>,
+    /// CMS column name.
     pub column_name: Option<String>,
+    /// Site name.
     pub site_name: Option<String>,
+    /// Report year the title names.
     pub report_year: Option<i32>,
+    /// Agency name as read from the title or page.
     pub agency_name: Option<String>,
+    /// Seed agency it is attributed to; `None`: discovered.
     pub agency_id: Option<i64>,
+    /// The report page an attachment hangs from.
     pub parent_snapshot_id: Option<i64>,
     /// Why a report-like page is not the report (`kind = "decoy"`).
     pub decoy: Option<String>,
@@ -132,19 +195,42 @@ pub struct SeedHost {
     pub via_url: String,
 }
 
+impl PageMetaRow {
+    /// The publish date, source and editor stored for the page.
+    pub fn published(&self) -> crate::page::facts::VisibleMeta {
+        crate::page::facts::VisibleMeta {
+            publish_date: self.publish_date,
+            source: self.source.clone(),
+            editor: self.editor.clone(),
+        }
+    }
+
+    /// True when the snapshot counts as a found report in a run's counters: a
+    /// report page, or a report attachment that names its year.
+    pub fn counts_as_report(&self) -> bool {
+        self.kind == PageKind::Report
+            || (self.kind == PageKind::Attachment && self.report_year.is_some())
+    }
+}
+
 /// Everything one fetched frontier entry produces, committed together.
 #[derive(Debug, Clone)]
 pub struct PageCommit {
+    /// The run.
     pub run_id: i64,
+    /// The frontier entry.
     pub frontier_id: i64,
+    /// The final fetch attempt.
     pub fetch: FetchRecord,
     /// `None` for a 304 or an unchanged body (the last snapshot still holds), or a failure.
     pub snapshot: Option<(NewSnapshot, PreparedBody, PageMetaRow)>,
     /// The snapshot this entry resolved to when nothing new was stored.
     pub existing_snapshot_id: Option<i64>,
+    /// Outlinks to add to the frontier.
     pub links: Vec<NewLink>,
-    /// Final frontier state: done | failed | skipped.
-    pub state: &'static str,
+    /// Final frontier state: done, failed or skipped.
+    pub state: FrontierState,
+    /// Why it ended so (for people).
     pub reason: Option<String>,
     /// The server answered 304 or sent the archived bytes again.
     pub not_modified: bool,
@@ -159,8 +245,11 @@ pub struct PageCommit {
 /// What [`Store::commit_page`] wrote.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommitOutcome {
+    /// The snapshot.
     pub snapshot_id: Option<i64>,
+    /// The body was new to the archive.
     pub new_body: bool,
+    /// Outlinks new to the frontier.
     pub links_added: usize,
 }
 
@@ -320,7 +409,7 @@ impl Store {
     }
 
     /// Counts of a run's frontier entries by state.
-    pub fn frontier_counts(&self, run_id: i64) -> Result<HashMap<String, i64>> {
+    pub fn frontier_counts(&self, run_id: i64) -> Result<HashMap<FrontierState, i64>> {
         let mut stmt = self
             .conn
             .prepare("SELECT state, COUNT(*) FROM frontier WHERE run_id = ?1 GROUP BY state")?;
@@ -343,7 +432,7 @@ impl Store {
     pub fn frontier_close(
         &self,
         frontier_id: i64,
-        state: &str,
+        state: FrontierState,
         reason: Option<&str>,
     ) -> Result<()> {
         self.conn.execute(
@@ -406,13 +495,13 @@ impl Store {
              WHERE id = ?1",
             params![
                 c.run_id,
-                (c.state == "done") as i64,
+                (c.state == FrontierState::Done) as i64,
                 c.not_modified as i64,
                 outcome.snapshot_id.is_some() as i64,
                 outcome.new_body as i64,
                 c.fetch.bytes,
                 c.is_report as i64,
-                (c.state == "failed") as i64
+                (c.state == FrontierState::Failed) as i64
             ],
         )?;
         tx.commit()?;
@@ -478,26 +567,12 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT kind, format, title, publish_date, source, editor, column_name, site_name, report_year,
-                        agency_name, agency_id, parent_snapshot_id, decoy FROM page_meta WHERE snapshot_id = ?1",
+                &format!(
+                    "SELECT {} FROM page_meta pm WHERE pm.snapshot_id = ?1",
+                    super::extraction::PAGE_META_COLUMNS
+                ),
                 [snapshot_id],
-                |r| {
-                    Ok(PageMetaRow {
-                        kind: r.get(0)?,
-                        format: r.get(1)?,
-                        title: r.get(2)?,
-                        publish_date: r.get(3)?,
-                        source: r.get(4)?,
-                        editor: r.get(5)?,
-                        column_name: r.get(6)?,
-                        site_name: r.get(7)?,
-                        report_year: r.get(8)?,
-                        agency_name: r.get(9)?,
-                        agency_id: r.get(10)?,
-                        parent_snapshot_id: r.get(11)?,
-                        decoy: r.get(12)?,
-                    })
-                },
+                |r| super::extraction::page_meta_from(r, 0),
             )
             .optional()?)
     }
@@ -601,9 +676,9 @@ fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> 
     let mut n = 0;
     for l in links {
         let state = if l.skipped.is_some() {
-            "skipped"
+            FrontierState::Skipped
         } else {
-            "pending"
+            FrontierState::Pending
         };
         n += stmt.execute(params![
             run_id,

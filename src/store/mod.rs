@@ -6,15 +6,24 @@
 //! through one transaction here, so a crash at any instant leaves the
 //! archive consistent and the frontier resumable.
 
+mod answers;
 mod crawl;
+mod extraction;
 mod findings;
+mod kinds;
 pub mod lock;
 mod render;
+mod runs;
 mod schema;
 
+pub use answers::{ArchivedResponse, DiscoveredReport, LastFetch, ReportSnapshot};
 pub use crawl::*;
+pub use extraction::{ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, Revision};
 pub use findings::{DecoySeen, SeedFindings};
+pub use kinds::{FrontierState, RunKind, RunStatus};
+pub(crate) use kinds::{READ_STATUSES_SQL, REPORT_KINDS_SQL};
 pub use render::*;
+pub use runs::{ArchiveTotals, HostErrors, RunCounts, RunRow};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -23,39 +32,56 @@ use std::path::{Path, PathBuf};
 pub use schema::MIGRATIONS;
 
 #[derive(Debug, thiserror::Error)]
+/// Why the archive could not be opened, read or written.
 pub enum StoreError {
     #[error("database {path}: {source}")]
+    /// The database could not be opened.
     Open {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// The underlying error.
         source: rusqlite::Error,
     },
     #[error("cannot create the folder for database {path}: {source}")]
+    /// Its folder could not be created.
     CreateDir {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// The underlying error.
         source: std::io::Error,
     },
     #[error(
         "database {path} has schema version {found}, newer than this nianbao knows ({known}); upgrade nianbao"
     )]
+    /// Written by a newer nianbao.
     TooNew {
+        /// The file.
         path: PathBuf,
+        /// Version found.
         found: i64,
+        /// Version this build knows.
         known: i64,
     },
     #[error("database: {0}")]
+    /// SQLite failed.
     Sql(#[from] rusqlite::Error),
     #[error("stored body {sha256} cannot be decompressed: {source}")]
+    /// A stored body does not decompress.
     Body {
+        /// SHA-256 of the body (hex).
         sha256: String,
         #[source]
+        /// The underlying error.
         source: std::io::Error,
     },
     #[error("stored JSON is malformed: {0}")]
+    /// Stored or written JSON is malformed.
     Json(#[from] serde_json::Error),
 }
 
+/// Result of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The current time as stored: RFC 3339 in UTC with milliseconds.
@@ -74,12 +100,16 @@ const ZSTD_LEVEL: i32 = 3;
 /// A body ready to store: hashed and compressed outside any lock or transaction.
 #[derive(Debug, Clone)]
 pub struct PreparedBody {
+    /// SHA-256 of the body (hex).
     pub sha256: String,
+    /// Body size in bytes.
     pub size: usize,
+    /// The body, zstd-compressed.
     pub zstd: Vec<u8>,
 }
 
 impl PreparedBody {
+    /// Hashes and compresses `bytes`.
     pub fn new(bytes: &[u8]) -> std::io::Result<Self> {
         Ok(PreparedBody {
             sha256: sha256_hex(bytes),
@@ -89,6 +119,7 @@ impl PreparedBody {
     }
 }
 
+/// The archive: one SQLite connection, the only place that speaks SQL.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -135,17 +166,15 @@ impl Store {
         Ok(store)
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Direct access for queries that belong to one caller (exports, status).
+    /// Direct access for tests and ad-hoc inspection; the library's own
+    /// queries all live in this module's files.
     pub fn conn(&self) -> &Connection {
         &self.conn
-    }
-
-    pub fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -169,6 +198,7 @@ impl Store {
         Ok(())
     }
 
+    /// The schema version the archive is at (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn
@@ -185,17 +215,17 @@ impl Store {
     // ---- runs ------------------------------------------------------------
 
     /// Starts a run record.
-    pub fn begin_run(&self, kind: &str, command: &str) -> Result<i64> {
+    pub fn begin_run(&self, kind: RunKind, command: &str) -> Result<i64> {
         self.conn.execute(
-            "INSERT INTO runs (kind, started_at, status, pid, command) VALUES (?1, ?2, 'running', ?3, ?4)",
-            params![kind, now(), std::process::id(), command],
+            "INSERT INTO runs (kind, started_at, status, pid, command) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![kind, now(), RunStatus::Running, std::process::id(), command],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
     /// The newest run of `kind` that never finished (its process died), if any.
     /// Only meaningful while holding the archive lock.
-    pub fn unfinished_run(&self, kind: &str) -> Result<Option<i64>> {
+    pub fn unfinished_run(&self, kind: RunKind) -> Result<Option<i64>> {
         Ok(self
             .conn
             .query_row(
@@ -215,7 +245,8 @@ impl Store {
         Ok(())
     }
 
-    pub fn finish_run(&self, run_id: i64, status: &str, note: Option<&str>) -> Result<()> {
+    /// Closes a run with its final status and, when given, a note (the error of a failed run).
+    pub fn finish_run(&self, run_id: i64, status: RunStatus, note: Option<&str>) -> Result<()> {
         self.conn.execute(
             "UPDATE runs SET status = ?2, finished_at = ?3, note = COALESCE(?4, note) WHERE id = ?1",
             params![run_id, status, now(), note],
@@ -290,64 +321,23 @@ impl Store {
             )
             .optional()?)
     }
-
-    /// Saves an extraction result (idempotent per snapshot and extractor version).
-    /// Returns true when the stored result is new or changed.
-    pub fn save_extraction(&self, row: &ExtractionRow) -> Result<bool> {
-        save_extraction_on(&self.conn, row)
-    }
-}
-
-/// [`Store::save_extraction`] on any connection or open transaction.
-pub fn save_extraction_on(conn: &Connection, row: &ExtractionRow) -> Result<bool> {
-    let n = conn.execute(
-        "INSERT INTO extractions (snapshot_id, extractor_version, extracted_at, status, agency, year, template,
-                                  checks_failed, warnings, result)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (snapshot_id, extractor_version) DO UPDATE SET
-           extracted_at = excluded.extracted_at, status = excluded.status, agency = excluded.agency,
-           year = excluded.year, template = excluded.template, checks_failed = excluded.checks_failed,
-           warnings = excluded.warnings, result = excluded.result
-         WHERE extractions.result IS NOT excluded.result",
-        params![
-            row.snapshot_id,
-            row.extractor_version,
-            now(),
-            row.status,
-            row.agency,
-            row.year,
-            row.template,
-            row.checks_failed,
-            row.warnings,
-            row.result_json
-        ],
-    )?;
-    Ok(n > 0)
 }
 
 /// What a recrawl needs to know about the last snapshot of a URL.
 #[derive(Debug, Clone)]
 pub struct SnapshotHead {
+    /// Row id.
     pub id: i64,
+    /// SHA-256 of the body (hex).
     pub sha256: String,
+    /// `ETag`, for conditional requests.
     pub etag: Option<String>,
+    /// `Last-Modified`, for conditional requests.
     pub last_modified: Option<String>,
+    /// `Content-Type` as sent.
     pub content_type: Option<String>,
+    /// URL after redirects.
     pub final_url: String,
-}
-
-/// One extraction result to save.
-#[derive(Debug, Clone)]
-pub struct ExtractionRow {
-    pub snapshot_id: i64,
-    pub extractor_version: String,
-    pub status: String,
-    pub agency: Option<String>,
-    pub year: Option<i32>,
-    pub template: Option<String>,
-    pub checks_failed: i64,
-    pub warnings: i64,
-    pub result_json: String,
 }
 
 #[cfg(test)]
@@ -402,8 +392,8 @@ mod tests {
                     },
                     PreparedBody::new(body).unwrap(),
                     PageMetaRow {
-                        kind: "report".into(),
-                        format: "html".into(),
+                        kind: crate::page::facts::PageKind::Report,
+                        format: crate::formats::Format::Html,
                         report_year: Some(2022),
                         ..Default::default()
                     },
@@ -414,7 +404,7 @@ mod tests {
                     host: "h".into(),
                     seed_id: None,
                     depth: 1,
-                    kind: "other".into(),
+                    kind: crate::crawl::discover::LinkKind::Other,
                     priority: 5,
                     parent_url: Some(url.into()),
                     link_text: None,
@@ -422,7 +412,7 @@ mod tests {
                     skipped: None,
                     form: None,
                 }],
-                state: "done",
+                state: FrontierState::Done,
                 reason: None,
                 not_modified: false,
                 is_report: false,
@@ -468,13 +458,13 @@ mod tests {
     #[test]
     fn page_commit_dedups_bodies_and_advances_the_frontier() {
         let mut store = Store::open_in_memory().unwrap();
-        let run = store.begin_run("crawl", "test").unwrap();
+        let run = store.begin_run(RunKind::Crawl, "test").unwrap();
         let seed = NewLink {
             url: "http://h/a".into(),
             host: "h".into(),
             seed_id: None,
             depth: 0,
-            kind: "seed".into(),
+            kind: crate::crawl::discover::LinkKind::Seed,
             priority: 0,
             parent_url: None,
             link_text: None,
@@ -521,6 +511,12 @@ mod tests {
                 .as_deref(),
             Some("\"e1\"")
         );
-        assert_eq!(store.frontier_counts(run).unwrap().get("done"), Some(&2));
+        assert_eq!(
+            store
+                .frontier_counts(run)
+                .unwrap()
+                .get(&FrontierState::Done),
+            Some(&2)
+        );
     }
 }

@@ -178,7 +178,10 @@ ALTER TABLE snapshots ADD COLUMN rendered INTEGER NOT NULL DEFAULT 0;
 -- Why the page was rendered (or needs a browser), as the crawler decided it.
 ALTER TABLE page_meta ADD COLUMN render_reason TEXT;
 "#,
-    // 3: POST frontier entries (Hanweb record groups, `$.post` list APIs): the
+    // 3: the current report of an agency and year is chosen in one place,
+    // `export::current_reports`; the view that chose it again in SQL goes.
+    "DROP VIEW IF EXISTS current_reports;",
+    // 4: POST frontier entries (Hanweb record groups, `$.post` list APIs): the
     // method and form body are part of an entry's identity, replayed on resume
     // and kept with the snapshot; decoys named; seeds' scope widened by frames;
     // notes on what a crawl saw but could not read.

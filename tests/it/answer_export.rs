@@ -2,14 +2,14 @@
 //! with the archive.
 
 use crate::answer_support::*;
-use nianbao::export::{self, Format, keys};
+use nianbao::export::{self, OutputFormat, keys};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Read;
 
 fn jsonl(a: &Archive, year: Option<i32>) -> Vec<Value> {
     let mut out = Vec::new();
-    let s = export::export(&a.store, year, Format::Jsonl, false, &mut out).unwrap();
+    let s = export::export(&a.store, year, OutputFormat::Jsonl, false, &mut out).unwrap();
     let lines: Vec<Value> = out
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
@@ -110,7 +110,7 @@ fn jsonl_has_one_current_report_per_agency_with_provenance() {
 
     // JSON is the same objects in one array.
     let mut out = Vec::new();
-    export::export(&a.store, Some(2022), Format::Json, false, &mut out).unwrap();
+    export::export(&a.store, Some(2022), OutputFormat::Json, false, &mut out).unwrap();
     let arr: Vec<Value> = serde_json::from_slice(&out).unwrap();
     assert_eq!(arr, lines);
 }
@@ -140,7 +140,7 @@ fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<HashMap<String, String>>) {
 fn csv_wide_has_provenance_tables_and_checks() {
     let a = build();
     let mut out = Vec::new();
-    let s = export::export(&a.store, Some(2022), Format::Csv, false, &mut out).unwrap();
+    let s = export::export(&a.store, Some(2022), OutputFormat::Csv, false, &mut out).unwrap();
     assert_eq!((s.reports, s.extracted, s.rows), (6, 5, 6));
     let (header, rows) = csv_rows(&out);
     assert_eq!(rows.len(), 6);
@@ -198,13 +198,13 @@ fn csv_wide_has_provenance_tables_and_checks() {
     assert_eq!(xg["publish_date"], "2023-03-02");
     // 004's applicant columns are blank in the document: nulls stay empty.
     let mut out = Vec::new();
-    export::export(&a.store, Some(2023), Format::Csv, false, &mut out).unwrap();
+    export::export(&a.store, Some(2023), OutputFormat::Csv, false, &mut out).unwrap();
     let (_, rows) = csv_rows(&out);
     assert_eq!(rows[0]["check.balance.commercial"], "");
     assert_eq!(rows[0]["check.balance.total"], "true");
     // No reports: a header and no rows.
     let mut out = Vec::new();
-    export::export(&a.store, Some(2019), Format::Csv, false, &mut out).unwrap();
+    export::export(&a.store, Some(2019), OutputFormat::Csv, false, &mut out).unwrap();
     let (header, rows) = csv_rows(&out);
     assert!(rows.is_empty() && header.len() > 50);
 }
@@ -213,7 +213,7 @@ fn csv_wide_has_provenance_tables_and_checks() {
 fn csv_long_has_one_row_per_value() {
     let a = build();
     let mut out = Vec::new();
-    let s = export::export(&a.store, Some(2022), Format::Csv, true, &mut out).unwrap();
+    let s = export::export(&a.store, Some(2022), OutputFormat::Csv, true, &mut out).unwrap();
     let (header, rows) = csv_rows(&out);
     assert_eq!(
         header,
@@ -255,7 +255,7 @@ fn csv_long_has_one_row_per_value() {
     );
     // Blank cells of 004 are empty values, not zeros.
     let mut out = Vec::new();
-    export::export(&a.store, Some(2023), Format::Csv, true, &mut out).unwrap();
+    export::export(&a.store, Some(2023), OutputFormat::Csv, true, &mut out).unwrap();
     let (_, rows) = csv_rows(&out);
     let commercial = rows
         .iter()
@@ -274,7 +274,7 @@ fn zip_text(zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> 
 fn xlsx_has_four_sheets_bold_frozen_header_and_numbers() {
     let a = build();
     let mut out = Vec::new();
-    export::export(&a.store, Some(2022), Format::Xlsx, false, &mut out).unwrap();
+    export::export(&a.store, Some(2022), OutputFormat::Xlsx, false, &mut out).unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(out)).unwrap();
     let book = zip_text(&mut zip, "xl/workbook.xml");
     let names: Vec<&str> = book
@@ -313,10 +313,11 @@ fn export_to_path_writes_the_same_bytes_and_leaves_no_partial_file() {
     let a = build();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out/reports-2022.jsonl");
-    let s = export::export_to_path(&a.store, Some(2022), Format::Jsonl, false, &path).unwrap();
+    let s =
+        export::export_to_path(&a.store, Some(2022), OutputFormat::Jsonl, false, &path).unwrap();
     assert_eq!(s.reports, 6);
     let mut mem = Vec::new();
-    export::export(&a.store, Some(2022), Format::Jsonl, false, &mut mem).unwrap();
+    export::export(&a.store, Some(2022), OutputFormat::Jsonl, false, &mut mem).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), mem);
     let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
         .unwrap()

@@ -1,7 +1,7 @@
 //! missing / late / discovered on a real archive, and their CSV/JSON/XLSX output.
 
 use crate::answer_support::*;
-use nianbao::export::{self, Format, MissingReason};
+use nianbao::export::{self, MissingReason, OutputFormat};
 use std::io::Read;
 
 #[test]
@@ -78,20 +78,23 @@ fn missing_by_region_and_for_another_year() {
 fn late_counts_days_from_31_january_and_lists_undated_apart() {
     let a = build();
     let late = export::late(&a.store, 2022).unwrap();
-    let got: Vec<(&str, Option<i64>, &str)> = late
+    let got: Vec<(&str, Option<i64>, String)> = late
         .late
         .iter()
         .map(|e| {
             (
                 e.agency.as_str(),
                 e.days_late,
-                e.publish_date.as_deref().unwrap_or(""),
+                e.publish_date.map(|d| d.to_string()).unwrap_or_default(),
             )
         })
         .collect();
     assert_eq!(
         got,
-        vec![(XG, Some(30), "2023-03-02"), (TJ, Some(1), "2023-02-01")]
+        vec![
+            (XG, Some(30), "2023-03-02".to_string()),
+            (TJ, Some(1), "2023-02-01".to_string())
+        ]
     );
     // The statistics bureau's current report is the attachment; its date comes from its page.
     assert_eq!(late.late[1].snapshot_id, a.snap["tj_2022_file"]);
@@ -118,7 +121,7 @@ fn lists_write_as_csv_json_and_xlsx() {
     let missing = export::missing(&a.store, 2022, None).unwrap();
 
     let mut out = Vec::new();
-    export::write_missing(&missing, Format::Csv, &mut out).unwrap();
+    export::write_missing(&missing, OutputFormat::Csv, &mut out).unwrap();
     assert!(out.starts_with(b"\xEF\xBB\xBF"), "CSV starts with a BOM");
     let mut r = csv::Reader::from_reader(&out[3..]);
     assert_eq!(&r.headers().unwrap()[0], "agency");
@@ -132,7 +135,7 @@ fn lists_write_as_csv_json_and_xlsx() {
 
     let late = export::late(&a.store, 2022).unwrap();
     let mut out = Vec::new();
-    export::write_late(&late, Format::Json, &mut out).unwrap();
+    export::write_late(&late, OutputFormat::Json, &mut out).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let arr = v.as_array().unwrap();
     assert_eq!(arr.len(), 3);
@@ -143,7 +146,7 @@ fn lists_write_as_csv_json_and_xlsx() {
 
     let d = export::discovered(&a.store).unwrap();
     let mut out = Vec::new();
-    export::write_discovered(&d, Format::Xlsx, &mut out).unwrap();
+    export::write_discovered(&d, OutputFormat::Xlsx, &mut out).unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(out)).unwrap();
     let mut book = String::new();
     zip.by_name("xl/workbook.xml")

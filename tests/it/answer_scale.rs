@@ -2,7 +2,7 @@
 //! `cargo test --test answer_scale -- --ignored --nocapture`).
 
 use crate::answer_support::*;
-use nianbao::export::{self, Format, WarcOptions};
+use nianbao::export::{self, OutputFormat, WarcOptions};
 use nianbao::seeds;
 use std::path::Path;
 use std::time::Instant;
@@ -32,7 +32,10 @@ fn answers_on_three_thousand_agencies() {
         let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
         a.agency.insert(leaked, *id);
     }
-    let run = a.store.begin_run("crawl", "scale").unwrap();
+    let run = a
+        .store
+        .begin_run(nianbao::store::RunKind::Crawl, "scale")
+        .unwrap();
     let t = Instant::now();
     let res = result(2, "complete", serde_json::json!([]));
     for (i, (name, _)) in ids.iter().enumerate().filter(|(i, _)| i % 10 != 0) {
@@ -75,10 +78,10 @@ fn answers_on_three_thousand_agencies() {
         t.elapsed()
     );
     for (format, long) in [
-        (Format::Jsonl, false),
-        (Format::Csv, false),
-        (Format::Csv, true),
-        (Format::Xlsx, false),
+        (OutputFormat::Jsonl, false),
+        (OutputFormat::Csv, false),
+        (OutputFormat::Csv, true),
+        (OutputFormat::Xlsx, false),
     ] {
         let t = Instant::now();
         let mut out = Vec::new();

@@ -1,9 +1,13 @@
 //! A small archive built through the real `Store` API, shared by the answer tests:
 //! seed agencies in every situation the missing/late/discovered lists tell apart.
 
+use nianbao::extract::Status;
+use nianbao::formats::Format;
+use nianbao::page::facts::PageKind;
 use nianbao::seeds;
 use nianbao::store::{
-    ExtractionRow, FetchRecord, NewSnapshot, PageCommit, PageMetaRow, PreparedBody, Store,
+    ExtractionRow, FetchRecord, FrontierState, NewSnapshot, PageCommit, PageMetaRow, PreparedBody,
+    RunKind, Store,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -75,6 +79,17 @@ pub struct Page<'a> {
     pub truncated: bool,
 }
 
+/// The stored kind a fixture names.
+fn page_kind(kind: &str) -> PageKind {
+    match kind {
+        "report" => PageKind::Report,
+        "listing" => PageKind::Listing,
+        "attachment" => PageKind::Attachment,
+        "other" => PageKind::Other,
+        other => panic!("no page kind {other:?}"),
+    }
+}
+
 impl<'a> Page<'a> {
     pub fn new(name: &'static str, url: &'a str, kind: &'a str) -> Page<'a> {
         Page {
@@ -136,10 +151,13 @@ impl Archive {
                     },
                     PreparedBody::new(&p.body).expect("zstd"),
                     PageMetaRow {
-                        kind: p.kind.into(),
-                        format: p.format.into(),
+                        kind: page_kind(p.kind),
+                        format: Format::ALL
+                            .into_iter()
+                            .find(|f| f.as_str() == p.format)
+                            .expect("a known format"),
                         title: None,
-                        publish_date: p.publish_date.map(String::from),
+                        publish_date: p.publish_date.map(|d| d.parse().expect("YYYY-MM-DD")),
                         source: Some("办公室".into()),
                         editor: None,
                         column_name: None,
@@ -153,7 +171,7 @@ impl Archive {
                 )),
                 existing_snapshot_id: None,
                 links: vec![],
-                state: "done",
+                state: FrontierState::Done,
                 reason: None,
                 not_modified: false,
                 is_report: false,
@@ -167,10 +185,13 @@ impl Archive {
         id
     }
 
-    pub fn extract(&self, snap: &str, version: &str, result: &Value) {
-        let status = result["status"].as_str().unwrap_or("complete").to_string();
-        self.store
-            .save_extraction(&ExtractionRow {
+    pub fn extract(&mut self, snap: &str, version: &str, result: &Value) {
+        let status: Status =
+            serde_json::from_value(result.get("status").cloned().unwrap_or(json!("complete")))
+                .expect("a known status");
+        let batch = self.store.extraction_batch().expect("batch");
+        batch
+            .save(&ExtractionRow {
                 snapshot_id: self.snap[snap],
                 extractor_version: version.into(),
                 status,
@@ -181,7 +202,8 @@ impl Archive {
                 warnings: 0,
                 result_json: result.to_string(),
             })
-            .expect("save_extraction");
+            .expect("save");
+        batch.commit().expect("commit");
     }
 
     pub fn fetch(&self, run: i64, url: &str, status: Option<u16>, error: Option<&str>) {
@@ -257,10 +279,16 @@ pub fn build() -> Archive {
         snap: HashMap::new(),
         body: HashMap::new(),
     };
-    let old_run = a.store.begin_run("crawl", "test crawl 1").expect("run");
+    let old_run = a
+        .store
+        .begin_run(RunKind::Crawl, "test crawl 1")
+        .expect("run");
     // 机关事务管理局's entry worked once, then failed on the last crawl.
     a.fetch(old_run, "http://127.0.0.1:9/jg/", Some(200), None);
-    let run = a.store.begin_run("crawl", "test crawl 2").expect("run");
+    let run = a
+        .store
+        .begin_run(RunKind::Crawl, "test crawl 2")
+        .expect("run");
     a.fetch(
         run,
         "http://127.0.0.1:9/jg/",
@@ -395,7 +423,7 @@ pub fn build() -> Archive {
         Page {
             year: Some(2022),
             agency: Some(TJ),
-            format: "wps",
+            format: "ole",
             parent: Some("tj_2022"),
             body: b"\xd0\xcf\x11\xe0 not readable".to_vec(),
             headers: vec![("Content-Type", "application/octet-stream")],

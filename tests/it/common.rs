@@ -99,3 +99,18 @@ pub fn diff_json(
         _ => out.push(format!("{path}: expected {want}, got {got}")),
     }
 }
+
+/// The extractor with the default report patterns (what `crawler.toml` ships).
+pub fn extract(bytes: &[u8], content_type: Option<&str>) -> nianbao::extract::Extraction {
+    nianbao::extract::extract(bytes, content_type, &Default::default())
+}
+
+/// [`extract`] on a text rendering.
+pub fn extract_text(text: &str) -> nianbao::extract::Extraction {
+    nianbao::extract::extract_text(text, &Default::default())
+}
+
+/// [`extract`] on a document.
+pub fn extract_document(doc: &nianbao::document::Document) -> nianbao::extract::Extraction {
+    nianbao::extract::extract_document(doc, &Default::default())
+}

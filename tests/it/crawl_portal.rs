@@ -383,13 +383,9 @@ async fn a_revised_report_gets_a_new_snapshot_and_the_old_one_stays() {
     };
     assert_eq!(revisions.len(), 2);
     assert_ne!(revisions[0], revisions[1]);
-    let revs = nianbao::pipeline::extraction::revisions(
-        &store,
-        Some("辽中区人民政府办公室"),
-        Some(2022),
-        None,
-    )
-    .unwrap();
+    let revs = store
+        .revisions(Some("辽中区人民政府办公室"), Some(2022), None)
+        .unwrap();
     assert_eq!(revs.len(), 2, "both revisions listed, newest first");
     let issued = |i: usize| {
         serde_json::to_value(revs[i].result.as_ref().unwrap()).unwrap()["active_disclosure"]["normative_documents"]

@@ -113,19 +113,23 @@ async fn every_idiom_finds_its_reports_and_takes_no_decoy() {
         "decoys archived as reports:\n{}",
         taken.join("\n")
     );
-    // No decoy is any agency's current report either.
+    // No decoy is any agency's current report either (the exports' one choice).
+    let current = export::current_reports(&store, None).unwrap();
     for d in portal.decoys() {
-        assert_eq!(
-            count(
-                &store,
-                &format!(
-                    "SELECT COUNT(*) FROM current_reports WHERE url = '{}'",
-                    d.url
-                )
-            ),
-            0,
+        assert!(
+            !current.iter().any(|c| c.url == d.url.as_str()),
             "{}",
             d.title
+        );
+    }
+    // And each agency's 2023 current report is its real one.
+    for r in portal.reports().iter().filter(|r| r.year == 2023) {
+        assert!(
+            current
+                .iter()
+                .any(|c| c.agency == r.agency && c.year == 2023),
+            "{} has no current 2023 report",
+            r.agency
         );
     }
     // Decoys are kept, named for what they are.
@@ -352,13 +356,15 @@ async fn a_pending_post_entry_is_replayed_with_its_form_on_resume() {
         let stored = store
             .sync_seeds(&rows, &nianbao::seeds::agencies(&rows))
             .unwrap();
-        let run = store.begin_run("crawl", "killed").unwrap();
+        let run = store
+            .begin_run(nianbao::store::RunKind::Crawl, "killed")
+            .unwrap();
         let link = |form: Option<&str>| nianbao::store::NewLink {
             url: proxy.to_string(),
             host: nianbao::crawl::politeness::host_key(&proxy),
             seed_id: Some(stored[0].id),
             depth: 0,
-            kind: "listing".into(),
+            kind: nianbao::crawl::discover::LinkKind::Api,
             priority: 1,
             parent_url: Some(seed_url.to_string()),
             link_text: Some("records 4-6".into()),

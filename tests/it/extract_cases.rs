@@ -1,9 +1,8 @@
 //! The extractor on inputs that are not clean reports: other pages, cut-off
 //! tables, garbage, the 2019 template and PDF-style text.
 
-use nianbao::extract::{
-    APPLICATION_ROWS_2019, PartStatus, Status, Template, extract, extract_text,
-};
+use crate::common::{extract, extract_text};
+use nianbao::extract::{APPLICATION_ROWS_2019, PartStatus, Status, Template};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,7 @@
 //! The extractor against the hand-checked expected JSON of the five seed reports, as text and as HTML.
 
-use nianbao::extract::{Extraction, Status, extract};
+use crate::common::extract;
+use nianbao::extract::{Extraction, Status};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

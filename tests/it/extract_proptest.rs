@@ -1,6 +1,7 @@
 //! Properties of `extract`: it never panics, and it never outputs a number the input does not contain.
 
-use nianbao::extract::{Extraction, extract};
+use crate::common::extract;
+use nianbao::extract::Extraction;
 use nianbao::formats::html_to_document;
 use proptest::prelude::*;
 use serde_json::Value;

@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use nianbao::extract::{Extraction, Status, extract_document};
+use crate::common::extract_document;
+use nianbao::extract::{Extraction, Status};
 use nianbao::formats::{docx_to_document, ole_to_document, pdf_to_document};
 use serde_json::Value;
 

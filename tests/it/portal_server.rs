@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use nianbao::crawl::discover::{LinkKind, discover};
 use nianbao::page::charset::{CharsetSource, decode};
-use nianbao::patterns::ReportPatterns;
+use nianbao::patterns::{ReportPatterns, report_year};
 use nianbao_portal::Portal;
 use reqwest::StatusCode;
 use reqwest::header;
@@ -253,7 +253,7 @@ async fn crawl_column(c: &reqwest::Client, start: Url) -> (BTreeSet<String>, Vec
         for link in discover(&url, &html, &patterns) {
             match link.kind {
                 // A year-less report-like text is a column link (政府信息公开年报), not a report.
-                LinkKind::Report | LinkKind::Attachment if link.report_year.is_some() => {
+                LinkKind::Report | LinkKind::Attachment if report_year(&link.text).is_some() => {
                     reports.insert(link.url.to_string());
                 }
                 LinkKind::Pagination
@@ -320,7 +320,7 @@ async fn bureau_report_page_links_its_attachment() {
         .filter(|l| l.kind == LinkKind::Attachment)
         .collect();
     assert_eq!(att.len(), 1, "{links:#?}");
-    assert_eq!(att[0].report_year, Some(2023));
+    assert_eq!(report_year(&att[0].text), Some(2023));
     let (status, headers, body) = get(&c, &att[0].url).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
