@@ -291,7 +291,7 @@ async fn post_api_and_redirect_requests_pass_the_per_host_gate_and_robots() {
     let (_summary, store) = crawl_cms(dir.path(), &seeds, RPS).await;
     let log = portal.requests();
     let min_gap = Duration::from_secs_f64(1.0 / RPS);
-    let jitter = Duration::from_millis(40);
+    let jitter = Duration::from_millis(80);
     let mut by_host: HashMap<&str, Vec<&nianbao_portal::cms::CmsRequest>> = HashMap::new();
     for r in &log {
         by_host.entry(r.host.as_str()).or_default().push(r);
@@ -300,15 +300,22 @@ async fn post_api_and_redirect_requests_pass_the_per_host_gate_and_robots() {
     for (host, reqs) in &by_host {
         // robots.txt comes first, before any page, POST or API call.
         assert_eq!(reqs[0].path, "/robots.txt", "{host}");
-        for w in reqs.windows(2) {
-            let gap = w[1].at.duration_since(w[0].at);
-            assert!(
-                gap + jitter >= min_gap,
-                "{host}: {} then {} {} after {gap:?}",
-                w[0].path,
-                w[1].method,
-                w[1].path
-            );
+        // Arrival times carry transit jitter on a loaded machine (a request sent on
+        // time lands closer to a delayed predecessor): the rate holds when every
+        // run of n requests spans at least (n - 1) periods, less that jitter.
+        for i in 0..reqs.len() {
+            for j in i + 1..reqs.len() {
+                let span = reqs[j].at.duration_since(reqs[i].at);
+                let needed = min_gap * (j - i) as u32;
+                assert!(
+                    span + jitter >= needed,
+                    "{host}: {} requests from {} to {} {} within {span:?}",
+                    j - i + 1,
+                    reqs[i].path,
+                    reqs[j].method,
+                    reqs[j].path
+                );
+            }
         }
     }
     // The kinds the gate held: POSTs, JSON API calls, meta and script redirects.
