@@ -98,6 +98,10 @@ impl Default for CrawlerConfig {
 pub struct ScopeConfig {
     pub extra_hosts: Vec<String>,
     pub tolerate_invalid_tls_hosts: Vec<String>,
+    /// Connect to private, loopback and link-local addresses (an intranet
+    /// portal). Off by default: then only a seed that is itself on such an
+    /// address may be reached there.
+    pub allow_private_addresses: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -298,6 +302,41 @@ impl Config {
                 "crawler",
                 "max_pages_per_host",
                 "must be at least 1".into(),
+            ));
+        }
+        // Upper bounds: a value past these is a typo or an overflow, and some
+        // (retries, Retry-After, depth) would keep a crawl from ever ending.
+        for (key, value, max) in [
+            ("concurrency", c.concurrency as u64, 1024),
+            ("per_host_burst", u64::from(c.per_host_burst), 100),
+            ("max_body_bytes", c.max_body_bytes, 1 << 30),
+            ("max_redirects", c.max_redirects as u64, 20),
+            ("retries", u64::from(c.retries), 20),
+            ("backoff_initial_ms", c.backoff_initial_ms, 600_000),
+            ("backoff_max_ms", c.backoff_max_ms, 3_600_000),
+            ("max_retry_after_secs", c.max_retry_after_secs, 3600),
+            ("max_pages_per_host", c.max_pages_per_host as u64, 1_000_000),
+            ("max_depth", u64::from(c.max_depth), 64),
+            ("max_url_length", c.max_url_length as u64, 65_536),
+            (
+                "max_query_variants_per_path",
+                c.max_query_variants_per_path as u64,
+                1_000_000,
+            ),
+        ] {
+            if value > max {
+                return Err(invalid(
+                    "crawler",
+                    key,
+                    format!("must be at most {max}, got {value}"),
+                ));
+            }
+        }
+        if c.max_url_length < 32 {
+            return Err(invalid(
+                "crawler",
+                "max_url_length",
+                "must be at least 32".into(),
             ));
         }
         if c.backoff_initial_ms > c.backoff_max_ms {
@@ -615,5 +654,31 @@ network_idle_ms = 5
         assert_eq!(parse_years("").unwrap(), None);
         assert!(parse_years("2024-2022").is_err());
         assert!(parse_years("abc").is_err());
+    }
+
+    #[test]
+    fn numeric_keys_have_upper_bounds() {
+        for (line, key) in [
+            ("retries = 4294967295", "crawler.retries"),
+            ("max_depth = 100000", "crawler.max_depth"),
+            (
+                "max_retry_after_secs = 99999999",
+                "crawler.max_retry_after_secs",
+            ),
+            ("max_redirects = 1000", "crawler.max_redirects"),
+            ("concurrency = 100000", "crawler.concurrency"),
+            ("max_body_bytes = 99999999999", "crawler.max_body_bytes"),
+            ("backoff_max_ms = 99999999999", "crawler.backoff_max_ms"),
+        ] {
+            let err = Config::parse(&format!("[crawler]\n{line}\n"), Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("c.toml:2: key `{key}`: must be at most")),
+                "{line}: {err}"
+            );
+        }
+        let text = include_str!("../crawler.toml");
+        Config::parse(text, Path::new("crawler.toml")).expect("the shipped values are in bounds");
     }
 }

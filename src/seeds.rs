@@ -150,6 +150,17 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<SeedRow>, SeedError> {
                 format!("{} fields, expected at most {}", record.len(), HEADER.len()),
             ));
         }
+        if let Some(i) = record.iter().position(|f| f.contains(['\n', '\r'])) {
+            // Only a quote left open makes a field span lines: it has swallowed
+            // the rows after it into this one.
+            return Err(row_err(
+                line,
+                format!(
+                    "column `{}` runs over several lines: a `\"` opened here is never closed, so the rows after it were read as part of this field; remove the stray quote or close it",
+                    HEADER.get(i).copied().unwrap_or("?")
+                ),
+            ));
+        }
         let field = |i: usize| record.get(i).unwrap_or("").trim().to_string();
         let agency = Some(field(0)).filter(|s| !s.is_empty());
         let url = match field(3) {
@@ -307,5 +318,15 @@ mod tests {
         );
         assert_eq!(rows.iter().filter(|r| r.matches("卫滨")).count(), 2);
         assert!(!rows[0].matches("辽中"));
+    }
+
+    #[test]
+    fn a_stray_quote_is_an_error_naming_its_line() {
+        let text = "agency,region,level,url,aliases\n甲局,市,市级,http://a.gov.cn/,\n\"乙局,市,市级,http://b.gov.cn/,\n丙局,市,市级,http://c.gov.cn/,\n丁局,市,市级,,\n";
+        let err = parse(text.as_bytes(), Path::new("seeds/x.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("seeds/x.csv:3: column `agency`"), "{err}");
+        assert!(err.contains("never closed"), "{err}");
     }
 }

@@ -25,7 +25,14 @@ pub struct ArchiveStatus {
     pub rendered_snapshots: i64,
     /// Pages of the last crawl that needed a browser and had none.
     pub needs_browser: Vec<crate::store::NeedsBrowser>,
+    /// URLs whose latest snapshot was cut off at `max_body_bytes`.
+    pub truncated: i64,
+    /// The newest of them (at most [`TRUNCATED_LISTED`]), with the bytes kept.
+    pub truncated_urls: Vec<(String, i64)>,
 }
+
+/// How many truncated bodies `status` lists by URL.
+pub const TRUNCATED_LISTED: usize = 20;
 
 /// The archive's status, listing the last `last_runs` runs.
 pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
@@ -33,7 +40,10 @@ pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
         Some(run) => store.failed_fetches_by_host(run)?,
         None => Vec::new(),
     };
+    let (truncated, truncated_urls) = store.truncated_bodies(TRUNCATED_LISTED)?;
     Ok(ArchiveStatus {
+        truncated,
+        truncated_urls,
         runs: store.recent_runs(last_runs)?,
         totals: store.archive_totals()?,
         reports_by_year: store.reports_by_year()?,
@@ -130,6 +140,16 @@ impl std::fmt::Display for ArchiveStatus {
                 "Rendered in a browser: {} snapshots",
                 self.rendered_snapshots
             )?;
+        }
+        if self.truncated > 0 {
+            writeln!(
+                f,
+                "Truncated bodies (cut at max_body_bytes; raise it to archive them whole): {}",
+                self.truncated
+            )?;
+            for (url, size) in &self.truncated_urls {
+                writeln!(f, "  {url} ({size} bytes kept)")?;
+            }
         }
         if !self.needs_browser.is_empty() {
             writeln!(

@@ -4,6 +4,7 @@ use super::{Common, Context, Output};
 use anyhow::Result;
 use clap::Args;
 use nianbao::export;
+use nianbao::export::sanitize::terminal;
 
 /// Arguments of `discovered`.
 #[derive(Args, Debug)]
@@ -15,7 +16,7 @@ pub struct DiscoveredArgs {
 /// Prints the discovered agencies, or writes them in the chosen format.
 pub fn run(args: DiscoveredArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let rows = export::discovered(&store)?;
     match args.output.format()? {
         Some(f) => args
@@ -28,7 +29,7 @@ pub fn run(args: DiscoveredArgs, common: &Common) -> Result<()> {
             );
             for d in &rows {
                 let years: Vec<String> = d.years.iter().map(i32::to_string).collect();
-                println!(
+                let line = format!(
                     "  {} ({}) years {} — {} report(s), e.g. {}",
                     d.agency_name,
                     d.region,
@@ -36,6 +37,8 @@ pub fn run(args: DiscoveredArgs, common: &Common) -> Result<()> {
                     d.reports,
                     d.first_url
                 );
+                // Names come from page titles: no control characters to the terminal.
+                println!("{}", terminal(&line));
             }
         }
     }

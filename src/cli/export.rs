@@ -25,7 +25,7 @@ pub struct ExportArgs {
 /// Writes the export to the file or standard output and says how much it wrote.
 pub fn run(args: ExportArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let format: OutputFormat = args.format.parse()?;
     let summary = match &args.out {
         Some(path) => export::export_to_path(&store, args.year, format, args.long, path)

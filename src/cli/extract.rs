@@ -27,8 +27,10 @@ pub struct ExtractArgs {
 /// Extracts under the archive lock, with a progress bar on a terminal.
 pub fn run(args: ExtractArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
+    // Before the lock, which would create the file.
+    nianbao::store::check::require_archive(&ctx.db)?;
     let _lock = ArchiveLock::acquire(&ctx.db, "nianbao extract")?;
-    let mut store = ctx.open_store()?;
+    let mut store = ctx.open_existing_store()?;
     let filter = ExtractFilter {
         agency: args.agency,
         year: args.year,

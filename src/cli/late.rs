@@ -17,7 +17,7 @@ pub struct LateArgs {
 /// Prints the late and undated reports, or writes them in the chosen format.
 pub fn run(args: LateArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let year = args.year;
     let report = export::late(&store, year)?;
     match args.output.format()? {

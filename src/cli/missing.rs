@@ -20,7 +20,7 @@ pub struct MissingArgs {
 /// Prints the list as a table, or writes it in the chosen format.
 pub fn run(args: MissingArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let year = args.year;
     let rows = export::missing(&store, year, args.region.as_deref())?;
     let needs_browser = store.needs_browser()?;

@@ -194,9 +194,37 @@ impl Context {
         })
     }
 
-    /// Opens the archive, naming it in any error.
+    /// Opens the archive to write to it, creating it if there is none (only
+    /// for the commands that start archives: crawl, schedule, demo); a damaged
+    /// archive is refused before anything is written.
     pub fn open_store(&self) -> Result<Store> {
-        Store::open(&self.db).with_context(|| format!("opening the archive {}", self.db.display()))
+        Store::open_for_writing(&self.db, true)
+            .with_context(|| format!("opening the archive {}", self.db.display()))
+    }
+
+    /// Opens an existing archive to write to it (`extract`): no archive, no run.
+    pub fn open_existing_store(&self) -> Result<Store> {
+        Store::open_for_writing(&self.db, false)
+            .with_context(|| format!("opening the archive {}", self.db.display()))
+    }
+
+    /// Opens an existing archive read-only for the commands that only answer,
+    /// warning on standard error when it fails its integrity check.
+    pub fn read_store(&self) -> Result<Store> {
+        let store = Store::open_read_only(&self.db)
+            .with_context(|| format!("opening the archive {}", self.db.display()))?;
+        match store.quick_check() {
+            Ok(None) => {}
+            Ok(Some(findings)) => eprintln!(
+                "warning: the archive {} is damaged ({findings}); answers may be incomplete. Restore it from a backup before the next crawl.",
+                self.db.display()
+            ),
+            Err(e) => eprintln!(
+                "warning: cannot check the archive {}: {e}",
+                self.db.display()
+            ),
+        }
+        Ok(store)
     }
 }
 

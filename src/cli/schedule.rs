@@ -31,7 +31,7 @@ pub fn run(common: &Common) -> Result<()> {
             let rows = seed_rows.clone();
             let db = db.clone();
             async move {
-                let store = Store::open(&db)?;
+                let store = Store::open_for_writing(&db, true)?;
                 let opts = CrawlOptions {
                     command: format!("nianbao schedule (tick {})", jc.scheduled_for),
                     agency_filter: None,

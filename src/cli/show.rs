@@ -3,6 +3,7 @@
 use super::{Common, Context};
 use anyhow::{Result, bail};
 use clap::Args;
+use nianbao::export::sanitize::terminal;
 use nianbao::report_view::render;
 
 /// Arguments of `show`.
@@ -23,7 +24,7 @@ pub struct ShowArgs {
 /// Prints the current revision's extraction, then every revision.
 pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     if args.snapshot.is_none() && (args.agency.is_none() || args.year.is_none()) {
         bail!("give an agency and a year (`nianbao show 卫滨区 2022`) or --snapshot ID");
     }
@@ -37,7 +38,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     };
     match (&current.result, args.json) {
         (Some(ex), true) => println!("{}", serde_json::to_string_pretty(ex)?),
-        (Some(ex), false) => print!("{}", render(ex)),
+        (Some(ex), false) => print!("{}", terminal(&render(ex))),
         (None, _) => println!(
             "snapshot {} has no extraction yet: run `nianbao extract`",
             current.snapshot_id
@@ -46,7 +47,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
     if !args.json {
         println!("\nrevisions ({}):", revs.len());
         for r in &revs {
-            println!(
+            let line = format!(
                 "  {} snapshot {:<6} {} {} {} [{}] {}",
                 if r.snapshot_id == current.snapshot_id {
                     "*"
@@ -60,6 +61,7 @@ pub fn run(args: ShowArgs, common: &Common) -> Result<()> {
                 r.status.map_or("not extracted", |s| s.as_str()),
                 r.url
             );
+            println!("{}", terminal(&line));
         }
     }
     Ok(())

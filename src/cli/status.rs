@@ -18,12 +18,16 @@ pub struct StatusArgs {
 /// Prints the archive's status as text or JSON.
 pub fn run(args: StatusArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let status = nianbao::status::status(&store, args.runs)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&status)?);
     } else {
-        print!("{status}");
+        // Errors and URLs come from the network: no control characters to the terminal.
+        print!(
+            "{}",
+            nianbao::export::sanitize::terminal(&status.to_string())
+        );
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ pub struct WarcArgs {
 /// Writes the WARC files into the folder and says what they hold.
 pub fn run(args: WarcArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
-    let store = ctx.open_store()?;
+    let store = ctx.read_store()?;
     let opts = export::WarcOptions {
         reports_only: args.reports_only,
         ..Default::default()

@@ -76,10 +76,22 @@ impl RequestGate for CrawlGate {
                 return Admission::Refuse("the crawl is stopping".into());
             }
             let host = host_key(&request.url);
+            // The browser connects by itself: the address policy is applied to
+            // what the name resolves to here, before it may.
+            if let Err(refused) = crawl.fetcher.addresses().check_resolved(&request.url).await {
+                return Admission::Refuse(refused.to_string());
+            }
             if crawl.config.crawler.respect_robots_txt {
-                match process::robots_for(crawl, &request.url, &host).await {
+                match super::robots::robots_for(crawl, &self.item, &request.url).await {
                     Ok(r) if r.allowed(request.url.as_str()) => {}
-                    Ok(_) => return Admission::Refuse("disallowed by robots.txt".into()),
+                    Ok(r) => {
+                        return Admission::Refuse(match &*r {
+                            super::politeness::Robots::Unreachable(why) => {
+                                format!("robots.txt unreachable ({why})")
+                            }
+                            _ => "disallowed by robots.txt".into(),
+                        });
+                    }
                     Err(e) => return Admission::Refuse(format!("robots.txt: {e}")),
                 }
             }

@@ -139,7 +139,12 @@ static RE_PAGE_NUMBER: LazyLock<Regex> =
 ///
 /// `html` must already be decoded (see [`crate::page::charset::decode`]).
 pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Link> {
-    discover_in(page_url, html, &Html::parse_document(html), patterns)
+    discover_in(
+        page_url,
+        html,
+        &crate::formats::nesting::parse_document(html),
+        patterns,
+    )
 }
 
 /// [`discover`] on a page already parsed into `doc` (the crawler parses each
@@ -264,7 +269,7 @@ type RawEntry<I> = (RawLink, Option<I>, Option<I>);
 /// Anchors (and handler links) of an HTML fragment; its tree ids would collide
 /// with the page's, so no pager context is kept.
 fn fragment_anchors<I>(base: &Url, frag: &str) -> Vec<RawEntry<I>> {
-    let frag = Html::parse_fragment(frag);
+    let frag = crate::formats::nesting::parse_fragment(frag);
     let mut out: Vec<RawEntry<I>> = frag
         .select(&SEL_A)
         .filter_map(|a| raw_anchor(base, a))

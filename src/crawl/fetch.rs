@@ -1,8 +1,13 @@
-//! One HTTP request: conditional headers, redirect limit, a body read in chunks
-//! up to the size cap, and errors sorted into kinds the retry policy understands.
+//! One HTTP request: conditional headers, a body read in chunks up to the
+//! size cap, and errors sorted into kinds the retry policy understands.
+//! Redirects are not followed here but returned, so that every hop passes the
+//! crawl's own scope, robots and politeness decisions ([`super::redirect`]);
+//! every connection goes through the address policy ([`super::address`]).
 
+use super::address::{AddressPolicy, GuardedResolver, REFUSED};
 use reqwest::header::{self, HeaderMap};
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -13,6 +18,12 @@ pub enum ErrorKind {
     Connect,
     Tls,
     Redirect,
+    /// The address is one the crawler must not connect to (private, loopback …).
+    Refused,
+    /// The host name did not resolve.
+    Dns,
+    /// The response headers were larger than the HTTP client accepts.
+    HeadersTooLarge,
     /// The server answered with an error status (4xx/5xx).
     Status,
     /// The connection broke while reading the body.
@@ -27,6 +38,9 @@ impl ErrorKind {
             ErrorKind::Connect => "connect",
             ErrorKind::Tls => "tls",
             ErrorKind::Redirect => "redirect",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Dns => "dns",
+            ErrorKind::HeadersTooLarge => "headers_too_large",
             ErrorKind::Status => "http",
             ErrorKind::Body => "body",
             ErrorKind::Other => "other",
@@ -48,10 +62,10 @@ pub struct FetchError {
 }
 
 impl FetchError {
-    /// Timeouts, connection failures, broken bodies, 5xx and 429 are worth another try.
+    /// Timeouts, connection and name failures, broken bodies, 5xx and 429 are worth another try.
     pub fn is_retryable(&self) -> bool {
         match self.kind {
-            ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Body => true,
+            ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Dns | ErrorKind::Body => true,
             ErrorKind::Status => matches!(self.status, Some(429) | Some(500..=599)),
             _ => false,
         }
@@ -90,6 +104,11 @@ pub enum FetchOutcome {
     NotModified {
         headers: Vec<(String, String)>,
     },
+    /// A 3xx with its `Location`, for the crawl to decide on.
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
 }
 
 /// Validators of the archived copy, sent as `If-None-Match` / `If-Modified-Since`.
@@ -105,8 +124,9 @@ pub struct FetcherOptions {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub max_body_bytes: u64,
-    pub max_redirects: usize,
     pub tolerate_invalid_tls_hosts: Vec<String>,
+    /// Which addresses may be connected to.
+    pub addresses: Arc<AddressPolicy>,
 }
 
 /// HTTP clients for the crawl: one verifying TLS, one (only if configured) that
@@ -117,6 +137,7 @@ pub struct Fetcher {
     lenient: Option<reqwest::Client>,
     lenient_hosts: HashSet<String>,
     max_body_bytes: u64,
+    addresses: Arc<AddressPolicy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +157,10 @@ impl Fetcher {
                 .user_agent(opts.user_agent.clone())
                 .connect_timeout(opts.connect_timeout)
                 .timeout(opts.request_timeout)
-                .redirect(reqwest::redirect::Policy::limited(opts.max_redirects))
+                .redirect(reqwest::redirect::Policy::none())
+                .dns_resolver(Arc::new(GuardedResolver {
+                    policy: Arc::clone(&opts.addresses),
+                }))
                 .gzip(true)
                 .brotli(true)
                 .deflate(true)
@@ -157,7 +181,13 @@ impl Fetcher {
             },
             lenient_hosts,
             max_body_bytes: opts.max_body_bytes,
+            addresses: Arc::clone(&opts.addresses),
         })
+    }
+
+    /// The address policy every connection passes.
+    pub fn addresses(&self) -> &AddressPolicy {
+        &self.addresses
     }
 
     fn client_for(&self, url: &Url) -> &reqwest::Client {
@@ -177,17 +207,40 @@ impl Fetcher {
         url: &Url,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        self.fetch_request(url, None, validators).await
+        self.fetch_request(url, None, validators, None).await
+    }
+
+    /// One GET whose body is cut at `cap` bytes (the rest is never read).
+    pub async fn fetch_capped(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        cap: u64,
+    ) -> Result<FetchOutcome, FetchError> {
+        self.fetch_request(url, None, validators, Some(cap)).await
     }
 
     /// One GET, or a form POST when `form` is given (Hanweb record groups,
-    /// `$.post` list APIs), with conditional headers when validators are given.
+    /// `$.post` list APIs), with conditional headers when validators are given;
+    /// the body is cut at `cap` bytes (`None`: the crawl's cap).
     pub async fn fetch_request(
         &self,
         url: &Url,
         form: Option<&str>,
         validators: &Validators,
+        cap: Option<u64>,
     ) -> Result<FetchOutcome, FetchError> {
+        let cap = cap.unwrap_or(self.max_body_bytes);
+        if let Err(refused) = self.addresses.check_url(url) {
+            return Err(FetchError {
+                url: url.to_string(),
+                kind: ErrorKind::Refused,
+                status: None,
+                message: refused.to_string(),
+                retry_after: None,
+                bytes: 0,
+            });
+        }
         let client = self.client_for(url);
         let mut req = match form {
             Some(body) => client
@@ -211,6 +264,15 @@ impl Fetcher {
         if status == 304 {
             return Ok(FetchOutcome::NotModified { headers });
         }
+        if (300..400).contains(&status) {
+            return Ok(FetchOutcome::Redirect {
+                status,
+                location: resp
+                    .headers()
+                    .get(header::LOCATION)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            });
+        }
         if status >= 400 {
             return Err(FetchError {
                 url: url.to_string(),
@@ -223,14 +285,12 @@ impl Fetcher {
         }
         let final_url = resp.url().clone();
         let http_version = format!("{:?}", resp.version());
-        let mut body = Vec::with_capacity(
-            resp.content_length().unwrap_or(0).min(self.max_body_bytes) as usize,
-        );
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(cap) as usize);
         let mut truncated = false;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    let room = (self.max_body_bytes as usize).saturating_sub(body.len());
+                    let room = (cap as usize).saturating_sub(body.len());
                     if chunk.len() > room {
                         body.extend_from_slice(&chunk[..room]);
                         truncated = true;
@@ -295,14 +355,21 @@ fn classify(url: &Url, e: &reqwest::Error) -> FetchError {
         source = s.source();
     }
     let lower = chain.to_ascii_lowercase();
-    let kind = if e.is_timeout() {
+    let kind = if lower.contains(REFUSED) {
+        ErrorKind::Refused
+    } else if e.is_timeout() {
         ErrorKind::Timeout
+    } else if lower.contains("message head is too large") || lower.contains("header too large") {
+        ErrorKind::HeadersTooLarge
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        ErrorKind::Dns
     } else if e.is_redirect() {
         ErrorKind::Redirect
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
         ErrorKind::Tls
-    } else if e.is_connect() {
+    } else if e.is_connect() || lower.contains("connection closed before message completed") {
+        // The latter: a kept-alive connection the server had closed, a transport fault.
         ErrorKind::Connect
     } else if e.is_body() || e.is_decode() {
         ErrorKind::Body

@@ -6,6 +6,7 @@
 //! has its own in-memory queue refilled from the frontier, so a slow host only
 //! ever occupies its own slots and never stalls the others.
 
+pub mod address;
 pub mod attribute;
 mod browser;
 pub mod discover;
@@ -14,6 +15,8 @@ pub mod fetch;
 pub mod idioms;
 pub mod politeness;
 mod process;
+mod redirect;
+mod robots;
 
 use crate::config::Config;
 use crate::patterns::ReportPatterns;
@@ -21,11 +24,11 @@ use crate::seeds::SeedRow;
 use crate::store::{FrontierState, NewLink, RunKind, RunStatus, Store, StoreError, StoredAgency};
 use discover::LinkKind;
 use fetch::{Fetcher, FetcherOptions};
-use politeness::{Politeness, Robots, host_key};
+use politeness::{Politeness, host_key};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::RangeInclusive;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{OnceCell, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -33,6 +36,14 @@ use url::Url;
 pub enum CrawlError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A store error that broke off a run, with the archive it happened in
+    /// (a full disk names the file that could not grow).
+    #[error("the archive {path}: {source}")]
+    Archive {
+        path: std::path::PathBuf,
+        #[source]
+        source: StoreError,
+    },
     #[error(transparent)]
     Client(#[from] fetch::ClientBuildError),
     #[error("a crawl task failed: {0}")]
@@ -119,7 +130,7 @@ pub(crate) struct Crawl {
     pub fetcher: Fetcher,
     pub politeness: Politeness,
     pub global: Semaphore,
-    pub robots: Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
+    pub robots: robots::RobotsCache,
     pub traps: Mutex<HashMap<String, discover::TrapGuard>>,
     pub agencies: Vec<StoredAgency>,
     /// Seed id → (seed host key, seed URL) for scope decisions.
@@ -234,8 +245,15 @@ pub async fn run(
         connect_timeout: config.connect_timeout(),
         request_timeout: config.request_timeout(),
         max_body_bytes: c.max_body_bytes,
-        max_redirects: c.max_redirects,
         tolerate_invalid_tls_hosts: config.scope.tolerate_invalid_tls_hosts.clone(),
+        addresses: Arc::new(address::AddressPolicy::new(
+            config.scope.allow_private_addresses,
+            stored_seeds
+                .iter()
+                .filter_map(|s| Url::parse(s.url.as_deref()?).ok())
+                .collect::<Vec<_>>()
+                .iter(),
+        )),
     })?;
     let crawl = Arc::new(Crawl {
         config: config.clone(),
@@ -244,7 +262,7 @@ pub async fn run(
         fetcher,
         politeness: Politeness::new(c.per_host_requests_per_second, c.per_host_burst),
         global: Semaphore::new(c.concurrency),
-        robots: Mutex::new(HashMap::new()),
+        robots: robots::RobotsCache::default(),
         traps: Mutex::new(HashMap::new()),
         agencies,
         seed_scope,
@@ -264,7 +282,23 @@ pub async fn run(
     if let Some(r) = &crawl.renderer {
         r.shutdown().await;
     }
-    let mut summary = dispatched?;
+    let mut summary = match dispatched {
+        Ok(summary) => summary,
+        Err(e) => {
+            // A run that broke off (a full disk, a damaged archive) is recorded as
+            // failed with why, not left `running` as if a process still owned it.
+            let store = crawl.store();
+            let e = match e {
+                CrawlError::Store(source) => CrawlError::Archive {
+                    path: store.path().to_path_buf(),
+                    source,
+                },
+                e => e,
+            };
+            let _ = store.finish_run(run_id, RunStatus::Failed, Some(&e.to_string()));
+            return Err(e);
+        }
+    };
     summary.run_id = run_id;
     summary.resumed = resumed;
     let crawl = Arc::try_unwrap(crawl)

@@ -127,6 +127,9 @@ pub enum Robots {
     AllowAll,
     /// The host refused robots.txt with 401/403: by convention, nothing allowed.
     DisallowAll,
+    /// robots.txt could not be fetched (5xx, timeout …, said how): RFC 9309
+    /// says assume complete disallow until it can.
+    Unreachable(String),
     Rules(Box<texting_robots::Robot>),
 }
 
@@ -143,7 +146,7 @@ impl Robots {
     pub fn allowed(&self, url: &str) -> bool {
         match self {
             Robots::AllowAll => true,
-            Robots::DisallowAll => false,
+            Robots::DisallowAll | Robots::Unreachable(_) => false,
             Robots::Rules(r) => r.allowed(url),
         }
     }

@@ -5,6 +5,8 @@
 use super::discover::{self, LinkKind};
 use super::fetch::{FetchError, FetchOutcome, Fetched, Validators, retry_delay};
 use super::politeness::{Robots, host_key};
+use super::redirect::{Followed, HopRules, follow};
+use super::robots::robots_for;
 use super::{Crawl, CrawlError, attribute};
 use crate::formats::Format;
 use crate::page::facts::PageKind;
@@ -13,7 +15,7 @@ use crate::store::{
     PageMetaRow, PreparedBody, SeedHost, SnapshotHead, now,
 };
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use url::Url;
 
 /// What processing one entry produced, for the dispatcher's counters.
@@ -42,7 +44,41 @@ pub(crate) async fn process(
     };
     let host = item.host.clone();
     if crawl.config.crawler.respect_robots_txt {
-        let robots = robots_for(crawl, &url, &host).await?;
+        let mut tries = 0u32;
+        let robots = loop {
+            let robots = robots_for(crawl, &item, &url).await?;
+            if crawl.stopping() {
+                return Ok(left_pending(&item));
+            }
+            let Robots::Unreachable(why) = &*robots else {
+                break robots;
+            };
+            if tries >= crawl.config.crawler.retries {
+                let reason = format!(
+                    "robots.txt unreachable ({why}): nothing is fetched from this host until it answers (RFC 9309)"
+                );
+                // Logged against the entry too, so `missing` says why its site gave nothing.
+                let record = FetchRecord {
+                    url: item.url.clone(),
+                    host: host.clone(),
+                    attempt: 0,
+                    started_at: now(),
+                    error_kind: Some("robots".into()),
+                    error: Some(reason.clone()),
+                    ..Default::default()
+                };
+                let c = page_commit(crawl, &item, record, FrontierState::Failed, Some(reason));
+                return finish(crawl, c);
+            }
+            // Complete disallow for now; robots.txt is asked again once this wait is over.
+            tries += 1;
+            let wait = super::robots::unreachable_retry(&crawl.config) * tries;
+            let mut stop = crawl.shutdown.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = crate::shutdown::stopped(&mut stop) => return Ok(left_pending(&item)),
+            }
+        };
         if !robots.allowed(url.as_str()) {
             return close(
                 crawl,
@@ -70,35 +106,49 @@ pub(crate) async fn process(
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let turn = crawl.politeness.wait_turn(&host).await;
-        let permit = crawl
-            .global
-            .acquire()
-            .await
-            .map_err(|e| CrawlError::Task(e.to_string()))?;
-        let started_at = now();
-        let t0 = Instant::now();
-        let result = crawl
-            .fetcher
-            .fetch_request(&url, item.form.as_deref(), &validators)
-            .await;
-        drop(permit);
-        drop(turn);
+        let rules = HopRules {
+            robots: true,
+            cap: None,
+        };
+        let (result, started_at, duration_ms) =
+            match follow(crawl, &item, &url, &validators, attempt, rules).await? {
+                Followed::Stopped => return Ok(left_pending(&item)),
+                Followed::Refused { state, reason } => return close(crawl, &item, state, &reason),
+                Followed::Done {
+                    result,
+                    started_at,
+                    duration_ms,
+                } => (result, started_at, duration_ms),
+            };
         let mut record = FetchRecord {
             url: item.url.clone(),
             host: host.clone(),
             attempt,
             started_at,
-            duration_ms: t0.elapsed().as_millis() as i64,
+            duration_ms,
             ..Default::default()
         };
         match result {
             Err(err) => {
+                // After a redirect, the error belongs to the URL that failed.
+                if err.url != item.url
+                    && let Ok(failed) = Url::parse(&err.url)
+                {
+                    record.url = err.url.clone();
+                    record.host = host_key(&failed);
+                }
                 record.status = err.status;
                 record.error_kind = Some(err.kind.as_str().to_string());
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
-                if err.is_retryable() && attempt <= cfg.retries && !crawl.stopping() {
+                let retry = err.is_retryable() && attempt <= cfg.retries;
+                if retry && crawl.stopping() {
+                    // Retries are still owed: the next run makes them, so the
+                    // entry stays pending instead of failing for good.
+                    crawl.store().record_fetch(crawl.run_id, &record)?;
+                    return Ok(left_pending(&item));
+                }
+                if retry {
                     crawl.store().record_fetch(crawl.run_id, &record)?;
                     let delay = backoff(crawl, attempt, &err);
                     // A Retry-After holds the whole host, not only this URL, for the
@@ -120,11 +170,7 @@ pub(crate) async fn process(
                                 ..record
                             },
                         )?;
-                        return Ok(Processed {
-                            frontier_id: item.id,
-                            state: FrontierState::Pending,
-                            ..Default::default()
-                        });
+                        return Ok(left_pending(&item));
                     }
                     continue;
                 }
@@ -163,12 +209,30 @@ pub(crate) async fn process(
                 };
                 return finish_rendered(crawl, c, rendered);
             }
+            Ok(FetchOutcome::Redirect { status, .. }) => {
+                // `follow` answers every redirect itself; one here is a bug, not a page.
+                record.status = Some(status);
+                let reason = Some(format!("HTTP {status} redirect left unfollowed"));
+                return finish(
+                    crawl,
+                    page_commit(crawl, &item, record, FrontierState::Failed, reason),
+                );
+            }
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
                 record.bytes = fetched.body.len() as i64;
                 return archive(crawl, item, record, fetched, previous).await;
             }
         }
+    }
+}
+
+/// An entry left for the next run (a stop came before it could finish).
+fn left_pending(item: &FrontierItem) -> Processed {
+    Processed {
+        frontier_id: item.id,
+        state: FrontierState::Pending,
+        ..Default::default()
     }
 }
 
@@ -183,73 +247,12 @@ fn backoff(crawl: &Crawl, attempt: u32, err: &FetchError) -> Duration {
     )
 }
 
-fn describe(err: &FetchError) -> String {
+/// An error as a frontier reason: its kind, with the status or the message.
+pub(super) fn describe(err: &FetchError) -> String {
     match err.status {
         Some(s) => format!("{} (HTTP {s})", err.kind.as_str()),
         None => format!("{}: {}", err.kind.as_str(), err.message),
     }
-}
-
-/// The robots.txt rules of a host, fetched once per run through the same politeness gate.
-pub(super) async fn robots_for(
-    crawl: &Arc<Crawl>,
-    url: &Url,
-    host: &str,
-) -> Result<Arc<Robots>, CrawlError> {
-    let cell = {
-        let mut map = crawl.robots.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(host.to_string()).or_default().clone()
-    };
-    let robots = cell
-        .get_or_try_init(|| async {
-            let mut robots_url = url.clone();
-            robots_url.set_path("/robots.txt");
-            robots_url.set_query(None);
-            let turn = crawl.politeness.wait_turn(host).await;
-            let started_at = now();
-            let t0 = Instant::now();
-            let result = crawl
-                .fetcher
-                .fetch(&robots_url, &Validators::default())
-                .await;
-            drop(turn);
-            let mut record = FetchRecord {
-                url: robots_url.to_string(),
-                host: host.to_string(),
-                attempt: 1,
-                started_at,
-                duration_ms: t0.elapsed().as_millis() as i64,
-                ..Default::default()
-            };
-            let robots = match result {
-                Ok(FetchOutcome::Ok(f)) => {
-                    record.status = Some(f.status);
-                    record.bytes = f.body.len() as i64;
-                    Robots::parse(&crawl.config.crawler.user_agent, &f.body)
-                }
-                Err(e) => {
-                    record.status = e.status;
-                    // A missing robots.txt is the normal case, not an error of the host.
-                    if !matches!(e.status, Some(404) | Some(410)) {
-                        record.error_kind = Some(e.kind.as_str().into());
-                        record.error = Some(e.message.clone());
-                    }
-                    match e.status {
-                        // By the robots.txt RFC: 4xx means no rules; 401/403 are treated as "keep out".
-                        Some(401) | Some(403) => Robots::DisallowAll,
-                        _ => Robots::AllowAll,
-                    }
-                }
-                Ok(FetchOutcome::NotModified { .. }) => Robots::AllowAll,
-            };
-            crawl.store().record_fetch(crawl.run_id, &record)?;
-            if let Some(delay) = robots.crawl_delay() {
-                crawl.politeness.set_crawl_delay(host, delay);
-            }
-            Ok::<_, CrawlError>(Arc::new(robots))
-        })
-        .await?;
-    Ok(robots.clone())
 }
 
 /// Archives a 200 response: snapshot (unless identical to the last one), page metadata, outlinks.
@@ -457,9 +460,9 @@ pub(super) fn analyse(
             crate::page::charset::decode(&fetched.body, content_type.as_deref())
         });
         snapshot.charset = Some(decoded.encoding.name().to_string());
-        snapshot.charset_source = Some(decoded.source.as_str().to_string());
+        snapshot.charset_source = Some(decoded.source_label());
         // One parse serves the metadata and the links.
-        let dom = scraper::Html::parse_document(&decoded.text);
+        let dom = crate::formats::nesting::parse_document(&decoded.text);
         let doc = crate::formats::dom_to_document(&dom);
         let page = crate::page::facts::page_meta_parsed(&dom, &doc, &crawl.patterns);
         let (meta, agency_name) = html_meta(crawl, item, page);
@@ -831,7 +834,7 @@ fn relink_from_archive(
     if from_answer {
         return Ok((links, None));
     }
-    let dom = scraper::Html::parse_document(&decoded.text);
+    let dom = crate::formats::nesting::parse_document(&decoded.text);
     let render = render_decision(crawl, item, &page_url, &dom, &meta, &links).map(|d| {
         let source = Fetched {
             status: 200,

@@ -7,6 +7,7 @@
 pub mod keys;
 mod lists;
 mod reports;
+pub mod sanitize;
 mod table;
 pub mod warc;
 

@@ -55,7 +55,8 @@ impl CellValue {
             CellValue::Null => String::new(),
             CellValue::Int(i) => i.to_string(),
             CellValue::Float(f) => f.to_string(),
-            CellValue::Text(s) => s.clone(),
+            // Page text: never a formula when the CSV is opened in a spreadsheet.
+            CellValue::Text(s) => super::sanitize::csv_cell(s).into_owned(),
             CellValue::Bool(b) => b.to_string(),
         }
     }

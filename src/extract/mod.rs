@@ -309,7 +309,7 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>, patterns: &ReportPatter
         return Extraction::failed(Status::Failed, "input is binary, not text or HTML");
     }
     if is_html(&text, content_type) {
-        let dom = scraper::Html::parse_document(&text);
+        let dom = crate::formats::nesting::parse_document(&text);
         let doc = dom_to_document(&dom);
         let plain = doc.plain_text();
         let meta = page::page_meta_with_text(&dom, &plain, patterns);

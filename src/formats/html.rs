@@ -56,7 +56,7 @@ const BLOCKS: &[&str] = &[
 
 /// Parses HTML and returns its blocks in reading order.
 pub fn html_to_document(html: &str) -> Document {
-    dom_to_document(&Html::parse_document(html))
+    dom_to_document(&super::nesting::parse_document(html))
 }
 
 /// Blocks of an already parsed page (the extractor parses once for blocks and metadata).

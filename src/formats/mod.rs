@@ -9,6 +9,7 @@
 mod docx;
 mod html;
 mod layout;
+pub mod nesting;
 mod numbering;
 mod ole;
 mod ooxml;

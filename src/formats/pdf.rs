@@ -22,8 +22,19 @@ use super::FormatError;
 use super::layout::{Fragment, PageBlock, Rule, append_table, continues, layout_page_with};
 use crate::document::{Block, Document};
 
-/// Per page; a larger content stream is a decompression bomb, not a report page.
-const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
+/// Memory is bounded per page and per document: decoding a content stream
+/// costs ~100 bytes per operator and each text run becomes a fragment, so a
+/// 4 MB file of 1.8 million text operators took 3 GB. A report page's content
+/// stream is tens or hundreds of KiB and holds a few thousand text runs.
+///
+/// Per page; a larger content stream is a bomb, not a report page (skipped).
+const MAX_PAGE_CONTENT: usize = 4 * 1024 * 1024;
+/// Text runs kept per page; the rest of a page past it is not read.
+const MAX_PAGE_FRAGMENTS: usize = 20_000;
+/// Per document: content bytes decoded and text runs kept, over all pages;
+/// pages after either is reached are not read.
+const MAX_DOC_CONTENT: usize = 128 * 1024 * 1024;
+const MAX_DOC_FRAGMENTS: usize = 500_000;
 const MAX_PAGES: usize = 2_000;
 const MAX_FORM_DEPTH: usize = 6;
 
@@ -95,9 +106,14 @@ fn read_pdf(bytes: &[u8]) -> Result<PdfRead, FormatError> {
     let mut blocks: Vec<PageBlock> = Vec::new();
     let mut text_chars = 0usize;
     let mut images = 0usize;
+    let (mut content_bytes, mut fragments) = (0usize, 0usize);
     for (_, page_id) in pages.into_iter().take(MAX_PAGES) {
+        if content_bytes >= MAX_DOC_CONTENT || fragments >= MAX_DOC_FRAGMENTS {
+            break;
+        }
         let mut page = PageInk::default();
-        read_page(&doc, page_id, &mut page);
+        content_bytes += read_page(&doc, page_id, &mut page);
+        fragments += page.fragments.len();
         text_chars += page
             .fragments
             .iter()
@@ -189,7 +205,7 @@ struct PageInk {
 }
 
 /// Far more operators than a page of any report has.
-const PAGE_OPERATOR_BUDGET: usize = 2_000_000;
+const PAGE_OPERATOR_BUDGET: usize = 500_000;
 
 impl Default for PageInk {
     fn default() -> Self {
@@ -493,13 +509,16 @@ fn resources_from<'a>(doc: &'a lopdf::Document, res: Option<&'a Dictionary>) -> 
     Resources { fonts, xobjects }
 }
 
-fn read_page(doc: &lopdf::Document, page_id: ObjectId, ink: &mut PageInk) {
-    let Ok(content) = doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT) else {
-        return;
+/// Reads one page's ink; returns the content bytes decoded.
+fn read_page(doc: &lopdf::Document, page_id: ObjectId, ink: &mut PageInk) -> usize {
+    let Ok(raw) = doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT) else {
+        return 0;
     };
-    let Ok(content) = Content::decode(&content) else {
-        return;
+    let bytes = raw.len();
+    let Ok(content) = Content::decode(&raw) else {
+        return bytes;
     };
+    drop(raw);
     // Page resources may be inherited from the page tree.
     let (res_dict, res_ids) = doc
         .get_page_resources(page_id)
@@ -523,6 +542,7 @@ fn read_page(doc: &lopdf::Document, page_id: ObjectId, ink: &mut PageInk) {
         ink,
         0,
     );
+    bytes
 }
 
 #[derive(Clone, Copy)]
@@ -891,6 +911,11 @@ fn show(
         .filter(|c| !c.is_control() || *c == '\t')
         .collect();
     if text.is_empty() {
+        return;
+    }
+    if ink.fragments.len() >= MAX_PAGE_FRAGMENTS {
+        // The page's share of memory is spent: stop reading it.
+        ink.budget = 0;
         return;
     }
     let (x_end, _) = Matrix::translate(0.0, ts.rise)

@@ -35,6 +35,20 @@ pub struct Decoded {
     pub source: CharsetSource,
     /// True when some bytes were not valid in the chosen encoding.
     pub had_errors: bool,
+    /// The Content-Type header's charset, when it did not decode the bytes
+    /// cleanly and the page was read another way (a lying header).
+    pub header_overruled: Option<&'static Encoding>,
+}
+
+impl Decoded {
+    /// How the encoding was chosen, as recorded with the snapshot:
+    /// `meta`, or `meta; header said UTF-8` when the header was overruled.
+    pub fn source_label(&self) -> String {
+        match self.header_overruled {
+            Some(h) => format!("{}; header said {}", self.source.as_str(), h.name()),
+            None => self.source.as_str().to_string(),
+        }
+    }
 }
 
 /// How many leading bytes are scanned for a `<meta>` charset declaration.
@@ -43,14 +57,34 @@ const META_PRESCAN_BYTES: usize = 4096;
 
 /// Decodes `bytes` following the HTML precedence: BOM, Content-Type header,
 /// `<meta charset>` / `http-equiv`, then statistical detection tuned for `.cn`.
+///
+/// A header charset that does not decode the bytes cleanly (`charset=utf-8`
+/// on GBK bytes, common on portals behind a misconfigured proxy) is overruled
+/// by the `<meta>` declaration or detection when those decode cleanly.
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     let (encoding, source) = choose_encoding(bytes, content_type);
     let (text, _, had_errors) = encoding.decode(bytes);
+    if had_errors && source == CharsetSource::Header {
+        let (other, other_source) = choose_encoding(bytes, None);
+        if other != encoding {
+            let (other_text, _, other_errors) = other.decode(bytes);
+            if !other_errors {
+                return Decoded {
+                    text: other_text.into_owned(),
+                    encoding: other,
+                    source: other_source,
+                    had_errors: false,
+                    header_overruled: Some(encoding),
+                };
+            }
+        }
+    }
     Decoded {
         text: text.into_owned(),
         encoding,
         source,
         had_errors,
+        header_overruled: None,
     }
 }
 
@@ -192,5 +226,26 @@ mod tests {
         let decoded = decode(&bytes, Some("text/html; charset=x-bogus"));
         assert_eq!(decoded.source, CharsetSource::Meta);
         assert!(decoded.text.ends_with("报告"));
+    }
+
+    #[test]
+    fn a_lying_header_is_overruled_by_meta_then_detection() {
+        let page = "<html><head><meta charset=\"gbk\"><title>测试市人民政府2023年政府信息公开工作年度报告</title></head></html>";
+        let (bytes, _, _) = encoding_rs::GBK.encode(page);
+        let decoded = decode(&bytes, Some("text/html; charset=utf-8"));
+        assert_eq!(decoded.text, page);
+        assert_eq!(decoded.source, CharsetSource::Meta);
+        assert_eq!(decoded.header_overruled, Some(encoding_rs::UTF_8));
+        assert_eq!(decoded.source_label(), "meta; header said UTF-8");
+        // No meta: detection.
+        let body = "沈阳市辽中区人民政府办公室2022年度政府信息公开工作年度报告。根据《中华人民共和国政府信息公开条例》相关要求，现公布年度报告。";
+        let (bytes, _, _) = encoding_rs::GBK.encode(body);
+        let decoded = decode(&bytes, Some("text/html; charset=UTF-8"));
+        assert_eq!(decoded.text, body);
+        assert_eq!(decoded.source, CharsetSource::Detected);
+        // A header that decodes cleanly is kept.
+        let decoded = decode(body.as_bytes(), Some("text/html; charset=utf-8"));
+        assert_eq!(decoded.source, CharsetSource::Header);
+        assert_eq!(decoded.header_overruled, None);
     }
 }

@@ -317,7 +317,7 @@ fn strip_site_suffix(title: &str) -> (String, Option<String>) {
 
 /// Metadata of an HTML page (already decoded).
 pub fn page_meta(html: &str, patterns: &ReportPatterns) -> PageMeta {
-    let dom = Html::parse_document(html);
+    let dom = crate::formats::nesting::parse_document(html);
     let doc = crate::formats::dom_to_document(&dom);
     page_meta_parsed(&dom, &doc, patterns)
 }

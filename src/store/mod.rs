@@ -7,6 +7,7 @@
 //! archive consistent and the frontier resumable.
 
 mod answers;
+pub mod check;
 mod crawl;
 mod extraction;
 mod findings;
@@ -64,6 +65,14 @@ pub enum StoreError {
         /// Version this build knows.
         known: i64,
     },
+    #[error(
+        "no archive at {path}: run `nianbao crawl` to start one, or point --db (or storage.database) at the archive"
+    )]
+    Missing { path: PathBuf },
+    #[error(
+        "the archive {path} is damaged ({findings}); nothing was written to it. Restore it from a backup, or save what is readable with `sqlite3 {path} .recover | sqlite3 recovered.db` and use that copy"
+    )]
+    Damaged { path: PathBuf, findings: String },
     #[error("database: {0}")]
     /// SQLite failed.
     Sql(#[from] rusqlite::Error),

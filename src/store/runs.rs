@@ -219,6 +219,23 @@ impl Store {
     }
 
     /// Totals of snapshots, bodies and agencies.
+    /// URLs whose latest snapshot was cut at the body cap: how many, and the
+    /// newest `listed` of them with the bytes kept.
+    pub fn truncated_bodies(&self, listed: usize) -> Result<(i64, Vec<(String, i64)>)> {
+        let latest = "FROM snapshots s WHERE s.truncated = 1
+             AND s.id = (SELECT MAX(s2.id) FROM snapshots s2 WHERE s2.url = s.url)";
+        let count = self
+            .conn
+            .query_row(&format!("SELECT COUNT(*) {latest}"), [], |r| r.get(0))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT s.url, s.size {latest} ORDER BY s.id DESC LIMIT ?1"
+        ))?;
+        let urls = stmt
+            .query_map([listed as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((count, urls))
+    }
+
     pub fn archive_totals(&self) -> Result<ArchiveTotals> {
         let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
         Ok(ArchiveTotals {

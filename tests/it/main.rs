@@ -25,6 +25,7 @@ mod extract_cases;
 mod extract_fixtures;
 mod extract_proptest;
 mod extract_stage;
+mod faults;
 mod formats_e2e;
 mod formats_fixtures;
 mod formats_fuzz;

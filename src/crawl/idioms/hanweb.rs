@@ -225,7 +225,7 @@ fn column_params(base: &Url, nextgroup: Option<&str>, html: &str) -> Vec<(String
         }
     };
     if let Some(ng) = nextgroup {
-        let frag = Html::parse_fragment(ng);
+        let frag = crate::formats::nesting::parse_fragment(ng);
         if let Some(u) = frag
             .select(&A_HREF)
             .next()
