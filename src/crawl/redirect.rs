@@ -66,7 +66,8 @@ pub(crate) async fn follow(
         let started_at = now();
         let t0 = Instant::now();
         // A POST entry's form goes with the first request; a redirect after it is a GET.
-        let form = if hops == 0 {
+        // (robots.txt, asked through here for the entry's host, never carries it).
+        let form = if hops == 0 && url.as_str() == item.url {
             item.form.as_deref()
         } else {
             None

@@ -366,6 +366,7 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
     let evidence = Evidence {
         template_parts: report_kind::template_parts(plain),
         attachments: attachment_links(dom),
+        report_tables: report_tables(dom),
     };
     let verdict = title.as_deref().map_or(Verdict::NotReport, |t| {
         report_kind::judge_page(patterns, t, evidence)
@@ -408,6 +409,19 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
         kind,
         decoy,
     }
+}
+
+/// Tables holding a row of the report template.
+fn report_tables(dom: &Html) -> usize {
+    static TABLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("table").expect("static"));
+    dom.select(&TABLE)
+        .filter(|t| {
+            let text: String = t.text().collect();
+            report_kind::TABLE_ROW_WORDS
+                .iter()
+                .any(|w| text.contains(w))
+        })
+        .count()
 }
 
 /// Links to document files or download handlers on a page: a report page

@@ -72,6 +72,8 @@ pub struct Evidence {
     pub template_parts: usize,
     /// Document-file links (PDF, Word …) on the page, or download links.
     pub attachments: usize,
+    /// Tables holding the template's rows (主动公开, 依申请, 行政复议 …).
+    pub report_tables: usize,
 }
 
 /// Headings of the national template (国办公开办函〔2021〕30号): a report names several.
@@ -134,7 +136,11 @@ pub fn judge_title(patterns: &ReportPatterns, title: &str) -> Verdict {
 /// The decision on a read page: its title, then what its content shows.
 pub fn judge_page(patterns: &ReportPatterns, title: &str, evidence: Evidence) -> Verdict {
     match judge_title(patterns, title) {
-        Verdict::Report if evidence.template_parts >= 2 || evidence.attachments > 0 => {
+        Verdict::Report
+            if evidence.template_parts >= 2
+                || evidence.report_tables > 0
+                || evidence.attachments > 0 =>
+        {
             Verdict::Report
         }
         Verdict::Report => Verdict::Decoy(Decoy::Empty),
@@ -151,6 +157,17 @@ pub fn judge_file(patterns: &ReportPatterns, title: &str, parent_is_report: bool
         v => v,
     }
 }
+
+/// Words of the template's table rows: a table holding one is a report table.
+pub const TABLE_ROW_WORDS: &[&str] = &[
+    "主动公开",
+    "依申请",
+    "行政复议",
+    "行政诉讼",
+    "收到和处理",
+    "信息内容",
+    "本年新收",
+];
 
 /// How many template parts `text` names.
 pub fn template_parts(text: &str) -> usize {
@@ -206,13 +223,13 @@ mod tests {
         let text = "一、总体情况 …… 二、主动公开政府信息情况 …… 六、其他需要报告的事项";
         let parts = Evidence {
             template_parts: template_parts(text),
-            attachments: 0,
+            ..Evidence::default()
         };
         assert_eq!(parts.template_parts, 3);
         assert_eq!(judge_page(&p(), t, parts), Verdict::Report);
         let file = Evidence {
-            template_parts: 0,
             attachments: 1,
+            ..Evidence::default()
         };
         assert_eq!(judge_page(&p(), t, file), Verdict::Report);
         assert_eq!(
