@@ -3,12 +3,11 @@
 
 mod cli;
 
-use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> std::process::ExitCode {
-    let Cli { common, command } = Cli::parse();
-    cli::init_tracing(common.verbose);
+    let Cli { common, command } = cli::parse();
+    cli::progress::init_tracing(common.verbosity());
     let result = match command {
         Command::Crawl(args) => cli::crawl::run(args, &common),
         Command::Extract(args) => cli::extract::run(args, &common),
@@ -25,6 +24,9 @@ fn main() -> std::process::ExitCode {
         #[cfg(feature = "sample-portal")]
         Command::Bench(args) => cli::bench::run(args),
         Command::Status(args) => cli::status::run(args, &common),
+        Command::Init(args) => cli::init::run(args),
+        Command::Completions(args) => cli::completions::run(args),
+        Command::Manpage => cli::completions::manpage(),
     };
     cli::exit_code(result)
 }

@@ -2,7 +2,17 @@
 //! `watch` channel that turns `true` once Ctrl-C or SIGTERM asks the work in
 //! flight to finish and the rest to wait for the next run.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::watch;
+
+/// Set when the stop came from Ctrl-C (SIGINT) rather than SIGTERM.
+static BY_CTRL_C: AtomicBool = AtomicBool::new(false);
+
+/// Whether the stop asked for came from Ctrl-C: an operator at a terminal
+/// (exit 130), not a service manager's SIGTERM (a normal stop, exit 0).
+pub fn stopped_by_ctrl_c() -> bool {
+    BY_CTRL_C.load(Ordering::Relaxed)
+}
 
 /// The stop signal: `true` once shutdown is asked for (Ctrl-C, SIGTERM).
 pub type Shutdown = watch::Receiver<bool>;
@@ -36,13 +46,14 @@ pub fn shutdown_on_signals() -> Shutdown {
                 }
             };
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = tokio::signal::ctrl_c() => BY_CTRL_C.store(true, Ordering::Relaxed),
                 _ = terminated => {}
             }
         }
         #[cfg(not(unix))]
         {
             let _ = tokio::signal::ctrl_c().await;
+            BY_CTRL_C.store(true, Ordering::Relaxed);
         }
         tracing::info!("stop requested: finishing the run in flight");
         let _ = tx.send(true);

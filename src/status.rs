@@ -1,6 +1,6 @@
 //! `nianbao status`: the last runs, what the archive holds, and errors by host.
 
-use crate::store::{ArchiveTotals, HostErrors, Result, RunKind, RunRow, Store};
+use crate::store::{ArchiveTotals, FailedUrl, HostErrors, Result, RunKind, RunRow, Store};
 use serde::Serialize;
 
 /// The archive's state as `nianbao status` shows it.
@@ -12,11 +12,11 @@ pub struct ArchiveStatus {
     #[serde(flatten)]
     pub totals: ArchiveTotals,
     /// Agencies with a report, per report year.
-    pub reports_by_year: Vec<(i32, i64)>,
+    pub reports_by_year: Vec<YearCount>,
     /// Report snapshots per file format.
-    pub formats: Vec<(String, i64)>,
+    pub formats: Vec<NamedCount>,
     /// Current extractions per status.
-    pub extraction_status: Vec<(String, i64)>,
+    pub extraction_status: Vec<NamedCount>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
     /// Hosts the last crawl added to a seed's scope because a seed page framed them.
@@ -25,20 +25,68 @@ pub struct ArchiveStatus {
     pub rendered_snapshots: i64,
     /// Pages of the last crawl that needed a browser and had none.
     pub needs_browser: Vec<crate::store::NeedsBrowser>,
+    /// The URLs behind `errors_by_host` (at most [`FAILED_URLS_LISTED`]).
+    pub failed_urls: Vec<FailedUrl>,
     /// URLs whose latest snapshot was cut off at `max_body_bytes`.
     pub truncated: i64,
     /// The newest of them (at most [`TRUNCATED_LISTED`]), with the bytes kept.
     pub truncated_urls: Vec<(String, i64)>,
+    /// Times are shown in this zone as well as UTC (the schedule's zone).
+    #[serde(skip)]
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 /// How many truncated bodies `status` lists by URL.
 pub const TRUNCATED_LISTED: usize = 20;
 
 /// The archive's status, listing the last `last_runs` runs.
+/// Agencies with a report of one year.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearCount {
+    /// Report year.
+    pub year: i32,
+    /// Agencies with a report for it.
+    pub agencies: i64,
+}
+
+/// How many of something (a file format, an extraction status).
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedCount {
+    /// What is counted.
+    pub name: String,
+    /// How many.
+    pub count: i64,
+}
+
+/// How many failing URLs are listed.
+pub const FAILED_URLS_LISTED: usize = 200;
+
+/// A stored UTC time in `tz` and in UTC: `2024-03-11 13:06:07 CST (2024-03-11T05:06:07Z)`.
+pub fn local_and_utc(stored: &str, tz: Option<chrono_tz::Tz>) -> String {
+    let Some(tz) = tz else {
+        return stored.to_string();
+    };
+    match chrono::DateTime::parse_from_rfc3339(stored) {
+        Ok(t) => {
+            let utc = t.with_timezone(&chrono::Utc);
+            format!(
+                "{} ({})",
+                utc.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z"),
+                utc.format("%Y-%m-%dT%H:%M:%SZ")
+            )
+        }
+        Err(_) => stored.to_string(),
+    }
+}
+
 pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
-    let errors_by_host = match store.last_run(RunKind::Crawl)? {
-        Some(run) => store.failed_fetches_by_host(run)?,
-        None => Vec::new(),
+    let last_crawl = store.last_run(RunKind::Crawl)?;
+    let (errors_by_host, failed_urls) = match last_crawl {
+        Some(run) => (
+            store.failed_fetches_by_host(run)?,
+            store.failed_urls(run, FAILED_URLS_LISTED)?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
     let (truncated, truncated_urls) = store.truncated_bodies(TRUNCATED_LISTED)?;
     Ok(ArchiveStatus {
@@ -46,22 +94,34 @@ pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
         truncated_urls,
         runs: store.recent_runs(last_runs)?,
         totals: store.archive_totals()?,
-        reports_by_year: store.reports_by_year()?,
+        reports_by_year: store
+            .reports_by_year()?
+            .into_iter()
+            .map(|(year, agencies)| YearCount { year, agencies })
+            .collect(),
         formats: store
             .report_formats()?
             .into_iter()
-            .map(|(f, n)| (f.as_str().to_string(), n))
+            .map(|(f, count)| NamedCount {
+                name: f.as_str().to_string(),
+                count,
+            })
             .collect(),
         extraction_status: store
             .extraction_statuses()?
             .into_iter()
-            .map(|(s, n)| (s.as_str().to_string(), n))
+            .map(|(s, count)| NamedCount {
+                name: s.as_str().to_string(),
+                count,
+            })
             .collect(),
         errors_by_host,
         seed_hosts: match store.last_run(RunKind::Crawl)? {
             Some(run) => store.seed_hosts(run)?,
             None => Vec::new(),
         },
+        failed_urls,
+        timezone: None,
         rendered_snapshots: store.rendered_snapshots()?,
         needs_browser: store.needs_browser()?,
     })
@@ -80,8 +140,10 @@ impl std::fmt::Display for ArchiveStatus {
                 r.id,
                 r.kind.sql_text(),
                 r.status.sql_text(),
-                r.started_at,
-                r.finished_at.as_deref().unwrap_or("…"),
+                local_and_utc(&r.started_at, self.timezone),
+                r.finished_at
+                    .as_deref()
+                    .map_or("…".to_string(), |t| local_and_utc(t, self.timezone)),
                 r.pages_fetched,
                 r.not_modified,
                 r.snapshots_new,
@@ -107,7 +169,7 @@ impl std::fmt::Display for ArchiveStatus {
             let years: Vec<String> = self
                 .reports_by_year
                 .iter()
-                .map(|(y, n)| format!("{y}: {n}"))
+                .map(|c| format!("{}: {}", c.year, c.agencies))
                 .collect();
             writeln!(f, "Reports by year (agencies): {}", years.join(", "))?;
         }
@@ -115,7 +177,7 @@ impl std::fmt::Display for ArchiveStatus {
             let formats: Vec<String> = self
                 .formats
                 .iter()
-                .map(|(k, n)| format!("{k} {n}"))
+                .map(|c| format!("{} {}", c.name, c.count))
                 .collect();
             writeln!(f, "Report files by format: {}", formats.join(", "))?;
         }
@@ -123,7 +185,7 @@ impl std::fmt::Display for ArchiveStatus {
             let st: Vec<String> = self
                 .extraction_status
                 .iter()
-                .map(|(k, n)| format!("{k} {n}"))
+                .map(|c| format!("{} {}", c.name, c.count))
                 .collect();
             writeln!(f, "Extractions: {}", st.join(", "))?;
         }
@@ -174,6 +236,24 @@ impl std::fmt::Display for ArchiveStatus {
                     e.kind,
                     e.count,
                     e.last_error.as_deref().unwrap_or("")
+                )?;
+            }
+            writeln!(
+                f,
+                "Failing URLs of the last crawl (open them in a browser):"
+            )?;
+            for u in &self.failed_urls {
+                let what = match (&u.error, u.status) {
+                    (Some(e), _) => format!("{}: {e}", u.kind),
+                    (None, Some(s)) => format!("HTTP {s}"),
+                    (None, None) => u.kind.clone(),
+                };
+                writeln!(f, "  {}  {what}", u.url)?;
+            }
+            if self.failed_urls.len() == FAILED_URLS_LISTED {
+                writeln!(
+                    f,
+                    "  … (the first {FAILED_URLS_LISTED}; `--json` has the same list)"
                 )?;
             }
         }

@@ -146,6 +146,7 @@ pub async fn frontier_bench(
                 parent_url: None,
                 link_text: None,
                 agency_hint: None,
+                listing_date: None,
                 skipped: None,
                 form: None,
             }
@@ -227,6 +228,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             parent_url: None,
             link_text: None,
             agency_hint: None,
+            listing_date: None,
             skipped: None,
             form: None,
         }];
@@ -329,36 +331,50 @@ pub struct BenchArgs {
 #[derive(clap::Subcommand, Debug)]
 enum BenchCommand {
     /// Crawl a synthetic local portal of H hosts × P listing pages at a rate per host.
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench crawl --hosts 8 --pages 50 --rate 20"
+    )]
     Crawl {
-        #[arg(long, default_value_t = 4)]
+        /// Synthetic hosts served on 127.0.0.1, each with its own politeness gate.
+        #[arg(long, default_value_t = 4, value_name = "H")]
         hosts: usize,
-        #[arg(long, default_value_t = 20)]
+        /// Listing pages per host (each links a report and ten other pages).
+        #[arg(long, default_value_t = 20, value_name = "P")]
         pages: usize,
-        /// Requests per second per host.
+        /// Requests per second per host (the politeness rate, 0 < RATE ≤ 100).
         #[arg(long, default_value_t = 20.0)]
         rate: f64,
     },
     /// Re-extract an archive of N report snapshots; compare with DOM parsing alone.
+    #[command(after_help = "Example:\n  cargo run --release -- bench reextract --snapshots 2000")]
     Reextract {
-        #[arg(long, default_value_t = 10_000)]
+        /// Report snapshots in the generated archive.
+        #[arg(long, default_value_t = 10_000, value_name = "N")]
         snapshots: usize,
     },
     /// Render N script-built listings in headless Chromium (a local server; no politeness delay).
+    #[command(after_help = "Example:\n  cargo run --release -- bench render --pages 40 --tabs 2")]
     Render {
-        #[arg(long, default_value_t = 20)]
+        /// Script-built listing pages served on 127.0.0.1 and rendered.
+        #[arg(long, default_value_t = 20, value_name = "N")]
         pages: usize,
-        #[arg(long, default_value_t = 2)]
+        /// Browser tabs rendering at once.
+        #[arg(long, default_value_t = 2, value_name = "N")]
         tabs: usize,
         /// Quiet-network wait per page, ms ([render] network_idle_ms).
         #[arg(long, default_value_t = 1000)]
         idle_ms: u64,
     },
     /// Peak memory with a large frontier in the archive.
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench frontier --urls 100000 --fetch 2000"
+    )]
     Frontier {
-        #[arg(long, default_value_t = 100_000)]
+        /// Pending URLs put into the frontier before the crawl starts.
+        #[arg(long, default_value_t = 100_000, value_name = "N")]
         urls: usize,
         /// How many of them to fetch.
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = 2000, value_name = "N")]
         fetch: usize,
     },
 }
@@ -371,11 +387,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         match args.what {
             BenchCommand::Crawl { hosts, pages, rate } => {
                 let f = crawl_bench(&dir, hosts, pages, rate).await?;
-                println!(
+                outln!(
                     "crawl bench: {} hosts × {} listing pages at {rate}/s per host: {} requests ({} on the busiest host)",
                     f.hosts, pages, f.requests, f.max_host_requests
-                );
-                println!(
+                )?;
+                outln!(
                     "  wall {:.2} s vs politeness floor {:.2} s → efficiency {:.3}; {:.1} pages/s; {} CPU s per 1,000 pages; peak RSS {} MB",
                     f.wall.as_secs_f64(),
                     f.politeness_floor.as_secs_f64(),
@@ -384,16 +400,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.cpu_seconds_per_1000
                         .map_or("?".into(), |c| format!("{c:.2}")),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
-                );
+                )?;
             }
             BenchCommand::Reextract { snapshots } => {
                 let f = tokio::task::block_in_place(|| reextract_bench(&dir, snapshots))?;
-                println!(
+                outln!(
                     "re-extraction bench: {} report snapshots (archive built in {:.1} s)",
                     f.snapshots,
                     f.build.as_secs_f64()
-                );
-                println!(
+                )?;
+                outln!(
                     "  extract {:.2} s on {} threads ({:.0} reports/s, {:.0} per core; {} complete) vs DOM parse only {:.2} s → ratio {:.2}; peak RSS {} MB",
                     f.wall.as_secs_f64(),
                     f.threads,
@@ -403,7 +419,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.parse_only.as_secs_f64(),
                     f.wall.as_secs_f64() / f.parse_only.as_secs_f64(),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
-                );
+                )?;
             }
             BenchCommand::Render {
                 pages,
@@ -420,13 +436,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     Duration::from_millis(idle_ms),
                 )
                 .await?;
-                println!(
+                outln!(
                     "render bench: {} script-built listings, {} tabs, network idle {idle_ms} ms ({})",
                     f.pages,
                     f.tabs,
                     binary.display()
-                );
-                println!(
+                )?;
+                outln!(
                     "  wall {:.2} s (browser start {:.2} s) → {:.2} rendered pages/s; {} complete; peak memory (PSS) nianbao+browser {:.0} MB; {:.3} CPU s per rendered page",
                     f.wall.as_secs_f64(),
                     f.startup.as_secs_f64(),
@@ -434,15 +450,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.complete,
                     f.peak_rss_mb,
                     f.cpu_seconds_per_page
-                );
+                )?;
             }
             BenchCommand::Frontier { urls, fetch } => {
                 let (wall, rss, fetched) = frontier_bench(&dir, urls, fetch).await?;
-                println!(
+                outln!(
                     "frontier bench: {urls} pending URLs in the frontier, {fetched} fetched in {:.2} s; peak RSS {} MB",
                     wall.as_secs_f64(),
                     rss.map_or("?".into(), |m| format!("{m:.1}"))
-                );
+                )?;
             }
         }
         Ok::<_, anyhow::Error>(())

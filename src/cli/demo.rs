@@ -162,18 +162,18 @@ pub fn run_command(common: &super::Common) -> anyhow::Result<()> {
         );
     }
     let outcome = super::runtime()?.block_on(run(&ctx.config, &db))?;
-    println!(
+    outln!(
         "Served the sample portal (4 hosts on 127.0.0.1) and crawled it into {}",
         outcome.db.display()
-    );
-    print!("{}", outcome.summary);
+    )?;
+    out!("{}", outcome.summary)?;
     let found = found_reports(&outcome.store)?;
-    println!(
+    outln!(
         "\nReports found ({} expected in the sample portal):",
         outcome.expected_reports
-    );
+    )?;
     for r in &found {
-        println!(
+        outln!(
             "  {}{} {} [{}] published {} — extraction {}, new applications {}, {} check(s) broken\n      {}",
             r.agency,
             if r.in_seeds {
@@ -189,12 +189,12 @@ pub fn run_command(common: &super::Common) -> anyhow::Result<()> {
                 .map_or("-".to_string(), |v| v.to_string()),
             r.checks_failed,
             r.url
-        );
+        )?;
     }
-    println!("\n{}", nianbao::status::status(&outcome.store, 3)?);
-    println!(
+    outln!("\n{}", nianbao::status::status(&outcome.store, 3)?)?;
+    outln!(
         "Explore it: nianbao --db {} show 卫滨区 2022",
         outcome.db.display()
-    );
+    )?;
     Ok(())
 }

@@ -7,7 +7,11 @@ use nianbao::export;
 
 /// Arguments of `late`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao late --year 2023\n  nianbao late --year 2023 --out late-2023.xlsx"
+)]
 pub struct LateArgs {
+    /// Report year, e.g. 2023 (late: published after 31 January 2024).
     #[arg(long)]
     year: i32,
     #[command(flatten)]
@@ -24,25 +28,25 @@ pub fn run(args: LateArgs, common: &Common) -> Result<()> {
         Some(f) => args.output.emit(f, |w| export::write_late(&report, f, w))?,
         None => {
             let deadline = export::deadline(year).map_or("?".to_string(), |d| d.to_string());
-            println!(
+            outln!(
                 "{} reports for {year} published after the deadline ({deadline}):",
                 report.late.len()
-            );
+            )?;
             for e in &report.late {
-                println!(
+                outln!(
                     "  {} published {} ({} days late) {}",
                     e.agency,
                     e.publish_date.map_or("?".to_string(), |d| d.to_string()),
                     e.days_late.unwrap_or(0),
                     e.url
-                );
+                )?;
             }
-            println!(
+            outln!(
                 "{} reports for {year} with no publish date:",
                 report.undated.len()
-            );
+            )?;
             for e in &report.undated {
-                println!("  {} {}", e.agency, e.url);
+                outln!("  {} {}", e.agency, e.url)?;
             }
         }
     }

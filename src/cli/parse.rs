@@ -9,8 +9,12 @@ use std::path::PathBuf;
 
 /// Arguments of `parse`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao parse report.html\n  nianbao parse downloads/*.pdf --json > reports.jsonl"
+)]
 pub struct ParseArgs {
-    #[arg(required = true)]
+    /// Report files to extract: HTML, text, DOCX, PDF (DOC/WPS with LibreOffice).
+    #[arg(required = true, value_name = "FILES")]
     files: Vec<PathBuf>,
     /// One JSON object per file per line (the canonical structure plus checks and warnings).
     #[arg(long)]
@@ -26,7 +30,7 @@ pub fn run(args: ParseArgs, common: &Common) -> Result<()> {
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: {}: {e}", file.display());
+                errln!("error: {}: {e}", file.display());
                 failures += 1;
                 continue;
             }
@@ -35,10 +39,10 @@ pub fn run(args: ParseArgs, common: &Common) -> Result<()> {
         if args.json {
             let mut value = serde_json::to_value(&ex)?;
             value["file"] = serde_json::Value::String(file.display().to_string());
-            println!("{}", serde_json::to_string(&value)?);
+            outln!("{}", serde_json::to_string(&value)?)?;
         } else {
-            println!("== {}", file.display());
-            println!("{}", render(&ex));
+            outln!("== {}", file.display())?;
+            outln!("{}", render(&ex))?;
         }
     }
     if failures > 0 {

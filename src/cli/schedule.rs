@@ -12,15 +12,16 @@ use std::sync::Arc;
 /// Runs the scheduler until Ctrl-C/SIGTERM.
 pub fn run(common: &Common) -> Result<()> {
     let ctx = Context::load(common, true)?;
+    super::warn_if_no_contact(&ctx.config);
     runtime()?.block_on(async {
         let scheduler = Scheduler::new(&ctx.db, &ctx.config.schedule, Arc::new(SystemClock))?;
-        println!(
+        outln!(
             "scheduler on {}: cron {:?} in {}; next run {}",
             ctx.db.display(),
             ctx.config.schedule.cron,
             ctx.config.schedule.timezone,
             scheduler.next_tick(chrono::Utc::now())?
-        );
+        )?;
         let Context {
             config,
             db,
@@ -37,10 +38,11 @@ pub fn run(common: &Common) -> Result<()> {
                     agency_filter: None,
                     years: None,
                     skip_extraction: !config.schedule.extract_after_crawl,
+                    progress: None,
                 };
                 let (s, _store) =
                     crawl_then_extract(&config, store, &rows, &opts, jc.shutdown.clone()).await?;
-                print!("{s}");
+                out!("{s}")?;
                 Ok(JobCounts {
                     pages_fetched: s.pages_fetched as i64,
                     snapshots_new: s.snapshots_new as i64,
@@ -52,10 +54,16 @@ pub fn run(common: &Common) -> Result<()> {
             }
         };
         let summary = scheduler.run(&mut job, shutdown_on_signals()).await?;
-        println!(
-            "scheduler stopped: {} runs ({} failed, {} caught up)",
-            summary.runs, summary.failed, summary.caught_up
-        );
+        outln!(
+            "scheduler stopped: {} run(s), {} failed{}",
+            summary.runs,
+            summary.failed,
+            if summary.caught_up {
+                ", the first making up for a tick missed while it was down"
+            } else {
+                ""
+            }
+        )?;
         Ok(())
     })
 }

@@ -6,9 +6,10 @@ use clap::Args;
 
 /// Arguments of `status`.
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  nianbao status\n  nianbao status --runs 3 --json | jq .runs")]
 pub struct StatusArgs {
-    /// How many runs to list.
-    #[arg(long, default_value_t = 10)]
+    /// How many runs to list, newest first.
+    #[arg(long, default_value_t = 10, value_name = "N")]
     runs: usize,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -19,15 +20,16 @@ pub struct StatusArgs {
 pub fn run(args: StatusArgs, common: &Common) -> Result<()> {
     let ctx = Context::load(common, false)?;
     let store = ctx.read_store()?;
-    let status = nianbao::status::status(&store, args.runs)?;
+    let mut status = nianbao::status::status(&store, args.runs)?;
+    status.timezone = ctx.config.schedule.timezone.parse().ok();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
+        outln!("{}", serde_json::to_string_pretty(&status)?)?;
     } else {
         // Errors and URLs come from the network: no control characters to the terminal.
-        print!(
+        out!(
             "{}",
             nianbao::export::sanitize::terminal(&status.to_string())
-        );
+        )?;
     }
     Ok(())
 }

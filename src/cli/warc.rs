@@ -8,8 +8,12 @@ use std::path::PathBuf;
 
 /// Arguments of `warc`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  nianbao warc --out warc/\n  nianbao warc --out warc/ --reports-only"
+)]
 pub struct WarcArgs {
-    #[arg(long)]
+    /// Folder to write the .warc.gz files into (created if missing).
+    #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Only report pages and report attachments.
     #[arg(long)]
@@ -26,7 +30,7 @@ pub fn run(args: WarcArgs, common: &Common) -> Result<()> {
     };
     let s = export::write_warc(&store, &args.out, &opts)
         .with_context(|| format!("writing WARC files to {}", args.out.display()))?;
-    println!(
+    outln!(
         "wrote {} WARC file(s) to {}: {} response, {} revisit and {} conversion (rendered DOM) records ({} skipped), {:.1} MB",
         s.files.len(),
         args.out.display(),
@@ -35,6 +39,6 @@ pub fn run(args: WarcArgs, common: &Common) -> Result<()> {
         s.conversions,
         s.skipped,
         s.bytes as f64 / 1e6
-    );
+    )?;
     Ok(())
 }

@@ -63,6 +63,10 @@ pub struct Link {
     pub text: String,
     /// What it is.
     pub kind: LinkKind,
+    /// The date printed beside the link in a listing (`<li><a…>…</a>
+    /// <span>2023-01-30</span></li>`), for reports and attachments: the
+    /// publish date of a file that carries none itself.
+    pub listing_date: Option<chrono::NaiveDate>,
     /// Form body of a POST request (Hanweb groups, `$.post` lists); `None` for GET.
     pub form: Option<String>,
 }
@@ -131,6 +135,10 @@ static RE_PAGE_QUERY: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?:^|&)(?:page|pageno|pageindex|pagenum|currentpage|curpage|pn)=\d{1,4}(?:&|$)",
     )
     .expect("static regex")
+});
+static RE_LISTING_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(20\d{2}|19\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})")
+        .expect("static regex")
 });
 static RE_PAGE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:\d{1,4}|第\d{1,4}页)$").expect("static regex"));
@@ -244,6 +252,7 @@ pub fn discover_answer(
                 RawLink {
                     url: u,
                     text: collapse(&f.text),
+                    date: None,
                 },
                 None,
                 None,
@@ -302,7 +311,9 @@ fn classified<'a, I: Copy + Eq + std::hash::Hash>(
             .flatten()
             .any(|id| pager_containers.contains(id));
         let kind = classify(&r.url, &r.text, beside_pager, patterns);
-        links.push(r.url, r.text, kind, None);
+        if let (Some(i), Some(date)) = (links.push(r.url, r.text, kind, None), r.date) {
+            links.date(i, date);
+        }
     }
     links
 }
@@ -310,6 +321,39 @@ fn classified<'a, I: Copy + Eq + std::hash::Hash>(
 struct RawLink {
     url: Url,
     text: String,
+    /// The date beside the anchor in its list item or table row.
+    date: Option<chrono::NaiveDate>,
+}
+
+/// The date printed beside an anchor: in the nearest of its parent,
+/// grandparent and great-grandparent that holds no other link (a list item,
+/// a table row), outside the anchor's own text (which may name the report's
+/// year or date of writing). None when that element has several dates.
+fn date_beside(a: ElementRef<'_>) -> Option<chrono::NaiveDate> {
+    let own: String = a.text().collect();
+    let mut node = a.parent();
+    for _ in 0..3 {
+        let el = ElementRef::wrap(node?)?;
+        // Two are enough to know: a listing body holds thousands.
+        if el.select(&SEL_A).take(2).count() > 1 {
+            return None;
+        }
+        let all: String = el.text().collect();
+        let beside = all.replacen(&own, " ", 1);
+        let dates: Vec<chrono::NaiveDate> = RE_LISTING_DATE
+            .captures_iter(&beside)
+            .filter_map(|c| {
+                let n = |i| c.get(i)?.as_str().parse::<u32>().ok();
+                chrono::NaiveDate::from_ymd_opt(n(1)? as i32, n(2)?, n(3)?)
+            })
+            .collect();
+        match dates.as_slice() {
+            [one] => return Some(*one),
+            [] => node = el.parent(),
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn raw_anchor(base: &Url, a: ElementRef<'_>) -> Option<RawLink> {
@@ -337,7 +381,11 @@ fn raw_anchor(base: &Url, a: ElementRef<'_>) -> Option<RawLink> {
     } else {
         visible
     };
-    Some(RawLink { url, text })
+    Some(RawLink {
+        url,
+        text,
+        date: date_beside(a),
+    })
 }
 
 /// A non-anchor element whose `onclick` opens a page, with the element's text.
@@ -351,7 +399,11 @@ fn handler_link(base: &Url, el: ElementRef<'_>) -> Option<RawLink> {
     } else {
         visible
     };
-    Some(RawLink { url, text })
+    Some(RawLink {
+        url,
+        text,
+        date: None,
+    })
 }
 
 /// Resolves an `href`/`src` against the base; drops scripts, mail and fragments.
@@ -471,10 +523,17 @@ impl<'a> LinkSet<'a> {
     }
 
     /// Adds a link unless it points at the page itself; merges duplicates
-    /// keeping the more specific kind and the more informative text.
-    fn push(&mut self, url: Url, text: String, kind: LinkKind, form: Option<String>) {
+    /// keeping the more specific kind and the more informative text. Returns
+    /// the link's index.
+    fn push(
+        &mut self,
+        url: Url,
+        text: String,
+        kind: LinkKind,
+        form: Option<String>,
+    ) -> Option<usize> {
         if &url == self.page_url && form.is_none() {
-            return;
+            return None;
         }
         let key = match &form {
             Some(f) => format!("POST {url} {f}"),
@@ -488,20 +547,35 @@ impl<'a> LinkSet<'a> {
             if more_informative(&text, &existing.text) {
                 existing.text = text;
             }
-            return;
+            return Some(i);
         }
         self.index.insert(key, self.links.len());
         self.links.push(Link {
             url,
             text,
             kind,
+            listing_date: None,
             form,
         });
+        Some(self.links.len() - 1)
     }
 
-    /// The links, in first-seen order.
+    /// Gives link `i` its listing date, unless it has one.
+    fn date(&mut self, i: usize, date: chrono::NaiveDate) {
+        if let Some(l) = self.links.get_mut(i).filter(|l| l.listing_date.is_none()) {
+            l.listing_date = Some(date);
+        }
+    }
+
+    /// The links, in first-seen order; a listing date only for reports and files.
     fn finish(self) -> Vec<Link> {
-        self.links
+        let mut links = self.links;
+        for l in &mut links {
+            if !matches!(l.kind, LinkKind::Report | LinkKind::Attachment) {
+                l.listing_date = None;
+            }
+        }
+        links
     }
 }
 
@@ -920,6 +994,37 @@ createPageHTML(3, 0, "index", "html");
             links[5].url.as_str(),
             "http://www.example.gov.cn/frame/calendar.html"
         );
+    }
+
+    #[test]
+    fn dates_beside_links_in_lists_and_tables() {
+        let html = r#"<ul>
+          <li><a href="/f/a.pdf">某局2022年政府信息公开工作年度报告</a><span>2023-01-30</span></li>
+          <li><a href="/f/b.docx">某局2021年政府信息公开工作年度报告（2022年1月10日）</a></li>
+          <li><span>[2022/01/28]</span> <a href="c.html">某区2021年政府信息公开工作年度报告</a></li>
+        </ul>
+        <table><tr><td><a href="/f/d.pdf">某镇2022年政府信息公开工作年度报告</a></td><td>2023年1月31日</td></tr></table>
+        <p><a href="/f/e.pdf">甲2022年政府信息公开工作年度报告</a> 2023-01-05
+           <a href="/f/f.pdf">乙2022年政府信息公开工作年度报告</a> 2023-01-06</p>"#;
+        let links = found("http://a.cn/list/index.html", html);
+        let date = |u: &str| {
+            links
+                .iter()
+                .find(|l| l.url.as_str() == u)
+                .unwrap_or_else(|| panic!("{u}: {links:?}"))
+                .listing_date
+                .map(|d| d.to_string())
+        };
+        assert_eq!(date("http://a.cn/f/a.pdf").as_deref(), Some("2023-01-30"));
+        // A date inside the link's own text is the report's, not the listing's.
+        assert_eq!(date("http://a.cn/f/b.docx"), None);
+        assert_eq!(
+            date("http://a.cn/list/c.html").as_deref(),
+            Some("2022-01-28")
+        );
+        assert_eq!(date("http://a.cn/f/d.pdf").as_deref(), Some("2023-01-31"));
+        // Two links share one paragraph: whose date is whose is not known.
+        assert_eq!(date("http://a.cn/f/e.pdf"), None);
     }
 
     #[test]

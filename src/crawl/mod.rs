@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod idioms;
 pub mod politeness;
 mod process;
+pub mod progress;
 mod redirect;
 mod robots;
 
@@ -62,6 +63,8 @@ pub struct CrawlOptions {
     /// Leave extraction of the new report snapshots to a later `nianbao extract`
     /// (read by [`crate::pipeline::crawl_then_extract`]).
     pub skip_extraction: bool,
+    /// Told of the run's progress a few times a second, and at its end.
+    pub progress: Option<progress::ProgressSink>,
 }
 
 /// What a run did, for the CLI and the scheduler.
@@ -80,6 +83,10 @@ pub struct CrawlSummary {
     /// Snapshots of reports archived in this run, to extract.
     pub report_snapshots: Vec<i64>,
     pub failures_by_host: Vec<(String, u64)>,
+    /// Hosts this run fetched from, and how many of them never had a page
+    /// fetched successfully: all of them means no host could be crawled.
+    pub hosts_tried: u64,
+    pub hosts_all_failed: u64,
     /// The extraction of this run's new report snapshots.
     pub extracted: Option<crate::pipeline::extraction::ExtractSummary>,
 }
@@ -140,6 +147,7 @@ pub(crate) struct Crawl {
     pub seed_hosts: Mutex<HashMap<i64, HashSet<String>>>,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
+    pub progress: Option<progress::ProgressSink>,
     /// The browser pool, when pages are to be rendered and Chromium is installed.
     pub renderer: Option<Arc<crate::render::Renderer>>,
 }
@@ -220,6 +228,7 @@ pub async fn run(
                     parent_url: None,
                     link_text: None,
                     agency_hint: row.agency.clone(),
+                    listing_date: None,
                     skipped: None,
                     form: None,
                 })
@@ -275,6 +284,7 @@ pub async fn run(
         seed_hosts: Mutex::new(seed_hosts),
         run_id,
         shutdown,
+        progress: opts.progress.clone(),
         renderer: browser::renderer(config),
     });
 
@@ -345,6 +355,7 @@ async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
     let mut failures: HashMap<String, u64> = HashMap::new();
     let mut tasks: JoinSet<(String, Result<process::Processed, CrawlError>)> = JoinSet::new();
     let mut inflight_total = 0usize;
+    let mut tally = progress::Tally::new(crawl.progress.clone(), cfg.per_host_requests_per_second);
 
     loop {
         let stopping = crawl.stopping();
@@ -417,6 +428,11 @@ async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
         summary.snapshots_new += processed.rendered_new as u64;
         summary.report_snapshots.extend(processed.rendered_report);
         summary.reports_found += processed.is_report as u64;
+        tally.record(&host, processed.state, processed.is_report);
+        if tally.due() {
+            let pending = crawl.store().frontier_pending_per_host(crawl.run_id)?;
+            tally.report(&pending, false);
+        }
         match processed.state {
             FrontierState::Failed => {
                 summary.failed += 1;
@@ -438,6 +454,11 @@ async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
     let mut failures: Vec<(String, u64)> = failures.into_iter().collect();
     failures.sort();
     summary.failures_by_host = failures;
+    (summary.hosts_tried, summary.hosts_all_failed) = tally.progress().hosts_tried_and_failed();
+    if crawl.progress.is_some() {
+        let pending = crawl.store().frontier_pending_per_host(crawl.run_id)?;
+        tally.report(&pending, true);
+    }
     Ok(summary)
 }
 

@@ -141,6 +141,7 @@ pub(crate) async fn process(
                 record.error_kind = Some(err.kind.as_str().to_string());
                 record.error = Some(err.message.clone());
                 record.bytes = err.bytes as i64;
+                log_fetch(&record, item.kind.sql_text());
                 let retry = err.is_retryable() && attempt <= cfg.retries;
                 if retry && crawl.stopping() {
                     // Retries are still owed: the next run makes them, so the
@@ -181,6 +182,7 @@ pub(crate) async fn process(
             }
             Ok(FetchOutcome::NotModified { .. }) => {
                 record.status = Some(304);
+                log_fetch(&record, item.kind.sql_text());
                 let Some(prev) = previous else {
                     let reason = Some("304 without an archived copy".into());
                     return finish(
@@ -221,9 +223,33 @@ pub(crate) async fn process(
             Ok(FetchOutcome::Ok(fetched)) => {
                 record.status = Some(fetched.status);
                 record.bytes = fetched.body.len() as i64;
+                log_fetch(&record, item.kind.sql_text());
                 return archive(crawl, item, record, fetched, previous).await;
             }
         }
+    }
+}
+
+/// One line per fetch attempt at `-v` (target `nianbao::fetch`): status,
+/// size, time, the kind of page it was queued as, and the error if any.
+fn log_fetch(record: &FetchRecord, kind: &str) {
+    let status = record.status.map_or("---".to_string(), |s| s.to_string());
+    match &record.error_kind {
+        None => tracing::info!(
+            target: "nianbao::fetch",
+            "{status} {} {} B {} ms {kind}",
+            record.url,
+            record.bytes,
+            record.duration_ms
+        ),
+        Some(k) => tracing::info!(
+            target: "nianbao::fetch",
+            "{status} {} {} B {} ms {kind} ({k}, attempt {})",
+            record.url,
+            record.bytes,
+            record.duration_ms,
+            record.attempt
+        ),
     }
 }
 
@@ -556,7 +582,7 @@ fn html_meta(
         kind,
         format: Format::Html,
         title: meta.title,
-        publish_date: meta.publish_date,
+        publish_date: meta.publish_date.or(item.listing_date),
         source: meta.source,
         editor: meta.editor,
         column_name: meta.column,
@@ -635,7 +661,16 @@ fn attachment_meta(
         kind,
         format,
         title: Some(text).filter(|t| !t.is_empty()),
-        publish_date: parent.as_ref().and_then(|(_, m)| m.publish_date),
+        // A report page's date is its attachment's; a listing's own date is
+        // not, the date it prints beside the link is.
+        publish_date: {
+            let page_date = parent.as_ref().and_then(|(_, m)| m.publish_date);
+            if parent_is_report {
+                page_date.or(item.listing_date)
+            } else {
+                item.listing_date.or(page_date)
+            }
+        },
         source: parent.as_ref().and_then(|(_, m)| m.source.clone()),
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
@@ -763,6 +798,7 @@ fn outlinks(
             parent_url: Some(item.url.clone()),
             link_text: Some(link.text).filter(|t| !t.is_empty()),
             agency_hint,
+            listing_date: link.listing_date,
             skipped,
             form: link.form,
         });

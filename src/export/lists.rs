@@ -57,8 +57,8 @@ impl std::fmt::Display for MissingReason {
 /// An active seed agency with no usable report for the year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingAgency {
-    /// Seed agency it is attributed to; `None`: discovered.
-    pub agency_id: i64,
+    /// Its archive id; `None` for an agency of `--seeds` rows the archive does not know yet.
+    pub agency_id: Option<i64>,
     /// Agency name.
     pub agency: String,
     /// Region.
@@ -77,18 +77,46 @@ pub struct MissingAgency {
     pub report_url: Option<String>,
 }
 
-/// Active seed agencies (optionally those whose region starts with `region_prefix`)
-/// with no report for `year`, ordered by region and name.
+/// Active seed agencies (optionally those whose region contains `region`, at
+/// any level: `沈阳市` matches `辽宁省沈阳市辽中区`) with no report for `year`,
+/// ordered by region and name.
 ///
 /// A report counts as found when any report or attachment snapshot of the year is
 /// attributed to the agency (`page_meta.agency_id`), on its own site or any other
 /// portal, unless every one of them is an unreadable file (`unsupported`/`scanned`)
 /// or was judged not a report (`not_report`). A report page with attachments is
 /// judged by its attachments unless the page itself was read (`complete`/`partial`).
-pub fn missing(
+pub fn missing(store: &Store, year: i32, region: Option<&str>) -> Result<Vec<MissingAgency>> {
+    missing_among(store, year, region, None)
+}
+
+/// [`missing`] for the agencies of these seed rows (`missing --seeds FILE`)
+/// instead of the archive's seeds: an agency the archive does not know yet is
+/// listed as not crawled, unless reports under one of its names were found.
+pub fn missing_for_seeds(
     store: &Store,
     year: i32,
-    region_prefix: Option<&str>,
+    region: Option<&str>,
+    rows: &[crate::seeds::SeedRow],
+) -> Result<Vec<MissingAgency>> {
+    missing_among(store, year, region, Some(rows))
+}
+
+/// An agency to judge: its archive id if it has one, its names, its seed URLs.
+struct Judged {
+    id: Option<i64>,
+    name: String,
+    region: String,
+    level: String,
+    names: Vec<String>,
+    urls: Vec<String>,
+}
+
+fn missing_among(
+    store: &Store,
+    year: i32,
+    region: Option<&str>,
+    seed_rows: Option<&[crate::seeds::SeedRow]>,
 ) -> Result<Vec<MissingAgency>> {
     let snapshots = store.report_snapshots(Some(year))?;
     // A report page whose report sits in attachments is judged by them, unless
@@ -98,28 +126,72 @@ pub fn missing(
         .filter_map(|c| c.parent_snapshot_id)
         .collect();
     let mut by_agency: HashMap<i64, Vec<(Option<Status>, String)>> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<(Option<Status>, String)>> = HashMap::new();
     for c in snapshots {
         let read = matches!(c.status, Some(Status::Complete | Status::Partial));
         if parents.contains(&c.snapshot_id) && !read {
             continue;
         }
-        if let AgencyKey::Id(id) = agency_key(&c) {
-            by_agency.entry(id).or_default().push((c.status, c.url));
+        match agency_key(&c) {
+            AgencyKey::Id(id) => by_agency.entry(id).or_default().push((c.status, c.url)),
+            AgencyKey::Name(name) => by_name.entry(name).or_default().push((c.status, c.url)),
+            _ => {}
         }
     }
     let seed_urls = store.seed_urls()?;
-    let mut agencies: Vec<_> = store
-        .agencies()?
-        .into_iter()
-        .filter(|a| region_prefix.is_none_or(|p| a.agency.region.starts_with(p)))
-        .collect();
-    agencies.sort_by(|a, b| {
-        (&a.agency.region, &a.agency.name).cmp(&(&b.agency.region, &b.agency.name))
-    });
+    let stored = store.agencies()?;
+    let mut judged: Vec<Judged> = match seed_rows {
+        None => stored
+            .into_iter()
+            .map(|a| Judged {
+                id: Some(a.id),
+                names: vec![a.agency.name.clone()],
+                urls: seed_urls.get(&a.id).cloned().unwrap_or_default(),
+                name: a.agency.name,
+                region: a.agency.region,
+                level: a.agency.level,
+            })
+            .collect(),
+        Some(rows) => {
+            let known: HashMap<String, i64> =
+                stored.into_iter().map(|a| (a.agency.name, a.id)).collect();
+            crate::seeds::agencies(rows)
+                .into_iter()
+                .map(|a| Judged {
+                    id: known.get(&a.name).copied(),
+                    names: a.names().into_iter().map(str::to_string).collect(),
+                    urls: rows
+                        .iter()
+                        .filter(|r| r.agency.as_deref() == Some(a.name.as_str()))
+                        .filter_map(|r| r.url.as_ref().map(|u| u.to_string()))
+                        .collect(),
+                    name: a.name,
+                    region: a.region,
+                    level: a.level,
+                })
+                .collect()
+        }
+    };
+    judged.retain(|j| region.is_none_or(|r| j.region.contains(r)));
+    judged.sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
     let mut out = Vec::new();
-    for a in agencies {
-        let (id, name, region, level) = (a.id, a.agency.name, a.agency.region, a.agency.level);
-        let found = by_agency.get(&id).map(Vec::as_slice).unwrap_or_default();
+    for j in judged {
+        let Judged {
+            id,
+            name,
+            region,
+            level,
+            names,
+            urls,
+        } = j;
+        let mut found: Vec<(Option<Status>, String)> = id
+            .and_then(|id| by_agency.get(&id).cloned())
+            .unwrap_or_default();
+        if id.is_none() {
+            for n in &names {
+                found.extend(by_name.get(n).cloned().unwrap_or_default());
+            }
+        }
         let usable = found.iter().any(|(s, _)| {
             !matches!(
                 s,
@@ -129,7 +201,6 @@ pub fn missing(
         if usable {
             continue;
         }
-        let urls = seed_urls.get(&id).cloned().unwrap_or_default();
         let mut m = MissingAgency {
             agency_id: id,
             agency: name,
@@ -159,7 +230,10 @@ pub fn missing(
             out.push(m);
             continue;
         }
-        let decoys = store.decoys_of(id, year)?;
+        let decoys = match id {
+            Some(id) => store.decoys_of(id, year)?,
+            None => Vec::new(),
+        };
         if !decoys.is_empty() {
             m.reason = MissingReason::OnlyDecoys;
             m.detail = format!(
@@ -433,6 +507,30 @@ pub fn discovered(store: &Store) -> Result<Vec<Discovered>> {
     Ok(out)
 }
 
+/// The discovered agencies as a seed file (`agency,region,level,url,aliases`)
+/// to review and put into `seeds/`: each row follows a `#` comment saying
+/// where the name was found. Level and URL are left for the user to fill in.
+pub fn write_discovered_seeds(rows: &[Discovered], out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "agency,region,level,url,aliases")?;
+    for d in rows {
+        let years: Vec<String> = d.years.iter().map(i32::to_string).collect();
+        // A URL cannot break out of the comment line: it has no line breaks.
+        writeln!(
+            out,
+            "# {} report(s) for {}, e.g. {}",
+            d.reports,
+            years.join(", "),
+            d.first_url.replace(['\r', '\n'], " ")
+        )?;
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.write_record([d.agency_name.as_str(), d.region.as_str(), "", "", ""])?;
+        out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+    }
+    Ok(())
+}
+
 /// The missing list as a sheet.
 pub fn missing_sheet(rows: &[MissingAgency]) -> Sheet {
     let mut s = Sheet::new(
@@ -457,7 +555,7 @@ pub fn missing_sheet(rows: &[MissingAgency]) -> Sheet {
             CellValue::text(&m.detail),
             CellValue::text(m.urls.join(" ")),
             CellValue::opt_text(m.last_error.clone()),
-            CellValue::opt_text(m.report_url.clone()),
+            m.report_url.clone().map_or(CellValue::Null, CellValue::Url),
         ]);
     }
     s
@@ -485,9 +583,9 @@ pub fn late_sheet(report: &LateReport) -> Sheet {
                 CellValue::text(&e.agency),
                 CellValue::text(&e.region),
                 CellValue::Int(e.year.into()),
-                CellValue::text(&e.url),
+                CellValue::url(&e.url),
                 CellValue::Int(e.snapshot_id),
-                CellValue::opt_text(e.publish_date.map(|d| d.to_string())),
+                CellValue::date(e.publish_date.map(|d| d.to_string())),
                 CellValue::opt_int(e.days_late),
             ]);
         }
@@ -508,7 +606,7 @@ pub fn discovered_sheet(rows: &[Discovered]) -> Sheet {
             CellValue::text(&d.region),
             CellValue::text(years.join(" ")),
             CellValue::Int(d.reports as i64),
-            CellValue::text(&d.first_url),
+            CellValue::url(&d.first_url),
         ]);
     }
     s

@@ -5,6 +5,7 @@
 //! the store keeps only what the crawl and the extractor write.
 
 pub mod keys;
+pub mod labels;
 mod lists;
 mod reports;
 pub mod sanitize;
@@ -13,11 +14,12 @@ pub mod warc;
 
 pub use lists::{
     Discovered, LateEntry, LateReport, MissingAgency, MissingReason, deadline, discovered,
-    discovered_sheet, late, late_sheet, missing, missing_sheet, write_discovered, write_late,
-    write_missing,
+    discovered_sheet, late, late_sheet, missing, missing_for_seeds, missing_sheet,
+    write_discovered, write_discovered_seeds, write_late, write_missing,
 };
 pub use reports::{
-    CurrentReport, ExportSummary, current_reports, export, export_to_path, write_file,
+    CurrentReport, ExportOptions, ExportSummary, current_reports, export, export_to_path,
+    export_with, wide_columns, write_file,
 };
 pub use table::{CellValue, Sheet, write_sheets};
 pub use warc::{WarcOptions, WarcSummary, write_warc};
@@ -54,6 +56,8 @@ pub enum ExportError {
     #[error("unknown format {0:?}: use csv, json, jsonl or xlsx")]
     /// An output format nianbao does not write.
     UnknownFormat(String),
+    #[error("--labels zh is for csv and xlsx headers; {0} keeps the canonical keys")]
+    LabelsNotForFormat(OutputFormat),
 }
 
 /// Result of the answers.

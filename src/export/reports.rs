@@ -2,6 +2,7 @@
 //! CSV (wide or long) and XLSX, with provenance.
 
 use super::keys;
+use super::labels::{self, Labels};
 use super::table::{CellValue, Sheet, write_sheets};
 use super::{ExportError, OutputFormat, Result};
 use crate::extract::Status;
@@ -216,6 +217,43 @@ pub fn export(
     long: bool,
     out: &mut dyn Write,
 ) -> Result<ExportSummary> {
+    let opts = ExportOptions {
+        year,
+        format,
+        long,
+        labels: Labels::Keys,
+    };
+    export_with(store, &opts, out)
+}
+
+/// What `nianbao export` writes.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions {
+    /// Report year; every year when `None`.
+    pub year: Option<i32>,
+    pub format: OutputFormat,
+    /// One row per value.
+    pub long: bool,
+    /// Column headers of CSV and XLSX: keys or the template's Chinese labels.
+    pub labels: Labels,
+}
+
+/// [`export`] with every option; `labels` other than keys apply to CSV and
+/// XLSX (JSON keys stay canonical, so programs reading them never break).
+pub fn export_with(
+    store: &Store,
+    opts: &ExportOptions,
+    out: &mut dyn Write,
+) -> Result<ExportSummary> {
+    let ExportOptions {
+        year,
+        format,
+        long,
+        labels,
+    } = *opts;
+    if labels != Labels::Keys && !matches!(format, OutputFormat::Csv | OutputFormat::Xlsx) {
+        return Err(ExportError::LabelsNotForFormat(format));
+    }
     let reports = current_reports(store, year)?;
     let mut summary = ExportSummary {
         reports: reports.len(),
@@ -223,8 +261,9 @@ pub fn export(
         rows: reports.len(),
     };
     if long {
-        let sheet = long_sheet(&reports);
+        let mut sheet = long_sheet(&reports);
         summary.rows = sheet.rows.len();
+        labels::apply(&mut sheet, labels);
         write_sheets(&[sheet], format, out)?;
         return Ok(summary);
     }
@@ -245,17 +284,27 @@ pub fn export(
             out.write_all(b"\n")?;
             out.flush()?;
         }
-        OutputFormat::Csv => write_sheets(&[wide_sheet(&reports)], format, out)?,
-        OutputFormat::Xlsx => write_sheets(
-            &[
-                wide_sheet(&reports),
+        OutputFormat::Csv => {
+            let mut sheet = wide_sheet(&reports);
+            labels::apply(&mut sheet, labels);
+            write_sheets(&[sheet], format, out)?
+        }
+        OutputFormat::Xlsx => {
+            let wide = wide_sheet(&reports);
+            let dictionary = labels::dictionary_sheet(&wide.columns);
+            let mut sheets = [
+                wide,
                 applications_sheet(&reports),
                 review_sheet(&reports),
                 checks_sheet(&reports),
-            ],
-            format,
-            out,
-        )?,
+            ];
+            for s in &mut sheets {
+                labels::apply(s, labels);
+            }
+            let mut all = sheets.to_vec();
+            all.push(dictionary);
+            write_sheets(&all, format, out)?
+        }
     }
     Ok(summary)
 }
@@ -270,6 +319,12 @@ pub fn export_to_path(
     path: &Path,
 ) -> Result<ExportSummary> {
     write_file(path, |out| export(store, year, format, long, out))
+}
+
+/// The columns of the wide export (CSV, the XLSX `reports` sheet): the same
+/// for every year and archive, the columns of every template nianbao knows.
+pub fn wide_columns() -> Vec<String> {
+    wide_sheet(&[]).columns
 }
 
 /// Runs `write` on a temporary file beside `path`, then renames it to `path`.
@@ -353,10 +408,10 @@ fn provenance(r: &CurrentReport) -> Vec<CellValue> {
         CellValue::text(&r.agency),
         CellValue::text(&r.region),
         CellValue::Int(r.year.into()),
-        CellValue::text(&r.url),
+        CellValue::url(&r.url),
         CellValue::Int(r.snapshot_id),
-        CellValue::text(&r.fetched_at),
-        CellValue::opt_text(r.publish_date.map(|d| d.to_string())),
+        CellValue::datetime(&r.fetched_at),
+        CellValue::date(r.publish_date.map(|d| d.to_string())),
         CellValue::opt_text(r.source.clone()),
         CellValue::opt_text(r.editor.clone()),
         CellValue::opt_text(r.template()),
@@ -365,18 +420,11 @@ fn provenance(r: &CurrentReport) -> Vec<CellValue> {
     ]
 }
 
-/// Templates present among the reports, in `keys::TEMPLATES` order (2021 when none is).
-fn templates(reports: &[CurrentReport]) -> Vec<Option<&'static str>> {
-    let present: Vec<Option<&'static str>> = keys::TEMPLATES
-        .iter()
-        .filter(|t| reports.iter().any(|r| r.template() == Some(**t)))
-        .map(|t| Some(*t))
-        .collect();
-    if present.is_empty() {
-        vec![None]
-    } else {
-        present
-    }
+/// Every template nianbao knows, in `keys::TEMPLATES` order: the wide
+/// export's columns do not depend on which templates a year's reports use,
+/// so the CSVs of different years line up column for column.
+fn templates() -> Vec<Option<&'static str>> {
+    keys::TEMPLATES.iter().map(|t| Some(*t)).collect()
 }
 
 fn push_unique(v: &mut Vec<(String, String)>, a: &str, b: &str) {
@@ -432,7 +480,7 @@ fn checks(r: &CurrentReport) -> Vec<(String, String, Option<bool>, Option<String
 }
 
 fn wide_sheet(reports: &[CurrentReport]) -> Sheet {
-    let templates = templates(reports);
+    let templates = templates();
     let mut p2 = Vec::new();
     let mut p3 = Vec::new();
     for t in &templates {

@@ -18,6 +18,14 @@ pub enum CellValue {
     Text(String),
     /// True or false.
     Bool(bool),
+    /// A web address: a hyperlink in XLSX, text elsewhere.
+    Url(String),
+    /// A date as written (`2023-01-30`): a date cell in XLSX when it parses,
+    /// the text itself elsewhere.
+    Date(String),
+    /// A time as the archive stores it (RFC 3339): a date-time cell (UTC) in
+    /// XLSX when it parses, the text itself elsewhere.
+    DateTime(String),
 }
 
 impl CellValue {
@@ -50,6 +58,18 @@ impl CellValue {
         i.map_or(CellValue::Null, CellValue::Int)
     }
 
+    pub fn url(s: impl Into<String>) -> CellValue {
+        CellValue::Url(s.into())
+    }
+
+    pub fn date(s: Option<impl Into<String>>) -> CellValue {
+        s.map_or(CellValue::Null, |s| CellValue::Date(s.into()))
+    }
+
+    pub fn datetime(s: impl Into<String>) -> CellValue {
+        CellValue::DateTime(s.into())
+    }
+
     fn to_csv(&self) -> String {
         match self {
             CellValue::Null => String::new(),
@@ -57,6 +77,7 @@ impl CellValue {
             CellValue::Float(f) => f.to_string(),
             // Page text: never a formula when the CSV is opened in a spreadsheet.
             CellValue::Text(s) => super::sanitize::csv_cell(s).into_owned(),
+            CellValue::Url(s) | CellValue::Date(s) | CellValue::DateTime(s) => s.clone(),
             CellValue::Bool(b) => b.to_string(),
         }
     }
@@ -68,7 +89,10 @@ impl CellValue {
             CellValue::Float(f) => {
                 serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
             }
-            CellValue::Text(s) => Value::String(s.clone()),
+            CellValue::Text(s)
+            | CellValue::Url(s)
+            | CellValue::Date(s)
+            | CellValue::DateTime(s) => Value::String(s.clone()),
             CellValue::Bool(b) => Value::Bool(*b),
         }
     }
@@ -165,11 +189,30 @@ pub fn write_sheets(sheets: &[Sheet], format: OutputFormat, out: &mut dyn Write)
     Ok(())
 }
 
-/// The workbook as bytes: header row bold and frozen, numbers as numbers, nulls empty.
+/// Display width of text in Excel's character units: CJK characters take two.
+fn text_width(s: &str) -> usize {
+    s.lines()
+        .map(|l| {
+            l.chars()
+                .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Excel refuses hyperlinks longer than this; longer URLs are written as text.
+const MAX_URL_LEN: usize = 2079;
+
+/// The workbook as bytes, for people: header row bold and frozen with an
+/// autofilter, columns as wide as their content (capped), numbers as numbers,
+/// dates and times as Excel dates, URLs as hyperlinks, nulls empty.
 fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format as XFormat, Workbook};
     let mut book = Workbook::new();
     let bold = XFormat::new().set_bold();
+    let date = XFormat::new().set_num_format("yyyy-mm-dd");
+    let datetime = XFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     for sheet in sheets {
         let ws = book.add_worksheet();
         ws.set_name(sheet_name(&sheet.name))?;
@@ -195,8 +238,54 @@ fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>> {
                     CellValue::Bool(b) => {
                         ws.write_boolean(r, col(c), *b)?;
                     }
+                    CellValue::Url(u) if u.len() <= MAX_URL_LEN && u.contains("://") => {
+                        ws.write_url(r, col(c), u.as_str())?;
+                    }
+                    CellValue::Url(u) => {
+                        ws.write_string(r, col(c), u)?;
+                    }
+                    CellValue::Date(s) => {
+                        match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+                            Ok(d) => {
+                                ws.write_datetime_with_format(r, col(c), d, &date)?;
+                            }
+                            Err(_) => {
+                                ws.write_string(r, col(c), s)?;
+                            }
+                        }
+                    }
+                    CellValue::DateTime(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+                        Ok(t) => {
+                            ws.write_datetime_with_format(r, col(c), t.naive_utc(), &datetime)?;
+                        }
+                        Err(_) => {
+                            ws.write_string(r, col(c), s)?;
+                        }
+                    },
                 }
             }
+        }
+        for (c, name) in sheet.columns.iter().enumerate() {
+            let content = sheet
+                .rows
+                .iter()
+                .take(1000)
+                .filter_map(|row| row.get(c))
+                .map(|cell| match cell {
+                    CellValue::Date(_) => 10,
+                    CellValue::DateTime(_) => 19,
+                    other => text_width(&other.to_csv()),
+                })
+                .max()
+                .unwrap_or(0);
+            let width = content.max(text_width(name) + 2).clamp(6, 60);
+            ws.set_column_width(col(c), width as f64 + 1.0)?;
+        }
+        if !sheet.columns.is_empty() {
+            let last_row = u32::try_from(sheet.rows.len())
+                .unwrap_or(u32::MAX)
+                .min(1_048_575);
+            ws.autofilter(0, 0, last_row, col(sheet.columns.len() - 1))?;
         }
     }
     Ok(book.save_to_buffer()?)

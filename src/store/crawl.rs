@@ -55,6 +55,8 @@ pub struct FrontierItem {
     pub agency_hint: Option<String>,
     /// Form body of a POST entry; `None` for a GET.
     pub form: Option<String>,
+    /// The date beside the link on the listing that found it (`YYYY-MM-DD`).
+    pub listing_date: Option<chrono::NaiveDate>,
 }
 
 /// A URL to add to the frontier.
@@ -78,6 +80,8 @@ pub struct NewLink {
     pub link_text: Option<String>,
     /// Agency of the report page an attachment hangs from.
     pub agency_hint: Option<String>,
+    /// The date beside the link on the listing (`YYYY-MM-DD`).
+    pub listing_date: Option<chrono::NaiveDate>,
     /// `Some(reason)`: recorded as skipped (robots, scope, trap), never fetched.
     pub skipped: Option<String>,
     /// Form body of a POST request; `None` for a GET. Part of the entry's identity.
@@ -386,7 +390,7 @@ impl Store {
     ) -> Result<Vec<FrontierItem>> {
         let sql = format!(
             "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint,
-                    CASE method WHEN 'POST' THEN form END
+                    CASE method WHEN 'POST' THEN form END, listing_date
              FROM frontier {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -403,6 +407,7 @@ impl Store {
                 link_text: r.get(8)?,
                 agency_hint: r.get(9)?,
                 form: r.get(10)?,
+                listing_date: r.get(11)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -413,6 +418,15 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT state, COUNT(*) FROM frontier WHERE run_id = ?1 GROUP BY state")?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Pending entries per host of a run (the crawl's progress and ETA).
+    pub fn frontier_pending_per_host(&self, run_id: i64) -> Result<HashMap<String, i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT host, COUNT(*) FROM frontier WHERE run_id = ?1 AND state = 'pending' GROUP BY host",
+        )?;
         let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -670,8 +684,8 @@ pub(super) fn insert_fetch(
 fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> Result<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO frontier (run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
-                                         agency_hint, state, reason, method, form)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                         agency_hint, state, reason, method, form, listing_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     let mut n = 0;
     for l in links {
@@ -694,7 +708,8 @@ fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> 
             state,
             l.skipped,
             if l.form.is_some() { "POST" } else { "GET" },
-            l.form.as_deref().unwrap_or("")
+            l.form.as_deref().unwrap_or(""),
+            l.listing_date
         ])?;
     }
     Ok(n)

@@ -61,6 +61,24 @@ pub struct ExtractionRow {
     pub result_json: String,
 }
 
+/// What `show AGENCY YEAR` finds: one agency's revisions for the year, or why not.
+#[derive(Debug, Clone)]
+pub enum ReportLookup {
+    /// The revisions of one agency's report for the year, newest first.
+    Found(Vec<Revision>),
+    /// The text matches reports of several agencies: these names, none exactly.
+    Ambiguous(Vec<String>),
+    /// The agency has reports, but none for the year: the years it has.
+    NoSuchYear {
+        /// The agency's name.
+        agency: String,
+        /// The years it has reports for.
+        years: Vec<i32>,
+    },
+    /// No report of any year is attributed to a matching agency.
+    NoAgency,
+}
+
 /// One archived revision of an agency's report for a year, with its current extraction.
 #[derive(Debug, Clone, Serialize)]
 pub struct Revision {
@@ -239,6 +257,57 @@ impl Store {
             },
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The report of `agency` (name, alias or discovered name, substring) for
+    /// `year`. A text matching several agencies picks the one named exactly
+    /// (or by an exact alias), else is ambiguous: mixing agencies' snapshots as
+    /// "revisions" would mislead.
+    pub fn find_report(&self, agency: &str, year: i32) -> Result<ReportLookup> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT DISTINCT COALESCE(a.name, pm.agency_name), pm.report_year, COALESCE(a.aliases, '')
+             FROM page_meta pm LEFT JOIN agencies a ON a.id = pm.agency_id
+             WHERE pm.kind IN {REPORT_KINDS_SQL} AND pm.report_year IS NOT NULL
+               AND (a.name LIKE ?1 OR a.aliases LIKE ?1 OR pm.agency_name LIKE ?1)"
+        ))?;
+        let pattern = format!("%{agency}%");
+        let mut years: std::collections::BTreeMap<String, (std::collections::BTreeSet<i32>, bool)> =
+            Default::default();
+        let rows = stmt.query_map(params![pattern], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, i32>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (name, y, aliases) = row?;
+            let Some(name) = name else { continue };
+            let exact = name == agency || aliases.split(';').any(|a| a.trim() == agency);
+            let e = years.entry(name).or_default();
+            e.0.insert(y);
+            e.1 |= exact;
+        }
+        let exact: Vec<&String> = years.iter().filter(|(_, v)| v.1).map(|(k, _)| k).collect();
+        let chosen = match (years.len(), exact.as_slice()) {
+            (0, _) => return Ok(ReportLookup::NoAgency),
+            (_, [one]) => (*one).clone(),
+            (1, _) => years.keys().next().cloned().unwrap_or_default(),
+            _ => return Ok(ReportLookup::Ambiguous(years.into_keys().collect())),
+        };
+        if !years[&chosen].0.contains(&year) {
+            let list = years[&chosen].0.iter().copied().collect();
+            return Ok(ReportLookup::NoSuchYear {
+                agency: chosen,
+                years: list,
+            });
+        }
+        let revs = self
+            .revisions(Some(agency), Some(year), None)?
+            .into_iter()
+            .filter(|r| r.agency.as_deref() == Some(chosen.as_str()))
+            .collect();
+        Ok(ReportLookup::Found(revs))
     }
 
     /// Every archived revision of the report of `agency` (name, alias or discovered

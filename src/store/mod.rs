@@ -19,12 +19,14 @@ mod schema;
 
 pub use answers::{ArchivedResponse, DiscoveredReport, LastFetch, ReportSnapshot};
 pub use crawl::*;
-pub use extraction::{ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, Revision};
+pub use extraction::{
+    ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, ReportLookup, Revision,
+};
 pub use findings::{DecoySeen, SeedFindings};
 pub use kinds::{FrontierState, RunKind, RunStatus};
 pub(crate) use kinds::{READ_STATUSES_SQL, REPORT_KINDS_SQL};
 pub use render::*;
-pub use runs::{ArchiveTotals, HostErrors, RunCounts, RunRow};
+pub use runs::{ArchiveTotals, FailedUrl, HostErrors, RunCounts, RunRow};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -418,6 +420,7 @@ mod tests {
                     parent_url: Some(url.into()),
                     link_text: None,
                     agency_hint: None,
+                    listing_date: None,
                     skipped: None,
                     form: None,
                 }],
@@ -478,6 +481,7 @@ mod tests {
             parent_url: None,
             link_text: None,
             agency_hint: None,
+            listing_date: None,
             skipped: None,
             form: None,
         };

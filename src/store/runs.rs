@@ -8,6 +8,23 @@ use crate::formats::Format;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+/// A URL whose last fetch in a run failed: where to look.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedUrl {
+    /// The URL.
+    pub url: String,
+    /// Its host.
+    pub host: String,
+    /// Error kind (`http` for an error status).
+    pub kind: String,
+    /// HTTP status, if any.
+    pub status: Option<i64>,
+    /// The error message, if any.
+    pub error: Option<String>,
+    /// When the attempt started.
+    pub at: String,
+}
+
 /// Work counted on a run record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RunCounts {
@@ -213,6 +230,28 @@ impl Store {
                 kind: r.get(1)?,
                 count: r.get(2)?,
                 last_error: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The URLs behind [`Store::failed_fetches_by_host`], by host and URL, at most `limit`.
+    pub fn failed_urls(&self, run_id: i64, limit: usize) -> Result<Vec<FailedUrl>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT url, host, COALESCE(error_kind, 'http'), status, error, started_at
+             FROM fetches f
+             WHERE run_id = ?1 AND COALESCE(error_kind, '') <> 'refused' AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
+               AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
+             ORDER BY host, url LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![run_id, limit as i64], |r| {
+            Ok(FailedUrl {
+                url: r.get(0)?,
+                host: r.get(1)?,
+                kind: r.get(2)?,
+                status: r.get(3)?,
+                error: r.get(4)?,
+                at: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

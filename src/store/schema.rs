@@ -181,7 +181,12 @@ ALTER TABLE page_meta ADD COLUMN render_reason TEXT;
     // 3: the current report of an agency and year is chosen in one place,
     // `export::current_reports`; the view that chose it again in SQL goes.
     "DROP VIEW IF EXISTS current_reports;",
-    // 4: POST frontier entries (Hanweb record groups, `$.post` list APIs): the
+    // 4: the date a listing prints beside a link, the publish date of a file
+    // that carries none itself.
+    r#"
+ALTER TABLE frontier ADD COLUMN listing_date TEXT;
+"#,
+    // 5: POST frontier entries (Hanweb record groups, `$.post` list APIs): the
     // method and form body are part of an entry's identity, replayed on resume
     // and kept with the snapshot; decoys named; seeds' scope widened by frames;
     // notes on what a crawl saw but could not read.
@@ -203,12 +208,13 @@ CREATE TABLE frontier_v2 (
     state       TEXT NOT NULL DEFAULT 'pending',
     reason      TEXT,
     snapshot_id INTEGER,
+    listing_date TEXT,
     UNIQUE (run_id, url, method, form)
 );
 INSERT INTO frontier_v2 (id, run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
-                         agency_hint, state, reason, snapshot_id)
+                         agency_hint, state, reason, snapshot_id, listing_date)
 SELECT id, run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
-       agency_hint, state, reason, snapshot_id FROM frontier;
+       agency_hint, state, reason, snapshot_id, listing_date FROM frontier;
 DROP TABLE frontier;
 ALTER TABLE frontier_v2 RENAME TO frontier;
 CREATE INDEX frontier_pending ON frontier(run_id, state, priority, id);

@@ -159,12 +159,14 @@ fn csv_wide_has_provenance_tables_and_checks() {
     ] {
         assert!(header.iter().any(|h| h == col), "missing column {col}");
     }
-    // Only the 2021 template is present, so no 2019-only columns.
-    assert!(!header.iter().any(|h| h == "p3.other_processing.total"));
+    // Both templates' columns, though only 2021 reports are present: every
+    // year's CSV has the same header (2019-only columns stay empty here).
+    assert!(header.iter().any(|h| h == "p3.other_processing.total"));
     let p3 = header.iter().filter(|h| h.starts_with("p3.")).count();
     let p4 = header.iter().filter(|h| h.starts_with("p4.")).count();
     let p2 = header.iter().filter(|h| h.starts_with("p2.")).count();
-    assert_eq!((p2, p3, p4), (10, 25, 15));
+    // 2021's 10 part 二 values plus 2019's 19 others; 25 + other_processing.
+    assert_eq!((p2, p3, p4), (29, 26, 15));
 
     let row = |agency: &str| rows.iter().find(|r| r["agency"] == agency).unwrap();
     let wb = row(WB);
@@ -284,7 +286,13 @@ fn xlsx_has_four_sheets_bold_frozen_header_and_numbers() {
         .collect();
     assert_eq!(
         names,
-        ["reports", "applications", "review_litigation", "checks"]
+        [
+            "reports",
+            "applications",
+            "review_litigation",
+            "checks",
+            "dictionary"
+        ]
     );
     let strings = zip_text(&mut zip, "xl/sharedStrings.xml");
     for s in [

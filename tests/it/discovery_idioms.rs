@@ -378,6 +378,7 @@ async fn a_pending_post_entry_is_replayed_with_its_form_on_resume() {
             agency_hint: None,
             skipped: None,
             form: form.map(str::to_string),
+            listing_date: None,
         };
         // Same URL, other body: another entry (the form is part of its identity).
         let added = store

@@ -195,5 +195,9 @@ async fn extract_reruns_offline_idempotently_and_show_prints_revisions() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["applications"]["new_received"][6], 12);
     let (ok, _, stderr) = nianbao(&["--config", &cfg, "show", "卫滨区", "1999"]);
-    assert!(!ok && stderr.contains("no archived report"), "{stderr}");
+    // The years it does have are named.
+    assert!(
+        !ok && stderr.contains("no archived 1999 report") && stderr.contains("2022"),
+        "{stderr}"
+    );
 }
