@@ -33,6 +33,14 @@ pub fn cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0) // USER_HZ is 100 on Linux
 }
 
+/// The 1-minute load average (the machine is shared: figures depend on it).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
 /// Peak resident set size of this process in MB (VmHWM).
 pub fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -41,12 +49,13 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn bench_config(rps: f64, max_pages_per_host: usize) -> Config {
+fn bench_config(rps: f64, max_pages_per_host: usize, concurrency: Option<usize>) -> Config {
     let mut config = Config::default();
     let c = &mut config.crawler;
     c.per_host_requests_per_second = rps;
     c.per_host_burst = 1;
-    c.concurrency = 64;
+    // The default concurrency unless asked otherwise: the shape users run.
+    c.concurrency = concurrency.unwrap_or(c.concurrency);
     c.retries = 0;
     c.request_timeout_secs = 10.0;
     c.max_pages_per_host = max_pages_per_host;
@@ -67,35 +76,73 @@ pub struct CrawlFigures {
     pub pages_per_second: f64,
     pub cpu_seconds_per_1000: Option<f64>,
     pub peak_rss_mb: Option<f64>,
+    /// Shortest gap between two requests to one host, as the server saw them.
+    pub min_gap: Option<Duration>,
+    /// Gaps shorter than the interval (1 / rate) at the server.
+    pub gaps_below_interval: usize,
+    pub concurrency: usize,
+}
+
+/// How the crawl bench's portal is served.
+#[derive(Debug, Clone, Copy)]
+pub struct CrawlShape {
+    pub hosts: usize,
+    pub pages: usize,
+    pub rate: f64,
+    /// `None`: the configured default.
+    pub concurrency: Option<usize>,
+    /// All hosts on one listener, told apart by name.
+    pub virtual_hosts: bool,
 }
 
 /// Crawls a synthetic portal of `hosts` × `pages` listing pages at `rps` per host.
 /// Each listing page links one report and ten other pages, so a host serves
 /// about 12 × `pages` requests; the floor is the busiest host's requests / rate.
-pub async fn crawl_bench(
-    dir: &Path,
-    hosts: usize,
-    pages: usize,
-    rps: f64,
-) -> Result<CrawlFigures, BenchError> {
-    let portal = Portal::synthetic(hosts, pages).await?;
+pub async fn crawl_bench(dir: &Path, shape: CrawlShape) -> Result<CrawlFigures, BenchError> {
+    let CrawlShape {
+        hosts,
+        pages,
+        rate: rps,
+        concurrency,
+        virtual_hosts,
+    } = shape;
+    let portal = if virtual_hosts {
+        Portal::synthetic_virtual(hosts, pages).await?
+    } else {
+        Portal::synthetic(hosts, pages).await?
+    };
     let seed_path = dir.join("bench-seeds.csv");
     std::fs::write(&seed_path, portal.seeds_csv())?;
     let rows = seeds::load(&[seed_path])?;
     let store = Store::open(&dir.join("bench.db"))?;
-    let config = bench_config(rps, usize::MAX / 2);
+    let config = bench_config(rps, usize::MAX / 2, concurrency);
+    let opts = CrawlOptions {
+        resolve: portal.pinned_names(),
+        ..Default::default()
+    };
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let cpu0 = cpu_seconds();
     let t0 = Instant::now();
-    let (summary, _store) = crawl::run(&config, store, &rows, &CrawlOptions::default(), rx).await?;
+    let (summary, _store) = crawl::run(&config, store, &rows, &opts, rx).await?;
     let wall = t0.elapsed();
     let cpu = cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
-    let mut per_host = std::collections::HashMap::<String, usize>::new();
+    let mut per_host = std::collections::HashMap::<String, Vec<Instant>>::new();
     for r in portal.requests() {
-        *per_host.entry(r.host).or_default() += 1;
+        per_host.entry(r.host).or_default().push(r.at);
     }
-    let requests: usize = per_host.values().sum();
-    let max_host_requests = per_host.values().copied().max().unwrap_or(0);
+    let interval = Duration::from_secs_f64(1.0 / rps);
+    let mut min_gap: Option<Duration> = None;
+    let mut gaps_below_interval = 0;
+    for times in per_host.values_mut() {
+        times.sort();
+        for w in times.windows(2) {
+            let gap = w[1].duration_since(w[0]);
+            min_gap = Some(min_gap.map_or(gap, |m| m.min(gap)));
+            gaps_below_interval += (gap < interval) as usize;
+        }
+    }
+    let requests: usize = per_host.values().map(Vec::len).sum();
+    let max_host_requests = per_host.values().map(Vec::len).max().unwrap_or(0);
     // The limiter lets the first request through at once: n requests need (n - 1) periods.
     let floor = Duration::from_secs_f64(max_host_requests.saturating_sub(1) as f64 / rps);
     portal.shutdown().await;
@@ -109,7 +156,61 @@ pub async fn crawl_bench(
         pages_per_second: summary.pages_fetched.max(requests as u64) as f64 / wall.as_secs_f64(),
         cpu_seconds_per_1000: cpu.map(|c| c / requests.max(1) as f64 * 1000.0),
         peak_rss_mb: peak_rss_mb(),
+        min_gap,
+        gaps_below_interval,
+        concurrency: config.crawler.concurrency,
     })
+}
+
+/// The same synthetic portal fetched by a bare HTTP client (no politeness, no
+/// parsing, no archive): every URL the crawl would fetch, `concurrency` at a
+/// time, bodies read and dropped. Returns (requests, wall, CPU seconds).
+pub async fn bare_bench(
+    hosts: usize,
+    pages: usize,
+    concurrency: usize,
+) -> Result<(usize, Duration, Option<f64>), BenchError> {
+    let portal = Portal::synthetic_virtual(hosts, pages).await?;
+    crawl::fetch::install_tls_provider();
+    let client = portal
+        .pinned_names()
+        .iter()
+        .fold(reqwest::Client::builder(), |b, (h, a)| b.resolve(h, *a))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let mut urls = Vec::new();
+    for name in portal.host_names() {
+        let base = portal.base_url(&name);
+        let mut paths = vec!["/robots.txt".to_string(), "/".to_string()];
+        for p in 0..pages {
+            paths.push(if p == 0 {
+                "/list/index.html".into()
+            } else {
+                format!("/list/index_{p}.html")
+            });
+            paths.push(format!("/list/r{p}.html"));
+            paths.extend((0..10).map(|i| format!("/list/a{p}_{i}.html")));
+        }
+        urls.extend(paths.iter().filter_map(|p| base.join(p).ok()));
+    }
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let cpu0 = cpu_seconds();
+    let t0 = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for url in urls.iter().cloned() {
+        let (client, slots) = (client.clone(), slots.clone());
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            if let Ok(r) = client.get(url).send().await {
+                let _ = r.bytes().await;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let wall = t0.elapsed();
+    let cpu = cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
+    portal.shutdown().await;
+    Ok((urls.len(), wall, cpu))
 }
 
 /// Memory with a large frontier: `urls` pending entries are put in a run's
@@ -154,7 +255,7 @@ pub async fn frontier_bench(
         .collect();
     store.frontier_add(run, &links)?;
     drop(links);
-    let config = bench_config(1000.0, fetch / hosts);
+    let config = bench_config(1000.0, fetch / hosts, Some(64));
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let t0 = Instant::now();
     let (summary, _store) = crawl::run(&config, store, &rows, &CrawlOptions::default(), rx).await?;
@@ -344,6 +445,27 @@ enum BenchCommand {
         /// Requests per second per host (the politeness rate, 0 < RATE ≤ 100).
         #[arg(long, default_value_t = 20.0)]
         rate: f64,
+        /// Global concurrency (default: the configured default).
+        #[arg(long, value_name = "N")]
+        concurrency: Option<usize>,
+        /// Serve all hosts from one listener as named virtual hosts (always on above 200 hosts).
+        #[arg(long)]
+        virtual_hosts: bool,
+    },
+    /// Fetch the same synthetic portal with a bare HTTP client, for comparison.
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench bare --hosts 8 --pages 80 --concurrency 16"
+    )]
+    Bare {
+        /// Synthetic hosts served on 127.0.0.1.
+        #[arg(long, default_value_t = 8, value_name = "H")]
+        hosts: usize,
+        /// Listing pages per host.
+        #[arg(long, default_value_t = 80, value_name = "P")]
+        pages: usize,
+        /// Requests in flight at most.
+        #[arg(long, default_value_t = 16, value_name = "N")]
+        concurrency: usize,
     },
     /// Re-extract an archive of N report snapshots; compare with DOM parsing alone.
     #[command(after_help = "Example:\n  cargo run --release -- bench reextract --snapshots 2000")]
@@ -385,14 +507,33 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let result = super::runtime()?.block_on(async {
         match args.what {
-            BenchCommand::Crawl { hosts, pages, rate } => {
-                let f = crawl_bench(&dir, hosts, pages, rate).await?;
+            BenchCommand::Crawl {
+                hosts,
+                pages,
+                rate,
+                concurrency,
+                virtual_hosts,
+            } => {
+                let shape = CrawlShape {
+                    hosts,
+                    pages,
+                    rate,
+                    concurrency,
+                    virtual_hosts: virtual_hosts || hosts > 200,
+                };
+                let f = crawl_bench(&dir, shape).await?;
                 outln!(
-                    "crawl bench: {} hosts × {} listing pages at {rate}/s per host: {} requests ({} on the busiest host)",
-                    f.hosts, pages, f.requests, f.max_host_requests
+                    "crawl bench: {} hosts{} × {} listing pages at {rate}/s per host, concurrency {}: {} requests ({} on the busiest host); load average {}",
+                    f.hosts,
+                    if shape.virtual_hosts { " (virtual)" } else { "" },
+                    pages,
+                    f.concurrency,
+                    f.requests,
+                    f.max_host_requests,
+                    load_average()
                 )?;
                 outln!(
-                    "  wall {:.2} s vs politeness floor {:.2} s → efficiency {:.3}; {:.1} pages/s; {} CPU s per 1,000 pages; peak RSS {} MB",
+                    "  wall {:.2} s vs politeness floor {:.2} s → floor ratio {:.3}; {:.1} pages/s; {} CPU s per 1,000 pages; peak RSS {} MB",
                     f.wall.as_secs_f64(),
                     f.politeness_floor.as_secs_f64(),
                     f.efficiency,
@@ -400,6 +541,27 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.cpu_seconds_per_1000
                         .map_or("?".into(), |c| format!("{c:.2}")),
                     f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
+                )?;
+                outln!(
+                    "  server side: shortest gap between two requests to one host {} (interval {:.0} ms), {} gaps below the interval",
+                    f.min_gap
+                        .map_or("-".into(), |g| format!("{:.1} ms", g.as_secs_f64() * 1000.0)),
+                    1000.0 / rate,
+                    f.gaps_below_interval
+                )?;
+            }
+            BenchCommand::Bare {
+                hosts,
+                pages,
+                concurrency,
+            } => {
+                let (n, wall, cpu) = bare_bench(hosts, pages, concurrency).await?;
+                outln!(
+                    "bare client: {n} requests to {hosts} hosts, concurrency {concurrency}, in {:.2} s → {:.0} pages/s; {} CPU s per 1,000 (client and server); load average {}",
+                    wall.as_secs_f64(),
+                    n as f64 / wall.as_secs_f64(),
+                    cpu.map_or("?".into(), |c| format!("{:.2}", c / n as f64 * 1000.0)),
+                    load_average()
                 )?;
             }
             BenchCommand::Reextract { snapshots } => {

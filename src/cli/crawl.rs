@@ -45,6 +45,7 @@ pub fn run(args: CrawlArgs, common: &Common) -> Result<()> {
         years,
         command: command_line(),
         skip_extraction: false,
+        resolve: Vec::new(),
         progress: super::progress::crawl_sink(
             common.verbosity(),
             Duration::from_secs(args.progress_every.max(1)),

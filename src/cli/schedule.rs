@@ -38,6 +38,7 @@ pub fn run(common: &Common) -> Result<()> {
                     agency_filter: None,
                     years: None,
                     skip_extraction: !config.schedule.extract_after_crawl,
+                    resolve: Vec::new(),
                     progress: None,
                 };
                 let (s, _store) =

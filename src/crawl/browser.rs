@@ -3,7 +3,7 @@
 //! archiving a rendered page's DOM and requests.
 
 use super::politeness::host_key;
-use super::process::{self, Analysed};
+use super::scope::{self, Analysed};
 use super::{Crawl, CrawlError};
 use crate::render::{
     Admission, BrowserRequest, Prefetched, RenderDecision, RenderOptions, Renderer, RequestGate,
@@ -44,18 +44,6 @@ pub(crate) fn renderer(config: &crate::config::Config) -> Option<Arc<Renderer>> 
     }
 }
 
-/// The host is listed in `[render] hosts`.
-pub(crate) fn host_listed(crawl: &Crawl, url: &Url) -> bool {
-    url.host_str().is_some_and(|h| {
-        crawl
-            .config
-            .render
-            .hosts
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(h))
-    })
-}
-
 /// Admits a rendered page's requests as the HTTP fetcher's are admitted.
 struct CrawlGate {
     crawl: Arc<Crawl>,
@@ -69,7 +57,7 @@ impl RequestGate for CrawlGate {
     ) -> Pin<Box<dyn Future<Output = Admission> + Send + 'a>> {
         Box::pin(async move {
             let crawl = &self.crawl;
-            if !process::in_scope(crawl, &self.item, &request.url) {
+            if !scope::in_scope(&crawl.scope, &self.item, &request.url) {
                 return Admission::Refuse("outside the seed's scope".into());
             }
             if crawl.stopping() {
@@ -78,11 +66,11 @@ impl RequestGate for CrawlGate {
             let host = host_key(&request.url);
             // The browser connects by itself: the address policy is applied to
             // what the name resolves to here, before it may.
-            if let Err(refused) = crawl.fetcher.addresses().check_resolved(&request.url).await {
+            if let Err(refused) = crawl.net.addresses().check_resolved(&request.url).await {
                 return Admission::Refuse(refused.to_string());
             }
             if crawl.config.crawler.respect_robots_txt {
-                match super::robots::robots_for(crawl, &self.item, &request.url).await {
+                match super::robots::robots_for(crawl, &self.item, &request.url, &mut None).await {
                     Ok(r) if r.allowed(request.url.as_str()) => {}
                     Ok(r) => {
                         return Admission::Refuse(match &*r {
@@ -95,7 +83,7 @@ impl RequestGate for CrawlGate {
                     Err(e) => return Admission::Refuse(format!("robots.txt: {e}")),
                 }
             }
-            Admission::Allow(Box::new(crawl.politeness.wait_turn(&host).await))
+            Admission::Allow(Box::new(crawl.net.slot(&host).await))
         })
     }
 }
@@ -148,18 +136,20 @@ pub(crate) async fn render_page(
     {
         Ok(p) => p,
         Err(e) => {
-            crawl.store().record_fetch(
-                crawl.run_id,
-                &FetchRecord {
-                    url: item.url.clone(),
-                    host: item.host.clone(),
-                    attempt: 1,
-                    started_at,
-                    error_kind: Some("browser".into()),
-                    error: Some(e.to_string()),
-                    ..Default::default()
-                },
-            )?;
+            let record = FetchRecord {
+                url: item.url.clone(),
+                host: item.host.clone(),
+                attempt: 1,
+                started_at,
+                error_kind: Some("browser".into()),
+                error: Some(e.to_string()),
+                ..Default::default()
+            };
+            let run_id = crawl.run_id;
+            crawl
+                .store
+                .call(move |s| s.record_fetch(run_id, &record))
+                .await?;
             return Ok(Rendered {
                 reason: format!("render failed ({}): {e}", decision.reason),
                 links: Vec::new(),
@@ -223,19 +213,20 @@ pub(crate) async fn render_page(
     let analysed: Analysed = {
         let crawl = Arc::clone(crawl);
         let item = item.clone();
-        tokio::task::spawn_blocking(move || process::analyse(&crawl, &item, dom))
+        tokio::task::spawn_blocking(move || scope::analyse(&crawl.scope, &item, dom, None))
             .await
             .map_err(|e| CrawlError::Task(e.to_string()))??
     };
     let is_report = analysed.meta.kind == crate::page::facts::PageKind::Report;
-    let stored = crawl.store().commit_render(&RenderCommit {
+    let commit = RenderCommit {
         run_id: crawl.run_id,
         fetches,
         snapshot: analysed.snapshot,
         body: analysed.body,
         meta: analysed.meta,
         reason: decision.reason.clone(),
-    })?;
+    };
+    let stored = crawl.store.call(move |s| s.commit_render(&commit)).await?;
     Ok(Rendered {
         reason,
         links: analysed.links,

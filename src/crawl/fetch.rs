@@ -125,6 +125,8 @@ pub struct FetcherOptions {
     pub request_timeout: Duration,
     pub max_body_bytes: u64,
     pub tolerate_invalid_tls_hosts: Vec<String>,
+    /// Host names pinned to addresses (no DNS lookup for them).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
     /// Which addresses may be connected to.
     pub addresses: Arc<AddressPolicy>,
 }
@@ -153,7 +155,13 @@ impl Fetcher {
     pub fn new(opts: &FetcherOptions) -> Result<Fetcher, ClientBuildError> {
         install_tls_provider();
         let build = |lenient: bool| {
-            reqwest::Client::builder()
+            let pinned = opts
+                .resolve
+                .iter()
+                .fold(reqwest::Client::builder(), |b, (host, addr)| {
+                    b.resolve(host, *addr)
+                });
+            pinned
                 .user_agent(opts.user_agent.clone())
                 .connect_timeout(opts.connect_timeout)
                 .timeout(opts.request_timeout)

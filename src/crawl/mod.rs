@@ -10,27 +10,31 @@ pub mod address;
 pub mod attribute;
 mod browser;
 pub mod discover;
+mod dispatch;
 pub mod download;
 pub mod fetch;
 pub mod idioms;
+mod network;
 pub mod politeness;
 mod process;
 pub mod progress;
 mod redirect;
 mod robots;
+mod scope;
+mod writer;
 
 use crate::config::Config;
-use crate::patterns::ReportPatterns;
 use crate::seeds::SeedRow;
-use crate::store::{FrontierState, NewLink, RunKind, RunStatus, Store, StoreError, StoredAgency};
+use crate::store::{NewLink, RunKind, RunStatus, Store, StoreError};
 use discover::LinkKind;
 use fetch::{Fetcher, FetcherOptions};
+use network::Network;
 use politeness::{Politeness, host_key};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 use std::ops::RangeInclusive;
-use std::sync::{Arc, Mutex};
-use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinSet;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
 use url::Url;
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +67,9 @@ pub struct CrawlOptions {
     /// Leave extraction of the new report snapshots to a later `nianbao extract`
     /// (read by [`crate::pipeline::crawl_then_extract`]).
     pub skip_extraction: bool,
+    /// Host names pinned to addresses instead of asking DNS (as `curl --resolve`):
+    /// lets one local server stand for many portals in benchmarks and tests.
+    pub resolve: Vec<(String, SocketAddr)>,
     /// Told of the run's progress a few times a second, and at its end.
     pub progress: Option<progress::ProgressSink>,
 }
@@ -129,22 +136,13 @@ pub(crate) fn priority(kind: LinkKind, depth: u32) -> i64 {
     }
 }
 
-/// Shared state of a running crawl.
+/// Shared state of a running crawl: the network side, the pure analysis side
+/// and the archive's writer, each its own part.
 pub(crate) struct Crawl {
     pub config: Config,
-    pub patterns: ReportPatterns,
-    pub store: Mutex<Store>,
-    pub fetcher: Fetcher,
-    pub politeness: Politeness,
-    pub global: Semaphore,
-    pub robots: robots::RobotsCache,
-    pub traps: Mutex<HashMap<String, discover::TrapGuard>>,
-    pub agencies: Vec<StoredAgency>,
-    /// Seed id → (seed host key, seed URL) for scope decisions.
-    pub seed_scope: HashMap<i64, (String, Url)>,
-    pub extra_hosts: HashSet<String>,
-    /// Seed id → hosts its pages frame (widened scope, recorded in `seed_hosts`).
-    pub seed_hosts: Mutex<HashMap<i64, HashSet<String>>>,
+    pub scope: scope::Scope,
+    pub store: writer::StoreWriter,
+    pub net: Network,
     pub run_id: i64,
     pub shutdown: watch::Receiver<bool>,
     pub progress: Option<progress::ProgressSink>,
@@ -153,31 +151,8 @@ pub(crate) struct Crawl {
 }
 
 impl Crawl {
-    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     pub(crate) fn stopping(&self) -> bool {
         *self.shutdown.borrow()
-    }
-
-    /// True when `host` was added to the seed's scope by a frame.
-    pub(crate) fn seed_has_host(&self, seed_id: i64, host: &str) -> bool {
-        self.seed_hosts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&seed_id)
-            .is_some_and(|h| h.contains(host))
-    }
-
-    /// Adds a framed host to one seed's scope.
-    pub(crate) fn widen_seed(&self, seed_id: i64, host: &str) {
-        self.seed_hosts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(seed_id)
-            .or_default()
-            .insert(host.to_string());
     }
 }
 
@@ -255,6 +230,7 @@ pub async fn run(
         request_timeout: config.request_timeout(),
         max_body_bytes: c.max_body_bytes,
         tolerate_invalid_tls_hosts: config.scope.tolerate_invalid_tls_hosts.clone(),
+        resolve: opts.resolve.clone(),
         addresses: Arc::new(address::AddressPolicy::new(
             config.scope.allow_private_addresses,
             stored_seeds
@@ -264,31 +240,31 @@ pub async fn run(
                 .iter(),
         )),
     })?;
+    let (released_tx, released) = mpsc::unbounded_channel();
+    let (store, writer_thread) = writer::StoreWriter::spawn(store)?;
     let crawl = Arc::new(Crawl {
         config: config.clone(),
-        patterns: config.report_patterns(opts.years.clone()),
-        store: Mutex::new(store),
-        fetcher,
-        politeness: Politeness::new(c.per_host_requests_per_second, c.per_host_burst),
-        global: Semaphore::new(c.concurrency),
-        robots: robots::RobotsCache::default(),
-        traps: Mutex::new(HashMap::new()),
-        agencies,
-        seed_scope,
-        extra_hosts: config
-            .scope
-            .extra_hosts
-            .iter()
-            .map(|h| h.to_ascii_lowercase())
-            .collect(),
-        seed_hosts: Mutex::new(seed_hosts),
+        scope: scope::Scope::new(
+            config,
+            config.report_patterns(opts.years.clone()),
+            agencies,
+            seed_scope,
+        )
+        .widened(seed_hosts),
+        store,
+        net: Network::new(
+            fetcher,
+            Politeness::new(c.per_host_requests_per_second, c.per_host_burst),
+            c.concurrency,
+            released_tx,
+        ),
         run_id,
         shutdown,
         progress: opts.progress.clone(),
         renderer: browser::renderer(config),
     });
 
-    let dispatched = dispatch(&crawl).await;
+    let dispatched = dispatch::dispatch(&crawl, released).await;
     if let Some(r) = &crawl.renderer {
         r.shutdown().await;
     }
@@ -297,15 +273,22 @@ pub async fn run(
         Err(e) => {
             // A run that broke off (a full disk, a damaged archive) is recorded as
             // failed with why, not left `running` as if a process still owned it.
-            let store = crawl.store();
             let e = match e {
-                CrawlError::Store(source) => CrawlError::Archive {
-                    path: store.path().to_path_buf(),
-                    source,
-                },
+                CrawlError::Store(source) => {
+                    let path = crawl
+                        .store
+                        .call(|s| Ok(s.path().to_path_buf()))
+                        .await
+                        .unwrap_or_default();
+                    CrawlError::Archive { path, source }
+                }
                 e => e,
             };
-            let _ = store.finish_run(run_id, RunStatus::Failed, Some(&e.to_string()));
+            let why = e.to_string();
+            let _ = crawl
+                .store
+                .call(move |s| s.finish_run(run_id, RunStatus::Failed, Some(&why)))
+                .await;
             return Err(e);
         }
     };
@@ -313,7 +296,9 @@ pub async fn run(
     summary.resumed = resumed;
     let crawl = Arc::try_unwrap(crawl)
         .map_err(|_| CrawlError::Task("crawl state still shared after the run".into()))?;
-    let store = crawl.store.into_inner().unwrap_or_else(|p| p.into_inner());
+    // The last handle to the writer goes: it finishes what was sent and gives the store back.
+    drop(crawl);
+    let store = writer_thread.join()?;
     let status = if summary.interrupted {
         RunStatus::Interrupted
     } else {
@@ -321,162 +306,4 @@ pub async fn run(
     };
     store.finish_run(run_id, status, None)?;
     Ok((summary, store))
-}
-
-/// Per-host queue state of the dispatcher.
-#[derive(Default)]
-struct HostQueue {
-    queue: VecDeque<crate::store::FrontierItem>,
-    inflight: usize,
-    /// The frontier may hold more pending entries for this host.
-    more_in_db: bool,
-    taken: usize,
-    over_budget: bool,
-}
-
-async fn dispatch(crawl: &Arc<Crawl>) -> Result<CrawlSummary, CrawlError> {
-    let cfg = &crawl.config.crawler;
-    // Tasks per host: twice the requests a host may have in flight, so the next
-    // request waits at the politeness gate while the previous page is still being
-    // parsed and committed (the gate itself caps real in-flight requests at burst).
-    let per_host_slots = 2 * cfg.per_host_burst.max(1) as usize;
-    let mut hosts: HashMap<String, HostQueue> = HashMap::new();
-    let mut queued: HashSet<i64> = HashSet::new();
-    {
-        let store = crawl.store();
-        for (host, taken) in store.frontier_taken_per_host(crawl.run_id)? {
-            hosts.entry(host).or_default().taken = taken;
-        }
-        for host in store.frontier_pending_hosts(crawl.run_id)? {
-            hosts.entry(host).or_default().more_in_db = true;
-        }
-    }
-    let mut summary = CrawlSummary::default();
-    let mut failures: HashMap<String, u64> = HashMap::new();
-    let mut tasks: JoinSet<(String, Result<process::Processed, CrawlError>)> = JoinSet::new();
-    let mut inflight_total = 0usize;
-    let mut tally = progress::Tally::new(crawl.progress.clone(), cfg.per_host_requests_per_second);
-
-    loop {
-        let stopping = crawl.stopping();
-        if !stopping {
-            for (host, hq) in hosts.iter_mut() {
-                if hq.over_budget {
-                    continue;
-                }
-                if hq.queue.is_empty() && hq.more_in_db {
-                    let items = refill(crawl, host, &queued)?;
-                    hq.more_in_db = !items.is_empty();
-                    for it in items {
-                        queued.insert(it.id);
-                        hq.queue.push_back(it);
-                    }
-                }
-                while hq.inflight < per_host_slots && inflight_total < cfg.concurrency {
-                    let Some(item) = hq.queue.pop_front() else {
-                        break;
-                    };
-                    if hq.taken >= cfg.max_pages_per_host {
-                        hq.over_budget = true;
-                        crawl.store().frontier_skip_host(
-                            crawl.run_id,
-                            host,
-                            "page limit per host reached",
-                        )?;
-                        hq.queue.clear();
-                        hq.more_in_db = false;
-                        break;
-                    }
-                    hq.taken += 1;
-                    hq.inflight += 1;
-                    inflight_total += 1;
-                    let crawl = Arc::clone(crawl);
-                    let host = host.clone();
-                    tasks.spawn(async move {
-                        let r = process::process(&crawl, item).await;
-                        (host, r)
-                    });
-                }
-            }
-        }
-        if tasks.is_empty() {
-            let idle = hosts.values().all(|h| h.queue.is_empty() && !h.more_in_db);
-            if stopping || idle {
-                summary.interrupted = stopping && !idle;
-                break;
-            }
-            continue;
-        }
-        let joined = tasks.join_next().await;
-        let Some(joined) = joined else { continue };
-        let (host, result) = joined.map_err(|e| CrawlError::Task(e.to_string()))?;
-        inflight_total -= 1;
-        if let Some(hq) = hosts.get_mut(&host) {
-            hq.inflight -= 1;
-        }
-        let processed = result?;
-        queued.remove(&processed.frontier_id);
-        summary.pages_fetched += processed.fetched as u64;
-        summary.not_modified += processed.not_modified as u64;
-        if let Some(id) = processed.new_snapshot {
-            summary.snapshots_new += 1;
-            if processed.is_report {
-                summary.report_snapshots.push(id);
-            }
-        }
-        summary.bodies_new += processed.new_body as u64;
-        summary.snapshots_new += processed.rendered_new as u64;
-        summary.report_snapshots.extend(processed.rendered_report);
-        summary.reports_found += processed.is_report as u64;
-        tally.record(&host, processed.state, processed.is_report);
-        if tally.due() {
-            let pending = crawl.store().frontier_pending_per_host(crawl.run_id)?;
-            tally.report(&pending, false);
-        }
-        match processed.state {
-            FrontierState::Failed => {
-                summary.failed += 1;
-                *failures.entry(host.clone()).or_default() += 1;
-            }
-            FrontierState::Skipped => summary.skipped += 1,
-            _ => {}
-        }
-        for h in processed.hosts_with_new_links {
-            hosts.entry(h).or_default().more_in_db = true;
-        }
-        if crawl.stopping() && inflight_total == 0 {
-            // Drain: nothing more is started once a stop was asked for.
-            let idle = hosts.values().all(|h| h.queue.is_empty() && !h.more_in_db);
-            summary.interrupted = !idle;
-            break;
-        }
-    }
-    let mut failures: Vec<(String, u64)> = failures.into_iter().collect();
-    failures.sort();
-    summary.failures_by_host = failures;
-    (summary.hosts_tried, summary.hosts_all_failed) = tally.progress().hosts_tried_and_failed();
-    if crawl.progress.is_some() {
-        let pending = crawl.store().frontier_pending_per_host(crawl.run_id)?;
-        tally.report(&pending, true);
-    }
-    Ok(summary)
-}
-
-/// The next pending entries of one host that are not already queued or in flight.
-fn refill(
-    crawl: &Crawl,
-    host: &str,
-    queued: &HashSet<i64>,
-) -> Result<Vec<crate::store::FrontierItem>, CrawlError> {
-    const BATCH: usize = 64;
-    // Queued/in-flight entries are still pending in the frontier: ask for enough to skip them.
-    let limit = BATCH + queued.len().min(10_000);
-    let items = crawl
-        .store()
-        .frontier_pending_for_host(crawl.run_id, host, limit)?;
-    Ok(items
-        .into_iter()
-        .filter(|i| !queued.contains(&i.id))
-        .take(BATCH)
-        .collect())
 }

@@ -2,7 +2,8 @@
 //! (governor, keyed by host), the per-host in-flight cap, pauses ordered by
 //! `Retry-After`, and robots.txt rules including `Crawl-delay`.
 
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,7 @@ pub fn quota(rps: f64, burst: u32) -> Quota {
         .allow_burst(burst)
 }
 
+/// The per-host gate every request passes through (see the module header).
 pub struct Politeness {
     rate: DefaultKeyedRateLimiter<String>,
     period: Duration,
@@ -37,9 +39,22 @@ pub struct Politeness {
 #[derive(Clone)]
 struct HostGate {
     inflight: Arc<Semaphore>,
-    /// A stricter limiter from robots.txt `Crawl-delay`.
-    crawl_delay: Option<Arc<DefaultDirectRateLimiter>>,
+    /// The least time between two request starts: the configured period when
+    /// one request at a time is allowed, robots.txt `Crawl-delay` when longer.
+    min_gap: Option<Duration>,
+    /// When the last request to the host was answered (or, while it is in
+    /// flight, when its turn was granted).
+    last_answer: Option<Instant>,
     paused_until: Option<Instant>,
+}
+
+/// Why a host cannot take a request right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotReady {
+    /// All its in-flight slots are taken: ready again when a request ends.
+    Busy,
+    /// Its rate, `Crawl-delay` or a `Retry-After` pause allows the next request at this instant.
+    Until(Instant),
 }
 
 /// Held while a request is in flight; dropping it frees the host's slot.
@@ -58,49 +73,85 @@ impl Politeness {
         }
     }
 
+    fn hosts(&self) -> std::sync::MutexGuard<'_, HashMap<String, HostGate>> {
+        self.hosts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn gate(&self, host: &str) -> HostGate {
-        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        hosts
+        let period = self.period;
+        let one_at_a_time = self.per_host_inflight == 1;
+        self.hosts()
             .entry(host.to_string())
             .or_insert_with(|| HostGate {
                 inflight: Arc::new(Semaphore::new(self.per_host_inflight)),
-                crawl_delay: None,
+                min_gap: one_at_a_time.then_some(period),
+                last_answer: None,
                 paused_until: None,
             })
             .clone()
     }
 
-    /// Waits until `host` may receive one more request, then holds its slot.
-    pub async fn wait_turn(&self, host: &str) -> Turn {
+    /// Takes `host`'s turn now if the host may receive one more request: no
+    /// pause in force, an in-flight slot free, the time since the last request
+    /// actually sent at least the host's gap, and the rate allowing a request
+    /// at this instant. Never waits, so a scheduler can ask for many hosts
+    /// without holding anything for those that are not ready.
+    pub fn try_turn(&self, host: &str) -> Result<Turn, NotReady> {
         let gate = self.gate(host);
+        let now = Instant::now();
+        if let Some(until) = gate.paused_until.filter(|u| *u > now) {
+            return Err(NotReady::Until(until));
+        }
+        // Measured from the last answer ([`Politeness::answered`]), not from when
+        // its turn was granted: a turn used late must not shorten the next gap.
+        if let (Some(last), Some(gap)) = (gate.last_answer, gate.min_gap)
+            && now < last + gap
+        {
+            return Err(NotReady::Until(last + gap));
+        }
         let permit = gate
             .inflight
             .clone()
-            .acquire_owned()
-            .await
-            .expect("host semaphores are never closed");
+            .try_acquire_owned()
+            .map_err(|_| NotReady::Busy)?;
+        let clock = self.rate.clock();
+        if let Err(later) = self.rate.check_key(&host.to_string()) {
+            return Err(NotReady::Until(now + later.wait_time_from(clock.now())));
+        }
+        // The request starts now at the earliest; `answered` moves this to its answer.
+        self.answered(host);
+        Ok(Turn { _permit: permit })
+    }
+
+    /// Records that `host` answered a request now (with its turn still held):
+    /// the next request waits the host's gap from here.
+    pub fn answered(&self, host: &str) {
+        if let Some(g) = self.hosts().get_mut(host) {
+            g.last_answer = Some(Instant::now());
+        }
+    }
+
+    /// Resolves once one of `host`'s in-flight slots is free (without taking it).
+    pub async fn slot_free(&self, host: &str) {
+        let gate = self.gate(host);
+        drop(gate.inflight.acquire().await);
+    }
+
+    /// Waits until `host` may receive one more request, then holds its slot.
+    pub async fn wait_turn(&self, host: &str) -> Turn {
         loop {
-            // A pause may be set (or extended) while we wait; re-read it each time.
-            let paused = self.gate(host).paused_until;
-            match paused {
-                Some(until) if until > Instant::now() => {
-                    tokio::time::sleep_until(until.into()).await
-                }
-                _ => break,
+            match self.try_turn(host) {
+                Ok(turn) => return turn,
+                Err(NotReady::Until(at)) => tokio::time::sleep_until(at.into()).await,
+                Err(NotReady::Busy) => self.slot_free(host).await,
             }
         }
-        self.rate.until_key_ready(&host.to_string()).await;
-        if let Some(delay) = &gate.crawl_delay {
-            delay.until_ready().await;
-        }
-        Turn { _permit: permit }
     }
 
     /// Stops all requests to `host` until `until` (a 429/503 `Retry-After`).
     pub fn pause_host(&self, host: &str, for_: Duration) {
         let until = Instant::now() + for_;
-        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(g) = hosts.get_mut(host)
+        if let Some(g) = self.hosts().get_mut(host)
             && g.paused_until.is_none_or(|t| t < until)
         {
             g.paused_until = Some(until);
@@ -113,10 +164,8 @@ impl Politeness {
             return;
         }
         self.gate(host);
-        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(g) = hosts.get_mut(host) {
-            let q = Quota::with_period(delay).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
-            g.crawl_delay = Some(Arc::new(RateLimiter::direct(q)));
+        if let Some(g) = self.hosts().get_mut(host) {
+            g.min_gap = Some(delay);
         }
     }
 }

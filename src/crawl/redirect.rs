@@ -5,6 +5,7 @@
 //! entry with the reason, instead of archiving another site under our URL.
 
 use super::fetch::{ErrorKind, FetchError, FetchOutcome, Validators};
+use super::network::Slot;
 use super::politeness::{Robots, host_key};
 use super::{Crawl, CrawlError};
 use crate::store::{FetchRecord, FrontierItem, FrontierState, now};
@@ -39,7 +40,9 @@ pub(crate) struct HopRules {
 }
 
 /// Requests `url` for `item`, following up to `max_redirects` redirects that
-/// pass the crawl's rules. Each redirect answer is logged as a fetch.
+/// pass the crawl's rules. Each redirect answer is logged as a fetch. Each
+/// hop takes a network slot for its host (the first `slot`, when given and
+/// for `url`'s host).
 pub(crate) async fn follow(
     crawl: &Arc<Crawl>,
     item: &FrontierItem,
@@ -47,22 +50,24 @@ pub(crate) async fn follow(
     validators: &Validators,
     attempt: u32,
     rules: HopRules,
+    slot: &mut Option<Slot>,
 ) -> Result<Followed, CrawlError> {
     let max = crawl.config.crawler.max_redirects;
     let mut current = url.clone();
     let mut hops = 0usize;
     loop {
         let host = host_key(&current);
-        let turn = crawl.politeness.wait_turn(&host).await;
+        let held = match slot.take() {
+            Some(s) if s.host() == host => s,
+            other => {
+                drop(other);
+                crawl.net.slot(&host).await
+            }
+        };
         if crawl.stopping() {
             // No new request once a stop is asked for, even after waiting for the turn.
             return Ok(Followed::Stopped);
         }
-        let permit = crawl
-            .global
-            .acquire()
-            .await
-            .map_err(|e| CrawlError::Task(e.to_string()))?;
         let started_at = now();
         let t0 = Instant::now();
         // A POST entry's form goes with the first request; a redirect after it is a GET.
@@ -73,11 +78,10 @@ pub(crate) async fn follow(
             None
         };
         let result = crawl
-            .fetcher
-            .fetch_request(&current, form, validators, rules.cap)
+            .net
+            .fetch_request(&held, &current, form, validators, rules.cap)
             .await;
-        drop(permit);
-        drop(turn);
+        drop(held);
         let duration_ms = t0.elapsed().as_millis() as i64;
         let (status, location) = match result {
             Ok(FetchOutcome::Redirect { status, location }) => (status, location),
@@ -89,9 +93,9 @@ pub(crate) async fn follow(
                 });
             }
         };
-        crawl.store().record_fetch(
-            crawl.run_id,
-            &FetchRecord {
+        super::process::record_fetch(
+            crawl,
+            FetchRecord {
                 url: current.to_string(),
                 host,
                 attempt,
@@ -100,7 +104,8 @@ pub(crate) async fn follow(
                 status: Some(status),
                 ..Default::default()
             },
-        )?;
+        )
+        .await?;
         let Some(target) = location
             .as_deref()
             .and_then(|l| current.join(l.trim()).ok())
@@ -152,14 +157,14 @@ async fn hop_allowed(
     }
     let same_site =
         to.host_str() == from.host_str() && to.port().is_none() && from.port().is_none();
-    if !(same_site || super::process::in_scope(crawl, item, to)) {
+    if !(same_site || super::scope::in_scope(&crawl.scope, item, to)) {
         return skip(format!(
             "redirect to {to} leaves the crawl's scope (add its host to scope.extra_hosts to follow it)"
         ));
     }
     if rules.robots && crawl.config.crawler.respect_robots_txt {
         // Boxed: fetching robots.txt follows redirects too.
-        let robots = Box::pin(super::robots::robots_for(crawl, item, to)).await?;
+        let robots = Box::pin(super::robots::robots_for(crawl, item, to, &mut None)).await?;
         if let Robots::Unreachable(why) = &*robots {
             // The target's failure (a name that does not resolve …), not the page's.
             return Ok(Err((

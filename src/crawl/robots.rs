@@ -4,6 +4,7 @@
 //! "disallow everything" until it is tried again later in the run.
 
 use super::fetch::{FetchOutcome, Validators};
+use super::network::Slot;
 use super::politeness::{Robots, host_key};
 use super::redirect::{Followed, HopRules, follow};
 use super::{Crawl, CrawlError};
@@ -22,26 +23,50 @@ pub(crate) struct RobotsCache {
     hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Entry>>>>>,
 }
 
+impl RobotsCache {
+    /// `host`'s rules when fetched and standing: not unreachable, and no
+    /// fetch of them under way.
+    pub fn known(&self, host: &str) -> Option<Arc<Robots>> {
+        let cell = {
+            let map = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(map.get(host)?)
+        };
+        let entry = cell.try_lock().ok()?;
+        let entry = entry.as_ref()?;
+        if matches!(*entry.robots, Robots::Unreachable(_)) {
+            return None;
+        }
+        Some(Arc::clone(&entry.robots))
+    }
+}
+
 struct Entry {
     robots: Arc<Robots>,
     /// When an unreachable robots.txt is asked for again.
     retry_at: Option<Instant>,
 }
 
-/// The robots.txt rules for `url`'s host (fetching them if needed).
+/// The robots.txt rules for `url`'s host (fetching them if needed, with
+/// `slot` for the first request when the caller holds one).
 pub(crate) async fn robots_for(
     crawl: &Arc<Crawl>,
     item: &FrontierItem,
     url: &Url,
+    slot: &mut Option<Slot>,
 ) -> Result<Arc<Robots>, CrawlError> {
     let host = host_key(url);
-    let slot = {
-        let mut map = crawl.robots.hosts.lock().unwrap_or_else(|p| p.into_inner());
+    let cell = {
+        let mut map = crawl
+            .net
+            .robots
+            .hosts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         Arc::clone(map.entry(host.clone()).or_default())
     };
     // One fetch per host at a time: the others wait for its answer.
-    let mut slot = slot.lock().await;
-    if let Some(entry) = slot.as_ref()
+    let mut cell = cell.lock().await;
+    if let Some(entry) = cell.as_ref()
         && entry.retry_at.is_none_or(|t| Instant::now() < t)
     {
         return Ok(Arc::clone(&entry.robots));
@@ -54,7 +79,16 @@ pub(crate) async fn robots_for(
         robots: false,
         cap: Some(ROBOTS_MAX_BYTES),
     };
-    let followed = follow(crawl, item, &robots_url, &Validators::default(), 1, rules).await?;
+    let followed = follow(
+        crawl,
+        item,
+        &robots_url,
+        &Validators::default(),
+        1,
+        rules,
+        slot,
+    )
+    .await?;
     let (robots, record) = match followed {
         // Nothing was asked: decide nothing (the entry stays pending anyway).
         Followed::Stopped => return Ok(Arc::new(Robots::Unreachable("stopped".into()))),
@@ -108,15 +142,15 @@ pub(crate) async fn robots_for(
         }
     };
     if let Some(record) = record {
-        crawl.store().record_fetch(crawl.run_id, &record)?;
+        super::process::record_fetch(crawl, record).await?;
     }
     if let Some(delay) = robots.crawl_delay() {
-        crawl.politeness.set_crawl_delay(&host, delay);
+        crawl.net.politeness.set_crawl_delay(&host, delay);
     }
     let retry_at = matches!(robots, Robots::Unreachable(_))
         .then(|| Instant::now() + unreachable_retry(&crawl.config));
     let robots = Arc::new(robots);
-    *slot = Some(Entry {
+    *cell = Some(Entry {
         robots: Arc::clone(&robots),
         retry_at,
     });

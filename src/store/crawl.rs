@@ -461,65 +461,25 @@ impl Store {
         insert_fetch(&self.conn, run_id, f)
     }
 
-    /// Archives one fetched entry in a single transaction: the final fetch attempt,
-    /// the body (once per content), the snapshot and its page metadata, the
-    /// outlinks, and the frontier entry's final state.
+    /// Archives one fetched entry in a single transaction:
+    /// the final fetch attempt, the body (once per content), the snapshot and
+    /// its page metadata, the outlinks, and the frontier entry's final state.
     pub fn commit_page(&mut self, c: &PageCommit) -> Result<CommitOutcome> {
+        let mut outcomes = self.commit_pages(&[c])?;
+        Ok(outcomes.pop().unwrap_or_default())
+    }
+
+    /// Archives several fetched entries in one transaction (as
+    /// [`Store::commit_page`] each): all of them or none, so every entry is
+    /// whole or still pending after a crash.
+    pub fn commit_pages(&mut self, pages: &[&PageCommit]) -> Result<Vec<CommitOutcome>> {
         let tx = self.conn.transaction()?;
-        insert_fetch(&tx, c.run_id, &c.fetch)?;
-        let mut outcome = CommitOutcome::default();
-        if let Some((snap, body, meta)) = &c.snapshot {
-            let (snapshot_id, new_body) = insert_snapshot(&tx, c.run_id, snap, body, meta)?;
-            outcome.new_body = new_body;
-            outcome.snapshot_id = Some(snapshot_id);
+        let mut outcomes = Vec::with_capacity(pages.len());
+        for c in pages {
+            outcomes.push(commit_in(&tx, c)?);
         }
-        let snapshot_id = outcome.snapshot_id.or(c.existing_snapshot_id);
-        outcome.links_added = insert_links(&tx, c.run_id, &c.links)?;
-        let seed_id: Option<i64> = tx
-            .query_row(
-                "SELECT seed_id FROM frontier WHERE id = ?1",
-                [c.frontier_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten();
-        for n in &c.notes {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO crawl_notes (run_id, seed_id, url, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![c.run_id, seed_id, n.url, n.kind, n.detail])?;
-        }
-        for h in &c.seed_hosts {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO seed_hosts (run_id, seed_id, host, via_url) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![c.run_id, h.seed_id, h.host, h.via_url])?;
-        }
-        tx.execute(
-            "UPDATE frontier SET state = ?2, reason = ?3, snapshot_id = ?4 WHERE id = ?1",
-            params![c.frontier_id, c.state, c.reason, snapshot_id],
-        )?;
-        // The run's counters move with the data they count, so a run killed and
-        // resumed still reports its whole work.
-        tx.execute(
-            "UPDATE runs SET pages_fetched = pages_fetched + ?2, not_modified = not_modified + ?3,
-                             snapshots_new = snapshots_new + ?4, bodies_new = bodies_new + ?5,
-                             bytes_received = bytes_received + ?6, reports_found = reports_found + ?7,
-                             errors = errors + ?8
-             WHERE id = ?1",
-            params![
-                c.run_id,
-                (c.state == FrontierState::Done) as i64,
-                c.not_modified as i64,
-                outcome.snapshot_id.is_some() as i64,
-                outcome.new_body as i64,
-                c.fetch.bytes,
-                c.is_report as i64,
-                (c.state == FrontierState::Failed) as i64
-            ],
-        )?;
         tx.commit()?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     /// Hosts each seed's pages widened its scope to in a run (frames on other hosts).
@@ -592,6 +552,60 @@ impl Store {
     }
 }
 
+/// One entry's writes of [`Store::commit_pages`], inside its transaction.
+fn commit_in(tx: &rusqlite::Connection, c: &PageCommit) -> Result<CommitOutcome> {
+    insert_fetch(tx, c.run_id, &c.fetch)?;
+    let mut outcome = CommitOutcome::default();
+    if let Some((snap, body, meta)) = &c.snapshot {
+        let (snapshot_id, new_body) = insert_snapshot(tx, c.run_id, snap, body, meta)?;
+        outcome.new_body = new_body;
+        outcome.snapshot_id = Some(snapshot_id);
+    }
+    let snapshot_id = outcome.snapshot_id.or(c.existing_snapshot_id);
+    outcome.links_added = insert_links(tx, c.run_id, &c.links)?;
+    if !c.notes.is_empty() {
+        let seed_id: Option<i64> = tx
+            .prepare_cached("SELECT seed_id FROM frontier WHERE id = ?1")?
+            .query_row([c.frontier_id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        for n in &c.notes {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO crawl_notes (run_id, seed_id, url, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![c.run_id, seed_id, n.url, n.kind, n.detail])?;
+        }
+    }
+    for h in &c.seed_hosts {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO seed_hosts (run_id, seed_id, host, via_url) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![c.run_id, h.seed_id, h.host, h.via_url])?;
+    }
+    tx.prepare_cached(
+        "UPDATE frontier SET state = ?2, reason = ?3, snapshot_id = ?4 WHERE id = ?1",
+    )?
+    .execute(params![c.frontier_id, c.state, c.reason, snapshot_id])?;
+    // The run's counters move with the data they count, so a run killed and
+    // resumed still reports its whole work.
+    tx.prepare_cached("UPDATE runs SET pages_fetched = pages_fetched + ?2, not_modified = not_modified + ?3,
+                             snapshots_new = snapshots_new + ?4, bodies_new = bodies_new + ?5,
+                             bytes_received = bytes_received + ?6, reports_found = reports_found + ?7,
+                             errors = errors + ?8
+             WHERE id = ?1")?.execute(params![
+                c.run_id,
+                (c.state == FrontierState::Done) as i64,
+                c.not_modified as i64,
+                outcome.snapshot_id.is_some() as i64,
+                outcome.new_body as i64,
+                c.fetch.bytes,
+                c.is_report as i64,
+                (c.state == FrontierState::Failed) as i64
+            ],
+        )?;
+    Ok(outcome)
+}
+
 /// Inserts a body (once per content), its snapshot and the snapshot's page metadata.
 pub(super) fn insert_snapshot(
     tx: &rusqlite::Connection,
@@ -600,17 +614,15 @@ pub(super) fn insert_snapshot(
     body: &PreparedBody,
     meta: &PageMetaRow,
 ) -> Result<(i64, bool)> {
-    let new_body = tx.execute(
-        "INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)",
-        params![body.sha256, body.size as i64, body.zstd],
-    )? > 0;
+    let new_body = tx
+        .prepare_cached("INSERT OR IGNORE INTO bodies (sha256, size, zstd) VALUES (?1, ?2, ?3)")?
+        .execute(params![body.sha256, body.size as i64, body.zstd])?
+        > 0;
     let headers = serde_json::to_string(&snap.headers)?;
-    tx.execute(
-            "INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
+    tx.prepare_cached("INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
                                     charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url,
                                     method, form)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-            params![
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")?.execute(params![
                 run_id,
                 snap.url,
                 snap.final_url,
@@ -633,11 +645,9 @@ pub(super) fn insert_snapshot(
             ],
         )?;
     let snapshot_id = tx.last_insert_rowid();
-    tx.execute(
-            "INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
+    tx.prepare_cached("INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
                                     site_name, report_year, agency_name, agency_id, parent_snapshot_id, decoy)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")?.execute(params![
                 snapshot_id,
                 meta.kind,
                 meta.format,

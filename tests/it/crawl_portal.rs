@@ -313,27 +313,7 @@ async fn per_host_rate_is_never_exceeded_while_hosts_run_in_parallel() {
     }
     assert_eq!(by_host.len(), 2);
     let min_gap = Duration::from_secs_f64(1.0 / RPS);
-    // Arrival times carry transit jitter (the first request of a host also pays for
-    // its TCP connect), so a request sent on time can land a few ms closer to a
-    // delayed predecessor. The rate holds when every run of n requests spans at
-    // least (n - 1) periods, less that jitter.
-    let jitter = Duration::from_millis(40);
-    let mut per_host_requests = 0;
-    for (host, mut times) in by_host.clone() {
-        times.sort();
-        per_host_requests = per_host_requests.max(times.len());
-        for i in 0..times.len() {
-            for j in i + 1..times.len() {
-                let span = times[j].duration_since(times[i]);
-                let needed = min_gap * (j - i) as u32;
-                assert!(
-                    span + jitter >= needed,
-                    "{host}: {} requests within {span:?} (limit {RPS}/s needs {needed:?})",
-                    j - i + 1
-                );
-            }
-        }
-    }
+    let per_host_requests = assert_rate_held(&by_host, RPS);
     // In parallel: the whole crawl takes about one host's share, not the sum.
     let one_host = min_gap * (per_host_requests as u32 - 1);
     assert!(
@@ -348,6 +328,78 @@ async fn per_host_rate_is_never_exceeded_while_hosts_run_in_parallel() {
         && b.iter().min().unwrap() < a.iter().max().unwrap();
     assert!(overlap);
     assert!(summary.pages_fetched as usize >= 2 * PAGES);
+    portal.shutdown().await;
+}
+
+/// Asserts, from the server's log, that no host ever received requests faster
+/// than `rps`; returns the most requests one host received.
+fn assert_rate_held(by_host: &HashMap<String, Vec<std::time::Instant>>, rps: f64) -> usize {
+    let min_gap = Duration::from_secs_f64(1.0 / rps);
+    // Arrival times carry transit jitter (the first request of a host also pays for
+    // its TCP connect), so a request sent on time can land a few ms closer to a
+    // delayed predecessor. The rate holds when every run of n requests spans at
+    // least (n - 1) periods, less that jitter.
+    let jitter = Duration::from_millis(40);
+    let mut most = 0;
+    for (host, times) in by_host {
+        let mut times = times.clone();
+        times.sort();
+        most = most.max(times.len());
+        for i in 0..times.len() {
+            for j in i + 1..times.len() {
+                let span = times[j].duration_since(times[i]);
+                let needed = min_gap * (j - i) as u32;
+                assert!(
+                    span + jitter >= needed,
+                    "{host}: {} requests within {span:?} (limit {rps}/s needs {needed:?})",
+                    j - i + 1
+                );
+            }
+        }
+    }
+    most
+}
+
+/// More hosts than global slots: each host still gets its own rate, because a
+/// request waiting for its host's turn holds no global slot (with the test
+/// config's concurrency of 8, a dispatcher that let waiting requests hold slots
+/// served 4 hosts at a time, one group after the other).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_more_hosts_than_global_slots_all_progress_at_their_own_rate() {
+    const RPS: f64 = 4.0;
+    const HOSTS: usize = 24;
+    let portal = Portal::synthetic(HOSTS, 1).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, store) = crawl_once(dir.path(), &portal.seeds_csv(), RPS, 1).await;
+    let mut by_host: HashMap<String, Vec<std::time::Instant>> = HashMap::new();
+    for r in portal.requests() {
+        by_host.entry(r.host).or_default().push(r.at);
+    }
+    assert_eq!(by_host.len(), HOSTS);
+    let per_host_requests = assert_rate_held(&by_host, RPS);
+    // Every host got the same pages: a listing, its report and its ten items.
+    assert_eq!(summary.failed, 0);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM snapshots"),
+        summary.pages_fetched as i64
+    );
+    assert!(summary.pages_fetched as usize >= HOSTS * 12, "{summary:?}");
+    assert!(per_host_requests >= 13, "{per_host_requests}");
+    // Hosts served side by side: at some instant, far more hosts than the 8 global
+    // slots are between their first and their last request.
+    let spans: Vec<(std::time::Instant, std::time::Instant)> = by_host
+        .values()
+        .map(|t| (*t.iter().min().unwrap(), *t.iter().max().unwrap()))
+        .collect();
+    let side_by_side = spans
+        .iter()
+        .map(|(at, _)| spans.iter().filter(|(s, e)| s <= at && at <= e).count())
+        .max()
+        .unwrap();
+    assert!(
+        side_by_side > 16,
+        "only {side_by_side} of {HOSTS} hosts were crawled at the same time"
+    );
     portal.shutdown().await;
 }
 

@@ -14,7 +14,7 @@ pub mod cms;
 mod site_files;
 pub mod script;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -56,6 +56,10 @@ pub const HUGE_BODY_BYTES: usize = 8 << 20;
 
 /// `Last-Modified` of every static page (the site's last publication run).
 const SITE_LAST_MODIFIED: &str = "Mon, 22 Jan 2024 02:00:00 GMT";
+
+/// Domain of virtual hosts: `.test` is reserved (RFC 2606) and never resolves
+/// on the network; the crawler pins these names to 127.0.0.1.
+const VIRTUAL_SUFFIX: &str = ".portal.test";
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -117,6 +121,8 @@ struct Shared {
     log: Mutex<Vec<RequestRecord>>,
     hits: Mutex<HashMap<(String, String), u32>>,
     slow_delay_ms: AtomicU64,
+    /// Hosts told apart by the `Host` header on one listener ([`Portal::synthetic_virtual`]).
+    virtual_names: Option<HashSet<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -147,7 +153,7 @@ impl Portal {
     /// Starts the realistic sample portal (hosts `city`, `county`, `bureau`, `flaky`).
     pub async fn start() -> std::io::Result<Portal> {
         let names: Vec<String> = SAMPLE_HOSTS.iter().map(|s| s.to_string()).collect();
-        Portal::launch(names, Mode::Sample).await
+        Portal::launch(names, Mode::Sample, false).await
     }
 
     /// Starts `hosts` synthetic hosts (`h0`, `h1`, …), each a listing chain
@@ -160,14 +166,39 @@ impl Portal {
             Mode::Synthetic {
                 pages_per_host: pages_per_host.max(1),
             },
+            false,
         )
         .await
     }
 
-    async fn launch(names: Vec<String>, mode: Mode) -> std::io::Result<Portal> {
+    /// Like [`Portal::synthetic`], but all hosts share one listener and are told
+    /// apart by name (`h0.portal.test`, …), as virtual hosts are: thousands of
+    /// portals cost one socket. The crawler reaches them through
+    /// [`Portal::pinned_names`] (each name pinned to 127.0.0.1, no DNS).
+    pub async fn synthetic_virtual(hosts: usize, pages_per_host: usize) -> std::io::Result<Portal> {
+        let names: Vec<String> = (0..hosts).map(|i| format!("h{i}")).collect();
+        Portal::launch(
+            names,
+            Mode::Synthetic {
+                pages_per_host: pages_per_host.max(1),
+            },
+            true,
+        )
+        .await
+    }
+
+    async fn launch(
+        names: Vec<String>,
+        mode: Mode,
+        virtual_hosts: bool,
+    ) -> std::io::Result<Portal> {
         let mut listeners = Vec::new();
-        for _ in &names {
+        if virtual_hosts {
             listeners.push(TcpListener::bind("127.0.0.1:0").await?);
+        } else {
+            for _ in &names {
+                listeners.push(TcpListener::bind("127.0.0.1:0").await?);
+            }
         }
         // A port that was bound and released: connecting to it is refused.
         let closed_port = {
@@ -175,8 +206,13 @@ impl Portal {
             l.local_addr()?.port()
         };
         let mut hosts = Vec::new();
-        for (name, l) in names.iter().zip(&listeners) {
-            hosts.push((name.clone(), l.local_addr()?));
+        if virtual_hosts {
+            let addr = listeners[0].local_addr()?;
+            hosts.extend(names.iter().map(|n| (n.clone(), addr)));
+        } else {
+            for (name, l) in names.iter().zip(&listeners) {
+                hosts.push((name.clone(), l.local_addr()?));
+            }
         }
         let pages = match mode {
             Mode::Sample => build_pages(&hosts),
@@ -189,9 +225,15 @@ impl Portal {
             log: Mutex::new(Vec::new()),
             hits: Mutex::new(HashMap::new()),
             slow_delay_ms: AtomicU64::new(DEFAULT_SLOW_DELAY.as_millis() as u64),
+            virtual_names: virtual_hosts.then(|| names.iter().cloned().collect()),
         });
         let mut servers = Vec::new();
-        for (name, listener) in names.into_iter().zip(listeners) {
+        let listener_names = if virtual_hosts {
+            vec!["*".to_string()]
+        } else {
+            names
+        };
+        for (name, listener) in listener_names.into_iter().zip(listeners) {
             let ctx = HostCtx {
                 name: Arc::from(name.as_str()),
                 shared: shared.clone(),
@@ -223,7 +265,23 @@ impl Portal {
             .iter()
             .find(|(n, _)| n == host)
             .map_or(self.closed_port, |(_, a)| a.port());
+        if self.shared.virtual_names.is_some() {
+            return Url::parse(&format!("http://{host}{VIRTUAL_SUFFIX}:{port}/"))
+                .unwrap_or_else(|_| origin_url(port));
+        }
         origin_url(port)
+    }
+
+    /// The host names the crawler must resolve to this portal's listener
+    /// (empty unless the hosts are virtual).
+    pub fn pinned_names(&self) -> Vec<(String, SocketAddr)> {
+        if self.shared.virtual_names.is_none() {
+            return Vec::new();
+        }
+        self.hosts
+            .iter()
+            .map(|(n, a)| (format!("{n}{VIRTUAL_SUFFIX}"), *a))
+            .collect()
     }
 
     pub fn host_names(&self) -> Vec<String> {
@@ -527,10 +585,21 @@ async fn handle(State(ctx): State<HostCtx>, req: Request) -> Response {
         .map_or_else(|| raw_path.clone(), |p| p.as_str().to_string());
     let query = req.uri().query().map(str::to_string);
     let path = percent_decode(&raw_path);
+    let name = match &ctx.shared.virtual_names {
+        None => ctx.name.to_string(),
+        Some(names) => {
+            let host = header_string(&headers, header::HOST).unwrap_or_default();
+            let host = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+            match host.strip_suffix(VIRTUAL_SUFFIX) {
+                Some(n) if names.contains(n) => n.to_string(),
+                _ => return error_page(StatusCode::NOT_FOUND),
+            }
+        }
+    };
 
-    let outcome = route(&ctx, &path, query.as_deref(), &headers);
+    let outcome = route(&ctx.shared, &name, &path, query.as_deref(), &headers);
     lock(&ctx.shared.log).push(RequestRecord {
-        host: ctx.name.to_string(),
+        host: name,
         path: path_and_query,
         at,
         status: outcome.response.status().as_u16(),
@@ -544,9 +613,13 @@ async fn handle(State(ctx): State<HostCtx>, req: Request) -> Response {
     outcome.response
 }
 
-fn route(ctx: &HostCtx, path: &str, query: Option<&str>, headers: &HeaderMap) -> Outcome {
-    let shared = &ctx.shared;
-    let host = &*ctx.name;
+fn route(
+    shared: &Shared,
+    host: &str,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Outcome {
     if let Mode::Synthetic { pages_per_host } = shared.mode {
         return synthetic_route(host, path, pages_per_host, headers).into();
     }
@@ -876,6 +949,44 @@ mod tests {
             "county link filled in"
         );
         assert!(!text.contains("{{"), "no placeholder left");
+    }
+
+    /// One raw HTTP/1.1 request with the given `Host` header; returns the status line.
+    async fn get_with_host(addr: SocketAddr, host: &str, path: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.unwrap();
+        String::from_utf8_lossy(&out)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn virtual_hosts_share_one_listener_and_are_told_apart_by_name() {
+        let portal = Portal::synthetic_virtual(3, 2).await.unwrap();
+        let pins = portal.pinned_names();
+        assert_eq!(pins.len(), 3);
+        let addr = pins[0].1;
+        assert!(pins.iter().all(|(_, a)| *a == addr && a.ip().is_loopback()));
+        assert_eq!(pins[2].0, "h2.portal.test");
+        let base = portal.base_url("h2");
+        assert_eq!(base.host_str(), Some("h2.portal.test"));
+        assert_eq!(base.port(), Some(addr.port()));
+        let host = format!("h2.portal.test:{}", addr.port());
+        let ok = get_with_host(addr, &host, "/list/index.html").await;
+        assert!(ok.contains(" 200 "), "{ok}");
+        let unknown = get_with_host(addr, "h9.portal.test", "/list/index.html").await;
+        assert!(unknown.contains(" 404 "), "{unknown}");
+        let log = portal.requests();
+        assert_eq!(log.len(), 1, "unknown hosts are not logged as portal hosts");
+        assert_eq!(log[0].host, "h2");
+        assert!(portal.seeds_csv().contains("http://h1.portal.test:"));
+        portal.shutdown().await;
     }
 
     #[test]
