@@ -6,8 +6,11 @@
 //! the template's row lists. Consistency rules 1–4 of the template are checked
 //! here; rule 5 needs the previous year's report ([`cross_year_checks`]).
 
+mod names;
 mod reader;
+mod runs;
 mod tokens;
+mod variants;
 
 use crate::formats::dom_to_document;
 
@@ -25,7 +28,7 @@ use std::sync::LazyLock;
 pub use reader::{ActiveDisclosure, Applications, ReviewLitigation};
 
 /// Bump whenever the output for some input can change.
-pub const EXTRACTOR_VERSION: &str = "1.0.0";
+pub const EXTRACTOR_VERSION: &str = "1.1.0";
 
 /// Part 三 columns, in template order.
 pub const APPLICANT_COLUMNS: &[&str] = &[
@@ -309,7 +312,10 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>, patterns: &ReportPatter
         return Extraction::failed(Status::Failed, "input is binary, not text or HTML");
     }
     if is_html(&text, content_type) {
-        let dom = crate::formats::nesting::parse_document(&text);
+        let variant = variants::normalise(&text);
+        let dom = crate::formats::nesting::parse_document(
+            variant.as_ref().map_or(&text, |v| &v.simplified),
+        );
         let doc = dom_to_document(&dom);
         let plain = doc.plain_text();
         let meta = page::page_meta_with_text(&dom, &plain, patterns);
@@ -330,6 +336,9 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>, patterns: &ReportPatter
             ex.agency = page::agency_from_title(title).or(ex.agency);
             ex.year = report_year(title).or(ex.year);
         }
+        if let Some(v) = &variant {
+            respell(&mut ex, v);
+        }
         ex
     } else {
         extract_text(&text, patterns)
@@ -338,14 +347,44 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>, patterns: &ReportPatter
 
 /// Extracts a report from a text rendering (text files, PDF text).
 pub fn extract_text(text: &str, patterns: &ReportPatterns) -> Extraction {
-    let toks = tokens::text_tokens(text);
-    build(&toks, text, None, patterns)
+    let Some(v) = variants::normalise(text) else {
+        return build(&tokens::text_tokens(text), text, None, patterns);
+    };
+    let mut ex = build(
+        &tokens::text_tokens(&v.simplified),
+        &v.simplified,
+        None,
+        patterns,
+    );
+    respell(&mut ex, &v);
+    ex
+}
+
+/// Names read from a traditional-character text, spelt as the document spells them.
+fn respell(ex: &mut Extraction, v: &variants::Variant) {
+    for name in [&mut ex.agency, &mut ex.source, &mut ex.editor]
+        .into_iter()
+        .flatten()
+    {
+        *name = v.respell(name);
+    }
 }
 
 /// Extracts a report from a document (HTML or DOCX blocks).
 pub fn extract_document(doc: &Document, patterns: &ReportPatterns) -> Extraction {
-    let toks = tokens::document_tokens(doc);
-    build(&toks, &doc.plain_text(), None, patterns)
+    let plain = doc.plain_text();
+    let Some(v) = variants::normalise(&plain) else {
+        return build(&tokens::document_tokens(doc), &plain, None, patterns);
+    };
+    let simplified = variants::simplify_document(doc);
+    let mut ex = build(
+        &tokens::document_tokens(&simplified),
+        &v.simplified,
+        None,
+        patterns,
+    );
+    respell(&mut ex, &v);
+    ex
 }
 
 fn looks_binary(text: &str) -> bool {
@@ -448,8 +487,14 @@ fn build(
     };
     let reason = (status != Status::Complete).then(|| parts.problems.join("; "));
     Extraction {
-        agency: title.as_deref().and_then(page::agency_from_title),
-        year: title.as_deref().and_then(report_year),
+        agency: title
+            .as_deref()
+            .and_then(page::agency_from_title)
+            .or_else(|| names::agency_in_text(plain)),
+        year: title
+            .as_deref()
+            .and_then(report_year)
+            .or_else(|| names::year_in_text(plain)),
         template: Some(template),
         publish_date: meta.publish_date,
         editor: meta.editor,
@@ -472,7 +517,23 @@ fn find_title(lines: &[&str], patterns: &ReportPatterns) -> Option<String> {
     let ok = |t: &str| {
         t.chars().count() <= 80 && patterns.is_report_title(t) && report_year(t).is_some()
     };
-    let clean = |l: &str| squeeze(l).trim_start_matches(['#', '-', '*']).to_string();
+    let clean = |l: &str| {
+        let l = squeeze(l);
+        let l = l.trim_start_matches(['#', '-', '*']);
+        // A crawler's header line: `标题: 某局2021年…`.
+        let l = l
+            .strip_prefix("标题")
+            .map_or(l, |r| r.trim_start_matches([':', '：']));
+        l.to_string()
+    };
+    // A name alone on the line before a title that starts with its year.
+    let name_line = |l: &str| {
+        let n = l.chars().count();
+        (2..=30).contains(&n)
+            && l.chars().all(|c| {
+                ('\u{4e00}'..='\u{9fff}').contains(&c) || matches!(c, '(' | ')' | '（' | '）')
+            })
+    };
     for (i, line) in lines.iter().enumerate().take(200) {
         // Every title names its year; most lines can be passed over without normalising them.
         if !line.contains('年') || line.len() > 400 {
@@ -483,6 +544,12 @@ fn find_title(lines: &[&str], patterns: &ReportPatterns) -> Option<String> {
             continue;
         }
         if ok(&one) {
+            if page::agency_from_title(&one).is_none()
+                && let Some(prev) = i.checked_sub(1).map(|p| clean(lines[p]))
+                && name_line(&prev)
+            {
+                return Some(format!("{prev}{one}"));
+            }
             return Some(one);
         }
         if let Some(next) = lines.get(i + 1) {
@@ -492,8 +559,20 @@ fn find_title(lines: &[&str], patterns: &ReportPatterns) -> Option<String> {
             }
         }
     }
-    None
+    // A title line worded or garbled past the patterns (`某局关于2021年度政府信息公开情况的报告`,
+    // `某镇2023年政府信息公开工作告年度报`): a short line near the top that names the subject.
+    lines.iter().take(30).map(|l| clean(l)).find(|l| {
+        l.chars().count() <= 40
+            && LOOSE_TITLE.is_match(l)
+            && !patterns.exclude.iter().any(|r| r.is_match(l))
+    })
 }
+
+/// A name, a year, the subject and a report (`报告`, or garbled `告年度报`), at the start of a line.
+static LOOSE_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[^，。,;；:：]{2,30}?(?:19|20)\d{2}年度?(?:政府信息公开|政务公开)(?:工作|情况)[^，。,;；:：]{0,8}?报")
+        .expect("static regex")
+});
 
 static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$").expect("static regex")
@@ -630,8 +709,16 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
         balance.insert(col.to_string(), check.ok);
         rules.push(check);
     }
+    // A 2019-style undivided （六）其他处理 row kept in a 2021 table counts as a result row.
+    let undivided = (template == Template::T2021 && apps.contains_key("other_processing"))
+        .then_some("other_processing");
     for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
-        let parts: Vec<Option<f64>> = result_rows(template).iter().map(|r| cell(r, c)).collect();
+        let parts: Vec<Option<f64>> = result_rows(template)
+            .iter()
+            .copied()
+            .chain(undivided)
+            .map(|r| cell(r, c))
+            .collect();
         rules.push(equation(
             2,
             col,
@@ -780,6 +867,64 @@ mod tests {
         ];
         let t = find_title(&lines, &ReportPatterns::default());
         assert_eq!(t.as_deref(), Some("某局2023年政府信息公开工作年度报告"));
+    }
+
+    #[test]
+    fn title_with_the_agency_on_the_line_before_or_worded_loosely() {
+        let t = find_title(
+            &[
+                "孝感市人民政府办公室",
+                "2020年政府信息公开工作年度报告",
+                "根据《条例》",
+            ],
+            &ReportPatterns::default(),
+        );
+        assert_eq!(
+            t.as_deref(),
+            Some("孝感市人民政府办公室2020年政府信息公开工作年度报告")
+        );
+        let t = find_title(
+            &["标题: 平潭综合实验区2021年度政府信息公开工作年度报告"],
+            &ReportPatterns::default(),
+        );
+        assert_eq!(
+            page::agency_from_title(&t.unwrap()).as_deref(),
+            Some("平潭综合实验区")
+        );
+        let t = find_title(
+            &[
+                "首页 新闻中心",
+                "宁强县自然资源局关于2021年度政府信息公开情况的报告",
+            ],
+            &ReportPatterns::default(),
+        );
+        assert_eq!(
+            page::agency_from_title(&t.unwrap()).as_deref(),
+            Some("宁强县自然资源局")
+        );
+        // A notice about the report is not its title.
+        assert_eq!(
+            find_title(
+                &["关于做好2021年政府信息公开工作年度报告编制工作的通知"],
+                &ReportPatterns::default()
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn traditional_title_gives_the_agency_as_written() {
+        let e = extract_text(
+            "撫遠市自然資源局2022年政府信息公開工作年度報告\n三、收到和處理政府信息公開申請情況\n一、本年新收政府信息公開申請數量\t1\t0\t0\t0\t0\t0\t1\n",
+            &ReportPatterns::default(),
+        );
+        assert_eq!(e.agency.as_deref(), Some("撫遠市自然資源局"));
+        assert_eq!(e.year, Some(2022));
+        let n = |v: i64| Some(Number::from(v));
+        assert_eq!(
+            e.applications["new_received"],
+            vec![n(1), n(0), n(0), n(0), n(0), n(0), n(1)]
+        );
     }
 
     #[test]

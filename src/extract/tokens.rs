@@ -23,6 +23,8 @@ pub enum Tok {
     /// A grid cell the source row does not have (omitted trailing cells, or a
     /// row cut off): read as blank, but the reader says so.
     Pad,
+    /// Digits of one or more cells run together (see [`super::runs`]).
+    Run(String),
     RowEnd,
 }
 
@@ -266,6 +268,11 @@ pub fn text_tokens(text: &str) -> Vec<Tok> {
         if PAGE_NUMBER.is_match(line.trim()) {
             continue;
         }
+        if super::runs::is_run_line(line) {
+            super::runs::run_line(line, &mut out);
+            out.push(Tok::RowEnd);
+            continue;
+        }
         text_line(line, &mut out);
         out.push(Tok::RowEnd);
     }
@@ -296,21 +303,43 @@ fn pipe_line(line: &str, out: &mut Vec<Tok>) {
 }
 
 /// A running-text or PDF line: its label, then its trailing numbers/blank marks.
+/// A PDF line may hold two table rows (`4.保护第三方合法权益 0 0 … 0 5.属于三类内部事务信息 2 0 … 2`):
+/// a group of two or more values followed by more label words ends a row there.
 fn text_line(line: &str, out: &mut Vec<Tok>) {
     let words: Vec<&str> = line.split_whitespace().collect();
-    let mut cut = words.len();
-    while cut > 0
-        && may_be_value(words[cut - 1])
-        && !matches!(classify(words[cut - 1]), Tok::Label(_))
-    {
-        cut -= 1;
+    let is_value = |w: &str| may_be_value(w) && !matches!(word_token(w), Tok::Label(_));
+    let mut start = 0;
+    let mut i = 0;
+    while i < words.len() {
+        if !is_value(words[i]) {
+            i += 1;
+            continue;
+        }
+        let group = words[i..].iter().take_while(|w| is_value(w)).count();
+        let end = i + group;
+        if end < words.len() && group < 2 {
+            i = end;
+            continue;
+        }
+        if i > start {
+            out.push(Tok::Label(norm(&words[start..i].join(" "))));
+        }
+        out.extend(words[i..end].iter().map(|w| word_token(w)));
+        start = end;
+        i = end;
     }
-    if cut > 0 {
-        out.push(Tok::Label(norm(&words[..cut].join(" "))));
+    if start < words.len() {
+        out.push(Tok::Label(norm(&words[start..].join(" "))));
     }
-    for w in &words[cut..] {
-        out.push(classify(w));
+}
+
+/// A word of a text line: digits with a leading zero (`03`, `00`) are two
+/// cells run together by the layout, read as a [`Tok::Run`].
+fn word_token(w: &str) -> Tok {
+    if w.len() > 1 && w.starts_with('0') && w.bytes().all(|b| b.is_ascii_digit()) {
+        return Tok::Run(w.to_string());
     }
+    classify(w)
 }
 
 /// Cheap pre-check: a value or blank mark starts with a digit, a sign/dash, `/` or `无`.

@@ -128,7 +128,8 @@ pub fn agency_from_title(title: &str) -> Option<String> {
     let agency = c[1]
         .trim_start_matches(['#', '-', '*', '【', '[', '《'])
         .trim_end_matches(['（', '(', '《', '-', '_', '：', ':', '、'])
-        .trim_start_matches("关于");
+        .trim_start_matches("关于")
+        .trim_end_matches("关于");
     if !agency.is_empty() {
         return Some(agency.to_string());
     }

@@ -25,6 +25,7 @@ mod crawl_tls;
 mod demo_cli;
 mod discovery_idioms;
 mod extract_cases;
+mod extract_corpus;
 mod extract_fixtures;
 mod extract_proptest;
 mod extract_stage;
