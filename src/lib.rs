@@ -19,10 +19,14 @@
 //!   over the archive.
 //! - [`export`], [`status`], [`report_view`] — the answers: missing, late,
 //!   discovered, exports, WARC, status, a report as text.
+//! - [`compare`], [`similarity`] — key figures side by side and across years;
+//!   text repeated from the previous year's report.
+//! - [`serve`] — the read-only web dashboard over those answers.
 //! - [`schedule`], [`shutdown`] — the weekly service and the stop signal.
 //!
 //! `docs/architecture.md` draws the same map with the owner of each decision.
 
+pub mod compare;
 pub mod config;
 pub mod crawl;
 pub mod document;
@@ -36,6 +40,8 @@ pub mod render;
 pub mod report_view;
 pub mod schedule;
 pub mod seeds;
+pub mod serve;
 pub mod shutdown;
+pub mod similarity;
 pub mod status;
 pub mod store;

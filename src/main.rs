@@ -24,6 +24,8 @@ fn main() -> std::process::ExitCode {
         #[cfg(feature = "sample-portal")]
         Command::Bench(args) => cli::bench::run(args),
         Command::Status(args) => cli::status::run(args, &common),
+        Command::Serve(args) => cli::serve::run(args, &common),
+        Command::Compare(args) => cli::compare::run(args, &common),
         Command::Init(args) => cli::init::run(args),
         Command::Completions(args) => cli::completions::run(args),
         Command::Manpage => cli::completions::manpage(),

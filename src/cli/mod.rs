@@ -34,6 +34,7 @@ macro_rules! out {
 pub mod bench;
 #[cfg(feature = "sample-portal")]
 pub mod bench_render;
+pub mod compare;
 pub mod completions;
 pub mod crawl;
 #[cfg(feature = "sample-portal")]
@@ -47,6 +48,7 @@ pub mod missing;
 pub mod parse;
 pub mod progress;
 pub mod schedule;
+pub mod serve;
 pub mod show;
 pub mod status;
 pub mod warc;
@@ -141,6 +143,14 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Last runs, what the archive holds, errors by host.
     Status(status::StatusArgs),
+    /// A local read-only web dashboard over the archive (http://127.0.0.1:8730).
+    #[command(
+        after_help = "Examples:\n  nianbao serve\n  nianbao serve --db other.db --bind 127.0.0.1:9000"
+    )]
+    Serve(serve::ServeArgs),
+    /// One agency's key figures across years, with year-over-year changes.
+    #[command(after_help = "Example:\n  nianbao compare 卫滨区 --years 2022-2024 --json")]
+    Compare(compare::CompareArgs),
     /// Make a folder ready to crawl: a commented crawler.toml, a seeds/ example, archive/.
     Init(init::InitArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).

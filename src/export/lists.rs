@@ -424,16 +424,36 @@ pub fn deadline(year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 31)
 }
 
+/// When a report of `year` was published against its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeliness {
+    /// On or before the deadline.
+    OnTime,
+    /// Days after the deadline.
+    Late(i64),
+    /// No readable publish date.
+    Undated,
+}
+
+/// The one rule for lateness: the publish date against 31 January of `year + 1`.
+pub fn timeliness(year: i32, publish_date: Option<NaiveDate>) -> Timeliness {
+    match (publish_date, deadline(year)) {
+        (Some(d), Some(deadline)) if d > deadline => Timeliness::Late((d - deadline).num_days()),
+        (Some(_), Some(_)) => Timeliness::OnTime,
+        _ => Timeliness::Undated,
+    }
+}
+
 /// The current reports of `year` published after 31 January of `year + 1`
 /// (by the page's publish date, an attachment's from its page), and those with
 /// no readable publish date.
 pub fn late(store: &Store, year: i32) -> Result<LateReport> {
     let mut report = LateReport::default();
-    let Some(deadline) = deadline(year) else {
+    if deadline(year).is_none() {
         return Ok(report);
-    };
+    }
     for r in current_reports(store, Some(year))? {
-        let date = r.publish_date;
+        let when = timeliness(year, r.publish_date);
         let entry = LateEntry {
             agency_id: r.agency_id,
             agency: r.agency,
@@ -444,13 +464,13 @@ pub fn late(store: &Store, year: i32) -> Result<LateReport> {
             publish_date: r.publish_date,
             days_late: None,
         };
-        match date {
-            None => report.undated.push(entry),
-            Some(d) if d > deadline => report.late.push(LateEntry {
-                days_late: Some((d - deadline).num_days()),
+        match when {
+            Timeliness::Undated => report.undated.push(entry),
+            Timeliness::Late(days) => report.late.push(LateEntry {
+                days_late: Some(days),
                 ..entry
             }),
-            Some(_) => {}
+            Timeliness::OnTime => {}
         }
     }
     report.late.sort_by(|a, b| {

@@ -13,13 +13,14 @@ mod table;
 pub mod warc;
 
 pub use lists::{
-    Discovered, LateEntry, LateReport, MissingAgency, MissingReason, deadline, discovered,
-    discovered_sheet, late, late_sheet, missing, missing_for_seeds, missing_sheet,
-    write_discovered, write_discovered_seeds, write_late, write_missing,
+    Discovered, LateEntry, LateReport, MissingAgency, MissingReason, Timeliness, deadline,
+    discovered, discovered_sheet, late, late_sheet, missing, missing_for_seeds, missing_sheet,
+    timeliness, write_discovered, write_discovered_seeds, write_late, write_missing,
 };
 pub use reports::{
-    CurrentReport, ExportOptions, ExportSummary, current_reports, export, export_to_path,
-    export_with, wide_columns, write_file,
+    CurrentReport, ExportOptions, ExportSummary, current_report_heads, current_reports,
+    current_reports_of, export, export_to_path, export_with, load_results, wide_columns,
+    write_file,
 };
 pub use table::{CellValue, Sheet, write_sheets};
 pub use warc::{WarcOptions, WarcSummary, write_warc};

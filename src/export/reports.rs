@@ -77,6 +77,8 @@ pub struct CurrentReport {
     pub status: Option<Status>,
     /// Extractor version of the result.
     pub extractor_version: Option<String>,
+    /// Rule checks the extraction failed (0 when not extracted).
+    pub checks_failed: i64,
     /// The extraction as stored (`None` when not extracted or unreadable JSON).
     pub result: Option<Value>,
 }
@@ -125,6 +127,7 @@ impl CurrentReport {
             editor: published.editor,
             status: c.status,
             extractor_version: c.extractor_version,
+            checks_failed: c.checks_failed,
             result,
         }
     }
@@ -161,7 +164,37 @@ pub(crate) fn pick_current(snapshots: Vec<ReportSnapshot>) -> Vec<ReportSnapshot
 /// The current report of every (agency, year), for `year` or all years,
 /// ordered by year, region, agency.
 pub fn current_reports(store: &Store, year: Option<i32>) -> Result<Vec<CurrentReport>> {
-    let mut out: Vec<CurrentReport> = pick_current(store.report_snapshots(year)?)
+    current_reports_of(store, year, None)
+}
+
+/// [`current_reports`] of one seed agency (every agency when `agency_id` is `None`).
+pub fn current_reports_of(
+    store: &Store,
+    year: Option<i32>,
+    agency_id: Option<i64>,
+) -> Result<Vec<CurrentReport>> {
+    reports_from(store.report_snapshots_of(year, agency_id, true)?)
+}
+
+/// [`current_reports`] without the extraction JSON (`result` is `None`): for
+/// answers that need only presence, status, dates and the failed-check count.
+pub fn current_report_heads(store: &Store, year: Option<i32>) -> Result<Vec<CurrentReport>> {
+    reports_from(store.report_snapshots_of(year, None, false)?)
+}
+
+/// Fills in the extraction JSON of reports from [`current_report_heads`],
+/// so a caller that picked a few of many parses only those.
+pub fn load_results(store: &Store, reports: &mut [CurrentReport]) -> Result<()> {
+    for r in reports {
+        r.result = store
+            .current_result(r.snapshot_id)?
+            .and_then(|j| serde_json::from_str(&j).ok());
+    }
+    Ok(())
+}
+
+fn reports_from(snapshots: Vec<ReportSnapshot>) -> Result<Vec<CurrentReport>> {
+    let mut out: Vec<CurrentReport> = pick_current(snapshots)
         .into_iter()
         .map(CurrentReport::from_snapshot)
         .collect();

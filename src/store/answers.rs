@@ -45,8 +45,10 @@ pub struct ReportSnapshot {
     pub status: Option<Status>,
     /// Extractor version of the current extraction.
     pub extractor_version: Option<String>,
-    /// The current extraction as stored JSON.
+    /// The current extraction as stored JSON (`None` too when not asked for).
     pub result: Option<String>,
+    /// Rule checks the current extraction failed (0 when not extracted).
+    pub checks_failed: i64,
 }
 
 /// The last fetch attempt of a URL.
@@ -112,22 +114,36 @@ impl Store {
     /// Report and attachment snapshots of `year` (all years when `None`) that
     /// name their year, oldest first, with their current extraction.
     pub fn report_snapshots(&self, year: Option<i32>) -> Result<Vec<ReportSnapshot>> {
+        self.report_snapshots_of(year, None, true)
+    }
+
+    /// [`Store::report_snapshots`] of one seed agency (every agency when `None`),
+    /// with the extraction JSON only when `with_result` (presence answers skip it).
+    pub fn report_snapshots_of(
+        &self,
+        year: Option<i32>,
+        agency_id: Option<i64>,
+        with_result: bool,
+    ) -> Result<Vec<ReportSnapshot>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT s.id, s.url, s.fetched_at, pm.kind, pm.format, pm.title, pm.report_year,
                     pm.agency_id, pm.agency_name, pm.parent_snapshot_id, a.name, COALESCE(a.region, sd.region, ''),
                     pm.publish_date, pm.source, pm.editor, pp.publish_date, pp.source, pp.editor,
-                    ce.status, ce.extractor_version, ce.result
+                    ce.status, ce.extractor_version, CASE WHEN ?3 THEN ce.result END,
+                    COALESCE(ce.checks_failed, 0)
              FROM page_meta pm
              JOIN snapshots s ON s.id = pm.snapshot_id
              LEFT JOIN agencies a ON a.id = pm.agency_id
              LEFT JOIN page_meta pp ON pp.snapshot_id = pm.parent_snapshot_id
              LEFT JOIN seeds sd ON sd.id = s.seed_id
              LEFT JOIN current_extractions ce ON ce.snapshot_id = s.id
-             WHERE pm.kind IN {REPORT_KINDS_SQL} AND pm.report_year IS NOT NULL
-               AND (?1 IS NULL OR pm.report_year = ?1)
+             WHERE pm.kind IN {REPORT_KINDS_SQL}
+               -- A range, not `?1 IS NULL OR …`, so one year reads only its rows of page_meta_report.
+               AND pm.report_year BETWEEN COALESCE(?1, -2147483648) AND COALESCE(?1, 2147483647)
+               AND (?2 IS NULL OR pm.agency_id = ?2)
              ORDER BY s.id"
         ))?;
-        let rows = stmt.query_map(params![year], |r| {
+        let rows = stmt.query_map(params![year, agency_id, with_result], |r| {
             Ok(ReportSnapshot {
                 snapshot_id: r.get(0)?,
                 url: r.get(1)?,
@@ -146,6 +162,7 @@ impl Store {
                 status: r.get(18)?,
                 extractor_version: r.get(19)?,
                 result: r.get(20)?,
+                checks_failed: r.get(21)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

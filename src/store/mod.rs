@@ -9,6 +9,7 @@
 mod answers;
 pub mod check;
 mod crawl;
+mod dashboard;
 mod extraction;
 mod findings;
 mod kinds;
@@ -19,6 +20,7 @@ mod schema;
 
 pub use answers::{ArchivedResponse, DiscoveredReport, LastFetch, ReportSnapshot};
 pub use crawl::*;
+pub use dashboard::{ArchivedSnapshot, FailingUrl, PendingHost};
 pub use extraction::{
     ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, ReportLookup, Revision,
 };

@@ -34,3 +34,4 @@ mod formats_e2e;
 mod formats_fixtures;
 mod formats_fuzz;
 mod portal_server;
+mod serve_dashboard;
