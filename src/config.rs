@@ -126,7 +126,7 @@ impl Default for CrawlerConfig {
             max_retry_after_secs: 300,
             max_pages_per_host: 2000,
             max_depth: 4,
-            max_url_length: 300,
+            max_url_length: 2048,
             max_query_variants_per_path: 50,
         }
     }

@@ -19,6 +19,8 @@ pub struct ArchiveStatus {
     pub extraction_status: Vec<NamedCount>,
     /// Failed fetches of the last crawl run, by host and error kind.
     pub errors_by_host: Vec<HostErrors>,
+    /// Hosts the last crawl added to a seed's scope because a seed page framed them.
+    pub seed_hosts: Vec<crate::store::SeedHost>,
     /// Snapshots holding a DOM rendered in a browser.
     pub rendered_snapshots: i64,
     /// Pages of the last crawl that needed a browser and had none.
@@ -115,6 +117,10 @@ pub fn status(store: &Store, last_runs: usize) -> Result<ArchiveStatus> {
             })
             .collect(),
         errors_by_host,
+        seed_hosts: match store.last_run(RunKind::Crawl)? {
+            Some(run) => store.seed_hosts(run)?,
+            None => Vec::new(),
+        },
         failed_urls,
         timezone: None,
         rendered_snapshots: store.rendered_snapshots()?,
@@ -183,6 +189,13 @@ impl std::fmt::Display for ArchiveStatus {
                 .map(|c| format!("{} {}", c.name, c.count))
                 .collect();
             writeln!(f, "Extractions: {}", st.join(", "))?;
+        }
+        for h in &self.seed_hosts {
+            writeln!(
+                f,
+                "Scope of seed #{} widened to {} (framed by {})",
+                h.seed_id, h.host, h.via_url
+            )?;
         }
         if self.rendered_snapshots > 0 {
             writeln!(

@@ -249,6 +249,7 @@ pub async fn frontier_bench(
                 agency_hint: None,
                 listing_date: None,
                 skipped: None,
+                form: None,
             }
         })
         .collect();
@@ -330,6 +331,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             agency_hint: None,
             listing_date: None,
             skipped: None,
+            form: None,
         }];
         store.frontier_add(run, &links)?;
         let frontier_id = store
@@ -365,6 +367,7 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
                     last_modified: None,
                     seed_id: None,
                     parent_url: None,
+                    form: None,
                 },
                 prepared,
                 metas[k].clone(),
@@ -375,6 +378,8 @@ pub fn reextract_bench(dir: &Path, n: usize) -> Result<ReextractFigures, BenchEr
             reason: None,
             not_modified: false,
             is_report: false,
+            notes: Vec::new(),
+            seed_hosts: Vec::new(),
         })?;
     }
     let build = t0.elapsed();

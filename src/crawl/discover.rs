@@ -31,7 +31,10 @@ pub enum LinkKind {
     Pagination,
     /// An `<iframe>`/`<frame>` source: part of this page's content.
     Frame,
-    /// Anything else.
+    /// A meta-refresh or script redirect: the page's content is elsewhere.
+    Redirect,
+    /// A list endpoint a script calls (JSON API, Hanweb `dataproxy.jsp`).
+    Api,
     Other,
 }
 
@@ -41,7 +44,9 @@ impl LinkKind {
         match self {
             LinkKind::Attachment => 4,
             LinkKind::Report => 3,
+            LinkKind::Api => 2,
             LinkKind::Pagination => 2,
+            LinkKind::Redirect => 1,
             LinkKind::Frame => 1,
             LinkKind::Other | LinkKind::Seed => 0,
         }
@@ -62,14 +67,21 @@ pub struct Link {
     /// <span>2023-01-30</span></li>`), for reports and attachments: the
     /// publish date of a file that carries none itself.
     pub listing_date: Option<chrono::NaiveDate>,
+    /// Form body of a POST request (Hanweb groups, `$.post` lists); `None` for GET.
+    pub form: Option<String>,
+}
+
+/// What discovery read from a page or answer.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// The links found, merged by address.
+    pub links: Vec<Link>,
+    /// Script-built listings seen but not readable, each naming its script or endpoint.
+    pub unread_scripts: Vec<String>,
 }
 
 /// File extensions that make a link an attachment.
 const ATTACHMENT_EXTENSIONS: &[&str] = &["pdf", "doc", "docx", "wps", "xls", "xlsx"];
-
-/// Highest page count taken from a `createPageHTML` call; larger numbers are
-/// a broken template or a trap, not a listing.
-const MAX_GENERATED_PAGES: i64 = 500;
 
 /// Texts of "next/last page" links in Chinese CMS pagination bars.
 const PAGINATION_WORDS: &[&str] = &[
@@ -91,13 +103,32 @@ fn selector(s: &str) -> Selector {
 static SEL_BASE: LazyLock<Selector> = LazyLock::new(|| selector("base[href]"));
 static SEL_A: LazyLock<Selector> = LazyLock::new(|| selector("a[href]"));
 static SEL_FRAME: LazyLock<Selector> = LazyLock::new(|| selector("iframe[src], frame[src]"));
-static SEL_SCRIPT: LazyLock<Selector> = LazyLock::new(|| selector("script"));
 static SEL_IMG: LazyLock<Selector> = LazyLock::new(|| selector("img[alt]"));
+static SEL_ONCLICK: LazyLock<Selector> = LazyLock::new(|| selector("[onclick]:not(a)"));
+static SEL_TITLE: LazyLock<Selector> = LazyLock::new(|| selector("title"));
+static RE_JSESSIONID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i);jsessionid=[^/?#]*").expect("static regex"));
+static RE_DOWNLOAD_HANDLER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:down(?:load)?(?:file)?|getfile|filedown(?:load)?|attach(?:ment)?(?:download)?|showfile|file)\.(?:jsp|do|aspx?|php|action|ashx)$")
+        .expect("static regex")
+});
+/// Link texts that say "this is the file" without naming it.
+const DOWNLOAD_TEXTS: &[&str] = &[
+    "点击下载",
+    "附件下载",
+    "下载附件",
+    "下载",
+    "附件",
+    "原文下载",
+    "全文下载",
+    "下载全文",
+    "PDF下载",
+    "点此下载",
+];
 
-static RE_CREATE_PAGE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"createPageHTML\s*\(([^()]*)\)").expect("static regex"));
 static RE_PAGED_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z]+_\d{1,4}\.(?:s?html?|jsp|php|aspx?)$").expect("static regex")
+    // `index_3.html` (TRS), `index2.html` (Shanghai), `list_2.shtml`.
+    Regex::new(r"^[A-Za-z]+_?\d{1,4}\.(?:s?html?|jsp|php|aspx?)$").expect("static regex")
 });
 static RE_PAGE_QUERY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -128,6 +159,17 @@ pub fn discover(page_url: &Url, html: &str, patterns: &ReportPatterns) -> Vec<Li
 /// page once for its metadata and its links); `html` is still read for script
 /// calls such as `createPageHTML`.
 pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatterns) -> Vec<Link> {
+    discover_page(page_url, html, doc, patterns).links
+}
+
+/// [`discover_in`] with what the page's scripts hid: the script-built
+/// listings that could not be read.
+pub fn discover_page(
+    page_url: &Url,
+    html: &str,
+    doc: &Html,
+    patterns: &ReportPatterns,
+) -> Discovery {
     let base = doc
         .select(&SEL_BASE)
         .next()
@@ -145,41 +187,26 @@ pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatt
             raw.push((link, parent.map(|p| p.id()), grand.map(|g| g.id())));
         }
     }
-    // Hanweb (大汉) list modules keep their records as escaped HTML inside
-    // `<script type="text/xml">`; the parser treats that as opaque text.
-    for script in doc.select(&SEL_SCRIPT) {
-        let body: String = script.text().collect();
-        if body.contains("<record") || body.contains("<datastore") {
-            let inner = body.replace("<![CDATA[", "").replace("]]>", "");
-            let frag = crate::formats::nesting::parse_fragment(&inner);
-            for a in frag.select(&SEL_A) {
-                // Ids of this fragment's tree would collide with the page's.
-                if let Some(link) = raw_anchor(&base, a) {
-                    raw.push((link, None, None));
-                }
-            }
+    // Rows and buttons that open their page from a handler.
+    for el in doc.select(&SEL_ONCLICK) {
+        if let Some(link) = handler_link(&base, el) {
+            raw.push((link, None, None));
         }
     }
-
-    let pager_containers: HashSet<_> = raw
-        .iter()
-        .filter(|(r, _, _)| PAGINATION_WORDS.contains(&normalize_pager_text(&r.text).as_str()))
-        .flat_map(|(_, p, g)| [*p, *g])
-        .flatten()
-        .collect();
-
-    let mut links = LinkSet::new(page_url);
-    for (r, parent, grand) in raw {
-        let beside_pager = [parent, grand]
-            .iter()
-            .flatten()
-            .any(|id| pager_containers.contains(id));
-        let kind = classify(&r.url, &r.text, beside_pager, patterns);
-        if let (Some(i), Some(date)) = (links.push(r.url, r.text, kind), r.date) {
-            links.date(i, date);
-        }
+    let idioms = super::idioms::in_page(page_url, &base, html, doc);
+    // Records (Hanweb) and JSON-borne HTML: their anchors are links of this page.
+    for frag in &idioms.fragments {
+        raw.extend(fragment_anchors(&base, frag));
     }
-
+    let title = doc
+        .select(&SEL_TITLE)
+        .next()
+        .map(|t| t.text().collect::<String>())
+        .unwrap_or_default();
+    let mut links = classified(page_url, raw, patterns);
+    for f in super::idioms::hub::unit_links(&base, &title, doc) {
+        links.push(f.url, f.text, f.kind, None);
+    }
     for f in doc.select(&SEL_FRAME) {
         let Some(src) = f.value().attr("src") else {
             continue;
@@ -190,19 +217,102 @@ pub fn discover_in(page_url: &Url, html: &str, doc: &Html, patterns: &ReportPatt
                 .attr("title")
                 .or_else(|| f.value().attr("name"))
                 .unwrap_or_default();
-            links.push(url, collapse(text), LinkKind::Frame);
+            links.push(url, collapse(text), LinkKind::Frame, None);
         }
     }
-
-    for url in create_page_html_links(&base, html) {
-        let text = format!("第{}页", page_number_of(&url));
-        links.push(url, text, LinkKind::Pagination);
+    for f in idioms.links {
+        if let Some(url) = normalise(f.url) {
+            links.push(url, f.text, f.kind, f.form);
+        }
     }
+    Discovery {
+        links: links.finish(),
+        unread_scripts: idioms.unread_scripts,
+    }
+}
 
-    let mut links = links.links;
-    for l in &mut links {
-        if !matches!(l.kind, LinkKind::Report | LinkKind::Attachment) {
-            l.listing_date = None;
+/// Links of a data answer (Hanweb record store, JSON list); `None` when the
+/// body is not one, so the caller reads it as a page.
+pub fn discover_answer(
+    url: &Url,
+    form: Option<&str>,
+    body: &str,
+    patterns: &ReportPatterns,
+) -> Option<Discovery> {
+    let y = super::idioms::in_answer(url, form, body)?;
+    let mut raw: Vec<RawEntry<usize>> = Vec::new();
+    for frag in &y.fragments {
+        raw.extend(fragment_anchors(url, frag));
+    }
+    for f in &y.links {
+        if f.kind == LinkKind::Other
+            && let Some(u) = normalise(f.url.clone())
+        {
+            raw.push((
+                RawLink {
+                    url: u,
+                    text: collapse(&f.text),
+                    date: None,
+                },
+                None,
+                None,
+            ));
+        }
+    }
+    let mut links = classified(url, raw, patterns);
+    for f in y.links.into_iter().filter(|f| f.kind != LinkKind::Other) {
+        if let Some(u) = normalise(f.url) {
+            links.push(u, f.text, f.kind, f.form);
+        }
+    }
+    Some(Discovery {
+        links: links.finish(),
+        unread_scripts: y.unread_scripts,
+    })
+}
+
+/// An anchor with the ids of its parent and grandparent (any id type: a
+/// fragment's tree has its own).
+type RawEntry<I> = (RawLink, Option<I>, Option<I>);
+
+/// Anchors (and handler links) of an HTML fragment; its tree ids would collide
+/// with the page's, so no pager context is kept.
+fn fragment_anchors<I>(base: &Url, frag: &str) -> Vec<RawEntry<I>> {
+    let frag = crate::formats::nesting::parse_fragment(frag);
+    let mut out: Vec<RawEntry<I>> = frag
+        .select(&SEL_A)
+        .filter_map(|a| raw_anchor(base, a))
+        .map(|l| (l, None, None))
+        .collect();
+    out.extend(
+        frag.select(&SEL_ONCLICK)
+            .filter_map(|el| handler_link(base, el))
+            .map(|l| (l, None, None)),
+    );
+    out
+}
+
+/// Classifies raw anchors into a link set.
+fn classified<'a, I: Copy + Eq + std::hash::Hash>(
+    page_url: &'a Url,
+    raw: Vec<RawEntry<I>>,
+    patterns: &ReportPatterns,
+) -> LinkSet<'a> {
+    let pager_containers: HashSet<_> = raw
+        .iter()
+        .filter(|(r, _, _)| PAGINATION_WORDS.contains(&normalize_pager_text(&r.text).as_str()))
+        .flat_map(|(_, p, g)| [*p, *g])
+        .flatten()
+        .collect();
+    let mut links = LinkSet::new(page_url);
+    for (r, parent, grand) in raw {
+        let beside_pager = [parent, grand]
+            .iter()
+            .flatten()
+            .any(|id| pager_containers.contains(id));
+        let kind = classify(&r.url, &r.text, beside_pager, patterns);
+        if let (Some(i), Some(date)) = (links.push(r.url, r.text, kind, None), r.date) {
+            links.date(i, date);
         }
     }
     links
@@ -248,7 +358,15 @@ fn date_beside(a: ElementRef<'_>) -> Option<chrono::NaiveDate> {
 
 fn raw_anchor(base: &Url, a: ElementRef<'_>) -> Option<RawLink> {
     let href = a.value().attr("href")?;
-    let url = resolve(base, href)?;
+    let url = match resolve(base, href) {
+        Some(u) => u,
+        // `javascript:openLink('…')`, or `#`/`javascript:void(0)` with an onclick.
+        None => [Some(href), a.value().attr("onclick")]
+            .into_iter()
+            .flatten()
+            .find_map(super::idioms::script_links::target)
+            .and_then(|t| resolve(base, t))?,
+    };
     let visible = collapse(&a.text().collect::<String>());
     let title = a.value().attr("title").map(collapse).unwrap_or_default();
     let text = if !title.is_empty() && (visible.is_empty() || is_cut_short(&visible)) {
@@ -270,6 +388,24 @@ fn raw_anchor(base: &Url, a: ElementRef<'_>) -> Option<RawLink> {
     })
 }
 
+/// A non-anchor element whose `onclick` opens a page, with the element's text.
+fn handler_link(base: &Url, el: ElementRef<'_>) -> Option<RawLink> {
+    let target = super::idioms::script_links::target(el.value().attr("onclick")?)?;
+    let url = resolve(base, target)?;
+    let title = el.value().attr("title").map(collapse).unwrap_or_default();
+    let visible = collapse(&el.text().collect::<String>());
+    let text = if !title.is_empty() && (visible.is_empty() || is_cut_short(&visible)) {
+        title
+    } else {
+        visible
+    };
+    Some(RawLink {
+        url,
+        text,
+        date: None,
+    })
+}
+
 /// Resolves an `href`/`src` against the base; drops scripts, mail and fragments.
 fn resolve(base: &Url, href: &str) -> Option<Url> {
     let href = href.trim();
@@ -283,19 +419,44 @@ fn resolve(base: &Url, href: &str) -> Option<Url> {
     {
         return None;
     }
-    let mut url = base.join(href).ok()?;
+    normalise(base.join(href).ok()?)
+}
+
+/// One page, one URL: http(s) only, no fragment, no JEECMS/Java session id
+/// (`/x.jhtml;jsessionid=ABC` and `?jsessionid=` are the same page under any session).
+fn normalise(mut url: Url) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
     url.set_fragment(None);
+    if RE_JSESSIONID.is_match(url.path()) {
+        let path = RE_JSESSIONID.replace_all(url.path(), "").into_owned();
+        url.set_path(&path);
+    }
+    if url
+        .query_pairs()
+        .any(|(k, _)| k.eq_ignore_ascii_case("jsessionid"))
+    {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .into_owned()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("jsessionid"))
+            .collect();
+        url.set_query(None);
+        if !kept.is_empty() {
+            url.query_pairs_mut().extend_pairs(kept);
+        }
+    }
     Some(url)
 }
 
 fn classify(url: &Url, text: &str, beside_pager: bool, p: &ReportPatterns) -> LinkKind {
-    if is_attachment(url) {
+    if is_file_link(url, text) {
         return LinkKind::Attachment;
     }
-    if p.is_report_title(text) {
+    // Decoys (一图读懂, 解读, 汇总 …) are not followed as reports; they stay
+    // ordinary links, judged again if reached.
+    if crate::page::report_kind::judge_title(p, text).is_report() {
         return LinkKind::Report;
     }
     let pager = normalize_pager_text(text);
@@ -364,11 +525,21 @@ impl<'a> LinkSet<'a> {
     /// Adds a link unless it points at the page itself; merges duplicates
     /// keeping the more specific kind and the more informative text. Returns
     /// the link's index.
-    fn push(&mut self, url: Url, text: String, kind: LinkKind) -> Option<usize> {
-        if &url == self.page_url {
+    fn push(
+        &mut self,
+        url: Url,
+        text: String,
+        kind: LinkKind,
+        form: Option<String>,
+    ) -> Option<usize> {
+        if &url == self.page_url && form.is_none() {
             return None;
         }
-        if let Some(&i) = self.index.get(url.as_str()) {
+        let key = match &form {
+            Some(f) => format!("POST {url} {f}"),
+            None => url.to_string(),
+        };
+        if let Some(&i) = self.index.get(&key) {
             let existing = &mut self.links[i];
             if kind.rank() > existing.kind.rank() {
                 existing.kind = kind;
@@ -378,12 +549,13 @@ impl<'a> LinkSet<'a> {
             }
             return Some(i);
         }
-        self.index.insert(url.to_string(), self.links.len());
+        self.index.insert(key, self.links.len());
         self.links.push(Link {
             url,
             text,
             kind,
             listing_date: None,
+            form,
         });
         Some(self.links.len() - 1)
     }
@@ -393,6 +565,17 @@ impl<'a> LinkSet<'a> {
         if let Some(l) = self.links.get_mut(i).filter(|l| l.listing_date.is_none()) {
             l.listing_date = Some(date);
         }
+    }
+
+    /// The links, in first-seen order; a listing date only for reports and files.
+    fn finish(self) -> Vec<Link> {
+        let mut links = self.links;
+        for l in &mut links {
+            if !matches!(l.kind, LinkKind::Report | LinkKind::Attachment) {
+                l.listing_date = None;
+            }
+        }
+        links
     }
 }
 
@@ -418,6 +601,24 @@ fn collapse(s: &str) -> String {
         .join(" ")
 }
 
+/// A document file, or a download handler without a file name in its address
+/// (`download.jsp?fid=2045`, `downfile.jsp?…`) or under a download text (点击下载).
+pub fn is_file_link(url: &Url, text: &str) -> bool {
+    if is_attachment(url) {
+        return true;
+    }
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default();
+    if RE_DOWNLOAD_HANDLER.is_match(last) && url.query().is_some() {
+        return true;
+    }
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = t.trim_matches(['[', ']', '【', '】', '(', ')', '（', '）', ':', '：']);
+    DOWNLOAD_TEXTS.contains(&t) && url.path().to_ascii_lowercase().contains("down")
+}
+
 /// True for links to document files, also when the file name sits in the
 /// query (`download.jsp?file=年报.pdf`), as download handlers do.
 pub fn is_attachment(url: &Url) -> bool {
@@ -431,106 +632,6 @@ pub fn is_attachment(url: &Url) -> bool {
         .and_then(|mut s| s.next_back())
         .unwrap_or_default();
     has_ext(last) || url.query_pairs().any(|(_, v)| has_ext(&v))
-}
-
-/// Pages named by TRS/Hanweb `createPageHTML(total, current, "index", "html")`
-/// calls, in any of the argument shapes seen on portals.
-fn create_page_html_links(base: &Url, html: &str) -> Vec<Url> {
-    let mut out = Vec::new();
-    for cap in RE_CREATE_PAGE.captures_iter(html) {
-        let args: Vec<&str> = cap[1].split(',').map(str::trim).collect();
-        let Some((total, prefix, ext)) = read_create_page_args(&args, html) else {
-            continue;
-        };
-        for n in 0..total {
-            let name = if n == 0 {
-                format!("{prefix}.{ext}")
-            } else {
-                format!("{prefix}_{n}.{ext}")
-            };
-            if let Ok(u) = base.join(&name) {
-                out.push(u);
-            }
-        }
-    }
-    out
-}
-
-/// Reads (page count, file prefix, extension) from the call's arguments.
-///
-/// The first numeric argument is the page count, the next the current page;
-/// the first two string arguments after them are prefix and extension (a
-/// leading string such as `'page_div'` is a container id). Arguments given as
-/// variables (`createPageHTML(countPage, currentPage, ...)`) are looked up in
-/// the page's script (`var countPage = 5`). The function's own definition
-/// (`function createPageHTML(_nPageCount, ...)`) yields no count and is skipped.
-fn read_create_page_args(args: &[&str], html: &str) -> Option<(i64, String, String)> {
-    let num = |a: &str| -> Option<i64> {
-        if let Ok(n) = a.parse::<i64>() {
-            return Some(n);
-        }
-        if a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && a.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        {
-            return variable_value(html, a);
-        }
-        None
-    };
-    let unquote = |a: &str| -> Option<String> {
-        let a = a.trim();
-        let q = a.chars().next()?;
-        if (q == '"' || q == '\'') && a.len() >= 2 && a.ends_with(q) {
-            Some(a[1..a.len() - 1].trim().to_string())
-        } else {
-            None
-        }
-    };
-    let first_num = args.iter().position(|a| num(a).is_some())?;
-    let total = num(args[first_num])?;
-    if total <= 0 || total > MAX_GENERATED_PAGES {
-        return None;
-    }
-    let mut strings = args[first_num + 1..].iter().filter_map(|a| unquote(a));
-    let prefix = strings
-        .next()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "index".into());
-    let ext = strings
-        .next()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "html".into());
-    let safe = |s: &str| {
-        s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    };
-    if !safe(&prefix) || !safe(&ext) {
-        return None;
-    }
-    Some((total, prefix, ext.trim_start_matches('.').to_string()))
-}
-
-/// `var name = 5;` / `name=5` in the page's script.
-fn variable_value(html: &str, name: &str) -> Option<i64> {
-    let re = Regex::new(&format!(
-        r"(?:^|[^A-Za-z0-9_.]){}\s*=\s*(\d{{1,6}})\b",
-        regex::escape(name)
-    ))
-    .ok()?;
-    re.captures(html).and_then(|c| c[1].parse().ok())
-}
-
-/// 1-based page number of a generated pagination URL (`index_2.html` → 3).
-fn page_number_of(url: &Url) -> i64 {
-    let last = url
-        .path_segments()
-        .and_then(|mut s| s.next_back())
-        .unwrap_or_default();
-    let stem = last.split('.').next().unwrap_or_default();
-    stem.rsplit_once('_')
-        .and_then(|(_, n)| n.parse::<i64>().ok())
-        .map_or(1, |n| n + 1)
 }
 
 /// Why the trap guard refused a URL.
@@ -548,6 +649,10 @@ pub enum SkipReason {
     RepeatedSegments,
     /// Too many path segments.
     TooDeep,
+    /// One query key three times or more (`?a=1&a=1&a=1`): a link appending to itself.
+    RepeatedQueryKey,
+    /// The address carries its own path again in its query: a link nesting itself.
+    NestedSelf,
 }
 
 impl fmt::Display for SkipReason {
@@ -559,6 +664,8 @@ impl fmt::Display for SkipReason {
             SkipReason::NotHttp => "not http(s)",
             SkipReason::RepeatedSegments => "repeated path segments",
             SkipReason::TooDeep => "path too deep",
+            SkipReason::RepeatedQueryKey => "query key repeated",
+            SkipReason::NestedSelf => "address nested in its own query",
         })
     }
 }
@@ -590,7 +697,8 @@ impl TrapGuard {
     /// A guard allowing `max_query_variants` query strings per path.
     pub fn new(max_query_variants: usize) -> Self {
         TrapGuard {
-            max_url_len: 300,
+            // A sanity bound only: real download links run past 300 characters.
+            max_url_len: 2048,
             max_query_variants,
             max_depth: 16,
             seen_queries: HashMap::new(),
@@ -618,6 +726,17 @@ impl TrapGuard {
         }
         if is_calendar_like(url, &segments) {
             return Err(SkipReason::CalendarLike);
+        }
+        let mut keys: HashMap<String, usize> = HashMap::new();
+        for (k, v) in url.query_pairs() {
+            let n = keys.entry(k.into_owned()).or_default();
+            *n += 1;
+            if *n >= 3 {
+                return Err(SkipReason::RepeatedQueryKey);
+            }
+            if url.path().len() > 8 && v.contains(url.path()) {
+                return Err(SkipReason::NestedSelf);
+            }
         }
         if let Some(q) = url.query().filter(|q| !q.is_empty()) {
             let key = (
@@ -949,8 +1068,28 @@ createPageHTML(3, 0, "index", "html");
         );
         assert_eq!(g.check(&url("http://a.cn/202301/t20230119_1.html")), Ok(()));
         assert_eq!(g.check(&url("ftp://a.cn/x")), Err(SkipReason::NotHttp));
-        let long = format!("http://a.cn/{}", "x".repeat(300));
+        let long = format!("http://a.cn/{}", "x".repeat(3000));
         assert_eq!(g.check(&url(&long)), Err(SkipReason::TooLong));
+        // A real download link with a Chinese showname runs past 300 characters.
+        let name: String = url::form_urlencoded::byte_serialize(
+            "济南市历下区人民政府2023年政府信息公开工作年度报告（全文）.pdf".as_bytes(),
+        )
+        .collect();
+        let downfile = format!(
+            "http://a.cn/module/download/downfile.jsp?classid=0&filename=5c3a9f0e2b7d4e1a.pdf&showname={name}"
+        );
+        assert!(downfile.len() > 300);
+        assert_eq!(g.check(&url(&downfile)), Ok(()));
+        assert_eq!(
+            g.check(&url("http://a.cn/list.jsp?a=1&a=1&a=1")),
+            Err(SkipReason::RepeatedQueryKey)
+        );
+        assert_eq!(
+            g.check(&url(
+                "http://a.cn/xxgk/list.jsp?back=/xxgk/list.jsp?back=/xxgk/list.jsp"
+            )),
+            Err(SkipReason::NestedSelf)
+        );
         assert_eq!(
             g.check(&url("http://a.cn/index.html?date=2023-01-05")),
             Err(SkipReason::CalendarLike)

@@ -358,7 +358,10 @@ async fn refill(
                 .filter(|i| !queued.contains(&i.id))
                 .take(batch)
             {
-                let previous = store.latest_snapshot(&item.url)?;
+                let previous = match &item.form {
+                    Some(form) => store.latest_post_snapshot(&item.url, form)?,
+                    None => store.latest_snapshot(&item.url)?,
+                };
                 jobs.push(Job { item, previous });
             }
             Ok(jobs)

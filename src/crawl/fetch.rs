@@ -248,8 +248,7 @@ impl Fetcher {
         url: &Url,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        self.fetch_capped(url, validators, self.max_body_bytes)
-            .await
+        self.fetch_request(url, None, validators, None).await
     }
 
     /// One GET whose body is cut at `cap` bytes (the rest is never read).
@@ -259,6 +258,20 @@ impl Fetcher {
         validators: &Validators,
         cap: u64,
     ) -> Result<FetchOutcome, FetchError> {
+        self.fetch_request(url, None, validators, Some(cap)).await
+    }
+
+    /// One GET, or a form POST when `form` is given (Hanweb record groups,
+    /// `$.post` list APIs), with conditional headers when validators are given;
+    /// the body is cut at `cap` bytes (`None`: the crawl's cap).
+    pub async fn fetch_request(
+        &self,
+        url: &Url,
+        form: Option<&str>,
+        validators: &Validators,
+        cap: Option<u64>,
+    ) -> Result<FetchOutcome, FetchError> {
+        let cap = cap.unwrap_or(self.max_body_bytes);
         if let Err(refused) = self.addresses.check_url(url) {
             return Err(FetchError {
                 url: url.to_string(),
@@ -269,7 +282,17 @@ impl Fetcher {
                 bytes: 0,
             });
         }
-        let mut req = self.client_for(url).get(url.clone());
+        let client = self.client_for(url);
+        let mut req = match form {
+            Some(body) => client
+                .post(url.clone())
+                .header(
+                    header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded; charset=UTF-8",
+                )
+                .body(body.to_string()),
+            None => client.get(url.clone()),
+        };
         if let Some(etag) = &validators.etag {
             req = req.header(header::IF_NONE_MATCH, etag);
         }
@@ -342,10 +365,13 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
+            // Chinese servers send raw GBK in headers (Content-Disposition file
+            // names): read what is not UTF-8 as GB18030, GBK's superset.
+            let value = match std::str::from_utf8(v.as_bytes()) {
+                Ok(s) => s.to_string(),
+                Err(_) => encoding_rs::GB18030.decode(v.as_bytes()).0.into_owned(),
+            };
+            (k.as_str().to_string(), value)
         })
         .collect()
 }

@@ -11,7 +11,9 @@ pub mod attribute;
 mod browser;
 pub mod discover;
 mod dispatch;
+pub mod download;
 pub mod fetch;
+pub mod idioms;
 mod network;
 pub mod politeness;
 mod process;
@@ -28,6 +30,7 @@ use discover::LinkKind;
 use fetch::{Fetcher, FetcherOptions};
 use network::Network;
 use politeness::{Politeness, host_key};
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
@@ -142,8 +145,8 @@ impl std::fmt::Display for CrawlSummary {
 /// Priority of a frontier entry by kind: lower is fetched sooner.
 pub(crate) fn priority(kind: LinkKind, depth: u32) -> i64 {
     match kind {
-        LinkKind::Seed => 0,
-        LinkKind::Pagination => 1,
+        LinkKind::Seed | LinkKind::Redirect => 0,
+        LinkKind::Pagination | LinkKind::Api => 1,
         LinkKind::Report => 2,
         LinkKind::Attachment => 3,
         LinkKind::Frame => 4,
@@ -220,6 +223,7 @@ pub async fn run(
                     agency_hint: row.agency.clone(),
                     listing_date: None,
                     skipped: None,
+                    form: None,
                 })
             })
             .collect();
@@ -233,6 +237,10 @@ pub async fn run(
             Some((s.id, (host_key(&url), url)))
         })
         .collect();
+    let mut seed_hosts: HashMap<i64, HashSet<String>> = HashMap::new();
+    for h in store.seed_hosts(run_id)? {
+        seed_hosts.entry(h.seed_id).or_default().insert(h.host);
+    }
     let c = &config.crawler;
     let fetcher = Fetcher::new(&FetcherOptions {
         user_agent: config.user_agent(),
@@ -259,7 +267,8 @@ pub async fn run(
             config.report_patterns(opts.years.clone()),
             agencies,
             seed_scope,
-        ),
+        )
+        .widened(seed_hosts),
         store,
         net: Network::new(
             fetcher,

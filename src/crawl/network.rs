@@ -126,30 +126,21 @@ impl Network {
         }
     }
 
-    /// Sends one GET with `slot` held. The host's next gap is counted from the
-    /// end of this response: the server saw this request before it answered, so
-    /// a gap counted from here holds at the server whatever the delays between
+    /// Sends one GET, or a form POST when `form` is given (record groups, list
+    /// APIs), with `slot` held, its body cut at `cap` bytes (`None`: the
+    /// crawl's cap). The host's next gap is counted from the end of this
+    /// response: the server saw this request before it answered, so a gap
+    /// counted from here holds at the server whatever the delays between
     /// sending and arriving.
-    pub async fn fetch(
+    pub async fn fetch_request(
         &self,
         slot: &Slot,
         url: &url::Url,
+        form: Option<&str>,
         validators: &Validators,
+        cap: Option<u64>,
     ) -> Result<FetchOutcome, FetchError> {
-        let result = self.fetcher.fetch(url, validators).await;
-        self.politeness.answered(&slot.host);
-        result
-    }
-
-    /// As [`Network::fetch`], reading at most `cap` bytes of the body.
-    pub async fn fetch_capped(
-        &self,
-        slot: &Slot,
-        url: &url::Url,
-        validators: &Validators,
-        cap: u64,
-    ) -> Result<FetchOutcome, FetchError> {
-        let result = self.fetcher.fetch_capped(url, validators, cap).await;
+        let result = self.fetcher.fetch_request(url, form, validators, cap).await;
         self.politeness.answered(&slot.host);
         result
     }

@@ -97,8 +97,10 @@ pub(crate) async fn process(
             .await;
         }
     }
+    // A POST answer has no validators worth sending: it is compared by its bytes.
     let validators = previous
         .as_ref()
+        .filter(|_| item.form.is_none())
         .map(|p| Validators {
             etag: p.etag.clone(),
             last_modified: p.last_modified.clone(),
@@ -336,6 +338,8 @@ async fn archive(
             Some("unchanged".into()),
         );
         c.links = analysed.links;
+        c.notes = analysed.notes;
+        c.seed_hosts = analysed.seed_hosts;
         c.is_report = is_report_snapshot(crawl, prev.id).await?;
         c.existing_snapshot_id = Some(prev.id);
         return finish_rendered(crawl, c, rendered).await;
@@ -350,6 +354,8 @@ async fn archive(
     c.is_report = analysed.meta.counts_as_report();
     c.snapshot = Some((analysed.snapshot, analysed.body, analysed.meta));
     c.links = analysed.links;
+    c.notes = analysed.notes;
+    c.seed_hosts = analysed.seed_hosts;
     finish_rendered(crawl, c, rendered).await
 }
 
@@ -392,20 +398,39 @@ async fn relink_from_archive(
     let (Some(body), Some(meta)) = (body, meta) else {
         return Ok((Vec::new(), None));
     };
-    if meta.format != Format::Html {
-        return Ok((Vec::new(), None));
-    }
     let decoded = crate::page::charset::decode(&body, prev.content_type.as_deref());
     let page_url = Url::parse(&prev.final_url).unwrap_or_else(|_| url.clone());
-    let found = discover::discover(&page_url, &decoded.text, &crawl.scope.patterns);
-    let links = scope::outlinks(
+    // Data answers (record stores, JSON lists) are archived as text.
+    let (found, from_answer) = match meta.format {
+        Format::Html => (
+            discover::discover(&page_url, &decoded.text, &crawl.scope.patterns),
+            false,
+        ),
+        Format::Text => {
+            match discover::discover_answer(
+                &page_url,
+                item.form.as_deref(),
+                &decoded.text,
+                &crawl.scope.patterns,
+            ) {
+                Some(d) => (d.links, true),
+                None => return Ok((Vec::new(), None)),
+            }
+        }
+        _ => return Ok((Vec::new(), None)),
+    };
+    let (links, _) = scope::outlinks(
         &crawl.scope,
         item,
         found,
         meta.kind == PageKind::Report,
         meta.agency_name.as_deref(),
+        from_answer,
     );
-    let dom = scraper::Html::parse_document(&decoded.text);
+    if from_answer {
+        return Ok((links, None));
+    }
+    let dom = crate::formats::nesting::parse_document(&decoded.text);
     let render =
         scope::render_decision(&crawl.scope, item, &page_url, &dom, &meta, &links).map(|d| {
             let source = Fetched {
@@ -480,6 +505,8 @@ fn page_commit(
         reason,
         not_modified: false,
         is_report: false,
+        notes: Vec::new(),
+        seed_hosts: Vec::new(),
     }
 }
 

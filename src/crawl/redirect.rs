@@ -70,15 +70,17 @@ pub(crate) async fn follow(
         }
         let started_at = now();
         let t0 = Instant::now();
-        let result = match rules.cap {
-            Some(cap) => {
-                crawl
-                    .net
-                    .fetch_capped(&held, &current, validators, cap)
-                    .await
-            }
-            None => crawl.net.fetch(&held, &current, validators).await,
+        // A POST entry's form goes with the first request; a redirect after it is a GET.
+        // (robots.txt, asked through here for the entry's host, never carries it).
+        let form = if hops == 0 && url.as_str() == item.url {
+            item.form.as_deref()
+        } else {
+            None
         };
+        let result = crawl
+            .net
+            .fetch_request(&held, &current, form, validators, rules.cap)
+            .await;
         drop(held);
         let duration_ms = t0.elapsed().as_millis() as i64;
         let (status, location) = match result {

@@ -12,7 +12,8 @@ use crate::formats::Format;
 use crate::page::facts::PageKind;
 use crate::patterns::ReportPatterns;
 use crate::store::{
-    FrontierItem, NewLink, NewSnapshot, PageMetaRow, PreparedBody, StoredAgency, now,
+    CrawlNote, FrontierItem, NewLink, NewSnapshot, PageMetaRow, PreparedBody, SeedHost,
+    StoredAgency, now,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -33,6 +34,8 @@ pub(crate) struct Scope {
     /// When pages built by script are rendered (`[render]`).
     pub render: RenderConfig,
     traps: Mutex<HashMap<String, discover::TrapGuard>>,
+    /// Seed id → hosts its pages frame (widened scope, recorded in `seed_hosts`).
+    seed_hosts: Mutex<HashMap<i64, HashSet<String>>>,
 }
 
 impl Scope {
@@ -60,7 +63,33 @@ impl Scope {
             max_body_bytes: c.max_body_bytes,
             render: config.render.clone(),
             traps: Mutex::new(HashMap::new()),
+            seed_hosts: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// This scope with the hosts earlier pages of the run framed (a resumed run).
+    pub fn widened(self, seed_hosts: HashMap<i64, HashSet<String>>) -> Scope {
+        *self.seed_hosts.lock().unwrap_or_else(|p| p.into_inner()) = seed_hosts;
+        self
+    }
+
+    /// True when `host` was added to the seed's scope by a frame.
+    pub(crate) fn seed_has_host(&self, seed_id: i64, host: &str) -> bool {
+        self.seed_hosts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&seed_id)
+            .is_some_and(|h| h.contains(host))
+    }
+
+    /// Adds a framed host to one seed's scope.
+    pub(crate) fn widen_seed(&self, seed_id: i64, host: &str) {
+        self.seed_hosts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(seed_id)
+            .or_default()
+            .insert(host.to_string());
     }
 }
 
@@ -70,6 +99,8 @@ pub(crate) struct Analysed {
     pub body: PreparedBody,
     pub meta: PageMetaRow,
     pub links: Vec<NewLink>,
+    pub notes: Vec<CrawlNote>,
+    pub seed_hosts: Vec<SeedHost>,
     pub truncated_reason: Option<String>,
     /// The response, kept for an HTML page the browser may need to render.
     pub source: Option<Fetched>,
@@ -84,6 +115,7 @@ pub(crate) fn analyse(
     parent: Option<(i64, PageMetaRow)>,
 ) -> Result<Analysed, CrawlError> {
     let content_type = fetched.content_type().map(str::to_string);
+    let file_name = file_name(&fetched);
     let format = format_of(&fetched);
     let body = PreparedBody::new(&fetched.body)
         .map_err(|e| CrawlError::Task(format!("compressing {}: {e}", item.url)))?;
@@ -102,6 +134,7 @@ pub(crate) fn analyse(
         last_modified: fetched.header("last-modified").map(str::to_string),
         seed_id: item.seed_id,
         parent_url: item.parent_url.clone(),
+        form: item.form.clone(),
     };
     let truncated_reason = fetched.truncated.then(|| {
         format!(
@@ -110,8 +143,42 @@ pub(crate) fn analyse(
         )
     });
     let mut render = None;
-    let (meta, links) = if format == crate::formats::Format::Html {
-        let decoded = crate::page::charset::decode(&fetched.body, content_type.as_deref());
+    let mut notes = Vec::new();
+    let mut seed_hosts = Vec::new();
+    let readable = matches!(
+        format,
+        crate::formats::Format::Html
+            | crate::formats::Format::Text
+            | crate::formats::Format::Unknown
+    );
+    let decoded =
+        readable.then(|| crate::page::charset::decode(&fetched.body, content_type.as_deref()));
+    let answer = decoded.as_ref().and_then(|d| {
+        discover::discover_answer(
+            &fetched.final_url,
+            item.form.as_deref(),
+            &d.text,
+            &scope.patterns,
+        )
+    });
+    let (meta, links) = if let (Some(found), Some(decoded)) = (answer, &decoded) {
+        // A data answer (record store, JSON list): a listing of the seed's column.
+        snapshot.charset = Some(decoded.encoding.name().to_string());
+        snapshot.charset_source = Some(decoded.source.as_str().to_string());
+        let meta = PageMetaRow {
+            kind: PageKind::Listing,
+            format: Format::Text,
+            title: item.link_text.clone(),
+            ..Default::default()
+        };
+        notes.extend(unread_notes(item, found.unread_scripts));
+        let (links, hosts) = outlinks(scope, item, found.links, false, None, true);
+        seed_hosts = hosts;
+        (meta, links)
+    } else if format == crate::formats::Format::Html {
+        let decoded = decoded.unwrap_or_else(|| {
+            crate::page::charset::decode(&fetched.body, content_type.as_deref())
+        });
         snapshot.charset = Some(decoded.encoding.name().to_string());
         snapshot.charset_source = Some(decoded.source_label());
         // One parse serves the metadata and the links.
@@ -119,29 +186,50 @@ pub(crate) fn analyse(
         let doc = crate::formats::dom_to_document(&dom);
         let page = crate::page::facts::page_meta_parsed(&dom, &doc, &scope.patterns);
         let (meta, agency_name) = html_meta(scope, item, page);
-        let found = discover::discover_in(&fetched.final_url, &decoded.text, &dom, &scope.patterns);
-        let links = outlinks(
+        let found =
+            discover::discover_page(&fetched.final_url, &decoded.text, &dom, &scope.patterns);
+        notes.extend(unread_notes(item, found.unread_scripts));
+        let (links, hosts) = outlinks(
             scope,
             item,
-            found,
+            found.links,
             meta.kind == PageKind::Report,
             agency_name.as_deref(),
+            false,
         );
+        seed_hosts = hosts;
         render = render_decision(scope, item, &fetched.final_url, &dom, &meta, &links);
         (meta, links)
     } else {
-        (attachment_meta(scope, item, format, parent), Vec::new())
+        (
+            attachment_meta(scope, item, format, parent, file_name.as_deref()),
+            Vec::new(),
+        )
     };
     Ok(Analysed {
         snapshot,
         body,
         meta,
         links,
+        notes,
+        seed_hosts,
         truncated_reason,
         // The response is kept only for a page the browser is to render.
         source: render.is_some().then_some(fetched),
         render,
     })
+}
+
+/// Script-built listings a page shows and nobody could read, as notes for `missing`.
+fn unread_notes(item: &FrontierItem, unread: Vec<String>) -> Vec<CrawlNote> {
+    unread
+        .into_iter()
+        .map(|detail| CrawlNote {
+            url: item.url.clone(),
+            kind: "unread_script".into(),
+            detail,
+        })
+        .collect()
 }
 
 /// Whether an HTML listing (or entry page) needs a browser (see [`crate::render::decide`]).
@@ -162,10 +250,15 @@ pub(crate) fn render_decision(
     }
     let useful_links = links
         .iter()
+        // A list endpoint or redirect discovery could read needs no browser either.
         .filter(|l| {
             matches!(
                 l.kind,
-                LinkKind::Report | LinkKind::Attachment | LinkKind::Pagination
+                LinkKind::Report
+                    | LinkKind::Attachment
+                    | LinkKind::Pagination
+                    | LinkKind::Api
+                    | LinkKind::Redirect
             )
         })
         .count();
@@ -183,7 +276,8 @@ pub(crate) fn host_listed(scope: &Scope, url: &Url) -> bool {
         .is_some_and(|h| scope.render.hosts.iter().any(|l| l.eq_ignore_ascii_case(h)))
 }
 
-/// A URL belongs to the crawl of `item`: the seed's host, the page's own host, or an extra host.
+/// A URL belongs to the crawl of `item`: the seed's host, the page's own host, an
+/// extra host, or a host a seed page framed (for that seed only).
 pub(crate) fn in_scope(scope: &Scope, item: &FrontierItem, url: &Url) -> bool {
     let host = host_key(url);
     let seed = item.seed_id.and_then(|id| scope.seed_scope.get(&id));
@@ -192,14 +286,27 @@ pub(crate) fn in_scope(scope: &Scope, item: &FrontierItem, url: &Url) -> bool {
         || url
             .host_str()
             .is_some_and(|h| scope.extra_hosts.contains(&h.to_ascii_lowercase()))
+        || item
+            .seed_id
+            .is_some_and(|id| scope.seed_has_host(id, &host))
 }
 
-/// What a response is, by its bytes, type and path.
+/// The file name a download handler gives its file: in Content-Disposition, else its query.
+fn file_name(fetched: &Fetched) -> Option<String> {
+    fetched
+        .header("content-disposition")
+        .and_then(super::download::content_disposition_filename)
+        .or_else(|| super::download::query_filename(&fetched.final_url))
+}
+
+/// What a response is, by its bytes, type and path (or the file name a
+/// download handler names it by).
 pub(crate) fn format_of(fetched: &Fetched) -> crate::formats::Format {
+    let name = file_name(fetched);
     crate::formats::sniff(
         &fetched.body,
         fetched.content_type(),
-        Some(fetched.final_url.path()),
+        Some(name.as_deref().unwrap_or(fetched.final_url.path())),
     )
 }
 
@@ -223,7 +330,8 @@ fn html_meta(
 ) -> (PageMetaRow, Option<String>) {
     let kind = meta.kind;
     let title = meta.title.clone().unwrap_or_default();
-    let (agency_id, agency_name) = if kind == PageKind::Report {
+    // Decoys are attributed too, so `missing` can name them for their agency.
+    let (agency_id, agency_name) = if kind == PageKind::Report || kind == PageKind::Decoy {
         let from_title = meta
             .agency
             .clone()
@@ -241,6 +349,11 @@ fn html_meta(
     } else {
         (None, None)
     };
+    let report_year = meta.report_year.or_else(|| {
+        (kind == PageKind::Decoy)
+            .then(|| meta.title.as_deref().and_then(crate::patterns::report_year))
+            .flatten()
+    });
     let row = PageMetaRow {
         kind,
         format: Format::Html,
@@ -250,31 +363,50 @@ fn html_meta(
         editor: meta.editor,
         column_name: meta.column,
         site_name: meta.site_name,
-        report_year: meta.report_year,
+        report_year,
         agency_name: agency_name.clone(),
         agency_id,
         parent_snapshot_id: None,
+        decoy: meta.decoy.map(|d| d.as_str().to_string()),
     };
     (row, agency_name)
 }
 
-/// Metadata of a file (PDF, Word …): a report attachment when its link text or
-/// the report page it hangs from says so.
+/// Metadata of a file (PDF, Word …): a report attachment when its title (link
+/// text, else the name Content-Disposition gives) or the report page it hangs
+/// from says so, as [`crate::page::report_kind::judge_file`] decides.
 fn attachment_meta(
     scope: &Scope,
     item: &FrontierItem,
     format: Format,
     parent: Option<(i64, PageMetaRow)>,
+    file_name: Option<&str>,
 ) -> PageMetaRow {
-    let text = item.link_text.clone().unwrap_or_default();
-    let link_says_report = scope.patterns.is_report_title(&text);
+    use crate::page::report_kind::{Verdict, judge_file};
+    let link_text = item.link_text.clone().unwrap_or_default();
+    let named = file_name.map(|n| super::download::stem(n).to_string());
+    // 点击下载 / 附件 say nothing: the file's own name does.
+    let generic = link_text.is_empty()
+        || !scope.patterns.is_report_title(&link_text)
+            && named
+                .as_deref()
+                .is_some_and(|n| scope.patterns.is_report_title(n));
+    let text = match (&named, generic) {
+        (Some(n), true) => n.clone(),
+        _ => link_text,
+    };
     let parent_is_report = parent
         .as_ref()
         .is_some_and(|(_, m)| m.kind == PageKind::Report);
-    let kind = if item.kind == LinkKind::Attachment && (link_says_report || parent_is_report) {
-        PageKind::Attachment
+    let verdict = if matches!(item.kind, LinkKind::Attachment | LinkKind::Report) {
+        judge_file(&scope.patterns, &text, parent_is_report)
     } else {
-        PageKind::Other
+        Verdict::NotReport
+    };
+    let kind = match verdict {
+        Verdict::Report => PageKind::Attachment,
+        Verdict::Decoy(_) => PageKind::Decoy,
+        Verdict::NotReport => PageKind::Other,
     };
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
@@ -290,6 +422,8 @@ fn attachment_meta(
         }
         _ => (a.agency_id, a.name),
     };
+    // Decoy files are attributed too, so `missing` can name them for their agency.
+    let is_file = kind == PageKind::Attachment || kind == PageKind::Decoy;
     PageMetaRow {
         kind,
         format,
@@ -308,33 +442,26 @@ fn attachment_meta(
         editor: parent.as_ref().and_then(|(_, m)| m.editor.clone()),
         column_name: None,
         site_name: None,
-        report_year: if kind == PageKind::Attachment {
-            year
-        } else {
-            None
-        },
-        agency_name: if kind == PageKind::Attachment {
-            agency_name
-        } else {
-            None
-        },
-        agency_id: if kind == PageKind::Attachment {
-            agency_id
-        } else {
-            None
-        },
+        report_year: if is_file { year } else { None },
+        agency_name: if is_file { agency_name } else { None },
+        agency_id: if is_file { agency_id } else { None },
         parent_snapshot_id: parent.map(|(id, _)| id),
+        decoy: verdict.decoy().map(|d| d.as_str().to_string()),
     }
 }
 
-/// The links of a page worth following, with scope, depth and trap rules applied.
+/// The links of a page worth following, with scope, depth and trap rules
+/// applied, and the hosts the page adds to its seed's scope (frames on other
+/// hosts framed by the seed's own pages). `from_answer`: the links of a data
+/// answer, where only reports, files and further pages are worth a request.
 pub(crate) fn outlinks(
     scope: &Scope,
     item: &FrontierItem,
     found: Vec<discover::Link>,
     page_is_report: bool,
     agency: Option<&str>,
-) -> Vec<NewLink> {
+    from_answer: bool,
+) -> (Vec<NewLink>, Vec<SeedHost>) {
     let max_depth = scope.max_depth;
     let seed = item.seed_id.and_then(|id| scope.seed_scope.get(&id));
     let seed_dir = seed.map(|(_, u)| {
@@ -342,14 +469,33 @@ pub(crate) fn outlinks(
         p[..p.rfind('/').map_or(p.len(), |i| i + 1)].to_string()
     });
     let mut out = Vec::new();
+    let mut widened = Vec::new();
     for link in found {
         let host = host_key(&link.url);
-        if !in_scope(scope, item, &link.url) {
+        let mut scoped = in_scope(scope, item, &link.url);
+        // A seed page framing a page on another host makes that host part of
+        // this seed's scope, and of no other's.
+        if !scoped
+            && link.kind == LinkKind::Frame
+            && item.depth == 0
+            && let Some(seed_id) = item.seed_id
+        {
+            scope.widen_seed(seed_id, &host);
+            widened.push(SeedHost {
+                seed_id,
+                host: host.clone(),
+                via_url: item.url.clone(),
+            });
+            scoped = true;
+        }
+        if !scoped {
             continue;
         }
         let (kind, depth) = match link.kind {
             LinkKind::Pagination => (LinkKind::Pagination, item.depth),
             LinkKind::Frame => (LinkKind::Frame, item.depth),
+            LinkKind::Redirect => (LinkKind::Redirect, item.depth),
+            LinkKind::Api => (LinkKind::Api, item.depth),
             LinkKind::Report => {
                 if !scope.patterns.wants(&link.text) {
                     continue;
@@ -374,8 +520,11 @@ pub(crate) fn outlinks(
                     .is_some_and(|d| link.url.path().starts_with(d));
                 let hint = ["年报", "年度报告", "信息公开", "政务公开"]
                     .iter()
-                    .any(|k| link.text.contains(k));
-                if page_is_report || !(under_seed || hint || item.depth == 0) {
+                    .any(|k| link.text.contains(k))
+                    || ["gknb", "ndbg", "xxgknb", "zfxxgknb", "gkndbg"]
+                        .iter()
+                        .any(|k| link.url.path().to_ascii_lowercase().contains(k));
+                if from_answer || page_is_report || !(under_seed || hint || item.depth == 0) {
                     continue;
                 }
                 (LinkKind::Other, item.depth + 1)
@@ -384,7 +533,11 @@ pub(crate) fn outlinks(
         if depth > max_depth {
             continue;
         }
-        let skipped = {
+        // List requests are generated in bounded numbers by the idioms; the
+        // trap guard judges the addresses pages link.
+        let skipped = if link.kind == LinkKind::Api {
+            None
+        } else {
             let mut traps = scope.traps.lock().unwrap_or_else(|p| p.into_inner());
             let guard = traps.entry(host.clone()).or_insert_with(|| {
                 let mut g = discover::TrapGuard::new(scope.max_query_variants);
@@ -413,9 +566,10 @@ pub(crate) fn outlinks(
             agency_hint,
             listing_date: link.listing_date,
             skipped,
+            form: link.form,
         });
     }
-    out
+    (out, widened)
 }
 
 #[cfg(test)]
@@ -449,6 +603,7 @@ mod tests {
             link_text: None,
             agency_hint: None,
             listing_date: None,
+            form: None,
         }
     }
 
@@ -458,6 +613,7 @@ mod tests {
             text: text.into(),
             kind,
             listing_date: None,
+            form: None,
         }
     }
 
@@ -505,7 +661,9 @@ mod tests {
             found,
             false,
             None,
-        );
+            false,
+        )
+        .0;
         assert_eq!(
             kinds(&out),
             vec![
@@ -551,7 +709,7 @@ mod tests {
                 LinkKind::Attachment,
             ),
         ];
-        let out = outlinks(&s, &item(SEED, 0), found.clone(), false, None);
+        let out = outlinks(&s, &item(SEED, 0), found.clone(), false, None, false).0;
         assert_eq!(
             kinds(&out),
             vec![
@@ -566,7 +724,9 @@ mod tests {
             found,
             false,
             None,
-        );
+            false,
+        )
+        .0;
         assert_eq!(
             kinds(&out),
             vec![("http://files.a.gov.cn/up/2023.pdf", LinkKind::Attachment, 2)]
@@ -595,7 +755,9 @@ mod tests {
             found,
             true,
             Some("某局"),
-        );
+            false,
+        )
+        .0;
         assert_eq!(
             kinds(&out),
             vec![(
@@ -621,14 +783,26 @@ mod tests {
             )
         };
         let listing = item("http://www.a.gov.cn/zwgk/nb/list.html", 1);
-        let out = outlinks(&s, &listing, vec![report(2021), report(2022)], false, None);
+        let out = outlinks(
+            &s,
+            &listing,
+            vec![report(2021), report(2022)],
+            false,
+            None,
+            false,
+        )
+        .0;
         assert_eq!(
             kinds(&out),
             vec![("http://www.a.gov.cn/zwgk/nb/2022.html", LinkKind::Report, 2)]
         );
         // Depth 2 already: its reports would be depth 3.
         let deep = item("http://www.a.gov.cn/zwgk/nb/list.html", 2);
-        assert!(outlinks(&s, &deep, vec![report(2022)], false, None).is_empty());
+        assert!(
+            outlinks(&s, &deep, vec![report(2022)], false, None, false)
+                .0
+                .is_empty()
+        );
         // The third query variant of one path is recorded as skipped, not dropped.
         let pages: Vec<discover::Link> = (1..=3)
             .map(|i| {
@@ -639,7 +813,7 @@ mod tests {
                 )
             })
             .collect();
-        let out = outlinks(&s, &listing, pages, false, None);
+        let out = outlinks(&s, &listing, pages, false, None, false).0;
         assert_eq!(out.len(), 3);
         assert!(out[..2].iter().all(|l| l.skipped.is_none()));
         assert!(

@@ -146,6 +146,7 @@ mod tests {
             agency_hint: None,
             listing_date: None,
             skipped: None,
+            form: None,
         }
     }
 
@@ -181,6 +182,8 @@ mod tests {
                         reason: Some("HTTP 404".into()),
                         not_modified: false,
                         is_report: false,
+                        notes: Vec::new(),
+                        seed_hosts: Vec::new(),
                     })
                     .await
                     .unwrap()
@@ -229,6 +232,8 @@ mod tests {
             reason: None,
             not_modified: false,
             is_report: false,
+            notes: Vec::new(),
+            seed_hosts: Vec::new(),
         };
         assert!(writer.commit(bad).await.is_err());
         drop(writer);

@@ -24,6 +24,12 @@ pub enum MissingReason {
     NoReportFound,
     /// A report was found, but only as a file nianbao cannot read (or a scan).
     UnsupportedFile,
+    /// The only candidates were decoys (一图读懂, 解读, 汇总, empty column, notice).
+    OnlyDecoys,
+    /// robots.txt forbade the pages that would hold the report.
+    RobotsForbade,
+    /// The listing is built by a script nobody could read.
+    ScriptListing,
 }
 
 impl MissingReason {
@@ -35,6 +41,9 @@ impl MissingReason {
             MissingReason::NotCrawled => "not_crawled",
             MissingReason::NoReportFound => "no_report_found",
             MissingReason::UnsupportedFile => "unsupported_file",
+            MissingReason::OnlyDecoys => "only_decoys",
+            MissingReason::RobotsForbade => "robots_forbade",
+            MissingReason::ScriptListing => "script_listing",
         }
     }
 }
@@ -221,6 +230,24 @@ fn missing_among(
             out.push(m);
             continue;
         }
+        let decoys = match id {
+            Some(id) => store.decoys_of(id, year)?,
+            None => Vec::new(),
+        };
+        if !decoys.is_empty() {
+            m.reason = MissingReason::OnlyDecoys;
+            m.detail = format!(
+                "the only {year} candidates were decoys, not the report: {}; look for the report itself on the site",
+                decoys
+                    .iter()
+                    .map(|d| format!("{} ({}) {}", d.title, d.kind, d.url))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            m.report_url = decoys.first().map(|d| d.url.clone());
+            out.push(m);
+            continue;
+        }
         if m.urls.is_empty() {
             m.reason = MissingReason::NoEntryUrl;
             m.detail = format!(
@@ -265,6 +292,9 @@ fn missing_among(
                  fix the seed URL if the site moved, or crawl again if it was down",
                 failed.join("; ")
             );
+        } else if let Some((reason, detail)) = seen_on_seeds(store, &m.urls, year)? {
+            m.reason = reason;
+            m.detail = detail;
         } else {
             m.detail = format!(
                 "its site was crawled but no {year} report matched: look on the site by hand; \
@@ -278,6 +308,85 @@ fn missing_among(
         out.push(m);
     }
     Ok(out)
+}
+
+/// Why a crawled seed yielded nothing, from what its last crawl saw: robots.txt,
+/// script-built listings, decoys, listings without a match, failed pages.
+fn seen_on_seeds(
+    store: &Store,
+    urls: &[String],
+    year: i32,
+) -> Result<Option<(MissingReason, String)>> {
+    let mut all = crate::store::SeedFindings::default();
+    for u in urls {
+        if let Some(f) = store.seed_findings(u)? {
+            all.robots.extend(f.robots);
+            all.unread_scripts.extend(f.unread_scripts);
+            all.listings.extend(f.listings);
+            all.failed.extend(f.failed);
+            all.decoys
+                .extend(f.decoys.into_iter().filter(|d| d.year == Some(year)));
+        }
+    }
+    let failed = if all.failed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (pages that failed: {})",
+            all.failed
+                .iter()
+                .map(|(u, r)| format!("{u}: {r}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
+    if !all.robots.is_empty() {
+        return Ok(Some((
+            MissingReason::RobotsForbade,
+            format!(
+                "robots.txt forbade {}: the report may sit there; ask the site or fetch it by hand{failed}",
+                all.robots.join(", ")
+            ),
+        )));
+    }
+    if !all.decoys.is_empty() {
+        return Ok(Some((
+            MissingReason::OnlyDecoys,
+            format!(
+                "the only {year} candidates on its site were decoys: {}{failed}",
+                all.decoys
+                    .iter()
+                    .map(|d| format!("{} ({}) {}", d.title, d.kind, d.url))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )));
+    }
+    if !all.unread_scripts.is_empty() {
+        return Ok(Some((
+            MissingReason::ScriptListing,
+            format!(
+                "the listing is built by a script nobody could read: {}; open the page in a browser \
+                 and add the list's address as a seed{failed}",
+                all.unread_scripts
+                    .iter()
+                    .map(|(u, d)| format!("{d} on {u}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )));
+    }
+    if !all.listings.is_empty() {
+        return Ok(Some((
+            MissingReason::NoReportFound,
+            format!(
+                "the listing was found but no {year} report link matched: {}; \
+                 if the report is there, its title may need an alias or a title pattern{failed}",
+                all.listings.join(", ")
+            ),
+        )));
+    }
+    Ok(None)
 }
 
 /// A report published after the deadline, or with no publish date.

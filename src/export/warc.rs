@@ -42,6 +42,8 @@ pub struct WarcSummary {
     pub responses: usize,
     /// `revisit` records.
     pub revisits: usize,
+    /// `request` records: one per snapshot that answered a POST (its form kept).
+    pub requests: usize,
     /// DOMs rendered in a browser, written as `conversion` records (not what a server sent).
     pub conversions: usize,
     /// Snapshots skipped because their body is missing from the archive.
@@ -105,12 +107,12 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             };
             let http = http_head(&s.http_version, s.status, headers, size);
             let payload = payload_digest_of_hex(&s.sha256);
-            let id = record_id(&format!("revisit:{}", s.id));
+            let id = id_of_revisit(s.id);
             let fields = vec![
                 ("WARC-Type", "revisit".to_string()),
                 ("WARC-Record-ID", id),
-                ("WARC-Date", date),
-                ("WARC-Target-URI", uri),
+                ("WARC-Date", date.clone()),
+                ("WARC-Target-URI", uri.clone()),
                 ("WARC-Profile", REVISIT_PROFILE.to_string()),
                 ("WARC-Refers-To", ref_id),
                 ("WARC-Refers-To-Target-URI", ref_uri),
@@ -123,6 +125,9 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
             ];
             w.record(fields, &[&http])?;
             w.summary.revisits += 1;
+            if let Some(form) = &s.form {
+                post_request(&mut w, s.id, &uri, &date, &id_of_revisit(s.id), form)?;
+            }
             return Ok(());
         }
         let Some(body) = store.body(&s.sha256)? else {
@@ -148,11 +153,67 @@ pub fn write_warc(store: &Store, dir: &Path, opts: &WarcOptions) -> Result<WarcS
         }
         w.record(fields, &[&http, &body])?;
         w.summary.responses += 1;
+        if let Some(form) = &s.form {
+            post_request(&mut w, s.id, &uri, &date, &id, form)?;
+        }
         written.insert(s.sha256, (id, uri, date));
         Ok(())
     })?;
     w.close()?;
     Ok(w.summary)
+}
+
+fn id_of_revisit(snapshot_id: i64) -> String {
+    record_id(&format!("revisit:{snapshot_id}"))
+}
+
+/// The `request` record of a POST (Hanweb record groups, `$.post` lists), so a
+/// replay tool tells answers to different forms of one URL apart.
+fn post_request(
+    w: &mut Rotating,
+    snapshot_id: i64,
+    uri: &str,
+    date: &str,
+    concurrent_to: &str,
+    form: &str,
+) -> Result<()> {
+    let (target, host) = match url::Url::parse(uri) {
+        Ok(u) => {
+            let mut t = u.path().to_string();
+            if let Some(q) = u.query() {
+                t.push('?');
+                t.push_str(q);
+            }
+            let host = match (u.host_str(), u.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_string(),
+                _ => String::new(),
+            };
+            (t, host)
+        }
+        Err(_) => (uri.to_string(), String::new()),
+    };
+    let http = format!(
+        "POST {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    let fields = vec![
+        ("WARC-Type", "request".to_string()),
+        (
+            "WARC-Record-ID",
+            record_id(&format!("request:{snapshot_id}")),
+        ),
+        ("WARC-Date", date.to_string()),
+        ("WARC-Target-URI", uri.to_string()),
+        ("WARC-Concurrent-To", concurrent_to.to_string()),
+        (
+            "Content-Type",
+            "application/http;msgtype=request".to_string(),
+        ),
+    ];
+    w.record(fields, &[http.as_bytes()])?;
+    w.summary.requests += 1;
+    Ok(())
 }
 
 struct OpenFile {

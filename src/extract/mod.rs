@@ -470,6 +470,21 @@ fn build(
         .collect();
     let title = find_title(&lines, patterns);
     let meta = visible.unwrap_or_else(|| page::visible_meta(plain));
+    // An explainer, interpretation or hub states the report's parts too: the one
+    // report decision reads its heading first.
+    if let Some(decoy) = lines
+        .iter()
+        .take(12)
+        .filter(|l| l.chars().count() <= 60)
+        .find_map(|l| crate::page::report_kind::judge_title(patterns, l).decoy())
+    {
+        let mut ex = Extraction::failed(
+            Status::NotReport,
+            &format!("not the report: a decoy ({})", decoy.as_str()),
+        );
+        ex.publish_date = meta.publish_date;
+        return ex;
+    }
     let Some(template) = parts.template else {
         let mut ex = Extraction::failed(
             Status::NotReport,
@@ -1052,5 +1067,22 @@ mod tests {
         assert_eq!(e.applications["carried_over"], vec![None; 7]);
         assert_eq!(e.status, Status::Partial);
         assert_eq!(e.parts.active_disclosure, PartStatus::Missing);
+    }
+
+    #[test]
+    fn an_interpretation_is_not_read_as_the_report() {
+        let html = "<html><head><title>《某局2023年政府信息公开工作年度报告》解读</title></head><body>\
+            <h1>《某局2023年政府信息公开工作年度报告》解读</h1><p>一、总体情况</p><p>二、主动公开政府信息情况</p></body></html>";
+        let e = extract(
+            html.as_bytes(),
+            Some("text/html"),
+            &ReportPatterns::default(),
+        );
+        assert_eq!(e.status, Status::NotReport);
+        assert!(
+            e.reason.as_deref().unwrap_or("").contains("interpretation"),
+            "{:?}",
+            e.reason
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! functions, so a report's publish date is read one way only.
 
 use crate::document::Document;
+use crate::page::report_kind::{self, Decoy, Evidence, Verdict};
 use crate::patterns::{ReportPatterns, fold_width, report_year, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
@@ -18,6 +19,8 @@ pub enum PageKind {
     Report,
     /// A column or list page that links reports.
     Listing,
+    /// Titled like a report and is not one (see [`crate::page::report_kind`]).
+    Decoy,
     /// A file (PDF, Word …) that a report page or a report link points at.
     Attachment,
     /// Anything else.
@@ -55,6 +58,8 @@ pub struct PageMeta {
     pub agency: Option<String>,
     /// What it is.
     pub kind: PageKind,
+    /// Why a report-like page is not the report, for [`PageKind::Decoy`].
+    pub decoy: Option<Decoy>,
 }
 
 /// Publish date, source and editor of a report, as one page or document states them.
@@ -358,13 +363,33 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
     let site_name = scan.meta("SiteName").or(title_site);
     // A column page is often titled like a report ("政府信息公开年报") but names no
     // year and lists many reports: that is a listing, not a report.
-    let is_report = title.as_deref().is_some_and(|t| {
-        patterns.is_report_title(t)
-            && (report_year(t).is_some() || !looks_like_listing(dom, patterns))
+    let listing = looks_like_listing(dom, patterns);
+    let evidence = Evidence {
+        template_parts: report_kind::template_parts(plain),
+        attachments: attachment_links(dom),
+        report_tables: report_tables(dom),
+    };
+    let verdict = title.as_deref().map_or(Verdict::NotReport, |t| {
+        report_kind::judge_page(patterns, t, evidence)
     });
+    let is_report =
+        verdict.is_report() && (title.as_deref().and_then(report_year).is_some() || !listing);
+    let decoy = match verdict {
+        // A report-titled page naming no year (or listing reports) is the report
+        // column, not a decoy; an empty page naming a year is.
+        Verdict::Decoy(Decoy::Empty)
+            if listing || title.as_deref().and_then(report_year).is_none() =>
+        {
+            None
+        }
+        Verdict::Decoy(d) => Some(d),
+        _ => None,
+    };
     let kind = if is_report {
         PageKind::Report
-    } else if looks_like_listing(dom, patterns) {
+    } else if decoy.is_some() {
+        PageKind::Decoy
+    } else if listing {
         PageKind::Listing
     } else {
         PageKind::Other
@@ -383,7 +408,37 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
         report_year: report_year_v,
         agency,
         kind,
+        decoy,
     }
+}
+
+/// Tables holding a row of the report template.
+fn report_tables(dom: &Html) -> usize {
+    static TABLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("table").expect("static"));
+    dom.select(&TABLE)
+        .filter(|t| {
+            let text: String = t.text().collect();
+            report_kind::TABLE_ROW_WORDS
+                .iter()
+                .any(|w| text.contains(w))
+        })
+        .count()
+}
+
+/// Links to document files or download handlers on a page: a report page
+/// whose tables sit in an attachment links one.
+fn attachment_links(dom: &Html) -> usize {
+    static A: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("static"));
+    let base = url::Url::parse("http://page.invalid/").expect("static url");
+    dom.select(&A)
+        .filter(|a| {
+            let text: String = a.text().collect();
+            a.value()
+                .attr("href")
+                .and_then(|h| base.join(h.trim()).ok())
+                .is_some_and(|u| crate::crawl::discover::is_file_link(&u, &text))
+        })
+        .count()
 }
 
 /// Several report links, or the marks of a CMS list (many dated links, pagination).
@@ -512,7 +567,8 @@ mod tests {
             <meta name="PubDate" content="2024-01-15 09:00">
             <meta name="ContentSource" content="某局">
             <meta name="ColumnName" content="年度报告"><meta name="SiteName" content="某市人民政府">
-            </head><body><h1>别的标题</h1><div>发布时间：2024年01月12日 来源：办公室 编辑：张三</div></body></html>"#;
+            </head><body><h1>别的标题</h1><div>发布时间：2024年01月12日 来源：办公室 编辑：张三</div>
+            <p>一、总体情况</p><p>二、主动公开政府信息情况</p></body></html>"#;
         let m = page_meta(html, &ReportPatterns::default());
         assert_eq!(
             m.title.as_deref(),
@@ -556,7 +612,7 @@ mod tests {
     fn gbk_page_through_charset_decode() {
         let html = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">\
             <title>某区2022年政府信息公开工作年度报告_某区政府</title></head>\
-            <body><p>发布日期：2023-01-30　来源：区政府办</p></body></html>";
+            <body><p>发布日期：2023-01-30　来源：区政府办</p><p>一、总体情况</p><p>二、主动公开政府信息情况</p></body></html>";
         let (bytes, _, _) = encoding_rs::GBK.encode(html);
         let decoded = crate::page::charset::decode(&bytes, Some("text/html"));
         let m = page_meta(&decoded.text, &ReportPatterns::default());
@@ -568,6 +624,30 @@ mod tests {
         assert_eq!(m.source.as_deref(), Some("区政府办"));
         assert_eq!(m.agency.as_deref(), Some("某区"));
         assert_eq!(m.kind, PageKind::Report);
+    }
+
+    #[test]
+    fn decoys_are_pages_of_their_own_kind() {
+        let p = ReportPatterns::default();
+        let explainer = page_meta(
+            "<html><head><title>一图读懂某局2023年政府信息公开工作年度报告</title></head><body><img src=a.png></body></html>",
+            &p,
+        );
+        assert_eq!(explainer.kind, PageKind::Decoy);
+        assert_eq!(explainer.decoy, Some(Decoy::Explainer));
+        let empty = page_meta(
+            "<html><head><title>某局2023年政府信息公开工作年度报告</title></head><body><p>暂无内容</p></body></html>",
+            &p,
+        );
+        assert_eq!(empty.kind, PageKind::Decoy);
+        assert_eq!(empty.decoy, Some(Decoy::Empty));
+        // A report page whose report is its attachment.
+        let by_file = page_meta(
+            "<html><head><title>某局2023年政府信息公开工作年度报告</title></head><body><a href=\"/f/nb.pdf\">附件</a></body></html>",
+            &p,
+        );
+        assert_eq!(by_file.kind, PageKind::Report);
+        assert_eq!(by_file.decoy, None);
     }
 
     #[test]

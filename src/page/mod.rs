@@ -4,3 +4,4 @@
 
 pub mod charset;
 pub mod facts;
+pub mod report_kind;

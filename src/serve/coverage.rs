@@ -102,6 +102,9 @@ pub(crate) fn reason_label(r: MissingReason) -> &'static str {
         MissingReason::NotCrawled => "尚未抓取",
         MissingReason::NoReportFound => "未找到报告",
         MissingReason::UnsupportedFile => "文件无法读取",
+        MissingReason::OnlyDecoys => "仅有解读、图解等非报告页面",
+        MissingReason::RobotsForbade => "robots.txt 禁止抓取",
+        MissingReason::ScriptListing => "列表由脚本生成，无法读取",
     }
 }
 

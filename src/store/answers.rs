@@ -98,6 +98,8 @@ pub struct ArchivedResponse {
     pub truncated: bool,
     /// The body is a DOM a browser rendered, not bytes a server sent.
     pub rendered: bool,
+    /// The form body when the snapshot answered a POST.
+    pub form: Option<String>,
 }
 
 fn visible(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<VisibleMeta> {
@@ -231,7 +233,7 @@ impl Store {
             .conn
             .prepare(&format!(
                 "SELECT s.id, s.url, s.final_url, s.fetched_at, s.status, s.http_version, s.headers, s.sha256,
-                        s.truncated, s.rendered
+                        s.truncated, s.rendered, CASE s.method WHEN 'POST' THEN s.form END
                  FROM snapshots s LEFT JOIN page_meta pm ON pm.snapshot_id = s.id
                  WHERE ?1 = 0 OR pm.kind IN {REPORT_KINDS_SQL}
                  ORDER BY s.id"
@@ -251,6 +253,7 @@ impl Store {
                     sha256: r.get(7)?,
                     truncated: r.get(8)?,
                     rendered: r.get(9)?,
+                    form: r.get(10)?,
                 })
             })
             .map_err(StoreError::from)?;

@@ -53,6 +53,8 @@ pub struct FrontierItem {
     pub link_text: Option<String>,
     /// Agency of the report page an attachment hangs from.
     pub agency_hint: Option<String>,
+    /// Form body of a POST entry; `None` for a GET.
+    pub form: Option<String>,
     /// The date beside the link on the listing that found it (`YYYY-MM-DD`).
     pub listing_date: Option<chrono::NaiveDate>,
 }
@@ -82,6 +84,8 @@ pub struct NewLink {
     pub listing_date: Option<chrono::NaiveDate>,
     /// `Some(reason)`: recorded as skipped (robots, scope, trap), never fetched.
     pub skipped: Option<String>,
+    /// Form body of a POST request; `None` for a GET. Part of the entry's identity.
+    pub form: Option<String>,
 }
 
 /// One fetch attempt for the log.
@@ -138,6 +142,8 @@ pub struct NewSnapshot {
     pub seed_id: Option<i64>,
     /// The page it was found on.
     pub parent_url: Option<String>,
+    /// Form body when the response answered a POST.
+    pub form: Option<String>,
 }
 
 /// What a snapshot is, for `page_meta`.
@@ -167,6 +173,30 @@ pub struct PageMetaRow {
     pub agency_id: Option<i64>,
     /// The report page an attachment hangs from.
     pub parent_snapshot_id: Option<i64>,
+    /// Why a report-like page is not the report (`kind = "decoy"`).
+    pub decoy: Option<String>,
+}
+
+/// A note on what a crawl saw on a seed's page and could not follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrawlNote {
+    /// The page the note is about.
+    pub url: String,
+    /// `unread_script`.
+    pub kind: String,
+    /// What was seen (the script call or endpoint named).
+    pub detail: String,
+}
+
+/// A host a seed's page frames, added to that seed's scope.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SeedHost {
+    /// The seed whose scope it widens.
+    pub seed_id: i64,
+    /// The framed host (`scheme://host:port`).
+    pub host: String,
+    /// The seed page that frames it.
+    pub via_url: String,
 }
 
 impl PageMetaRow {
@@ -210,6 +240,10 @@ pub struct PageCommit {
     pub not_modified: bool,
     /// The entry resolved to a report (page or attachment), new or unchanged.
     pub is_report: bool,
+    /// What the page showed that the crawl could not follow.
+    pub notes: Vec<CrawlNote>,
+    /// Hosts the page widened its seed's scope to (frames on other hosts).
+    pub seed_hosts: Vec<SeedHost>,
 }
 
 /// What [`Store::commit_page`] wrote.
@@ -356,7 +390,7 @@ impl Store {
     ) -> Result<Vec<FrontierItem>> {
         let sql = format!(
             "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint,
-                    listing_date
+                    CASE method WHEN 'POST' THEN form END, listing_date
              FROM frontier {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -372,7 +406,8 @@ impl Store {
                 parent_url: r.get(7)?,
                 link_text: r.get(8)?,
                 agency_hint: r.get(9)?,
-                listing_date: r.get(10)?,
+                form: r.get(10)?,
+                listing_date: r.get(11)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -447,12 +482,53 @@ impl Store {
         Ok(outcomes)
     }
 
+    /// Hosts each seed's pages widened its scope to in a run (frames on other hosts).
+    pub fn seed_hosts(&self, run_id: i64) -> Result<Vec<SeedHost>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seed_id, host, via_url FROM seed_hosts WHERE run_id = ?1 ORDER BY seed_id, host",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(SeedHost {
+                seed_id: r.get(0)?,
+                host: r.get(1)?,
+                via_url: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The latest snapshot answering a POST of `form` to `url`.
+    pub fn latest_post_snapshot(
+        &self,
+        url: &str,
+        form: &str,
+    ) -> Result<Option<super::SnapshotHead>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
+                 WHERE url = ?1 AND method = 'POST' AND form = ?2 ORDER BY id DESC LIMIT 1",
+                params![url, form],
+                |r| {
+                    Ok(super::SnapshotHead {
+                        id: r.get(0)?,
+                        sha256: r.get(1)?,
+                        etag: r.get(2)?,
+                        last_modified: r.get(3)?,
+                        content_type: r.get(4)?,
+                        final_url: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     /// The snapshot id of the report page a URL was found on (to attribute attachments).
     pub fn snapshot_of_url_in_run(&self, run_id: i64, url: &str) -> Result<Option<i64>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT snapshot_id FROM frontier WHERE run_id = ?1 AND url = ?2",
+                "SELECT snapshot_id FROM frontier WHERE run_id = ?1 AND url = ?2 AND method = 'GET'",
                 params![run_id, url],
                 |r| r.get(0),
             )
@@ -487,6 +563,25 @@ fn commit_in(tx: &rusqlite::Connection, c: &PageCommit) -> Result<CommitOutcome>
     }
     let snapshot_id = outcome.snapshot_id.or(c.existing_snapshot_id);
     outcome.links_added = insert_links(tx, c.run_id, &c.links)?;
+    if !c.notes.is_empty() {
+        let seed_id: Option<i64> = tx
+            .prepare_cached("SELECT seed_id FROM frontier WHERE id = ?1")?
+            .query_row([c.frontier_id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        for n in &c.notes {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO crawl_notes (run_id, seed_id, url, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![c.run_id, seed_id, n.url, n.kind, n.detail])?;
+        }
+    }
+    for h in &c.seed_hosts {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO seed_hosts (run_id, seed_id, host, via_url) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![c.run_id, h.seed_id, h.host, h.via_url])?;
+    }
     tx.prepare_cached(
         "UPDATE frontier SET state = ?2, reason = ?3, snapshot_id = ?4 WHERE id = ?1",
     )?
@@ -525,8 +620,9 @@ pub(super) fn insert_snapshot(
         > 0;
     let headers = serde_json::to_string(&snap.headers)?;
     tx.prepare_cached("INSERT INTO snapshots (run_id, url, final_url, fetched_at, status, http_version, headers, content_type,
-                                    charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")?.execute(params![
+                                    charset, charset_source, sha256, size, truncated, etag, last_modified, seed_id, parent_url,
+                                    method, form)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")?.execute(params![
                 run_id,
                 snap.url,
                 snap.final_url,
@@ -543,13 +639,15 @@ pub(super) fn insert_snapshot(
                 snap.etag,
                 snap.last_modified,
                 snap.seed_id,
-                snap.parent_url
+                snap.parent_url,
+                if snap.form.is_some() { "POST" } else { "GET" },
+                snap.form
             ],
         )?;
     let snapshot_id = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO page_meta (snapshot_id, kind, format, title, publish_date, source, editor, column_name,
-                                    site_name, report_year, agency_name, agency_id, parent_snapshot_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")?.execute(params![
+                                    site_name, report_year, agency_name, agency_id, parent_snapshot_id, decoy)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")?.execute(params![
                 snapshot_id,
                 meta.kind,
                 meta.format,
@@ -562,7 +660,8 @@ pub(super) fn insert_snapshot(
                 meta.report_year,
                 meta.agency_name,
                 meta.agency_id,
-                meta.parent_snapshot_id
+                meta.parent_snapshot_id,
+                meta.decoy
             ],
         )?;
     Ok((snapshot_id, new_body))
@@ -595,8 +694,8 @@ pub(super) fn insert_fetch(
 fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> Result<usize> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO frontier (run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
-                                         agency_hint, state, reason, listing_date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                         agency_hint, state, reason, method, form, listing_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     let mut n = 0;
     for l in links {
@@ -618,6 +717,8 @@ fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> 
             l.agency_hint,
             state,
             l.skipped,
+            if l.form.is_some() { "POST" } else { "GET" },
+            l.form.as_deref().unwrap_or(""),
             l.listing_date
         ])?;
     }

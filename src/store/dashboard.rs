@@ -161,7 +161,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT kind, format, title, publish_date, source, editor, column_name, site_name,
-                        report_year, agency_name, agency_id, parent_snapshot_id
+                        report_year, agency_name, agency_id, parent_snapshot_id, decoy
                  FROM page_meta WHERE snapshot_id = ?1",
                 [snapshot_id],
                 |r| {
@@ -178,6 +178,7 @@ impl Store {
                         agency_name: r.get(9)?,
                         agency_id: r.get(10)?,
                         parent_snapshot_id: r.get(11)?,
+                        decoy: r.get(12)?,
                     })
                 },
             )

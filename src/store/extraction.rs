@@ -170,7 +170,7 @@ impl ExtractionBatch<'_> {
 
 /// Columns of `page_meta pm` in [`page_meta_from`]'s order.
 pub(super) const PAGE_META_COLUMNS: &str = "pm.kind, pm.format, pm.title, pm.publish_date, pm.source, pm.editor, \
-     pm.column_name, pm.site_name, pm.report_year, pm.agency_name, pm.agency_id, pm.parent_snapshot_id";
+     pm.column_name, pm.site_name, pm.report_year, pm.agency_name, pm.agency_id, pm.parent_snapshot_id, pm.decoy";
 
 /// A [`PageMetaRow`] from [`PAGE_META_COLUMNS`] starting at column `at`.
 pub(super) fn page_meta_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<PageMetaRow> {
@@ -187,6 +187,7 @@ pub(super) fn page_meta_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Resu
         agency_name: r.get(at + 9)?,
         agency_id: r.get(at + 10)?,
         parent_snapshot_id: r.get(at + 11)?,
+        decoy: r.get(at + 12)?,
     })
 }
 

@@ -102,6 +102,7 @@ sql_text!(PageKind {
     Report => "report",
     Listing => "listing",
     Attachment => "attachment",
+    Decoy => "decoy",
     Other => "other",
 });
 
@@ -111,6 +112,9 @@ sql_text!(LinkKind {
     Attachment => "attachment",
     Pagination => "pagination",
     Frame => "frame",
+    Redirect => "redirect",
+    // A list endpoint (JSON API, Hanweb record group) is a listing of the column.
+    Api => "listing",
     Other => "other",
 });
 

@@ -11,6 +11,7 @@ pub mod check;
 mod crawl;
 mod dashboard;
 mod extraction;
+mod findings;
 mod kinds;
 pub mod lock;
 mod render;
@@ -23,6 +24,7 @@ pub use dashboard::{ArchivedSnapshot, FailingUrl, PendingHost};
 pub use extraction::{
     ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, ReportLookup, Revision,
 };
+pub use findings::{DecoySeen, SeedFindings};
 pub use kinds::{FrontierState, RunKind, RunStatus};
 pub(crate) use kinds::{READ_STATUSES_SQL, REPORT_KINDS_SQL};
 pub use render::*;
@@ -348,7 +350,7 @@ impl Store {
                 // A rendered DOM is not what the server sent: conditional requests and
                 // change detection compare against the last response.
                 "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
-                 WHERE url = ?1 AND rendered = 0 ORDER BY id DESC LIMIT 1",
+                 WHERE url = ?1 AND method = 'GET' AND rendered = 0 ORDER BY id DESC LIMIT 1",
                 [url],
                 |r| {
                     Ok(SnapshotHead {
@@ -448,6 +450,7 @@ mod tests {
                         last_modified: None,
                         seed_id: None,
                         parent_url: None,
+                        form: None,
                     },
                     PreparedBody::new(body).unwrap(),
                     PageMetaRow {
@@ -470,11 +473,14 @@ mod tests {
                     agency_hint: None,
                     listing_date: None,
                     skipped: None,
+                    form: None,
                 }],
                 state: FrontierState::Done,
                 reason: None,
                 not_modified: false,
                 is_report: false,
+                notes: Vec::new(),
+                seed_hosts: Vec::new(),
             })
             .unwrap()
     }
@@ -528,6 +534,7 @@ mod tests {
             agency_hint: None,
             listing_date: None,
             skipped: None,
+            form: None,
         };
         assert_eq!(
             store

@@ -186,4 +186,65 @@ ALTER TABLE page_meta ADD COLUMN render_reason TEXT;
     r#"
 ALTER TABLE frontier ADD COLUMN listing_date TEXT;
 "#,
+    // 5: POST frontier entries (Hanweb record groups, `$.post` list APIs): the
+    // method and form body are part of an entry's identity, replayed on resume
+    // and kept with the snapshot; decoys named; seeds' scope widened by frames;
+    // notes on what a crawl saw but could not read.
+    r#"
+CREATE TABLE frontier_v2 (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    url         TEXT NOT NULL,
+    method      TEXT NOT NULL DEFAULT 'GET',  -- GET | POST
+    form        TEXT NOT NULL DEFAULT '',     -- x-www-form-urlencoded body of a POST
+    host        TEXT NOT NULL,
+    seed_id     INTEGER REFERENCES seeds(id),
+    depth       INTEGER NOT NULL,
+    kind        TEXT NOT NULL,                -- seed | pagination | listing | redirect | report | attachment | frame | other
+    priority    INTEGER NOT NULL,
+    parent_url  TEXT,
+    link_text   TEXT,
+    agency_hint TEXT,
+    state       TEXT NOT NULL DEFAULT 'pending',
+    reason      TEXT,
+    snapshot_id INTEGER,
+    listing_date TEXT,
+    UNIQUE (run_id, url, method, form)
+);
+INSERT INTO frontier_v2 (id, run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
+                         agency_hint, state, reason, snapshot_id, listing_date)
+SELECT id, run_id, url, host, seed_id, depth, kind, priority, parent_url, link_text,
+       agency_hint, state, reason, snapshot_id, listing_date FROM frontier;
+DROP TABLE frontier;
+ALTER TABLE frontier_v2 RENAME TO frontier;
+CREATE INDEX frontier_pending ON frontier(run_id, state, priority, id);
+CREATE INDEX frontier_host ON frontier(run_id, host, state, priority, id);
+CREATE INDEX frontier_url ON frontier(run_id, url);
+
+ALTER TABLE snapshots ADD COLUMN method TEXT NOT NULL DEFAULT 'GET';
+ALTER TABLE snapshots ADD COLUMN form TEXT;
+-- explainer | interpretation | hub | notice | empty, for page_meta.kind = 'decoy'.
+ALTER TABLE page_meta ADD COLUMN decoy TEXT;
+
+-- Hosts a seed's pages frame: part of that seed's scope (and only that seed's).
+CREATE TABLE seed_hosts (
+    run_id  INTEGER NOT NULL REFERENCES runs(id),
+    seed_id INTEGER NOT NULL REFERENCES seeds(id),
+    host    TEXT NOT NULL,
+    via_url TEXT NOT NULL,                    -- the page that frames it
+    PRIMARY KEY (run_id, seed_id, host)
+);
+
+-- What a crawl saw on a seed's pages that it could not follow (a script-built
+-- listing nobody could read), for `missing`.
+CREATE TABLE crawl_notes (
+    id      INTEGER PRIMARY KEY,
+    run_id  INTEGER NOT NULL REFERENCES runs(id),
+    seed_id INTEGER REFERENCES seeds(id),
+    url     TEXT NOT NULL,
+    kind    TEXT NOT NULL,                    -- unread_script
+    detail  TEXT NOT NULL,
+    UNIQUE (run_id, url, kind, detail)
+);
+"#,
 ];

@@ -147,6 +147,7 @@ impl Archive {
                         last_modified: None,
                         seed_id: None,
                         parent_url: None,
+                        form: None,
                     },
                     PreparedBody::new(&p.body).expect("zstd"),
                     PageMetaRow {
@@ -165,6 +166,7 @@ impl Archive {
                         agency_name: p.agency_name.or(p.agency).map(String::from),
                         agency_id,
                         parent_snapshot_id: parent,
+                        decoy: None,
                     },
                 )),
                 existing_snapshot_id: None,
@@ -173,6 +175,8 @@ impl Archive {
                 reason: None,
                 not_modified: false,
                 is_report: false,
+                notes: Vec::new(),
+                seed_hosts: Vec::new(),
             })
             .expect("commit_page");
         let id = out.snapshot_id.expect("snapshot id");

@@ -5,6 +5,11 @@ use nianbao::config::Config;
 use nianbao::store::Store;
 use std::path::{Path, PathBuf};
 
+/// Held by the tests that measure per-host request gaps and by the heaviest
+/// crawls, so the CPU load of one does not skew the server-side gaps of another
+/// on a small machine.
+pub static TIMING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A crawl configuration fast enough for tests but with every politeness rule on.
 pub fn test_config(dir: &Path, rps: f64, burst: u32, extra: &str) -> PathBuf {
     let path = dir.join("crawler.toml");

@@ -299,6 +299,7 @@ async fn recrawl_sends_conditional_requests_and_stores_nothing_new() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_host_rate_is_never_exceeded_while_hosts_run_in_parallel() {
+    let _timing = crate::common::TIMING.lock().await;
     const RPS: f64 = 4.0;
     const PAGES: usize = 12;
     let portal = Portal::synthetic(2, PAGES).await.unwrap();

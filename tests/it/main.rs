@@ -23,6 +23,7 @@ mod crash_resume;
 mod crawl_portal;
 mod crawl_tls;
 mod demo_cli;
+mod discovery_idioms;
 mod extract_cases;
 mod extract_corpus;
 mod extract_fixtures;

@@ -591,6 +591,7 @@ fn commit(store: &mut Store, run: i64, url: &str, ct: &str, body: &[u8], meta: P
                     last_modified: None,
                     seed_id: None,
                     parent_url: None,
+                    form: None,
                 },
                 PreparedBody::new(body).unwrap(),
                 meta,
@@ -601,6 +602,8 @@ fn commit(store: &mut Store, run: i64, url: &str, ct: &str, body: &[u8], meta: P
             reason: None,
             not_modified: false,
             is_report: false,
+            notes: Vec::new(),
+            seed_hosts: Vec::new(),
         })
         .unwrap()
         .snapshot_id
@@ -649,6 +652,7 @@ fn hostile_archive(dir: &Path, canary: u16) -> (PathBuf, i64) {
             agency_name: None,
             agency_id: None,
             parent_snapshot_id: None,
+            decoy: None,
         },
     );
     let title =
@@ -691,6 +695,7 @@ fn hostile_archive(dir: &Path, canary: u16) -> (PathBuf, i64) {
             agency_name: Some(XSS_AGENCY.into()),
             agency_id: Some(agency_id),
             parent_snapshot_id: None,
+            decoy: None,
         },
     );
     let mut ex = nianbao::extract::not_read(
@@ -907,6 +912,7 @@ fn dashboard_on_three_thousand_agencies_seven_years() {
                     agency_name: None,
                     agency_id: Some(*id),
                     parent_snapshot_id: None,
+                    decoy: None,
                 },
             );
             let mut r = result.clone();

@@ -97,7 +97,8 @@ fn report_page(agency: &str, year: i32) -> Response {
     html(format!(
         r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>{agency}{year}年政府信息公开工作年度报告</title></head>
 <body><h1>{agency}{year}年政府信息公开工作年度报告</h1>
-<p>发布日期：{next}-01-20</p><p>一、总体情况</p><p>本年度共主动公开政府信息120条。</p></body></html>"#,
+<p>发布日期：{next}-01-20</p><p>一、总体情况</p><p>本年度共主动公开政府信息120条。</p>
+<p>二、主动公开政府信息情况</p></body></html>"#,
         next = year + 1
     ))
 }

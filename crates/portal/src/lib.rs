@@ -9,6 +9,7 @@
 //! broken HTML); every request is logged server-side so tests can assert what
 //! a crawler actually did.
 
+pub mod cms;
 #[rustfmt::skip]
 mod site_files;
 pub mod script;
@@ -853,7 +854,7 @@ fn synthetic_route(host: &str, path: &str, pages: usize, headers: &HeaderMap) ->
              <meta name=\"ArticleTitle\" content=\"样例单位{host}{year}年政府信息公开工作年度报告\">\
              <meta name=\"PubDate\" content=\"{}-01-15 09:00\"><title>样例单位{host}{year}年政府信息公开工作年度报告</title></head>\
              <body><h1>样例单位{host}{year}年政府信息公开工作年度报告</h1><p>发布时间：{}年01月15日 来源：办公室</p>\
-             <p>一、总体情况</p><p>本年度政府信息公开工作有序开展。</p></body></html>",
+             <p>一、总体情况</p><p>本年度政府信息公开工作有序开展。</p><p>二、主动公开政府信息情况</p></body></html>",
             year + 1,
             year + 1
         )
