@@ -35,6 +35,7 @@ pub enum LinkKind {
     Redirect,
     /// A list endpoint a script calls (JSON API, Hanweb `dataproxy.jsp`).
     Api,
+    /// Any other in-page link: followed only within the seed's column and depth.
     Other,
 }
 
