@@ -39,7 +39,6 @@ pub struct ArchiveStatus {
 /// How many truncated bodies `status` lists by URL.
 pub const TRUNCATED_LISTED: usize = 20;
 
-/// The archive's status, listing the last `last_runs` runs.
 /// Agencies with a report of one year.
 #[derive(Debug, Clone, Serialize)]
 pub struct YearCount {

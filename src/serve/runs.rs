@@ -7,14 +7,12 @@ use maud::html;
 
 /// `GET /runs`.
 pub(crate) async fn page(state: State) -> PageResult {
-    let (status, failing, pending) = with_store(&state.0, |store| {
-        Ok((
-            crate::status::status(store, 30)?,
-            store.failing_urls()?,
-            store.pending_frontier()?,
-        ))
+    let (status, pending) = with_store(&state.0, |store| {
+        Ok((crate::status::status(store, 30)?, store.pending_frontier()?))
     })
     .await?;
+    // The same failing URLs `nianbao status` lists, from the one query that owns them.
+    let failing = &status.failed_urls;
     let body = html! {
         h1 { "运行与错误" }
         p.muted {
@@ -53,7 +51,7 @@ pub(crate) async fn page(state: State) -> PageResult {
             h2 { "失败的网址" }
             table #failing {
                 thead { tr { th { "主机" } th { "网址" } th { "类型" } th { "HTTP" } th { "错误" } th { "时间" } } }
-                tbody { @for f in &failing { tr {
+                tbody { @for f in failing { tr {
                     td { (f.host) } td { (f.url) } td { (f.kind) }
                     td { (f.status.map_or("—".to_string(), |s| s.to_string())) }
                     td { (f.error.as_deref().unwrap_or("")) } td { (f.at) }

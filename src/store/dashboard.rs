@@ -5,23 +5,6 @@
 use super::{PageMetaRow, Result, Store};
 use rusqlite::{OptionalExtension, params};
 
-/// One failed fetch of the last crawl run (its last attempt per URL).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FailingUrl {
-    /// Host key of the URL.
-    pub host: String,
-    /// The URL.
-    pub url: String,
-    /// `connect`, `timeout`, `http`, … (`http` for a bare 4xx/5xx status).
-    pub kind: String,
-    /// HTTP status, when the server answered.
-    pub status: Option<i64>,
-    /// The error message, when there was one.
-    pub error: Option<String>,
-    /// When the attempt started (RFC 3339).
-    pub at: String,
-}
-
 /// What a run still has to fetch, per host.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingHost {
@@ -68,29 +51,6 @@ impl Store {
              WHERE kind IN ('report', 'attachment') AND report_year IS NOT NULL ORDER BY report_year",
         )?;
         let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// The failed fetches of the newest crawl run, by host then URL (robots.txt 404s are not failures).
-    pub fn failing_urls(&self) -> Result<Vec<FailingUrl>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT host, url, COALESCE(error_kind, 'http'), status, error, started_at
-             FROM fetches f
-             WHERE run_id = (SELECT MAX(id) FROM runs WHERE kind = 'crawl')
-               AND (error_kind IS NOT NULL OR (status >= 400 AND url NOT LIKE '%/robots.txt'))
-               AND f.id = (SELECT MAX(f2.id) FROM fetches f2 WHERE f2.run_id = f.run_id AND f2.url = f.url)
-             ORDER BY host, url",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(FailingUrl {
-                host: r.get(0)?,
-                url: r.get(1)?,
-                kind: r.get(2)?,
-                status: r.get(3)?,
-                error: r.get(4)?,
-                at: r.get(5)?,
-            })
-        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -211,7 +171,7 @@ mod tests {
         let db = dir.path().join("a.db");
         drop(Store::open(&db).unwrap());
         let ro = Store::open_read_only(&db).unwrap();
-        assert!(ro.failing_urls().unwrap().is_empty());
+        assert!(ro.failed_urls(1, 10).unwrap().is_empty());
         assert!(ro.pending_frontier().unwrap().is_empty());
         assert!(ro.report_years().unwrap().is_empty());
         assert!(ro.archived_snapshot(1).unwrap().is_none());

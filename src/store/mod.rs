@@ -20,7 +20,7 @@ mod schema;
 
 pub use answers::{ArchivedResponse, DiscoveredReport, LastFetch, ReportSnapshot};
 pub use crawl::*;
-pub use dashboard::{ArchivedSnapshot, FailingUrl, PendingHost};
+pub use dashboard::{ArchivedSnapshot, PendingHost};
 pub use extraction::{
     ArchivedReport, ExtractFilter, ExtractionBatch, ExtractionRow, ReportLookup, Revision,
 };
