@@ -2,6 +2,7 @@
 //! against local servers (never the network), printed for the closing notes.
 //! Speed targets live here, not in timed tests.
 
+use super::bench_portal::PortalProcess;
 use nianbao::config::Config;
 use nianbao::crawl::{self, CrawlOptions};
 use nianbao::seeds;
@@ -74,8 +75,14 @@ pub struct CrawlFigures {
     pub politeness_floor: Duration,
     pub efficiency: f64,
     pub pages_per_second: f64,
+    /// The crawler's own CPU time (the portal runs in another process).
     pub cpu_seconds_per_1000: Option<f64>,
+    /// The crawler's own peak memory.
     pub peak_rss_mb: Option<f64>,
+    /// The portal process's CPU time per 1,000 requests it served.
+    pub server_cpu_seconds_per_1000: Option<f64>,
+    /// The portal process's peak memory.
+    pub server_peak_rss_mb: Option<f64>,
     /// Shortest gap between two requests to one host, as the server saw them.
     pub min_gap: Option<Duration>,
     /// Gaps shorter than the interval (1 / rate) at the server.
@@ -98,6 +105,8 @@ pub struct CrawlShape {
 /// Crawls a synthetic portal of `hosts` × `pages` listing pages at `rps` per host.
 /// Each listing page links one report and ten other pages, so a host serves
 /// about 12 × `pages` requests; the floor is the busiest host's requests / rate.
+/// The portal runs in a process of its own ([`super::bench_portal`]): the CPU
+/// time and memory reported for the crawl are the crawler's alone.
 pub async fn crawl_bench(dir: &Path, shape: CrawlShape) -> Result<CrawlFigures, BenchError> {
     let CrawlShape {
         hosts,
@@ -106,18 +115,14 @@ pub async fn crawl_bench(dir: &Path, shape: CrawlShape) -> Result<CrawlFigures, 
         concurrency,
         virtual_hosts,
     } = shape;
-    let portal = if virtual_hosts {
-        Portal::synthetic_virtual(hosts, pages).await?
-    } else {
-        Portal::synthetic(hosts, pages).await?
-    };
+    let portal = tokio::task::block_in_place(|| PortalProcess::spawn(hosts, pages, virtual_hosts))?;
     let seed_path = dir.join("bench-seeds.csv");
-    std::fs::write(&seed_path, portal.seeds_csv())?;
+    std::fs::write(&seed_path, &portal.started.seeds_csv)?;
     let rows = seeds::load(&[seed_path])?;
     let store = Store::open(&dir.join("bench.db"))?;
     let config = bench_config(rps, usize::MAX / 2, concurrency);
     let opts = CrawlOptions {
-        resolve: portal.pinned_names(),
+        resolve: portal.started.pinned.clone(),
         ..Default::default()
     };
     let (_tx, rx) = tokio::sync::watch::channel(false);
@@ -126,38 +131,27 @@ pub async fn crawl_bench(dir: &Path, shape: CrawlShape) -> Result<CrawlFigures, 
     let (summary, _store) = crawl::run(&config, store, &rows, &opts, rx).await?;
     let wall = t0.elapsed();
     let cpu = cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
-    let mut per_host = std::collections::HashMap::<String, Vec<Instant>>::new();
-    for r in portal.requests() {
-        per_host.entry(r.host).or_default().push(r.at);
-    }
+    let served = tokio::task::block_in_place(|| portal.finish())?;
     let interval = Duration::from_secs_f64(1.0 / rps);
-    let mut min_gap: Option<Duration> = None;
-    let mut gaps_below_interval = 0;
-    for times in per_host.values_mut() {
-        times.sort();
-        for w in times.windows(2) {
-            let gap = w[1].duration_since(w[0]);
-            min_gap = Some(min_gap.map_or(gap, |m| m.min(gap)));
-            gaps_below_interval += (gap < interval) as usize;
-        }
-    }
-    let requests: usize = per_host.values().map(Vec::len).sum();
-    let max_host_requests = per_host.values().map(Vec::len).max().unwrap_or(0);
+    let gaps = super::bench_portal::gaps(&served.requests, interval);
+    let requests = gaps.requests;
     // The limiter lets the first request through at once: n requests need (n - 1) periods.
-    let floor = Duration::from_secs_f64(max_host_requests.saturating_sub(1) as f64 / rps);
-    portal.shutdown().await;
+    let floor = Duration::from_secs_f64(gaps.max_host_requests.saturating_sub(1) as f64 / rps);
+    let per_1000 = |c: f64| c / requests.max(1) as f64 * 1000.0;
     Ok(CrawlFigures {
         hosts,
         requests,
-        max_host_requests,
+        max_host_requests: gaps.max_host_requests,
         wall,
         politeness_floor: floor,
         efficiency: floor.as_secs_f64() / wall.as_secs_f64(),
         pages_per_second: summary.pages_fetched.max(requests as u64) as f64 / wall.as_secs_f64(),
-        cpu_seconds_per_1000: cpu.map(|c| c / requests.max(1) as f64 * 1000.0),
+        cpu_seconds_per_1000: cpu.map(per_1000),
         peak_rss_mb: peak_rss_mb(),
-        min_gap,
-        gaps_below_interval,
+        server_cpu_seconds_per_1000: served.cpu_seconds.map(per_1000),
+        server_peak_rss_mb: served.peak_rss_mb,
+        min_gap: gaps.min_gap,
+        gaps_below_interval: gaps.below_interval,
         concurrency: config.crawler.concurrency,
     })
 }
@@ -487,6 +481,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         idle_ms: u64,
     },
+    /// The crawl bench's portal, served from a process of its own until its
+    /// standard input closes (started by `bench crawl`; not for direct use).
+    #[command(hide = true)]
+    Portal {
+        /// Synthetic hosts.
+        #[arg(long, value_name = "H")]
+        hosts: usize,
+        /// Listing pages per host.
+        #[arg(long, value_name = "P")]
+        pages: usize,
+        /// All hosts on one listener, told apart by name.
+        #[arg(long)]
+        virtual_hosts: bool,
+    },
     /// Peak memory with a large frontier in the archive.
     #[command(
         after_help = "Example:\n  cargo run --release -- bench frontier --urls 100000 --fetch 2000"
@@ -533,14 +541,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     load_average()
                 )?;
                 outln!(
-                    "  wall {:.2} s vs politeness floor {:.2} s → floor ratio {:.3}; {:.1} pages/s; {} CPU s per 1,000 pages; peak RSS {} MB",
+                    "  wall {:.2} s vs politeness floor {:.2} s → floor ratio {:.3}; {:.1} pages/s",
                     f.wall.as_secs_f64(),
                     f.politeness_floor.as_secs_f64(),
                     f.efficiency,
                     f.pages_per_second,
-                    f.cpu_seconds_per_1000
-                        .map_or("?".into(), |c| format!("{c:.2}")),
-                    f.peak_rss_mb.map_or("?".into(), |m| format!("{m:.1}"))
+                )?;
+                let two = |v: Option<f64>| v.map_or("?".into(), |c| format!("{c:.2}"));
+                let one = |v: Option<f64>| v.map_or("?".into(), |m| format!("{m:.1}"));
+                outln!(
+                    "  crawler: {} CPU s per 1,000 pages, peak RSS {} MB; portal process: {} CPU s per 1,000 requests, peak RSS {} MB",
+                    two(f.cpu_seconds_per_1000),
+                    one(f.peak_rss_mb),
+                    two(f.server_cpu_seconds_per_1000),
+                    one(f.server_peak_rss_mb),
                 )?;
                 outln!(
                     "  server side: shortest gap between two requests to one host {} (interval {:.0} ms), {} gaps below the interval",
@@ -614,6 +628,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.cpu_seconds_per_page
                 )?;
             }
+            BenchCommand::Portal {
+                hosts,
+                pages,
+                virtual_hosts,
+            } => super::bench_portal::serve(hosts, pages, virtual_hosts).await?,
             BenchCommand::Frontier { urls, fetch } => {
                 let (wall, rss, fetched) = frontier_bench(&dir, urls, fetch).await?;
                 outln!(

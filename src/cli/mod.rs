@@ -33,6 +33,8 @@ macro_rules! out {
 #[cfg(feature = "sample-portal")]
 pub mod bench;
 #[cfg(feature = "sample-portal")]
+pub mod bench_portal;
+#[cfg(feature = "sample-portal")]
 pub mod bench_render;
 pub mod compare;
 pub mod completions;

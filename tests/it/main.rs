@@ -15,6 +15,7 @@ mod answer_scale;
 mod answer_schedule;
 mod answer_warc;
 mod answers_portal;
+mod bench_cli;
 mod cli_errors;
 mod cli_exports;
 mod cli_operator;
