@@ -211,11 +211,12 @@ pub(crate) async fn render_page(
         truncated: false,
     };
     let analysed: Analysed = {
-        let crawl = Arc::clone(crawl);
+        let analysing = Arc::clone(crawl);
         let item = item.clone();
-        tokio::task::spawn_blocking(move || scope::analyse(&crawl.scope, &item, dom, None))
-            .await
-            .map_err(|e| CrawlError::Task(e.to_string()))??
+        crawl
+            .cpu
+            .run(move || scope::analyse(&analysing.scope, &item, dom, None))
+            .await??
     };
     let is_report = analysed.meta.kind == crate::page::facts::PageKind::Report;
     let commit = RenderCommit {

@@ -9,6 +9,7 @@
 pub mod address;
 pub mod attribute;
 mod browser;
+mod cpu;
 pub mod discover;
 mod dispatch;
 pub mod download;
@@ -166,6 +167,8 @@ pub(crate) struct Crawl {
     pub progress: Option<progress::ProgressSink>,
     /// The browser pool, when pages are to be rendered and Chromium is installed.
     pub renderer: Option<Arc<crate::render::Renderer>>,
+    /// Where pages are analysed.
+    pub cpu: cpu::CpuPool,
 }
 
 impl Crawl {
@@ -277,6 +280,7 @@ pub async fn run(
             released_tx,
         ),
         run_id,
+        cpu: cpu::CpuPool::new()?,
         shutdown,
         progress: opts.progress.clone(),
         renderer: browser::renderer(config),

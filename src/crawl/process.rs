@@ -315,11 +315,12 @@ async fn archive(
         _ => None,
     };
     let mut analysed = {
-        let crawl = Arc::clone(crawl);
+        let analysing = Arc::clone(crawl);
         let item = item.clone();
-        tokio::task::spawn_blocking(move || scope::analyse(&crawl.scope, &item, fetched, parent))
-            .await
-            .map_err(|e| CrawlError::Task(e.to_string()))??
+        crawl
+            .cpu
+            .run(move || scope::analyse(&analysing.scope, &item, fetched, parent))
+            .await??
     };
     // A page built by script is rendered (or recorded as needing a browser) whether or not its shell changed.
     let rendered = match (analysed.render.take(), analysed.source.take()) {
