@@ -8,7 +8,9 @@
 //! together ([`super::network::Network::try_slot`]) — so waiting for a host's turn never holds
 //! one of the `concurrency` slots and all hosts progress at their own rate
 //! however many there are. Per host, only a few frontier entries are held in
-//! memory; the rest stay in the archive.
+//! memory; the rest stay in the archive, and a host's next entries are read
+//! from it while the other hosts go on (the dispatcher never waits for the
+//! archive, which may be busy writing a batch of pages).
 
 use super::network::Wait;
 use super::politeness::NotReady;
@@ -43,6 +45,11 @@ struct HostQueue {
     over_budget: bool,
     /// On the ready list or a timer already.
     parked: bool,
+    /// Its next entries are being read from the archive.
+    refilling: bool,
+    /// Counts the commits that brought it new links, so a read sent before
+    /// one of them does not conclude that the archive holds nothing more.
+    links_seen: u64,
 }
 
 impl HostQueue {
@@ -65,12 +72,16 @@ enum Admit {
 
 type TaskResult = (String, Result<Processed, CrawlError>);
 
+/// A host's entries read from the archive, and its `links_seen` when asked.
+type Refilled = (String, u64, Result<Vec<Job>, CrawlError>);
+
 struct Dispatcher<'a> {
     crawl: &'a Arc<Crawl>,
     hosts: HashMap<String, HostQueue>,
     ready: VecDeque<String>,
     timers: BinaryHeap<Reverse<(Instant, String)>>,
     tasks: JoinSet<TaskResult>,
+    refills: JoinSet<Refilled>,
     /// Tasks per host: twice the requests a host may have in flight, so the next
     /// request can start while the previous page is still analysed and committed.
     per_host_tasks: usize,
@@ -92,6 +103,7 @@ pub(super) async fn dispatch(
         ready: VecDeque::new(),
         timers: BinaryHeap::new(),
         tasks: JoinSet::new(),
+        refills: JoinSet::new(),
         per_host_tasks,
         batch: 2 * per_host_tasks,
     };
@@ -124,7 +136,7 @@ pub(super) async fn dispatch(
         if !stopping {
             d.start_ready().await?;
         }
-        if d.tasks.is_empty() {
+        if d.tasks.is_empty() && d.refills.is_empty() {
             let idle = d.ready.is_empty() && d.timers.is_empty();
             if stopping || idle {
                 // Drain: nothing more is started once a stop was asked for.
@@ -144,6 +156,11 @@ pub(super) async fn dispatch(
                     tally.report(&pending_per_host(crawl).await?, false);
                 }
                 count(&mut summary, &mut failures, &host, processed);
+            }
+            refilled = d.refills.join_next(), if !d.refills.is_empty() => {
+                let Some(refilled) = refilled else { continue };
+                let (host, asked_at, jobs) = refilled.map_err(|e| CrawlError::Task(e.to_string()))?;
+                d.refilled(&host, asked_at, jobs?);
             }
             Some(host) = released.recv() => {
                 // That request's host may start its next one; its global slot is free too.
@@ -225,7 +242,8 @@ impl Dispatcher<'_> {
         let Some(hq) = self.hosts.get_mut(host) else {
             return Ok(Admit::Idle);
         };
-        if hq.over_budget || hq.tasks >= self.per_host_tasks {
+        if hq.over_budget || hq.refilling || hq.tasks >= self.per_host_tasks {
+            // A refill in progress wakes the host when it arrives.
             return Ok(Admit::Idle);
         }
         let robots = cfg.respect_robots_txt.then(|| crawl.net.robots_known(host));
@@ -234,12 +252,19 @@ impl Dispatcher<'_> {
             return Ok(Admit::Idle);
         }
         if hq.queue.is_empty() && hq.more_in_db {
-            let jobs = refill(crawl, host, &hq.queued, self.batch).await?;
-            hq.more_in_db = !jobs.is_empty();
-            for job in jobs {
-                hq.queued.insert(job.item.id);
-                hq.queue.push_back(job);
-            }
+            hq.refilling = true;
+            let (crawl, host, queued, batch) = (
+                Arc::clone(crawl),
+                host.to_string(),
+                hq.queued.clone(),
+                self.batch,
+            );
+            let asked_at = hq.links_seen;
+            self.refills.spawn(async move {
+                let jobs = refill(&crawl, &host, queued, batch).await;
+                (host, asked_at, jobs)
+            });
+            return Ok(Admit::Idle);
         }
         let Some(job) = hq.queue.front() else {
             return Ok(Admit::Idle);
@@ -294,6 +319,22 @@ impl Dispatcher<'_> {
         Ok(Admit::Started)
     }
 
+    /// `host`'s next entries arrived from the archive.
+    fn refilled(&mut self, host: &str, asked_at: u64, jobs: Vec<Job>) {
+        let Some(hq) = self.hosts.get_mut(host) else {
+            return;
+        };
+        hq.refilling = false;
+        // Links committed after the read was sent may be there still.
+        hq.more_in_db = !jobs.is_empty() || hq.links_seen != asked_at;
+        for job in jobs {
+            hq.queued.insert(job.item.id);
+            hq.queue.push_back(job);
+        }
+        hq.parked = false;
+        self.wake(host);
+    }
+
     /// A task of `host` ended: its entry is committed, its links are in the frontier.
     fn finished(&mut self, host: &str, processed: &Processed) {
         if let Some(hq) = self.hosts.get_mut(host) {
@@ -301,7 +342,9 @@ impl Dispatcher<'_> {
             hq.queued.remove(&processed.frontier_id);
         }
         for h in &processed.hosts_with_new_links {
-            self.hosts.entry(h.clone()).or_default().more_in_db = true;
+            let hq = self.hosts.entry(h.clone()).or_default();
+            hq.more_in_db = true;
+            hq.links_seen += 1;
             self.wake(h);
         }
         self.wake(host);
@@ -342,12 +385,11 @@ fn count(
 async fn refill(
     crawl: &Crawl,
     host: &str,
-    queued: &HashSet<i64>,
+    queued: HashSet<i64>,
     batch: usize,
 ) -> Result<Vec<Job>, CrawlError> {
     // Queued/in-flight entries are still pending in the frontier: ask for enough to skip them.
     let (run_id, host, limit) = (crawl.run_id, host.to_string(), batch + queued.len());
-    let queued = queued.clone();
     crawl
         .store
         .call(move |store| {
