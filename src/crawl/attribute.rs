@@ -1,7 +1,13 @@
 //! Which seed agency a report belongs to: the longest agency name or alias found
 //! in the report's title (then its heading text), not the seed that led to it.
+//!
+//! The names are read into one automaton when the run starts, so attributing a
+//! report costs the length of its title, not the number of seed agencies (with
+//! thousands of agencies, squeezing and searching every name for every report
+//! was a tenth of the crawl's CPU).
 
 use crate::store::StoredAgency;
+use aho_corasick::{AhoCorasick, MatchKind};
 
 /// The agency a report is attributed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,36 +19,88 @@ pub struct Attribution {
     pub name: Option<String>,
 }
 
-/// Finds the seed agency whose name or alias occurs in `texts` (tried in order:
-/// title, then the agency read from the title, then the start of the page),
-/// preferring the longest match so `新乡市卫滨区人民政府` beats `卫滨区`.
-pub fn attribute(
-    agencies: &[StoredAgency],
-    texts: &[&str],
-    name_from_title: Option<&str>,
-) -> Attribution {
-    for text in texts {
-        let text = crate::patterns::squeeze(text);
-        if text.is_empty() {
-            continue;
+/// One name or alias of a seed agency.
+struct Name {
+    agency: usize,
+    /// Its length in characters as the seeds spell it: the longest match wins.
+    chars: usize,
+}
+
+/// The seed agencies' names and aliases, ready to be found in a text.
+pub struct AgencyNames {
+    agencies: Vec<StoredAgency>,
+    /// Per distinct squeezed name (the automaton's pattern), every name spelled so.
+    names: Vec<Vec<Name>>,
+    automaton: Option<AhoCorasick>,
+}
+
+impl AgencyNames {
+    /// Reads the names of `agencies` (whitespace squeezed, as texts are).
+    pub fn new(agencies: Vec<StoredAgency>) -> AgencyNames {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut names: Vec<Vec<Name>> = Vec::new();
+        let mut index = std::collections::HashMap::<String, usize>::new();
+        for (i, a) in agencies.iter().enumerate() {
+            for n in a.agency.names() {
+                let squeezed = crate::patterns::squeeze(n);
+                if squeezed.is_empty() {
+                    continue;
+                }
+                let slot = *index.entry(squeezed.clone()).or_insert_with(|| {
+                    patterns.push(squeezed);
+                    names.push(Vec::new());
+                    patterns.len() - 1
+                });
+                names[slot].push(Name {
+                    agency: i,
+                    chars: n.chars().count(),
+                });
+            }
         }
-        let best = agencies
-            .iter()
-            .flat_map(|a| a.agency.names().into_iter().map(move |n| (a, n)))
-            .filter(|(_, n)| !n.is_empty() && text.contains(&crate::patterns::squeeze(n)))
-            .max_by_key(|(_, n)| n.chars().count());
-        if let Some((a, _)) = best {
-            return Attribution {
-                agency_id: Some(a.id),
-                name: Some(a.agency.name.clone()),
-            };
+        // Standard semantics: every pattern that occurs is reported (overlapping search).
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok()
+            .filter(|_| !patterns.is_empty());
+        AgencyNames {
+            agencies,
+            names,
+            automaton,
         }
     }
-    Attribution {
-        agency_id: None,
-        name: name_from_title
-            .map(str::to_string)
-            .filter(|n| !n.is_empty()),
+
+    /// Finds the seed agency whose name or alias occurs in `texts` (tried in order:
+    /// title, then the agency read from the title, then the start of the page),
+    /// preferring the longest match so `新乡市卫滨区人民政府` beats `卫滨区`.
+    pub fn attribute(&self, texts: &[&str], name_from_title: Option<&str>) -> Attribution {
+        if let Some(automaton) = &self.automaton {
+            for text in texts {
+                let text = crate::patterns::squeeze(text);
+                if text.is_empty() {
+                    continue;
+                }
+                // Longest name first; among names as long, the later seed row
+                // (then the later of its names), as the seeds file orders them.
+                let best = automaton
+                    .find_overlapping_iter(&text)
+                    .flat_map(|m| &self.names[m.pattern().as_usize()])
+                    .max_by_key(|n| (n.chars, n.agency));
+                if let Some(n) = best {
+                    let a = &self.agencies[n.agency];
+                    return Attribution {
+                        agency_id: Some(a.id),
+                        name: Some(a.agency.name.clone()),
+                    };
+                }
+            }
+        }
+        Attribution {
+            agency_id: None,
+            name: name_from_title
+                .map(str::to_string)
+                .filter(|n| !n.is_empty()),
+        }
     }
 }
 
@@ -70,27 +128,23 @@ mod tests {
             agency(2, "新乡市卫滨区人民政府办公室", &["卫滨区政府办"]),
             agency(3, "肖寨门镇人民政府", &["肖寨门镇"]),
         ];
-        let a = attribute(
-            &agencies,
-            &["卫滨区人民政府 2022 年政府信息公开工作年度报告"],
-            None,
-        );
+        let a = AgencyNames::new(agencies.clone())
+            .attribute(&["卫滨区人民政府 2022 年政府信息公开工作年度报告"], None);
         assert_eq!(a.agency_id, Some(1));
-        let a = attribute(
-            &agencies,
+        let a = AgencyNames::new(agencies.clone()).attribute(
             &["新乡市卫滨区人民政府办公室2022年度政府信息公开工作年度报告"],
             None,
         );
         assert_eq!(a.agency_id, Some(2));
-        let a = attribute(&agencies, &["肖寨门镇2022年度政府信息公开工作报告"], None);
+        let a = AgencyNames::new(agencies.clone())
+            .attribute(&["肖寨门镇2022年度政府信息公开工作报告"], None);
         assert_eq!(a.name.as_deref(), Some("肖寨门镇人民政府"));
     }
 
     #[test]
     fn unknown_agency_is_kept_as_discovered() {
         let agencies = vec![agency(1, "辽宁省机关事务管理局", &[])];
-        let a = attribute(
-            &agencies,
+        let a = AgencyNames::new(agencies.clone()).attribute(
             &["沈阳市自然资源局2022年政府信息公开工作年度报告"],
             Some("沈阳市自然资源局"),
         );
@@ -101,5 +155,27 @@ mod tests {
                 name: Some("沈阳市自然资源局".into())
             }
         );
+    }
+
+    #[test]
+    fn thousands_of_agencies_longest_and_later_row_win() {
+        let mut agencies: Vec<StoredAgency> = (0..3000)
+            .map(|i| agency(i, &format!("某市第{i}局"), &[]))
+            .collect();
+        agencies.push(agency(5000, "某市第12局机关", &["第12局"]));
+        // Two rows spelling one name: the later row wins, as before.
+        agencies.push(agency(6000, "某市第7局", &[]));
+        let names = AgencyNames::new(agencies);
+        let a = names.attribute(&["某市第1234局 2023 年政府信息公开工作年度报告"], None);
+        assert_eq!(a.agency_id, Some(1234));
+        let a = names.attribute(&["某 市 第 12 局 机 关 2023 年度报告"], None);
+        assert_eq!(a.agency_id, Some(5000), "squeezed, longest name");
+        let a = names.attribute(&["某市第7局2023年度报告"], None);
+        assert_eq!(a.agency_id, Some(6000));
+        let a = names.attribute(&["", "无此机关", "某市第9局"], Some("无此机关"));
+        assert_eq!(a.agency_id, Some(9), "texts are tried in order");
+        let none = AgencyNames::new(Vec::new()).attribute(&["某市第9局"], Some("某市第9局"));
+        assert_eq!(none.agency_id, None);
+        assert_eq!(none.name.as_deref(), Some("某市第9局"));
     }
 }

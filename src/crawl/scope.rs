@@ -22,7 +22,7 @@ use url::Url;
 /// Everything the analysis of a response needs to know about the run.
 pub(crate) struct Scope {
     pub patterns: ReportPatterns,
-    pub agencies: Vec<StoredAgency>,
+    pub agencies: attribute::AgencyNames,
     /// Seed id → (seed host key, seed URL) for scope decisions.
     pub seed_scope: HashMap<i64, (String, Url)>,
     /// Hosts in scope besides each seed's own (lower case).
@@ -49,7 +49,7 @@ impl Scope {
         let c = &config.crawler;
         Scope {
             patterns,
-            agencies,
+            agencies: attribute::AgencyNames::new(agencies),
             seed_scope,
             extra_hosts: config
                 .scope
@@ -336,8 +336,7 @@ fn html_meta(
             .agency
             .clone()
             .or_else(|| crate::page::facts::agency_from_title(&title));
-        let a = attribute::attribute(
-            &scope.agencies,
+        let a = scope.agencies.attribute(
             &[
                 title.as_str(),
                 from_title.as_deref().unwrap_or(""),
@@ -411,8 +410,7 @@ fn attachment_meta(
     let year = crate::patterns::report_year(&text)
         .or_else(|| parent.as_ref().and_then(|(_, m)| m.report_year));
     let from_title = crate::page::facts::agency_from_title(&text);
-    let a = attribute::attribute(
-        &scope.agencies,
+    let a = scope.agencies.attribute(
         &[text.as_str(), item.agency_hint.as_deref().unwrap_or("")],
         from_title.as_deref().or(item.agency_hint.as_deref()),
     );
