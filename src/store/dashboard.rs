@@ -2,7 +2,7 @@
 //! it, and the few queries its pages need that no other answer already gives
 //! (failing URLs, the pending frontier, one snapshot with its body).
 
-use super::{PageMetaRow, Result, Store};
+use super::{PageMetaRow, REPORT_KINDS_SQL, Result, Store};
 use rusqlite::{OptionalExtension, params};
 
 /// What a run still has to fetch, per host.
@@ -46,10 +46,10 @@ pub struct ArchivedSnapshot {
 impl Store {
     /// The report years the archive holds, oldest first.
     pub fn report_years(&self) -> Result<Vec<i32>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT DISTINCT report_year FROM page_meta
-             WHERE kind IN ('report', 'attachment') AND report_year IS NOT NULL ORDER BY report_year",
-        )?;
+             WHERE kind IN {REPORT_KINDS_SQL} AND report_year IS NOT NULL ORDER BY report_year"
+        ))?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
