@@ -431,13 +431,13 @@ enum BenchCommand {
     )]
     Crawl {
         /// Synthetic hosts served on 127.0.0.1, each with its own politeness gate.
-        #[arg(long, default_value_t = 4, value_name = "H")]
+        #[arg(long, default_value_t = 4, value_name = "H", value_parser = at_least_one)]
         hosts: usize,
         /// Listing pages per host (each links a report and ten other pages).
-        #[arg(long, default_value_t = 20, value_name = "P")]
+        #[arg(long, default_value_t = 20, value_name = "P", value_parser = at_least_one)]
         pages: usize,
         /// Requests per second per host (the politeness rate, 0 < RATE ≤ 100).
-        #[arg(long, default_value_t = 20.0)]
+        #[arg(long, default_value_t = 20.0, value_parser = parse_rate)]
         rate: f64,
         /// Global concurrency (default: the configured default).
         #[arg(long, value_name = "N")]
@@ -452,10 +452,10 @@ enum BenchCommand {
     )]
     Bare {
         /// Synthetic hosts served on 127.0.0.1.
-        #[arg(long, default_value_t = 8, value_name = "H")]
+        #[arg(long, default_value_t = 8, value_name = "H", value_parser = at_least_one)]
         hosts: usize,
         /// Listing pages per host.
-        #[arg(long, default_value_t = 80, value_name = "P")]
+        #[arg(long, default_value_t = 80, value_name = "P", value_parser = at_least_one)]
         pages: usize,
         /// Requests in flight at most.
         #[arg(long, default_value_t = 16, value_name = "N")]
@@ -507,6 +507,24 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2000, value_name = "N")]
         fetch: usize,
     },
+}
+
+/// A count of hosts or pages: zero measures nothing.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("must be at least 1".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A politeness rate the crawler accepts (as `per_host_requests_per_second` in `crawler.toml`).
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r > 0.0 && r <= 100.0 => Ok(r),
+        Ok(_) => Err("must be above 0 and at most 100 requests per second".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Runs one benchmark in a temporary folder and prints its figures.

@@ -60,3 +60,18 @@ fn the_portal_subcommand_is_hidden_from_bench_help() {
     assert!(commands.contains(&"crawl"), "{help}");
     assert!(!commands.contains(&"portal"), "{help}");
 }
+
+#[test]
+fn a_rate_or_host_count_that_measures_nothing_is_refused_before_anything_starts() {
+    for args in [["--rate", "0"], ["--rate", "nan"], ["--hosts", "0"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+            .args(["bench", "crawl"])
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
