@@ -9,7 +9,7 @@ use crate::page::report_kind::{self, Decoy, Evidence, Verdict};
 use crate::patterns::{ReportPatterns, fold_width, report_year, squeeze};
 use chrono::NaiveDate;
 use regex::Regex;
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 use std::sync::LazyLock;
 
 /// What an archived snapshot is.
@@ -241,13 +241,27 @@ const HEADING_CLASSES: &[&str] = &[
     "con-title",
 ];
 
-/// What page metadata needs from the DOM, collected in one pass over it.
+/// What page metadata needs from the DOM, collected in one pass over it
+/// (each further `select` walked the whole tree again: six walks a page).
 #[derive(Default)]
 struct Scan {
     /// `<meta name=… content=…>` with the name lower-cased.
     metas: Vec<(String, String)>,
     title: Option<String>,
     headings: Vec<String>,
+    /// Every `<a>`, in document order.
+    links: Vec<ScanLink>,
+    /// Tables holding a row of the report template.
+    report_tables: usize,
+    /// List items with a date and a link: the marks of a CMS list.
+    dated_items: usize,
+}
+
+/// One `<a>` of the page.
+struct ScanLink {
+    text: String,
+    href: Option<String>,
+    title: Option<String>,
 }
 
 impl Scan {
@@ -286,6 +300,33 @@ impl Scan {
                         scan.headings.push(text(el));
                     }
                 }
+            }
+            match v.name() {
+                "a" => scan.links.push(ScanLink {
+                    text: el.text().collect(),
+                    href: v.attr("href").map(str::to_string),
+                    title: v.attr("title").map(str::to_string),
+                }),
+                "table" => {
+                    let text: String = el.text().collect();
+                    if report_kind::TABLE_ROW_WORDS
+                        .iter()
+                        .any(|w| text.contains(w))
+                    {
+                        scan.report_tables += 1;
+                    }
+                }
+                "li" => {
+                    let has_link = el
+                        .descendants()
+                        .skip(1)
+                        .filter_map(ElementRef::wrap)
+                        .any(|d| d.value().name() == "a");
+                    if has_link && DATE.is_match(&fold_width(&el.text().collect::<String>())) {
+                        scan.dated_items += 1;
+                    }
+                }
+                _ => {}
             }
         }
         scan
@@ -363,11 +404,11 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
     let site_name = scan.meta("SiteName").or(title_site);
     // A column page is often titled like a report ("政府信息公开年报") but names no
     // year and lists many reports: that is a listing, not a report.
-    let listing = looks_like_listing(dom, patterns);
+    let listing = looks_like_listing(&scan, patterns);
     let evidence = Evidence {
         template_parts: report_kind::template_parts(plain),
-        attachments: attachment_links(dom),
-        report_tables: report_tables(dom),
+        attachments: attachment_links(&scan),
+        report_tables: scan.report_tables,
     };
     let verdict = title.as_deref().map_or(Verdict::NotReport, |t| {
         report_kind::judge_page(patterns, t, evidence)
@@ -412,69 +453,44 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
     }
 }
 
-/// Tables holding a row of the report template.
-fn report_tables(dom: &Html) -> usize {
-    static TABLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("table").expect("static"));
-    dom.select(&TABLE)
-        .filter(|t| {
-            let text: String = t.text().collect();
-            report_kind::TABLE_ROW_WORDS
-                .iter()
-                .any(|w| text.contains(w))
-        })
-        .count()
-}
-
 /// Links to document files or download handlers on a page: a report page
 /// whose tables sit in an attachment links one.
-fn attachment_links(dom: &Html) -> usize {
-    static A: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("static"));
+fn attachment_links(scan: &Scan) -> usize {
     let base = url::Url::parse("http://page.invalid/").expect("static url");
-    dom.select(&A)
+    scan.links
+        .iter()
         .filter(|a| {
-            let text: String = a.text().collect();
-            a.value()
-                .attr("href")
+            a.href
+                .as_deref()
                 .and_then(|h| base.join(h.trim()).ok())
-                .is_some_and(|u| crate::crawl::discover::is_file_link(&u, &text))
+                .is_some_and(|u| crate::crawl::discover::is_file_link(&u, &a.text))
         })
         .count()
 }
 
 /// Several report links, or the marks of a CMS list (many dated links, pagination).
-fn looks_like_listing(dom: &Html, patterns: &ReportPatterns) -> bool {
-    let Ok(a) = Selector::parse("a") else {
-        return false;
-    };
-    let links: Vec<String> = dom
-        .select(&a)
-        .map(|e| e.text().collect::<String>())
-        .collect();
+fn looks_like_listing(scan: &Scan, patterns: &ReportPatterns) -> bool {
     // Lists cut long titles short ("…政府信息公开...") and keep them whole in `title`.
-    let report_links = dom
-        .select(&a)
-        .filter(|e| {
-            patterns.is_report_title(&e.text().collect::<String>())
-                || e.value()
-                    .attr("title")
+    let report_links = scan
+        .links
+        .iter()
+        .filter(|a| {
+            patterns.is_report_title(&a.text)
+                || a.title
+                    .as_deref()
                     .is_some_and(|t| patterns.is_report_title(t))
         })
         .count();
     if report_links >= 2 {
         return true;
     }
-    let li = Selector::parse("li").ok();
-    let dated_items = li.map_or(0, |li| {
-        dom.select(&li)
-            .filter(|e| {
-                let t = e.text().collect::<String>();
-                DATE.is_match(&fold_width(&t)) && e.select(&a).next().is_some()
-            })
-            .count()
+    let pagination = scan.links.iter().any(|a| {
+        matches!(
+            a.text.trim(),
+            "下一页" | "尾页" | "末页" | "上一页" | "首页 "
+        )
     });
-    let pagination = links
-        .iter()
-        .any(|t| matches!(t.trim(), "下一页" | "尾页" | "末页" | "上一页" | "首页 "));
+    let dated_items = scan.dated_items;
     dated_items >= 8 || (dated_items >= 3 && pagination)
 }
 
@@ -606,6 +622,38 @@ mod tests {
         );
         assert_eq!(other.kind, PageKind::Other);
         assert_eq!(other.kind, PageKind::Other);
+    }
+
+    #[test]
+    fn one_scan_counts_dated_list_items_report_tables_and_file_links() {
+        let items: String = (1..=8)
+            .map(|i| format!("<li><a href=n{i}.html>通知{i}</a><span>2023-01-0{i}</span></li>"))
+            .collect();
+        let dated = format!(
+            "<html><head><title>通知公告</title></head><body><ul>{items}</ul></body></html>"
+        );
+        let scan = Scan::of(&Html::parse_document(&dated));
+        assert_eq!(scan.dated_items, 8);
+        assert_eq!(scan.links.len(), 8);
+        assert_eq!(
+            page_meta(&dated, &ReportPatterns::default()).kind,
+            PageKind::Listing
+        );
+        // Dates without a link in their item are not a list's marks.
+        let bare: String = (1..=8).map(|i| format!("<li>2023-01-0{i}</li>")).collect();
+        let scan = Scan::of(&Html::parse_document(&format!("<ul>{bare}</ul>")));
+        assert_eq!(scan.dated_items, 0);
+        let page = "<html><body><table><tr><td>本年新收政府信息公开申请数量</td><td>3</td></tr></table>\
+            <table><tr><td>联系电话</td></tr></table>\
+            <a href=\"/f/report.pdf\">附件</a><a name=top>顶部</a></body></html>";
+        let scan = Scan::of(&Html::parse_document(page));
+        assert_eq!(scan.report_tables, 1);
+        assert_eq!(scan.links.len(), 2);
+        assert_eq!(
+            attachment_links(&scan),
+            1,
+            "an <a> without href is no file link"
+        );
     }
 
     #[test]
