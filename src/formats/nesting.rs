@@ -94,7 +94,9 @@ fn raw_text(name: &str) -> bool {
 /// borrowed unchanged when nothing is that deep.
 pub fn bounded(html: &str) -> Cow<'_, str> {
     let bytes = html.as_bytes();
-    let mut stack: Vec<String> = Vec::new();
+    // Open elements as the byte ranges of their names in `html` (no copy per tag:
+    // this runs before every parse).
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     let mut suppressed: HashMap<String, usize> = HashMap::new();
     // Byte ranges to drop.
     let mut drops: Vec<(usize, usize)> = Vec::new();
@@ -123,36 +125,53 @@ pub fn bounded(html: &str) -> Cow<'_, str> {
             .iter()
             .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
             .map_or(bytes.len(), |p| name_at + p);
-        let name = html[name_at..name_end].to_ascii_lowercase();
+        let raw_name = &html[name_at..name_end];
+        // Every name the lists below know is short: a longer one is none of them.
+        let mut short = [0u8; 16];
+        let name = match short.get_mut(..raw_name.len()) {
+            Some(buf) => {
+                buf.copy_from_slice(raw_name.as_bytes());
+                buf.make_ascii_lowercase();
+                std::str::from_utf8(buf).unwrap_or("")
+            }
+            None => "",
+        };
         let end = tag_end(bytes, name_end);
         i = end;
         if closing {
-            if uncounted(&name) {
+            if uncounted(name) {
                 continue;
             }
-            if let Some(n) = suppressed.get_mut(&name).filter(|n| **n > 0) {
+            if let Some(n) = (!suppressed.is_empty())
+                .then(|| suppressed.get_mut(&raw_name.to_ascii_lowercase()))
+                .flatten()
+                .filter(|n| **n > 0)
+            {
                 *n -= 1;
                 drops.push((start, end));
-            } else if let Some(pos) = stack.iter().rposition(|s| *s == name) {
+            } else if let Some(pos) = stack
+                .iter()
+                .rposition(|&(s, e)| html[s..e].eq_ignore_ascii_case(raw_name))
+            {
                 stack.truncate(pos);
             }
             continue;
         }
-        if raw_text(&name) {
+        if raw_text(name) {
             // Skip to its end tag; the element itself still counts as one level for
             // a moment only, so it is neither pushed nor dropped.
             let close = format!("</{name}");
             i = find_ci(bytes, end, close.as_bytes()).unwrap_or(bytes.len());
             continue;
         }
-        if uncounted(&name) {
+        if uncounted(name) {
             continue;
         }
         if stack.len() >= MAX_DEPTH {
-            *suppressed.entry(name).or_default() += 1;
+            *suppressed.entry(raw_name.to_ascii_lowercase()).or_default() += 1;
             drops.push((start, end));
         } else {
-            stack.push(name);
+            stack.push((name_at, name_end));
         }
     }
     if drops.is_empty() {
@@ -169,20 +188,21 @@ pub fn bounded(html: &str) -> Cow<'_, str> {
 }
 
 fn memchr_lt(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'<')
+    memchr::memchr(b'<', b)
 }
 
 fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    b.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+    memchr::memmem::find(b.get(from..)?, needle).map(|p| from + p)
 }
 
+/// `needle` starts with `<`: only the places of a `<` are compared.
 fn find_ci(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    b.get(from..)?
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    let hay = b.get(from..)?;
+    memchr::memchr_iter(b'<', hay)
+        .find(|&p| {
+            hay.get(p..p + needle.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        })
         .map(|p| from + p)
 }
 
