@@ -5,20 +5,9 @@ use crate::common::{test_config, write_seeds};
 use nianbao_portal::Portal;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Command;
 
 fn nianbao(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    crate::common::run_ok(std::path::Path::new("."), args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

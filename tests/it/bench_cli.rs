@@ -5,18 +5,11 @@ use std::process::Command;
 
 #[test]
 fn bench_crawl_reads_the_portal_process_log_and_leaves_no_portal_behind() {
-    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args([
+    let stdout = crate::common::run_ok(
+        std::path::Path::new("."),
+        &[
             "bench", "crawl", "--hosts", "3", "--pages", "1", "--rate", "20",
-        ])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     // Each synthetic host serves robots.txt, its front page, one listing, its
     // report and ten other pages: 14 requests, all seen by the portal process.

@@ -114,3 +114,20 @@ pub fn extract_text(text: &str) -> nianbao::extract::Extraction {
 pub fn extract_document(doc: &nianbao::document::Document) -> nianbao::extract::Extraction {
     nianbao::extract::extract_document(doc, &Default::default())
 }
+
+/// Runs the `nianbao` binary in `dir` and returns its standard output; fails
+/// the test, showing both outputs, unless it exits 0.
+pub fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -4,17 +4,7 @@
 fn demo_serves_crawls_extracts_and_reports_the_sample_portal() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .current_dir(dir.path())
-        .args(["demo", "--db", db.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = crate::common::run_ok(dir.path(), &["demo", "--db", db.to_str().unwrap()]);
     for agency in [
         "沈阳市辽中区人民政府办公室",
         "肖寨门镇人民政府",
