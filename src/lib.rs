@@ -35,6 +35,7 @@ pub mod export;
 pub mod extract;
 pub mod formats;
 pub mod page;
+mod panic;
 pub mod patterns;
 pub mod pipeline;
 pub mod render;

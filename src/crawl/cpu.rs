@@ -40,11 +40,7 @@ impl CpuPool {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(panic)) => Err(CrawlError::Task(format!(
                 "page analysis panicked: {}",
-                panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default()
+                crate::panic::message(panic.as_ref())
             ))),
             Err(_) => Err(CrawlError::Task("the analysis threads stopped".into())),
         }

@@ -81,11 +81,7 @@ pub fn pdf_to_document(bytes: &[u8]) -> Result<PdfRead, FormatError> {
     match caught {
         Ok(result) => result,
         Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let msg = crate::panic::message(panic.as_ref());
             Err(FormatError::Corrupt(format!("PDF reader failed: {msg}")))
         }
     }
