@@ -31,12 +31,13 @@ pub struct AgencyNames {
     agencies: Vec<StoredAgency>,
     /// Per distinct squeezed name (the automaton's pattern), every name spelled so.
     names: Vec<Vec<Name>>,
-    automaton: Option<AhoCorasick>,
+    automaton: AhoCorasick,
 }
 
 impl AgencyNames {
-    /// Reads the names of `agencies` (whitespace squeezed, as texts are).
-    pub fn new(agencies: Vec<StoredAgency>) -> AgencyNames {
+    /// Reads the names of `agencies` (whitespace squeezed, as texts are). Fails
+    /// only past the automaton's size limits: never silently attributes nothing.
+    pub fn new(agencies: Vec<StoredAgency>) -> Result<AgencyNames, aho_corasick::BuildError> {
         let mut patterns: Vec<String> = Vec::new();
         let mut names: Vec<Vec<Name>> = Vec::new();
         let mut index = std::collections::HashMap::<String, usize>::new();
@@ -60,39 +61,36 @@ impl AgencyNames {
         // Standard semantics: every pattern that occurs is reported (overlapping search).
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .ok()
-            .filter(|_| !patterns.is_empty());
-        AgencyNames {
+            .build(&patterns)?;
+        Ok(AgencyNames {
             agencies,
             names,
             automaton,
-        }
+        })
     }
 
     /// Finds the seed agency whose name or alias occurs in `texts` (tried in order:
     /// title, then the agency read from the title, then the start of the page),
     /// preferring the longest match so `新乡市卫滨区人民政府` beats `卫滨区`.
     pub fn attribute(&self, texts: &[&str], name_from_title: Option<&str>) -> Attribution {
-        if let Some(automaton) = &self.automaton {
-            for text in texts {
-                let text = crate::patterns::squeeze(text);
-                if text.is_empty() {
-                    continue;
-                }
-                // Longest name first; among names as long, the later seed row
-                // (then the later of its names), as the seeds file orders them.
-                let best = automaton
-                    .find_overlapping_iter(&text)
-                    .flat_map(|m| &self.names[m.pattern().as_usize()])
-                    .max_by_key(|n| (n.chars, n.agency));
-                if let Some(n) = best {
-                    let a = &self.agencies[n.agency];
-                    return Attribution {
-                        agency_id: Some(a.id),
-                        name: Some(a.agency.name.clone()),
-                    };
-                }
+        for text in texts {
+            let text = crate::patterns::squeeze(text);
+            if text.is_empty() {
+                continue;
+            }
+            // Longest name first; among names as long, the later seed row
+            // (then the later of its names), as the seeds file orders them.
+            let best = self
+                .automaton
+                .find_overlapping_iter(&text)
+                .flat_map(|m| &self.names[m.pattern().as_usize()])
+                .max_by_key(|n| (n.chars, n.agency));
+            if let Some(n) = best {
+                let a = &self.agencies[n.agency];
+                return Attribution {
+                    agency_id: Some(a.id),
+                    name: Some(a.agency.name.clone()),
+                };
             }
         }
         Attribution {
@@ -129,14 +127,16 @@ mod tests {
             agency(3, "肖寨门镇人民政府", &["肖寨门镇"]),
         ];
         let a = AgencyNames::new(agencies.clone())
+            .unwrap()
             .attribute(&["卫滨区人民政府 2022 年政府信息公开工作年度报告"], None);
         assert_eq!(a.agency_id, Some(1));
-        let a = AgencyNames::new(agencies.clone()).attribute(
+        let a = AgencyNames::new(agencies.clone()).unwrap().attribute(
             &["新乡市卫滨区人民政府办公室2022年度政府信息公开工作年度报告"],
             None,
         );
         assert_eq!(a.agency_id, Some(2));
         let a = AgencyNames::new(agencies.clone())
+            .unwrap()
             .attribute(&["肖寨门镇2022年度政府信息公开工作报告"], None);
         assert_eq!(a.name.as_deref(), Some("肖寨门镇人民政府"));
     }
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn unknown_agency_is_kept_as_discovered() {
         let agencies = vec![agency(1, "辽宁省机关事务管理局", &[])];
-        let a = AgencyNames::new(agencies.clone()).attribute(
+        let a = AgencyNames::new(agencies.clone()).unwrap().attribute(
             &["沈阳市自然资源局2022年政府信息公开工作年度报告"],
             Some("沈阳市自然资源局"),
         );
@@ -165,7 +165,7 @@ mod tests {
         agencies.push(agency(5000, "某市第12局机关", &["第12局"]));
         // Two rows spelling one name: the later row wins, as before.
         agencies.push(agency(6000, "某市第7局", &[]));
-        let names = AgencyNames::new(agencies);
+        let names = AgencyNames::new(agencies).unwrap();
         let a = names.attribute(&["某市第1234局 2023 年政府信息公开工作年度报告"], None);
         assert_eq!(a.agency_id, Some(1234));
         let a = names.attribute(&["某 市 第 12 局 机 关 2023 年度报告"], None);
@@ -174,7 +174,9 @@ mod tests {
         assert_eq!(a.agency_id, Some(6000));
         let a = names.attribute(&["", "无此机关", "某市第9局"], Some("无此机关"));
         assert_eq!(a.agency_id, Some(9), "texts are tried in order");
-        let none = AgencyNames::new(Vec::new()).attribute(&["某市第9局"], Some("某市第9局"));
+        let none = AgencyNames::new(Vec::new())
+            .unwrap()
+            .attribute(&["某市第9局"], Some("某市第9局"));
         assert_eq!(none.agency_id, None);
         assert_eq!(none.name.as_deref(), Some("某市第9局"));
     }

@@ -210,14 +210,7 @@ pub(crate) async fn render_page(
         body: page.html.into_bytes(),
         truncated: false,
     };
-    let analysed: Analysed = {
-        let analysing = Arc::clone(crawl);
-        let item = item.clone();
-        crawl
-            .cpu
-            .run(move || scope::analyse(&analysing.scope, &item, dom, None))
-            .await??
-    };
+    let analysed: Analysed = crawl.analyse(item, dom, None).await?;
     let is_report = analysed.meta.kind == crate::page::facts::PageKind::Report;
     let commit = RenderCommit {
         run_id: crawl.run_id,

@@ -175,6 +175,19 @@ impl Crawl {
     pub(crate) fn stopping(&self) -> bool {
         *self.shutdown.borrow()
     }
+
+    /// Analyses a response (or a rendered DOM) on the crawl's analysis threads.
+    pub(crate) async fn analyse(
+        self: &Arc<Self>,
+        item: &crate::store::FrontierItem,
+        fetched: fetch::Fetched,
+        parent: Option<(i64, crate::store::PageMetaRow)>,
+    ) -> Result<scope::Analysed, CrawlError> {
+        let (crawl, item) = (Arc::clone(self), item.clone());
+        self.cpu
+            .run(move || scope::analyse(&crawl.scope, &item, fetched, parent))
+            .await?
+    }
 }
 
 /// Runs (or resumes) a crawl over `rows`, archiving only: extraction is the
@@ -192,7 +205,8 @@ pub async fn run(
 ) -> Result<(CrawlSummary, Store), CrawlError> {
     let agencies_in_seeds = crate::seeds::agencies(rows);
     let stored_seeds = store.sync_seeds(rows, &agencies_in_seeds)?;
-    let agencies = store.agencies()?;
+    let agencies = attribute::AgencyNames::new(store.agencies()?)
+        .map_err(|e| CrawlError::Task(format!("cannot index the seed agencies' names: {e}")))?;
 
     let (run_id, resumed) = match store.unfinished_run(RunKind::Crawl)? {
         Some(id) => {

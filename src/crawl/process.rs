@@ -314,14 +314,7 @@ async fn archive(
         }
         _ => None,
     };
-    let mut analysed = {
-        let analysing = Arc::clone(crawl);
-        let item = item.clone();
-        crawl
-            .cpu
-            .run(move || scope::analyse(&analysing.scope, &item, fetched, parent))
-            .await??
-    };
+    let mut analysed = crawl.analyse(&item, fetched, parent).await?;
     // A page built by script is rendered (or recorded as needing a browser) whether or not its shell changed.
     let rendered = match (analysed.render.take(), analysed.source.take()) {
         (Some(decision), Some(source)) => {

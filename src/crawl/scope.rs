@@ -12,8 +12,7 @@ use crate::formats::Format;
 use crate::page::facts::PageKind;
 use crate::patterns::ReportPatterns;
 use crate::store::{
-    CrawlNote, FrontierItem, NewLink, NewSnapshot, PageMetaRow, PreparedBody, SeedHost,
-    StoredAgency, now,
+    CrawlNote, FrontierItem, NewLink, NewSnapshot, PageMetaRow, PreparedBody, SeedHost, now,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -43,13 +42,13 @@ impl Scope {
     pub fn new(
         config: &Config,
         patterns: ReportPatterns,
-        agencies: Vec<StoredAgency>,
+        agencies: attribute::AgencyNames,
         seed_scope: HashMap<i64, (String, Url)>,
     ) -> Scope {
         let c = &config.crawler;
         Scope {
             patterns,
-            agencies: attribute::AgencyNames::new(agencies),
+            agencies,
             seed_scope,
             extra_hosts: config
                 .scope
@@ -582,7 +581,7 @@ mod tests {
         Scope::new(
             config,
             config.report_patterns(years),
-            Vec::new(),
+            attribute::AgencyNames::new(Vec::new()).unwrap(),
             seed_scope,
         )
     }
