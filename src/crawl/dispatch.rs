@@ -261,7 +261,7 @@ impl Dispatcher<'_> {
             );
             let asked_at = hq.links_seen;
             self.refills.spawn(async move {
-                let jobs = refill(&crawl, &host, queued, batch).await;
+                let jobs = refill(&crawl, host.clone(), queued, batch).await;
                 (host, asked_at, jobs)
             });
             return Ok(Admit::Idle);
@@ -384,12 +384,12 @@ fn count(
 /// flight, each with the archived copy to revalidate.
 async fn refill(
     crawl: &Crawl,
-    host: &str,
+    host: String,
     queued: HashSet<i64>,
     batch: usize,
 ) -> Result<Vec<Job>, CrawlError> {
     // Queued/in-flight entries are still pending in the frontier: ask for enough to skip them.
-    let (run_id, host, limit) = (crawl.run_id, host.to_string(), batch + queued.len());
+    let (run_id, limit) = (crawl.run_id, batch + queued.len());
     crawl
         .store
         .call(move |store| {

@@ -142,11 +142,14 @@ pub fn bounded(html: &str) -> Cow<'_, str> {
             if uncounted(name) {
                 continue;
             }
-            if let Some(n) = (!suppressed.is_empty())
-                .then(|| suppressed.get_mut(&raw_name.to_ascii_lowercase()))
-                .flatten()
-                .filter(|n| **n > 0)
-            {
+            // Only a page past the depth cap has suppressed tags: no lookup (and no copy) otherwise.
+            let suppressed_here = match suppressed.is_empty() {
+                true => None,
+                false => suppressed
+                    .get_mut(&raw_name.to_ascii_lowercase())
+                    .filter(|n| **n > 0),
+            };
+            if let Some(n) = suppressed_here {
                 *n -= 1;
                 drops.push((start, end));
             } else if let Some(pos) = stack
