@@ -529,6 +529,19 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 
 /// Runs one benchmark in a temporary folder and prints its figures.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let BenchCommand::Portal {
+        hosts,
+        pages,
+        virtual_hosts,
+    } = args.what
+    {
+        // The crawl bench's server process: it needs no folder of its own.
+        return Ok(super::runtime()?.block_on(super::bench_portal::serve(
+            hosts,
+            pages,
+            virtual_hosts,
+        ))?);
+    }
     let dir = std::env::temp_dir().join(format!("nianbao-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let result = super::runtime()?.block_on(async {
@@ -646,11 +659,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     f.cpu_seconds_per_page
                 )?;
             }
-            BenchCommand::Portal {
-                hosts,
-                pages,
-                virtual_hosts,
-            } => super::bench_portal::serve(hosts, pages, virtual_hosts).await?,
+            BenchCommand::Portal { .. } => unreachable!("served above"),
             BenchCommand::Frontier { urls, fetch } => {
                 let (wall, rss, fetched) = frontier_bench(&dir, urls, fetch).await?;
                 outln!(

@@ -100,36 +100,35 @@ impl PortalProcess {
         }
         let mut child = cmd.spawn()?;
         let stdin = child.stdin.take();
-        let stdout = BufReader::new(child.stdout.take().ok_or_else(no_pipe)?);
-        let mut process = PortalProcess {
-            child,
-            stdin,
-            stdout,
-            started: Started {
-                seeds_csv: String::new(),
-                pinned: Vec::new(),
-            },
+        let said = match child.stdout.take() {
+            Some(stdout) => {
+                let mut stdout = BufReader::new(stdout);
+                read_line(&mut stdout).map(|started| (stdout, started))
+            }
+            None => {
+                Err(std::io::Error::other("the bench portal process has no standard output").into())
+            }
         };
-        process.started = process.read_line()?;
-        Ok(process)
-    }
-
-    fn read_line<T: for<'de> Deserialize<'de>>(&mut self) -> Result<T, BenchError> {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line)?;
-        serde_json::from_str(&line).map_err(|e| {
-            std::io::Error::other(format!(
-                "the bench portal process said {:?} ({e})",
-                line.trim()
-            ))
-            .into()
-        })
+        match said {
+            Ok((stdout, started)) => Ok(PortalProcess {
+                child,
+                stdin,
+                stdout,
+                started,
+            }),
+            Err(e) => {
+                // It is not serving: do not leave it behind.
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(e)
+            }
+        }
     }
 
     /// Ends the portal and reads what it saw.
     pub fn finish(mut self) -> Result<Finished, BenchError> {
         drop(self.stdin.take());
-        let finished = self.read_line()?;
+        let finished = read_line(&mut self.stdout)?;
         // Nothing more is expected; reap the child.
         let _ = self.stdout.read_to_end(&mut Vec::new());
         self.child.wait()?;
@@ -147,8 +146,19 @@ impl Drop for PortalProcess {
     }
 }
 
-fn no_pipe() -> std::io::Error {
-    std::io::Error::other("the bench portal process has no standard output")
+/// One JSON line of the portal process.
+fn read_line<T: for<'de> Deserialize<'de>>(
+    stdout: &mut BufReader<ChildStdout>,
+) -> Result<T, BenchError> {
+    let mut line = String::new();
+    stdout.read_line(&mut line)?;
+    serde_json::from_str(&line).map_err(|e| {
+        std::io::Error::other(format!(
+            "the bench portal process said {:?} ({e})",
+            line.trim()
+        ))
+        .into()
+    })
 }
 
 /// Server-side gaps between two requests to one host.
