@@ -354,19 +354,14 @@ pub fn extract(bytes: &[u8], content_type: Option<&str>, patterns: &ReportPatter
         );
         let doc = dom_to_document(&dom);
         let plain = doc.plain_text();
-        let meta = page::page_meta_with_text(&dom, &plain, patterns);
-        let visible = page::VisibleMeta {
-            publish_date: meta.publish_date,
-            source: meta.source.clone(),
-            editor: meta.editor.clone(),
-        };
+        let heads = page::page_heads(&dom, &plain, patterns);
         let mut ex = build(
             &tokens::document_tokens(&doc),
             &plain,
-            Some(visible),
+            Some(heads.visible),
             patterns,
         );
-        if let Some(title) = meta.title.as_deref().filter(|t| report_year(t).is_some())
+        if let Some(title) = heads.title.as_deref().filter(|t| report_year(t).is_some())
             && patterns.is_report_title(title)
         {
             ex.agency = page::agency_from_title(title).or(ex.agency);

@@ -48,8 +48,10 @@ const ABSENT: &[&str] = &[
 /// drops whitespace and quotes, so labels written either way compare equal.
 pub fn norm(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let c = match c {
+    // Characters kept as they are (nearly all of a label) are copied a run at a time.
+    let mut run = 0;
+    for (at, c) in s.char_indices() {
+        let folded = match c {
             '〔' | '【' => '[',
             '〕' | '】' => ']',
             '·' => '.',
@@ -57,14 +59,19 @@ pub fn norm(s: &str) -> String {
             '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
             _ => c,
         };
-        if c.is_whitespace() || matches!(c, '\u{a0}' | '\u{3000}' | '\u{200b}' | '\u{feff}') {
+        let dropped = folded.is_whitespace()
+            || matches!(folded, '\u{a0}' | '\u{3000}' | '\u{200b}' | '\u{feff}')
+            || matches!(folded, '“' | '”' | '"' | '‘' | '’' | '\'');
+        if folded == c && !dropped {
             continue;
         }
-        if matches!(c, '“' | '”' | '"' | '‘' | '’' | '\'') {
-            continue;
+        out.push_str(&s[run..at]);
+        run = at + c.len_utf8();
+        if !dropped {
+            out.push(folded);
         }
-        out.push(c);
     }
+    out.push_str(&s[run..]);
     let trimmed = out.trim_start_matches(['#', '>', '*', '•', '-']);
     if trimmed.is_empty() {
         out
@@ -361,6 +368,17 @@ mod tests {
 
     fn v(n: i64) -> Tok {
         Tok::Value(Number::from(n))
+    }
+
+    #[test]
+    fn norm_folds_widths_and_drops_spaces_and_quotes() {
+        assert_eq!(
+            norm(" 〔１〕“政府” 信息·公开\u{3000}（一）"),
+            "[1]政府信息.公开(一)"
+        );
+        assert_eq!(norm("## 行政\u{200b}许可 "), "行政许可");
+        assert_eq!(norm("--"), "--");
+        assert_eq!(norm("申请人"), "申请人");
     }
 
     #[test]

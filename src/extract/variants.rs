@@ -6,6 +6,7 @@
 //! agency) are given as the document spells them.
 
 use crate::document::{Block, Cell, Document, Table};
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -20,6 +21,30 @@ static GLOSS: LazyLock<Regex> = LazyLock::new(|| {
 /// Characters of the template's own words that exist only in traditional script.
 const TRADITIONAL: &[char] = &['開', '請', '處', '數', '報', '況', '總', '關', '機', '議'];
 
+/// Finds any of [`TRADITIONAL`] in one SIMD pass over the bytes (most pages have none,
+/// and a char-by-char look at every page cost as much as reading its tables).
+static TRADITIONAL_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new(TRADITIONAL.iter().map(|c| c.to_string())).expect("static patterns")
+});
+
+/// Whether `text` holds a tone-marked vowel (U+00E0–U+00FC, U+0100–U+01DC), the mark
+/// of a pinyin gloss. Those are the only two-byte UTF-8 sequences led by 0xC3–0xC7
+/// that matter; a lead byte in that range is rare in Chinese pages, so it is
+/// searched for first and each hit decoded.
+fn has_tone_mark(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // Only whether one exists matters, so the two searches need not meet in order.
+    memchr::memchr3_iter(0xC3, 0xC4, 0xC5, bytes)
+        .chain(memchr::memchr2_iter(0xC6, 0xC7, bytes))
+        // A lead byte starts a character, so `at` is a char boundary.
+        .any(|at| {
+            text[at..]
+                .chars()
+                .next()
+                .is_some_and(|c| matches!(c, '\u{00E0}'..='\u{00FC}' | '\u{0100}'..='\u{01DC}'))
+        })
+}
+
 /// The text as the document spells it (glosses dropped) and its simplified form;
 /// the two have the same characters at the same positions.
 pub struct Variant {
@@ -29,15 +54,9 @@ pub struct Variant {
 
 /// `None` when the text is already simplified and has no glosses.
 pub fn normalise(text: &str) -> Option<Variant> {
-    // One pass over the text; the regex runs only when a tone mark is there.
-    let (mut traditional, mut toned) = (false, false);
-    for c in text.chars() {
-        traditional |= TRADITIONAL.contains(&c);
-        toned |= matches!(c, '\u{00E0}'..='\u{00FC}' | '\u{0100}'..='\u{01DC}');
-        if traditional && toned {
-            break;
-        }
-    }
+    // Byte searches first; the regex runs only when a tone mark is there.
+    let traditional = TRADITIONAL_FINDER.is_match(text);
+    let toned = has_tone_mark(text);
     // A gloss carries a tone mark: plain ASCII in brackets is kept (`(a)`).
     let glossed = toned && GLOSS.captures_iter(text).any(|c| !c[2].is_ascii());
     if !traditional && !glossed {
@@ -119,6 +138,12 @@ mod tests {
         assert_eq!(v.simplified, "乳山经济开发区2021年政府信息公开工作年度报告");
         assert_eq!(v.respell("乳山经济开发区"), "乳山經濟開發區");
         assert!(normalise("某局2021年政府信息公开工作年度报告(a)").is_none());
+        // A tone mark of either range, after other two-byte characters (é, ©).
+        assert!(has_tone_mark("© 2021 café"));
+        assert!(has_tone_mark("©©ǜ"));
+        assert!(!has_tone_mark("× ß ÿ"));
+        assert!(has_tone_mark("× ß Ā"));
+        assert!(!has_tone_mark("政府信息公开 © ß"));
     }
 
     #[test]

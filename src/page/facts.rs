@@ -264,8 +264,17 @@ struct ScanLink {
     title: Option<String>,
 }
 
+/// How much of the page a [`Scan`] reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Reach {
+    /// Metas, `<title>` and headings: what a report says about itself.
+    Heads,
+    /// Also links, report tables and dated list items: what the page is.
+    Everything,
+}
+
 impl Scan {
-    fn of(dom: &Html) -> Scan {
+    fn of(dom: &Html, reach: Reach) -> Scan {
         let mut scan = Scan::default();
         let text = |e: ElementRef<'_>| {
             e.text()
@@ -300,6 +309,9 @@ impl Scan {
                         scan.headings.push(text(el));
                     }
                 }
+            }
+            if reach == Reach::Heads {
+                continue;
             }
             match v.name() {
                 "a" => scan.links.push(ScanLink {
@@ -369,9 +381,24 @@ pub fn page_meta_parsed(dom: &Html, doc: &Document, patterns: &ReportPatterns) -
     page_meta_with_text(dom, &doc.plain_text(), patterns)
 }
 
-/// [`page_meta_parsed`] given the page's plain text (the extractor has it already).
-pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatterns) -> PageMeta {
-    let scan = Scan::of(dom);
+/// What a page states about itself: its title and the visible publish date,
+/// source and editor, metas first. The extractor needs only this; page facts
+/// take it as their first part.
+pub(crate) struct Heads {
+    /// `ArticleTitle`, else the one report heading, else `<title>` without its site suffix.
+    pub title: Option<String>,
+    /// The publish date, source and editor the page states.
+    pub visible: VisibleMeta,
+    column: Option<String>,
+    site_name: Option<String>,
+}
+
+/// [`Heads`] of a parsed page, given its plain text (the extractor has it already).
+pub(crate) fn page_heads(dom: &Html, plain: &str, patterns: &ReportPatterns) -> Heads {
+    heads(&Scan::of(dom, Reach::Heads), plain, patterns)
+}
+
+fn heads(scan: &Scan, plain: &str, patterns: &ReportPatterns) -> Heads {
     let (title_head, title_site) = scan
         .title
         .as_deref()
@@ -389,19 +416,37 @@ pub(crate) fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatt
         }
         _ => None,
     };
-    let title = scan
-        .meta("ArticleTitle")
-        .or(heading)
-        .or_else(|| title_head.clone());
+    let title = scan.meta("ArticleTitle").or(heading).or(title_head);
     let visible = visible_meta(plain);
-    let publish_date = scan
-        .meta("PubDate")
-        .and_then(|d| parse_cn_date(&d))
-        .or(visible.publish_date);
-    let source = scan.meta("ContentSource").or(visible.source);
-    let editor = scan.meta("Author").or(visible.editor);
-    let column = scan.meta("ColumnName");
-    let site_name = scan.meta("SiteName").or(title_site);
+    Heads {
+        title,
+        visible: VisibleMeta {
+            publish_date: scan
+                .meta("PubDate")
+                .and_then(|d| parse_cn_date(&d))
+                .or(visible.publish_date),
+            source: scan.meta("ContentSource").or(visible.source),
+            editor: scan.meta("Author").or(visible.editor),
+        },
+        column: scan.meta("ColumnName"),
+        site_name: scan.meta("SiteName").or(title_site),
+    }
+}
+
+/// [`page_meta_parsed`] given the page's plain text.
+fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatterns) -> PageMeta {
+    let scan = Scan::of(dom, Reach::Everything);
+    let Heads {
+        title,
+        visible:
+            VisibleMeta {
+                publish_date,
+                source,
+                editor,
+            },
+        column,
+        site_name,
+    } = heads(&scan, plain, patterns);
     // A column page is often titled like a report ("政府信息公开年报") but names no
     // year and lists many reports: that is a listing, not a report.
     let listing = looks_like_listing(&scan, patterns);
@@ -632,7 +677,7 @@ mod tests {
         let dated = format!(
             "<html><head><title>通知公告</title></head><body><ul>{items}</ul></body></html>"
         );
-        let scan = Scan::of(&Html::parse_document(&dated));
+        let scan = Scan::of(&Html::parse_document(&dated), Reach::Everything);
         assert_eq!(scan.dated_items, 8);
         assert_eq!(scan.links.len(), 8);
         assert_eq!(
@@ -641,12 +686,15 @@ mod tests {
         );
         // Dates without a link in their item are not a list's marks.
         let bare: String = (1..=8).map(|i| format!("<li>2023-01-0{i}</li>")).collect();
-        let scan = Scan::of(&Html::parse_document(&format!("<ul>{bare}</ul>")));
+        let scan = Scan::of(
+            &Html::parse_document(&format!("<ul>{bare}</ul>")),
+            Reach::Everything,
+        );
         assert_eq!(scan.dated_items, 0);
         let page = "<html><body><table><tr><td>本年新收政府信息公开申请数量</td><td>3</td></tr></table>\
             <table><tr><td>联系电话</td></tr></table>\
             <a href=\"/f/report.pdf\">附件</a><a name=top>顶部</a></body></html>";
-        let scan = Scan::of(&Html::parse_document(page));
+        let scan = Scan::of(&Html::parse_document(page), Reach::Everything);
         assert_eq!(scan.report_tables, 1);
         assert_eq!(scan.links.len(), 2);
         assert_eq!(
