@@ -60,8 +60,19 @@ pub fn norm(s: &str) -> String {
             _ => c,
         };
         let dropped = folded.is_whitespace()
-            || matches!(folded, '\u{a0}' | '\u{3000}' | '\u{200b}' | '\u{feff}')
-            || matches!(folded, '“' | '”' | '"' | '‘' | '’' | '\'');
+            || matches!(
+                folded,
+                '\u{a0}'
+                    | '\u{3000}'
+                    | '\u{200b}'
+                    | '\u{feff}'
+                    | '“'
+                    | '”'
+                    | '"'
+                    | '‘'
+                    | '’'
+                    | '\''
+            );
         if folded == c && !dropped {
             continue;
         }

@@ -438,12 +438,7 @@ fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatterns) -> Pa
     let scan = Scan::of(dom, Reach::Everything);
     let Heads {
         title,
-        visible:
-            VisibleMeta {
-                publish_date,
-                source,
-                editor,
-            },
+        visible,
         column,
         site_name,
     } = heads(&scan, plain, patterns);
@@ -486,9 +481,9 @@ fn page_meta_with_text(dom: &Html, plain: &str, patterns: &ReportPatterns) -> Pa
     };
     PageMeta {
         title,
-        publish_date,
-        source,
-        editor,
+        publish_date: visible.publish_date,
+        source: visible.source,
+        editor: visible.editor,
         column,
         site_name,
         report_year: report_year_v,
