@@ -70,6 +70,10 @@ impl ReportPatterns {
 
 /// Removes all whitespace (titles are often spaced out: `卫滨区人民政府 2022 年…`).
 pub fn squeeze(s: &str) -> String {
+    // Most titles have no space: copied whole, not rebuilt character by character.
+    if !s.contains(char::is_whitespace) {
+        return s.to_string();
+    }
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
@@ -79,6 +83,9 @@ static YEAR: LazyLock<Regex> =
 /// Folds full-width ASCII (digits, letters, separators) to half-width, so one
 /// regex reads `２０２３年` and `2023年` alike.
 pub fn fold_width(s: &str) -> String {
+    if !s.contains(|c| matches!(c, '\u{ff01}'..='\u{ff5e}')) {
+        return s.to_string();
+    }
     s.chars()
         .map(|c| match c {
             '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),

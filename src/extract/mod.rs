@@ -418,29 +418,29 @@ pub fn extract_document(doc: &Document, patterns: &ReportPatterns) -> Extraction
     ex
 }
 
+/// More than a tenth of the first 4,096 characters are control characters or
+/// replacement marks. (Counted as they are read: this runs on every input.)
 fn looks_binary(text: &str) -> bool {
-    let sample: Vec<char> = text.chars().take(4096).collect();
-    if sample.is_empty() {
-        return false;
+    let (mut seen, mut bad) = (0usize, 0usize);
+    for c in text.chars().take(4096) {
+        seen += 1;
+        if (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')) || c == '\u{fffd}' {
+            bad += 1;
+        }
     }
-    let bad = sample
-        .iter()
-        .filter(|&&c| {
-            (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')) || c == '\u{fffd}'
-        })
-        .count();
-    bad * 10 > sample.len()
+    bad * 10 > seen
 }
 
 fn is_html(text: &str, content_type: Option<&str>) -> bool {
     if content_type.is_some_and(|ct| ct.to_ascii_lowercase().contains("html")) {
         return true;
     }
-    let head: String = text
-        .chars()
-        .take(2048)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    // The first 2,048 characters, lowercased.
+    let end = text
+        .char_indices()
+        .nth(2048)
+        .map_or(text.len(), |(at, _)| at);
+    let head = text[..end].to_ascii_lowercase();
     let head = head.trim_start_matches('\u{feff}').trim_start();
     head.starts_with("<!doctype html")
         || head.starts_with("<html")
@@ -620,7 +620,9 @@ fn signed_date(lines: &[&str]) -> Option<NaiveDate> {
         })
         .unwrap_or(lines.len().saturating_sub(20));
     for line in &lines[start..] {
-        let n = cn_numerals_to_digits(&tokens::norm(line));
+        let n = tokens::norm(line);
+        // The words below hold none of the numerals the conversion rewrites, so they are
+        // looked for before it; and only a line with 年, 月 and 日 can be a date.
         if [
             "版权",
             "Copyright",
@@ -635,7 +637,10 @@ fn signed_date(lines: &[&str]) -> Option<NaiveDate> {
         {
             break;
         }
-        if let Some(c) = DATE_LINE.captures(&n) {
+        if !(n.contains('年') && n.contains('月') && n.contains('日')) {
+            continue;
+        }
+        if let Some(c) = DATE_LINE.captures(&cn_numerals_to_digits(&n)) {
             let (y, m, d) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
             if let Some(date) = NaiveDate::from_ymd_opt(y, m, d) {
                 return Some(date);
@@ -717,7 +722,9 @@ fn equation(
 }
 
 fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Template) -> Checks {
-    let cell = |row: &str, col: usize| apps.get(row).and_then(|v| v.get(col)).and_then(f);
+    let in_row =
+        |row: Option<&Vec<Option<Number>>>, c: usize| row.and_then(|v| v.get(c)).and_then(f);
+    let cell = |row: &str, col: usize| in_row(apps.get(row), col);
     let mut rules = Vec::new();
     let mut balance = BTreeMap::new();
     for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
@@ -743,13 +750,15 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
     // A 2019-style undivided （六）其他处理 row kept in a 2021 table counts as a result row.
     let undivided = (template == Template::T2021 && apps.contains_key("other_processing"))
         .then_some("other_processing");
+    // Each row looked up once, not once per column.
+    let result_rows: Vec<Option<&Vec<Option<Number>>>> = result_rows(template)
+        .iter()
+        .copied()
+        .chain(undivided)
+        .map(|r| apps.get(r))
+        .collect();
     for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
-        let parts: Vec<Option<f64>> = result_rows(template)
-            .iter()
-            .copied()
-            .chain(undivided)
-            .map(|r| cell(r, c))
-            .collect();
+        let parts: Vec<Option<f64>> = result_rows.iter().map(|&r| in_row(r, c)).collect();
         rules.push(equation(
             2,
             col,
@@ -763,11 +772,12 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
         Template::T2019 => APPLICATION_ROWS_2019,
     };
     for row in rows {
-        let applicants: Vec<Option<f64>> = (0..6).map(|c| cell(row, c)).collect();
+        let cells = apps.get(*row);
+        let applicants: Vec<Option<f64>> = (0..6).map(|c| in_row(cells, c)).collect();
         rules.push(equation(
             3,
             row,
-            &[cell(row, 6)],
+            &[in_row(cells, 6)],
             &applicants,
             "total = sum of the six applicant columns",
         ));

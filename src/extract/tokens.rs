@@ -340,14 +340,25 @@ fn text_line(line: &str, out: &mut Vec<Tok>) {
             continue;
         }
         if i > start {
-            out.push(Tok::Label(norm(&words[start..i].join(" "))));
+            out.push(Tok::Label(norm(words_in(line, &words[start..i]))));
         }
         out.extend(words[i..end].iter().map(|w| word_token(w)));
         start = end;
         i = end;
     }
     if start < words.len() {
-        out.push(Tok::Label(norm(&words[start..].join(" "))));
+        out.push(Tok::Label(norm(words_in(line, &words[start..]))));
+    }
+}
+
+/// The stretch of `line` from the first of `words` to the end of the last (all of them
+/// slices of `line`, in order). [`norm`] drops the spaces between them, so it is the
+/// same label as the words joined, without building that string.
+fn words_in<'a>(line: &'a str, words: &[&str]) -> &'a str {
+    let offset = |w: &str| w.as_ptr() as usize - line.as_ptr() as usize;
+    match (words.first(), words.last()) {
+        (Some(first), Some(last)) => &line[offset(first)..offset(last) + last.len()],
+        _ => "",
     }
 }
 
@@ -379,6 +390,18 @@ mod tests {
 
     fn v(n: i64) -> Tok {
         Tok::Value(Number::from(n))
+    }
+
+    #[test]
+    fn a_label_of_several_words_is_their_stretch_of_the_line() {
+        let line = "  （一）  行政 \u{3000}许可  12";
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words_in(line, &words[1..3]), "行政 \u{3000}许可");
+        assert_eq!(
+            norm(words_in(line, &words[..3])),
+            norm(&words[..3].join(" "))
+        );
+        assert_eq!(words_in(line, &[]), "");
     }
 
     #[test]

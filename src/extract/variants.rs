@@ -6,7 +6,7 @@
 //! agency) are given as the document spells them.
 
 use crate::document::{Block, Cell, Document, Table};
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -23,8 +23,13 @@ const TRADITIONAL: &[char] = &['開', '請', '處', '數', '報', '況', '總', 
 
 /// Finds any of [`TRADITIONAL`] in one SIMD pass over the bytes (most pages have none,
 /// and a char-by-char look at every page cost as much as reading its tables).
+/// Leftmost-first, because only that match kind has the SIMD (Teddy) searcher; the
+/// standard kind walks its automaton byte by byte. Whether one exists is all we ask.
 static TRADITIONAL_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new(TRADITIONAL.iter().map(|c| c.to_string())).expect("static patterns")
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(TRADITIONAL.iter().map(|c| c.to_string()))
+        .expect("static patterns")
 });
 
 /// Whether `text` holds a tone-marked vowel (U+00E0–U+00FC, U+0100–U+01DC), the mark

@@ -9,50 +9,66 @@
 use crate::document::{Block, Cell, Document, Table};
 use scraper::{ElementRef, Html};
 
-/// Elements whose content is never part of the visible report.
-const SKIPPED: &[&str] = &[
-    "script", "style", "noscript", "head", "template", "iframe", "object", "svg", "select",
-    "option", "button", "textarea",
-];
+/// Elements whose content is never part of the visible report. (A `match`, not a list
+/// search: it is asked for every element of every page.)
+fn skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "head"
+            | "template"
+            | "iframe"
+            | "object"
+            | "svg"
+            | "select"
+            | "option"
+            | "button"
+            | "textarea"
+    )
+}
 
 /// Elements that start a new line of running text.
-const BLOCKS: &[&str] = &[
-    "p",
-    "div",
-    "br",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "ul",
-    "ol",
-    "tr",
-    "table",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "nav",
-    "dt",
-    "dd",
-    "dl",
-    "blockquote",
-    "pre",
-    "hr",
-    "form",
-    "center",
-    "main",
-    "aside",
-    "caption",
-    "tbody",
-    "thead",
-    "tfoot",
-    "td",
-    "th",
-];
+fn starts_line(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "ul"
+            | "ol"
+            | "tr"
+            | "table"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "nav"
+            | "dt"
+            | "dd"
+            | "dl"
+            | "blockquote"
+            | "pre"
+            | "hr"
+            | "form"
+            | "center"
+            | "main"
+            | "aside"
+            | "caption"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "td"
+            | "th"
+    )
+}
 
 /// Parses HTML and returns its blocks in reading order.
 pub fn html_to_document(html: &str) -> Document {
@@ -98,7 +114,7 @@ impl Walker {
                 Work::Open(el) => el,
             };
             let name = el.value().name();
-            if SKIPPED.contains(&name) {
+            if skipped(name) {
                 continue;
             }
             if name == "table" && !has_descendant_table(el) {
@@ -109,7 +125,7 @@ impl Walker {
                 }
                 continue;
             }
-            if BLOCKS.contains(&name) {
+            if starts_line(name) {
                 self.flush();
                 stack.push(Work::Close);
             }
@@ -149,6 +165,8 @@ fn has_descendant_table(el: ElementRef<'_>) -> bool {
 /// table is innermost), `thead`/`tbody`/`tfoot` are looked through.
 fn read_table(table: ElementRef<'_>) -> Table {
     let mut rows = Vec::new();
+    // One text buffer and one walk stack for every cell: a report table has hundreds.
+    let (mut raw, mut stack) = (String::new(), Vec::new());
     let trs = table
         .descendants()
         .filter_map(ElementRef::wrap)
@@ -160,13 +178,19 @@ fn read_table(table: ElementRef<'_>) -> Table {
             .filter_map(ElementRef::wrap)
             .filter(|c| matches!(c.value().name(), "td" | "th"));
         for cell in cells {
-            let (colspan, rowspan) = (
-                span(cell.value().attr("colspan")),
-                span(cell.value().attr("rowspan")),
-            );
-            let mut text = String::new();
-            cell_text(cell, &mut text);
-            let text = tidy_lines(&text);
+            // One look through the cell's few attributes (`attr` interns the name it is given).
+            let (mut colspan, mut rowspan) = (None, None);
+            for (name, value) in cell.value().attrs() {
+                match name {
+                    "colspan" => colspan = Some(value),
+                    "rowspan" => rowspan = Some(value),
+                    _ => {}
+                }
+            }
+            let (colspan, rowspan) = (span(colspan), span(rowspan));
+            raw.clear();
+            cell_text(cell, &mut raw, &mut stack);
+            let text = tidy_lines(&raw);
             row.push(Cell::spanning(text, colspan, rowspan));
         }
         if !row.is_empty() {
@@ -179,19 +203,18 @@ fn read_table(table: ElementRef<'_>) -> Table {
 /// A span attribute as portals write it (`"2"`, `" 3 "`, `"2;"`); absurd values are capped.
 fn span(attr: Option<&str>) -> usize {
     attr.map(|a| {
-        a.trim()
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect::<String>()
+        let a = a.trim();
+        &a[..a.find(|c: char| !c.is_ascii_digit()).unwrap_or(a.len())]
     })
     .and_then(|d| d.parse::<usize>().ok())
     .unwrap_or(1)
     .clamp(1, 1000)
 }
 
-fn cell_text(el: ElementRef<'_>, out: &mut String) {
-    let mut stack = Vec::new();
-    push_children(el, &mut stack);
+/// The text of a cell appended to `out`, lines broken at block elements; `stack` is
+/// scratch space, empty again on return.
+fn cell_text<'a>(el: ElementRef<'a>, out: &mut String, stack: &mut Vec<Work<'a>>) {
+    push_children(el, stack);
     while let Some(work) = stack.pop() {
         match work {
             Work::Text(t) => out.push_str(t),
@@ -202,62 +225,58 @@ fn cell_text(el: ElementRef<'_>, out: &mut String) {
             }
             Work::Open(e) => {
                 let name = e.value().name();
-                if SKIPPED.contains(&name) {
+                if skipped(name) {
                     continue;
                 }
-                if BLOCKS.contains(&name) {
+                if starts_line(name) {
                     if !out.is_empty() && !out.ends_with('\n') {
                         out.push('\n');
                     }
                     stack.push(Work::Close);
                 }
-                push_children(e, &mut stack);
+                push_children(e, stack);
             }
         }
     }
 }
 
-/// Collapses runs of whitespace (including `&nbsp;` and the ideographic space) to one space.
-/// [`tidy_line`] for each line, empty lines dropped, in one pass.
+/// Whitespace as report pages write it: also `&nbsp;`, the ideographic and the zero-width space.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{a0}' | '\u{3000}' | '\u{200b}')
+}
+
+/// The words of `s` appended to `out`, one space between them. (Word by word, not
+/// character by character: most of a report's text is long runs without a space.)
+fn push_words(s: &str, out: &mut String) {
+    for (i, word) in s.split(is_space).filter(|w| !w.is_empty()).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+}
+
+/// [`tidy_line`] for each line, empty lines dropped.
 fn tidy_lines(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    let mut newline = false;
-    for c in s.chars() {
-        if c == '\n' {
-            newline = true;
-        } else if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' || c == '\u{200b}' {
-            space = true;
-        } else {
-            if !out.is_empty() {
-                if newline {
-                    out.push('\n');
-                } else if space {
-                    out.push(' ');
-                }
-            }
-            space = false;
-            newline = false;
-            out.push(c);
+    for line in s.split('\n') {
+        let before = out.len();
+        if before > 0 {
+            out.push('\n');
+        }
+        let words_at = out.len();
+        push_words(line, &mut out);
+        if out.len() == words_at {
+            out.truncate(before);
         }
     }
     out
 }
 
+/// Collapses runs of whitespace (including `&nbsp;` and the ideographic space) to one space.
 fn tidy_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' || c == '\u{200b}' {
-            space = true;
-        } else {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(c);
-        }
-    }
+    push_words(s, &mut out);
     out
 }
 
@@ -282,9 +301,25 @@ mod tests {
     }
 
     #[test]
+    fn spans_read_as_portals_write_them() {
+        assert_eq!(span(Some("2")), 2);
+        assert_eq!(span(Some(" 3 ")), 3);
+        assert_eq!(span(Some("2;")), 2);
+        assert_eq!(span(Some("4px")), 4);
+        for one in ["", "+2", "x2", "0", "99999999999999999999999"] {
+            assert_eq!(span(Some(one)), 1, "{one:?}");
+        }
+        assert_eq!(span(Some("5000")), 1000);
+        assert_eq!(span(None), 1);
+    }
+
+    #[test]
     fn tidy_lines_trims_each_line_and_drops_empty_ones() {
         assert_eq!(tidy_lines("  商业 \n\n\u{a0}企业\t x \n "), "商业\n企业 x");
         assert_eq!(tidy_lines(" \n \n"), "");
+        assert_eq!(tidy_lines("\n\n甲\u{200b}\u{3000}乙\n"), "甲 乙");
+        assert_eq!(tidy_line(" 甲\n\u{a0}乙  丙 "), "甲 乙 丙");
+        assert_eq!(tidy_line("\u{3000} \t"), "");
     }
 
     #[test]

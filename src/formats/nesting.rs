@@ -129,6 +129,8 @@ pub fn bounded(html: &str) -> Cow<'_, str> {
         // Every name the lists below know is short: a longer one is none of them.
         let mut short = [0u8; 16];
         let name = match short.get_mut(..raw_name.len()) {
+            // Nearly every page writes its tags in lower case: no copy then.
+            Some(_) if !raw_name.bytes().any(|b| b.is_ascii_uppercase()) => raw_name,
             Some(buf) => {
                 buf.copy_from_slice(raw_name.as_bytes());
                 buf.make_ascii_lowercase();
@@ -209,19 +211,18 @@ fn find_ci(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .map(|p| from + p)
 }
 
-/// The byte after a tag's `>`, skipping quoted attribute values.
+/// The byte after a tag's `>`, skipping quoted attribute values (the end of the
+/// input when the tag or a quote is never closed).
 fn tag_end(b: &[u8], mut i: usize) -> usize {
-    let mut quote: Option<u8> = None;
-    while i < b.len() {
-        let c = b[i];
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'>' => return i + 1,
-            None => {}
+    while let Some(p) = memchr::memchr3(b'"', b'\'', b'>', &b[i..]) {
+        let at = i + p;
+        if b[at] == b'>' {
+            return at + 1;
         }
-        i += 1;
+        match memchr::memchr(b[at], &b[at + 1..]) {
+            Some(close) => i = at + 1 + close + 1,
+            None => return b.len(),
+        }
     }
     b.len()
 }
@@ -283,6 +284,35 @@ mod tests {
         assert_eq!(
             out,
             format!("{}deep{}", "<b>".repeat(kept), "</b>".repeat(kept))
+        );
+    }
+
+    #[test]
+    fn tag_ends_skip_both_quotes_and_stop_at_an_unclosed_one() {
+        let b = br#"<a title='x > "y"' href="/r>1">t"#;
+        assert_eq!(tag_end(b, 2), b.len() - 1);
+        assert_eq!(tag_end(br#"<a title="open>"#, 2), 15);
+        assert_eq!(tag_end(b"<br", 1), 3);
+        assert_eq!(tag_end(b"<p>", 3), 3);
+    }
+
+    #[test]
+    fn upper_case_tags_count_as_their_lower_case_names() {
+        let html = format!(
+            "{}deep{}<P>after",
+            "<DIV>".repeat(MAX_DEPTH + 5),
+            "</Div>".repeat(MAX_DEPTH + 5)
+        );
+        let out = bounded(&html);
+        assert_eq!(out.matches("<DIV>").count(), MAX_DEPTH);
+        assert_eq!(out.matches("</Div>").count(), MAX_DEPTH);
+        assert_eq!(
+            out,
+            format!(
+                "{}deep{}<P>after",
+                "<DIV>".repeat(MAX_DEPTH),
+                "</Div>".repeat(MAX_DEPTH)
+            )
         );
     }
 }

@@ -152,7 +152,7 @@ pub fn visible_meta(text: &str) -> VisibleMeta {
     let mut source_rank = usize::MAX;
     for line in text.lines() {
         // Every field is followed by a colon: lines without one need no regex.
-        if !line.contains(['：', ':']) {
+        if !(line.contains(':') || line.contains('：')) {
             continue;
         }
         let line = line
@@ -304,8 +304,15 @@ impl Scan {
                 }
                 "h1" | "h2" | "h3" => scan.headings.push(text(el)),
                 _ => {
-                    if v.classes().any(|c| HEADING_CLASSES.contains(&c)) || v.id() == Some("title")
-                    {
+                    // Straight from the attributes: `classes()` would intern every class
+                    // name of every element of the page.
+                    if v.attrs().any(|(name, value)| match name {
+                        "class" => value
+                            .split_ascii_whitespace()
+                            .any(|c| HEADING_CLASSES.contains(&c)),
+                        "id" => value == "title",
+                        _ => false,
+                    }) {
                         scan.headings.push(text(el));
                     }
                 }
