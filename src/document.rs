@@ -75,8 +75,12 @@ impl Document {
                 }
                 Block::Table(table) => {
                     for row in &table.rows {
-                        let cells: Vec<&str> = row.iter().map(|c| c.text.as_str()).collect();
-                        out.push_str(&cells.join("\t"));
+                        for (i, cell) in row.iter().enumerate() {
+                            if i > 0 {
+                                out.push('\t');
+                            }
+                            out.push_str(&cell.text);
+                        }
                         out.push('\n');
                     }
                 }

@@ -957,6 +957,8 @@ impl Pending {
     fn row(r: usize) -> Pending {
         Pending {
             rows: vec![r],
+            // A row's seven columns, sized once.
+            cells: Vec::with_capacity(APPLICANT_COLUMNS.len() + 1),
             ..Pending::default()
         }
     }

@@ -83,12 +83,12 @@ pub fn norm(s: &str) -> String {
         }
     }
     out.push_str(&s[run..]);
-    let trimmed = out.trim_start_matches(['#', '>', '*', '•', '-']);
-    if trimmed.is_empty() {
-        out
-    } else {
-        trimmed.to_string()
+    // List and heading marks in front go, unless they are all there is; cut in place.
+    let lead = out.len() - out.trim_start_matches(['#', '>', '*', '•', '-']).len();
+    if lead < out.len() {
+        out.drain(..lead);
     }
+    out
 }
 
 /// Reads one cell's text.
@@ -412,6 +412,7 @@ mod tests {
         );
         assert_eq!(norm("## 行政\u{200b}许可 "), "行政许可");
         assert_eq!(norm("--"), "--");
+        assert_eq!(norm("•- 申请"), "申请");
         assert_eq!(norm("申请人"), "申请人");
     }
 

@@ -172,7 +172,8 @@ fn read_table(table: ElementRef<'_>) -> Table {
         .filter_map(ElementRef::wrap)
         .filter(|d| d.value().name() == "tr");
     for tr in trs {
-        let mut row = Vec::new();
+        // Sized once: a report row has seven or more cells.
+        let mut row = Vec::with_capacity(tr.children().count());
         let cells = tr
             .children()
             .filter_map(ElementRef::wrap)
