@@ -84,6 +84,30 @@ fn main() {
     let patterns = nianbao::patterns::ReportPatterns::default();
     let pages = pages();
     assert_eq!(pages.len(), 5, "five HTML fixtures");
+    // `EXTRACT_BENCH_COUNT=parse|extract N`: exactly N rounds over the pages, for
+    // instruction counts that a shared machine cannot disturb:
+    //   valgrind --tool=callgrind <bench binary> (N = 20 and 40; the difference over
+    //   100 pages is the marginal count per page, one-time regex compiles cancelled out)
+    if let Ok(count) = std::env::var("EXTRACT_BENCH_COUNT") {
+        let (what, n) = count
+            .split_once(' ')
+            .expect("EXTRACT_BENCH_COUNT=\"parse|extract N\"");
+        let n: usize = n.parse().expect("a round count");
+        let texts: Vec<String> = pages
+            .iter()
+            .map(|p| nianbao::page::charset::decode(p, None).text)
+            .collect();
+        for _ in 0..n {
+            for (page, text) in pages.iter().zip(&texts) {
+                match what {
+                    "parse" => drop(black_box(scraper::Html::parse_document(text))),
+                    "extract" => drop(black_box(nianbao::extract::extract(page, None, &patterns))),
+                    other => panic!("EXTRACT_BENCH_COUNT: {other}? parse or extract"),
+                }
+            }
+        }
+        return;
+    }
     // `EXTRACT_BENCH_PROFILE=extract`: only whole extractions; any other value: only the
     // table reading; either long enough for `perf record`.
     let profile = std::env::var("EXTRACT_BENCH_PROFILE").ok();
