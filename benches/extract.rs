@@ -31,19 +31,9 @@ fn rate<T>(pages: &[T], budget: Duration, mut f: impl FnMut(&T)) -> f64 {
     for p in pages {
         f(p); // warm-up
     }
-    let mut best = 0f64;
-    for _ in 0..5 {
-        let start = Instant::now();
-        let mut n = 0u64;
-        while start.elapsed() < budget / 5 {
-            for p in pages {
-                f(p);
-                n += 1;
-            }
-        }
-        best = best.max(n as f64 / start.elapsed().as_secs_f64());
-    }
-    best
+    (0..5)
+        .map(|_| rate_once(pages, budget / 5, &mut f))
+        .fold(0f64, f64::max)
 }
 
 /// Paired rounds: each round times `a` and then `b` for `round` each, so both see the
@@ -84,6 +74,10 @@ fn main() {
     let patterns = nianbao::patterns::ReportPatterns::default();
     let pages = pages();
     assert_eq!(pages.len(), 5, "five HTML fixtures");
+    let texts: Vec<String> = pages
+        .iter()
+        .map(|p| nianbao::page::charset::decode(p, None).text)
+        .collect();
     // `EXTRACT_BENCH_COUNT=parse|extract N`: exactly N rounds over the pages, for
     // instruction counts that a shared machine cannot disturb:
     //   valgrind --tool=callgrind <bench binary> (N = 20 and 40; the difference over
@@ -93,10 +87,6 @@ fn main() {
             .split_once(' ')
             .expect("EXTRACT_BENCH_COUNT=\"parse|extract N\"");
         let n: usize = n.parse().expect("a round count");
-        let texts: Vec<String> = pages
-            .iter()
-            .map(|p| nianbao::page::charset::decode(p, None).text)
-            .collect();
         for _ in 0..n {
             for (page, text) in pages.iter().zip(&texts) {
                 match what {
@@ -119,11 +109,9 @@ fn main() {
         return;
     }
     if profile.is_some() {
-        let docs: Vec<_> = pages
+        let docs: Vec<_> = texts
             .iter()
-            .map(|p| {
-                nianbao::formats::html_to_document(&nianbao::page::charset::decode(p, None).text)
-            })
+            .map(|t| nianbao::formats::html_to_document(t))
             .collect();
         let r = rate(&docs, Duration::from_secs(10), |d| {
             black_box(nianbao::extract::extract_document(d, &patterns));
@@ -132,10 +120,6 @@ fn main() {
         return;
     }
     let budget = Duration::from_secs(3);
-    let texts: Vec<String> = pages
-        .iter()
-        .map(|p| nianbao::page::charset::decode(p, None).text)
-        .collect();
     let parse_only = rate(&texts, budget, |t| {
         black_box(scraper::Html::parse_document(t));
     });

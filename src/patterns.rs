@@ -80,18 +80,22 @@ pub fn squeeze(s: &str) -> String {
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})年").expect("static regex"));
 
+/// The half-width form of a full-width ASCII character (`２` → `2`, `：` → `:`),
+/// `None` for any other character. The one owner of that fold.
+pub fn half_width(c: char) -> Option<char> {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0),
+        _ => None,
+    }
+}
+
 /// Folds full-width ASCII (digits, letters, separators) to half-width, so one
 /// regex reads `２０２３年` and `2023年` alike.
 pub fn fold_width(s: &str) -> String {
-    if !s.contains(|c| matches!(c, '\u{ff01}'..='\u{ff5e}')) {
+    if !s.contains(|c| half_width(c).is_some()) {
         return s.to_string();
     }
-    s.chars()
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+    s.chars().map(|c| half_width(c).unwrap_or(c)).collect()
 }
 
 /// The report year a title names: the first `20xx年` (or `20xx年度`); spaces

@@ -751,14 +751,14 @@ fn rule_checks(apps: &Applications, review: &ReviewLitigation, template: Templat
     let undivided = (template == Template::T2021 && apps.contains_key("other_processing"))
         .then_some("other_processing");
     // Each row looked up once, not once per column.
-    let result_rows: Vec<Option<&Vec<Option<Number>>>> = result_rows(template)
+    let result_cells: Vec<_> = result_rows(template)
         .iter()
         .copied()
         .chain(undivided)
         .map(|r| apps.get(r))
         .collect();
     for (c, col) in APPLICANT_COLUMNS.iter().enumerate() {
-        let parts: Vec<Option<f64>> = result_rows.iter().map(|&r| in_row(r, c)).collect();
+        let parts: Vec<Option<f64>> = result_cells.iter().map(|&r| in_row(r, c)).collect();
         rules.push(equation(
             2,
             col,

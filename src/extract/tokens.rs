@@ -56,22 +56,13 @@ pub fn norm(s: &str) -> String {
             '〕' | '】' => ']',
             '·' => '.',
             '−' => '-',
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            _ => c,
+            _ => crate::patterns::half_width(c).unwrap_or(c),
         };
+        // (`&nbsp;` and the ideographic space are whitespace already.)
         let dropped = folded.is_whitespace()
             || matches!(
                 folded,
-                '\u{a0}'
-                    | '\u{3000}'
-                    | '\u{200b}'
-                    | '\u{feff}'
-                    | '“'
-                    | '”'
-                    | '"'
-                    | '‘'
-                    | '’'
-                    | '\''
+                '\u{200b}' | '\u{feff}' | '“' | '”' | '"' | '‘' | '’' | '\''
             );
         if folded == c && !dropped {
             continue;

@@ -241,9 +241,10 @@ fn cell_text<'a>(el: ElementRef<'a>, out: &mut String, stack: &mut Vec<Work<'a>>
     }
 }
 
-/// Whitespace as report pages write it: also `&nbsp;`, the ideographic and the zero-width space.
+/// Whitespace as report pages write it: Unicode whitespace (`&nbsp;` and the
+/// ideographic space among it) and the zero-width space.
 fn is_space(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{a0}' | '\u{3000}' | '\u{200b}')
+    c.is_whitespace() || c == '\u{200b}'
 }
 
 /// The words of `s` appended to `out`, one space between them. (Word by word, not
