@@ -87,6 +87,13 @@ pub struct CrawlFigures {
     pub min_gap: Option<Duration>,
     /// Gaps shorter than the interval (1 / rate) at the server.
     pub gaps_below_interval: usize,
+    /// Median and 90th-percentile gap between two requests to one host.
+    pub median_gap: Option<Duration>,
+    pub p90_gap: Option<Duration>,
+    /// Time from the first request of the crawl to the last host's first request.
+    pub first_wave: Duration,
+    /// From the first request the portal saw to the last.
+    pub request_span: Duration,
     pub concurrency: usize,
 }
 
@@ -152,6 +159,10 @@ pub async fn crawl_bench(dir: &Path, shape: CrawlShape) -> Result<CrawlFigures, 
         server_peak_rss_mb: served.peak_rss_mb,
         min_gap: gaps.min_gap,
         gaps_below_interval: gaps.below_interval,
+        median_gap: gaps.median_gap,
+        p90_gap: gaps.p90_gap,
+        first_wave: gaps.first_wave,
+        request_span: gaps.span,
         concurrency: config.crawler.concurrency,
     })
 }
@@ -587,12 +598,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     two(f.server_cpu_seconds_per_1000),
                     one(f.server_peak_rss_mb),
                 )?;
+                let ms = |g: Option<Duration>| {
+                    g.map_or("-".into(), |g| format!("{:.1} ms", g.as_secs_f64() * 1000.0))
+                };
                 outln!(
-                    "  server side: shortest gap between two requests to one host {} (interval {:.0} ms), {} gaps below the interval",
-                    f.min_gap
-                        .map_or("-".into(), |g| format!("{:.1} ms", g.as_secs_f64() * 1000.0)),
+                    "  server side: gaps between two requests to one host: shortest {}, median {}, 90th percentile {} (interval {:.0} ms), {} below the interval; every host reached within {} of the first request; requests spanned {:.2} s of the wall",
+                    ms(f.min_gap),
+                    ms(f.median_gap),
+                    ms(f.p90_gap),
                     1000.0 / rate,
-                    f.gaps_below_interval
+                    f.gaps_below_interval,
+                    ms(Some(f.first_wave)),
+                    f.request_span.as_secs_f64(),
                 )?;
             }
             BenchCommand::Bare {

@@ -172,6 +172,14 @@ pub struct Gaps {
     pub min_gap: Option<Duration>,
     /// Gaps shorter than `interval`.
     pub below_interval: usize,
+    /// The median and 90th-percentile gap: how far above the interval hosts run.
+    pub median_gap: Option<Duration>,
+    pub p90_gap: Option<Duration>,
+    /// From the first host's first request to the last host's first request:
+    /// how long the crawl took to reach every host once.
+    pub first_wave: Duration,
+    /// From the first request to the last: the wall time less start-up and wind-down.
+    pub span: Duration,
 }
 
 /// Reads the gaps per host out of the portal's request log.
@@ -180,21 +188,30 @@ pub fn gaps(requests: &[(String, u64)], interval: Duration) -> Gaps {
     for (host, at) in requests {
         per_host.entry(host).or_default().push(*at);
     }
-    let mut min_gap: Option<Duration> = None;
-    let mut below_interval = 0;
+    let mut all_gaps = Vec::with_capacity(requests.len());
+    let (mut first_min, mut first_max) = (u64::MAX, 0);
     for times in per_host.values_mut() {
         times.sort_unstable();
-        for w in times.windows(2) {
-            let gap = Duration::from_nanos(w[1] - w[0]);
-            min_gap = Some(min_gap.map_or(gap, |m| m.min(gap)));
-            below_interval += (gap < interval) as usize;
-        }
+        first_min = first_min.min(times[0]);
+        first_max = first_max.max(times[0]);
+        all_gaps.extend(times.windows(2).map(|w| Duration::from_nanos(w[1] - w[0])));
     }
+    all_gaps.sort_unstable();
+    let last = requests.iter().map(|r| r.1).max().unwrap_or(0);
+    let quantile = |q: f64| {
+        all_gaps
+            .get(((all_gaps.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+    };
     Gaps {
         requests: requests.len(),
         max_host_requests: per_host.values().map(Vec::len).max().unwrap_or(0),
-        min_gap,
-        below_interval,
+        min_gap: all_gaps.first().copied(),
+        below_interval: all_gaps.partition_point(|g| *g < interval),
+        median_gap: quantile(0.5),
+        p90_gap: quantile(0.9),
+        first_wave: Duration::from_nanos(first_max.saturating_sub(first_min)),
+        span: Duration::from_nanos(last.saturating_sub(first_min)),
     }
 }
 
@@ -218,5 +235,12 @@ mod tests {
         // b's two requests came 890 ms apart; a's never closer than 1 s.
         assert_eq!(g.min_gap, Some(Duration::from_millis(890)));
         assert_eq!(g.below_interval, 1);
+        // Gaps 890, 1000, 1500 ms: the median is a's first.
+        assert_eq!(g.median_gap, Some(Duration::from_millis(1000)));
+        assert_eq!(g.p90_gap, Some(Duration::from_millis(1500)));
+        assert_eq!(g.first_wave, Duration::from_millis(10));
+        assert_eq!(g.span, Duration::from_millis(2500));
+        let none = gaps(&[], Duration::from_secs(1));
+        assert_eq!((none.median_gap, none.span), (None, Duration::ZERO));
     }
 }

@@ -17,7 +17,18 @@ fn bench_crawl_reads_the_portal_process_log_and_leaves_no_portal_behind() {
         stdout.contains("42 requests (14 on the busiest host)"),
         "{stdout}"
     );
-    assert!(stdout.contains("0 gaps below the interval"), "{stdout}");
+    // The server-side gaps: none below the interval, and their spread is read too.
+    let server = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("server side:"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(server.contains(", 0 below the interval"), "{server}");
+    for figure in ["median ", "90th percentile ", "every host reached within "] {
+        assert!(
+            server.contains(figure) && !server.contains(&format!("{figure}-")),
+            "{server}"
+        );
+    }
     assert!(stdout.contains("portal process:"), "{stdout}");
     // The crawler's own figures are there (a number, not '?').
     let crawler = stdout
