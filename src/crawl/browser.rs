@@ -145,11 +145,7 @@ pub(crate) async fn render_page(
                 error: Some(e.to_string()),
                 ..Default::default()
             };
-            let run_id = crawl.run_id;
-            crawl
-                .store
-                .call(move |s| s.record_fetch(run_id, &record))
-                .await?;
+            crawl.store.record_fetch(crawl.run_id, record).await?;
             return Ok(Rendered {
                 reason: format!("render failed ({}): {e}", decision.reason),
                 links: Vec::new(),

@@ -16,7 +16,7 @@ use super::network::Wait;
 use super::politeness::NotReady;
 use super::process::{self, Processed};
 use super::{Crawl, CrawlError, CrawlSummary};
-use crate::store::{FrontierItem, FrontierState, SnapshotHead};
+use crate::store::FrontierState;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -25,12 +25,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 /// A frontier entry to fetch, with the archived copy its request revalidates.
-#[derive(Debug, Clone)]
-pub(crate) struct Job {
-    pub item: FrontierItem,
-    /// The latest snapshot of the URL from earlier runs (validators for a conditional GET).
-    pub previous: Option<SnapshotHead>,
-}
+pub(crate) use crate::store::FrontierJob as Job;
 
 /// Per-host state of the dispatcher.
 #[derive(Default)]
@@ -73,7 +68,15 @@ enum Admit {
 type TaskResult = (String, Result<Processed, CrawlError>);
 
 /// A host's entries read from the archive, and its `links_seen` when asked.
-type Refilled = (String, u64, Result<Vec<Job>, CrawlError>);
+type Refilled = (String, u64, Result<Refill, CrawlError>);
+
+/// What one read of a host's pending entries found.
+struct Refill {
+    jobs: Vec<Job>,
+    /// The read found fewer entries than it asked for: the archive held no
+    /// more pending entries for the host when it ran.
+    exhausted: bool,
+}
 
 struct Dispatcher<'a> {
     crawl: &'a Arc<Crawl>,
@@ -107,21 +110,33 @@ pub(super) async fn dispatch(
         per_host_tasks,
         batch: 2 * per_host_tasks,
     };
-    let run_id = crawl.run_id;
-    let (taken, pending) = crawl
+    let (run_id, batch) = (crawl.run_id, d.batch);
+    // Every host's first entries in one read: thousands of hosts must not wait
+    // for thousands of reads before their first request.
+    let (taken, first) = crawl
         .store
         .call(move |s| {
-            Ok((
-                s.frontier_taken_per_host(run_id)?,
-                s.frontier_pending_hosts(run_id)?,
-            ))
+            let first = s.frontier_first_jobs_per_host(run_id, batch)?;
+            Ok((s.frontier_taken_per_host(run_id)?, first))
         })
         .await?;
     for (host, taken) in taken {
         d.hosts.entry(host).or_default().taken = taken;
     }
-    for host in pending {
-        d.hosts.entry(host.clone()).or_default().more_in_db = true;
+    let mut first_hosts: Vec<String> = Vec::new();
+    for job in first {
+        if first_hosts.last() != Some(&job.item.host) {
+            first_hosts.push(job.item.host.clone());
+        }
+        let hq = d.hosts.entry(job.item.host.clone()).or_default();
+        hq.queued.insert(job.item.id);
+        hq.queue.push_back(job);
+    }
+    for host in first_hosts {
+        if let Some(hq) = d.hosts.get_mut(&host) {
+            // A full batch: the archive may hold more of this host.
+            hq.more_in_db = hq.queue.len() >= batch;
+        }
         d.wake(&host);
     }
     let mut summary = CrawlSummary::default();
@@ -159,8 +174,8 @@ pub(super) async fn dispatch(
             }
             refilled = d.refills.join_next(), if !d.refills.is_empty() => {
                 let Some(refilled) = refilled else { continue };
-                let (host, asked_at, jobs) = refilled.map_err(|e| CrawlError::Task(e.to_string()))?;
-                d.refilled(&host, asked_at, jobs?);
+                let (host, asked_at, found) = refilled.map_err(|e| CrawlError::Task(e.to_string()))?;
+                d.refilled(&host, asked_at, found?);
             }
             Some(host) = released.recv() => {
                 // That request's host may start its next one; its global slot is free too.
@@ -320,14 +335,15 @@ impl Dispatcher<'_> {
     }
 
     /// `host`'s next entries arrived from the archive.
-    fn refilled(&mut self, host: &str, asked_at: u64, jobs: Vec<Job>) {
+    fn refilled(&mut self, host: &str, asked_at: u64, found: Refill) {
         let Some(hq) = self.hosts.get_mut(host) else {
             return;
         };
         hq.refilling = false;
-        // Links committed after the read was sent may be there still.
-        hq.more_in_db = !jobs.is_empty() || hq.links_seen != asked_at;
-        for job in jobs {
+        // Links committed after the read was sent may be there still; a read
+        // that found all there was needs no second read to learn it.
+        hq.more_in_db = !found.exhausted || hq.links_seen != asked_at;
+        for job in found.jobs {
             hq.queued.insert(job.item.id);
             hq.queue.push_back(job);
         }
@@ -387,26 +403,20 @@ async fn refill(
     host: String,
     queued: HashSet<i64>,
     batch: usize,
-) -> Result<Vec<Job>, CrawlError> {
+) -> Result<Refill, CrawlError> {
     // Queued/in-flight entries are still pending in the frontier: ask for enough to skip them.
     let (run_id, limit) = (crawl.run_id, batch + queued.len());
     crawl
         .store
         .call(move |store| {
-            let items = store.frontier_pending_for_host(run_id, &host, limit)?;
-            let mut jobs = Vec::with_capacity(batch);
-            for item in items
+            let found = store.frontier_jobs_for_host(run_id, &host, limit)?;
+            let exhausted = found.len() < limit;
+            let jobs = found
                 .into_iter()
-                .filter(|i| !queued.contains(&i.id))
+                .filter(|j| !queued.contains(&j.item.id))
                 .take(batch)
-            {
-                let previous = match &item.form {
-                    Some(form) => store.latest_post_snapshot(&item.url, form)?,
-                    None => store.latest_snapshot(&item.url)?,
-                };
-                jobs.push(Job { item, previous });
-            }
-            Ok(jobs)
+                .collect();
+            Ok(Refill { jobs, exhausted })
         })
         .await
 }

@@ -216,18 +216,13 @@ pub async fn run(
         None => (store.begin_run(RunKind::Crawl, &opts.command)?, false),
     };
     if !resumed {
-        let wanted: Vec<&SeedRow> = rows
+        // `sync_seeds` gives each row its stored seed, in order.
+        let links: Vec<NewLink> = rows
             .iter()
-            .filter(|r| opts.agency_filter.as_deref().is_none_or(|f| r.matches(f)))
-            .collect();
-        let links: Vec<NewLink> = wanted
-            .iter()
-            .filter_map(|row| {
+            .zip(&stored_seeds)
+            .filter(|(r, _)| opts.agency_filter.as_deref().is_none_or(|f| r.matches(f)))
+            .filter_map(|(row, seed)| {
                 let url = row.url.as_ref()?;
-                let seed = stored_seeds.iter().find(|s| {
-                    s.url.as_deref() == Some(url.as_str())
-                        && s.agency_id.is_some() == row.agency.is_some()
-                })?;
                 Some(NewLink {
                     url: url.to_string(),
                     host: host_key(url),

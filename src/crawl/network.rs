@@ -100,6 +100,9 @@ impl Network {
     /// ready, it is given back before waiting.
     pub async fn slot(&self, host: &str) -> Slot {
         loop {
+            if let Some(at) = self.politeness.not_before(host) {
+                tokio::time::sleep_until(wait_until(at)).await;
+            }
             // Fair (first come, first served) and kept once granted, so two
             // waiters never hand one permit back and forth.
             let Ok(permit) = self.global.clone().acquire_owned().await else {

@@ -123,6 +123,20 @@ impl Politeness {
         Ok(Turn { _permit: permit })
     }
 
+    /// The instant before which `host` surely cannot take a turn (a pause, or
+    /// its gap since the last answer), without taking anything: a waiter
+    /// sleeps through it instead of holding a global slot only to learn it.
+    pub fn not_before(&self, host: &str) -> Option<Instant> {
+        let hosts = self.hosts();
+        let gate = hosts.get(host)?;
+        let gap_end = gate
+            .last_answer
+            .zip(gate.min_gap)
+            .map(|(last, gap)| last + gap);
+        let at = gate.paused_until.max(gap_end)?;
+        (at > Instant::now()).then_some(at)
+    }
+
     /// Records that `host` answered a request now (with its turn still held):
     /// the next request waits the host's gap from here.
     pub fn answered(&self, host: &str) {
@@ -270,5 +284,29 @@ mod tests {
         assert!(!r.allowed("http://h/private/x.html"));
         assert_eq!(r.crawl_delay(), Some(Duration::from_secs(3)));
         assert!(!Robots::DisallowAll.allowed("http://h/"));
+    }
+
+    #[tokio::test]
+    async fn not_before_tells_when_a_host_surely_cannot_take_a_turn() {
+        let p = Politeness::new(10.0, 1);
+        // Never asked: nothing to wait for.
+        assert_eq!(p.not_before("a"), None);
+        let turn = p.wait_turn("a").await;
+        p.answered("a");
+        drop(turn);
+        let at = p.not_before("a").expect("its gap is running");
+        let left = at.saturating_duration_since(Instant::now());
+        assert!(
+            left > Duration::from_millis(80) && left <= Duration::from_millis(100),
+            "{left:?}"
+        );
+        // A pause reaches further than the gap.
+        p.pause_host("a", Duration::from_millis(500));
+        let paused = p.not_before("a").unwrap();
+        assert!(paused > at + Duration::from_millis(300));
+        // Taking nothing: the host's turn is still there once the wait is over.
+        tokio::time::sleep_until(paused.into()).await;
+        assert_eq!(p.not_before("a"), None);
+        assert!(p.try_turn("a").is_ok());
     }
 }

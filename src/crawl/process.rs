@@ -454,11 +454,7 @@ async fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, Cra
 
 /// Logs a fetch attempt that is not the entry's last (a retry, robots.txt).
 pub(super) async fn record_fetch(crawl: &Crawl, record: FetchRecord) -> Result<(), CrawlError> {
-    let run_id = crawl.run_id;
-    crawl
-        .store
-        .call(move |s| s.record_fetch(run_id, &record))
-        .await
+    crawl.store.record_fetch(crawl.run_id, record).await
 }
 
 /// Closes an entry without archiving anything.

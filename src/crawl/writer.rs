@@ -2,14 +2,15 @@
 //! [`Store`] and serves the crawl's reads and writes in the order they are
 //! sent, so no tokio worker ever blocks on a lock around SQLite.
 //!
-//! Page commits waiting together are written in one transaction (several
-//! pages per commit, far fewer WAL frames and syncs than one each). Each page
+//! Page commits and fetch logs waiting together are written in one
+//! transaction (several pages per commit, far fewer WAL frames and syncs than
+//! one each: a crawl's first second logs thousands of robots.txt). Each page
 //! is still whole or absent after a crash: a transaction holds complete pages
 //! only, and an entry's frontier state changes in the same transaction as its
 //! data, so a resumed run refetches exactly what was not committed.
 
 use super::CrawlError;
-use crate::store::{CommitOutcome, PageCommit, Store, StoreError};
+use crate::store::{BatchWrite, CommitOutcome, FetchRecord, PageCommit, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most page commits written in one transaction.
@@ -19,7 +20,38 @@ type Reply<T> = oneshot::Sender<Result<T, CrawlError>>;
 
 enum Op {
     Commit(Box<PageCommit>, Reply<CommitOutcome>),
+    /// A fetch attempt of a run that is not its entry's last.
+    Log(Box<(i64, FetchRecord)>, Reply<()>),
     Call(Box<dyn FnOnce(&mut Store) + Send>),
+}
+
+/// A write waiting in a batch, and who to tell how it went.
+enum Pending {
+    Commit(Box<PageCommit>, Reply<CommitOutcome>),
+    Log(Box<(i64, FetchRecord)>, Reply<()>),
+}
+
+impl Pending {
+    fn write(&self) -> BatchWrite<'_> {
+        match self {
+            Pending::Commit(c, _) => BatchWrite::Page(c),
+            Pending::Log(l, _) => BatchWrite::FetchLog {
+                run_id: l.0,
+                record: &l.1,
+            },
+        }
+    }
+
+    fn answer(self, outcome: Result<Option<CommitOutcome>, CrawlError>) {
+        match self {
+            Pending::Commit(_, reply) => {
+                let _ = reply.send(outcome.map(Option::unwrap_or_default));
+            }
+            Pending::Log(_, reply) => {
+                let _ = reply.send(outcome.map(drop));
+            }
+        }
+    }
 }
 
 /// The crawl's way to the archive; cheap to clone.
@@ -78,54 +110,75 @@ impl StoreWriter {
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
+
+    /// Logs a fetch attempt of `run_id` that is not its entry's last
+    /// (possibly in one transaction with other writes waiting).
+    pub async fn record_fetch(&self, run_id: i64, record: FetchRecord) -> Result<(), CrawlError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Op::Log(Box::new((run_id, record)), reply))
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
 }
 
 fn serve(mut store: Store, mut rx: mpsc::UnboundedReceiver<Op>) -> Store {
     let mut next = rx.blocking_recv();
     while let Some(op) = next.take() {
-        match op {
-            Op::Call(f) => f(&mut store),
-            Op::Commit(first, reply) => {
-                let mut batch = vec![(first, reply)];
-                // Gather the commits already waiting, stopping at any other
-                // request so that it sees them written.
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(Op::Commit(c, r)) => batch.push((c, r)),
-                        Ok(other) => {
-                            next = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
+        let first = match op {
+            Op::Call(f) => {
+                f(&mut store);
+                None
+            }
+            Op::Commit(c, r) => Some(Pending::Commit(c, r)),
+            Op::Log(l, r) => Some(Pending::Log(l, r)),
+        };
+        if let Some(first) = first {
+            let mut batch = vec![first];
+            // Gather the writes already waiting, stopping at any other
+            // request so that it sees them written.
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(Op::Commit(c, r)) => batch.push(Pending::Commit(c, r)),
+                    Ok(Op::Log(l, r)) => batch.push(Pending::Log(l, r)),
+                    Ok(other) => {
+                        next = Some(other);
+                        break;
                     }
-                }
-                let pages: Vec<&PageCommit> = batch.iter().map(|(c, _)| c.as_ref()).collect();
-                match store.commit_pages(&pages) {
-                    Ok(outcomes) => {
-                        for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
-                            let _ = reply.send(Ok(outcome));
-                        }
-                    }
-                    Err(e) => {
-                        let message = e.to_string();
-                        let mut replies = batch.into_iter().map(|(_, r)| r);
-                        if let Some(r) = replies.next() {
-                            let _ = r.send(Err(e.into()));
-                        }
-                        for r in replies {
-                            let _ = r.send(Err(CrawlError::Task(format!(
-                                "archiving a batch of pages failed: {message}"
-                            ))));
-                        }
-                    }
+                    Err(_) => break,
                 }
             }
+            write(&mut store, batch);
         }
         if next.is_none() {
             next = rx.blocking_recv();
         }
     }
     store
+}
+
+/// Writes one batch in one transaction and answers each of its senders.
+fn write(store: &mut Store, batch: Vec<Pending>) {
+    let writes: Vec<BatchWrite> = batch.iter().map(Pending::write).collect();
+    match store.commit_writes(&writes) {
+        Ok(outcomes) => {
+            for (pending, outcome) in batch.into_iter().zip(outcomes) {
+                pending.answer(Ok(outcome));
+            }
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let mut pending = batch.into_iter();
+            if let Some(p) = pending.next() {
+                p.answer(Err(e.into()));
+            }
+            for p in pending {
+                p.answer(Err(CrawlError::Task(format!(
+                    "archiving a batch of pages failed: {message}"
+                ))));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -241,5 +294,79 @@ mod tests {
         let counts = store.frontier_counts(run).unwrap();
         assert_eq!(counts.get(&FrontierState::Pending), Some(&1));
         assert_eq!(counts.len(), 1, "{counts:?}");
+    }
+
+    #[tokio::test]
+    async fn fetch_logs_sent_with_commits_are_written_and_answered() {
+        let mut store = Store::open_in_memory().unwrap();
+        let run = store.begin_run(RunKind::Crawl, "test").unwrap();
+        let links: Vec<NewLink> = (0..50).map(|i| link(&format!("http://h/p{i}"))).collect();
+        store.frontier_add(run, &links).unwrap();
+        let items = store.frontier_pending(run, 100).unwrap();
+        let (writer, thread) = StoreWriter::spawn(store).unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for item in items {
+            let writer = writer.clone();
+            tasks.spawn(async move {
+                // A robots.txt attempt logged before the page, as a crawl does.
+                let robots = FetchRecord {
+                    url: "http://h/robots.txt".into(),
+                    host: item.host.clone(),
+                    attempt: 1,
+                    status: Some(404),
+                    ..Default::default()
+                };
+                writer.record_fetch(run, robots).await.unwrap();
+                writer
+                    .commit(PageCommit {
+                        run_id: run,
+                        frontier_id: item.id,
+                        fetch: FetchRecord {
+                            url: item.url.clone(),
+                            host: item.host.clone(),
+                            attempt: 1,
+                            status: Some(404),
+                            ..Default::default()
+                        },
+                        snapshot: None,
+                        existing_snapshot_id: None,
+                        links: Vec::new(),
+                        state: FrontierState::Failed,
+                        reason: Some("HTTP 404".into()),
+                        not_modified: false,
+                        is_report: false,
+                        notes: Vec::new(),
+                        seed_hosts: Vec::new(),
+                    })
+                    .await
+                    .unwrap();
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+        // A log for a run that does not exist breaks the foreign key: its sender hears of it.
+        let bad = FetchRecord {
+            url: "http://h/x".into(),
+            host: "http://h".into(),
+            attempt: 1,
+            ..Default::default()
+        };
+        assert!(writer.record_fetch(run + 99, bad).await.is_err());
+        drop(writer);
+        let store = thread.join().unwrap();
+        let count = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT COUNT(*) FROM fetches WHERE url = 'http://h/robots.txt'"),
+            50
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM fetches WHERE url <> 'http://h/robots.txt'"),
+            50
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM fetches WHERE url = 'http://h/x'"),
+            0
+        );
     }
 }

@@ -59,6 +59,16 @@ pub struct FrontierItem {
     pub listing_date: Option<chrono::NaiveDate>,
 }
 
+/// A pending frontier entry with the archived copy its request revalidates.
+#[derive(Debug, Clone)]
+pub struct FrontierJob {
+    /// The entry.
+    pub item: FrontierItem,
+    /// The latest snapshot of the same request from earlier runs (validators
+    /// for a conditional GET, the body to compare a POST answer with).
+    pub previous: Option<super::SnapshotHead>,
+}
+
 /// A URL to add to the frontier.
 #[derive(Debug, Clone)]
 pub struct NewLink {
@@ -266,46 +276,56 @@ impl Store {
         tx.execute("UPDATE agencies SET active = 0", [])?;
         tx.execute("UPDATE seeds SET active = 0", [])?;
         let mut ids = HashMap::new();
-        for a in agencies {
-            let aliases = serde_json::to_string(&a.aliases)?;
-            let id: i64 = tx.query_row(
+        {
+            // Thousands of seeds: each statement is prepared once, not once per row.
+            let mut upsert = tx.prepare_cached(
                 "INSERT INTO agencies (name, region, level, aliases, active) VALUES (?1, ?2, ?3, ?4, 1)
                  ON CONFLICT (name) DO UPDATE SET region = excluded.region, level = excluded.level,
                    aliases = excluded.aliases, active = 1
                  RETURNING id",
-                params![a.name, a.region, a.level, aliases],
-                |r| r.get(0),
             )?;
-            ids.insert(a.name.clone(), id);
+            for a in agencies {
+                let aliases = serde_json::to_string(&a.aliases)?;
+                let id: i64 =
+                    upsert.query_row(params![a.name, a.region, a.level, aliases], |r| r.get(0))?;
+                ids.insert(a.name.clone(), id);
+            }
         }
         let mut stored = Vec::with_capacity(rows.len());
-        for row in rows {
-            let agency_id = row.agency.as_ref().and_then(|n| ids.get(n).copied());
-            let url = row.url.as_ref().map(|u| u.to_string());
-            let existing: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM seeds WHERE agency_id IS ?1 AND url IS ?2",
-                    params![agency_id, url],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let id = match existing {
-                Some(id) => {
-                    tx.execute(
-                        "UPDATE seeds SET active = 1, region = ?2, source_file = ?3, source_line = ?4 WHERE id = ?1",
-                        params![id, row.region, row.file.display().to_string(), row.line as i64],
-                    )?;
-                    id
-                }
-                None => {
-                    tx.execute(
-                        "INSERT INTO seeds (agency_id, url, region, source_file, source_line) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![agency_id, url, row.region, row.file.display().to_string(), row.line as i64],
-                    )?;
-                    tx.last_insert_rowid()
-                }
-            };
-            stored.push(StoredSeed { id, agency_id, url });
+        {
+            let mut find =
+                tx.prepare_cached("SELECT id FROM seeds WHERE agency_id IS ?1 AND url IS ?2")?;
+            let mut update = tx.prepare_cached(
+                "UPDATE seeds SET active = 1, region = ?2, source_file = ?3, source_line = ?4 WHERE id = ?1",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO seeds (agency_id, url, region, source_file, source_line) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for row in rows {
+                let agency_id = row.agency.as_ref().and_then(|n| ids.get(n).copied());
+                let url = row.url.as_ref().map(|u| u.to_string());
+                let file = row.file.display().to_string();
+                let existing: Option<i64> = find
+                    .query_row(params![agency_id, url], |r| r.get(0))
+                    .optional()?;
+                let id = match existing {
+                    Some(id) => {
+                        update.execute(params![id, row.region, file, row.line as i64])?;
+                        id
+                    }
+                    None => {
+                        insert.execute(params![
+                            agency_id,
+                            url,
+                            row.region,
+                            file,
+                            row.line as i64
+                        ])?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                stored.push(StoredSeed { id, agency_id, url });
+            }
         }
         tx.commit()?;
         Ok(stored)
@@ -352,26 +372,85 @@ impl Store {
         )
     }
 
-    /// Pending entries of one host in a run, soonest first.
-    pub fn frontier_pending_for_host(
+    /// The next `limit` pending entries of one host in a run, soonest first,
+    /// each with the snapshot its request revalidates.
+    pub fn frontier_jobs_for_host(
         &self,
         run_id: i64,
         host: &str,
         limit: usize,
-    ) -> Result<Vec<FrontierItem>> {
-        self.frontier_query(
-            "WHERE run_id = ?1 AND state = 'pending' AND host = ?2 ORDER BY priority, id LIMIT ?3",
-            params![run_id, host, limit as i64],
+    ) -> Result<Vec<FrontierJob>> {
+        self.frontier_jobs(
+            "WHERE f.run_id = ?1 AND f.state = 'pending' AND f.host = ?2
+             ORDER BY f.priority, f.id",
+            params![run_id, host],
+            limit,
         )
     }
 
-    /// Hosts with pending entries in a run.
-    pub fn frontier_pending_hosts(&self, run_id: i64) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT host FROM frontier WHERE run_id = ?1 AND state = 'pending'",
-        )?;
-        let rows = stmt.query_map([run_id], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// The first `per_host` pending entries of every host of a run (soonest
+    /// first, hosts one after the other), each with the snapshot its request
+    /// revalidates: what a crawl starts from, read at once instead of once per host.
+    pub fn frontier_first_jobs_per_host(
+        &self,
+        run_id: i64,
+        per_host: usize,
+    ) -> Result<Vec<FrontierJob>> {
+        self.frontier_jobs(
+            "WHERE f.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY host ORDER BY priority, id) AS nth
+                                            FROM frontier WHERE run_id = ?1 AND state = 'pending')
+                            WHERE nth <= ?2)
+             ORDER BY f.host, f.priority, f.id",
+            params![run_id, per_host as i64],
+            usize::MAX,
+        )
+    }
+
+    /// The first `limit` frontier entries `f` selected by `filter`, each with
+    /// its previous snapshot: the newest response to the same request, where a
+    /// POST is matched by its form and a rendered DOM never counts (it is not
+    /// what the server sent, so conditional requests cannot be based on it).
+    ///
+    /// The limit is applied to the rows as they come, not as `LIMIT ?`: SQLite
+    /// marks a statement whose LIMIT is a parameter to be prepared again
+    /// whenever the value changes, and this one runs once per host refill.
+    fn frontier_jobs(
+        &self,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
+        limit: usize,
+    ) -> Result<Vec<FrontierJob>> {
+        let sql = format!(
+            "SELECT f.id, f.url, f.host, f.seed_id, f.depth, f.kind, f.priority, f.parent_url, f.link_text,
+                    f.agency_hint, CASE f.method WHEN 'POST' THEN f.form END, f.listing_date,
+                    p.id, p.sha256, p.etag, p.last_modified, p.content_type, p.final_url
+             FROM frontier f
+             LEFT JOIN snapshots p ON p.id = (
+                 SELECT s.id FROM snapshots s
+                 WHERE s.url = f.url AND s.method = f.method
+                   AND CASE f.method WHEN 'POST' THEN s.form = f.form ELSE s.rendered = 0 END
+                 ORDER BY s.id DESC LIMIT 1)
+             {filter}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params, |r| {
+            let previous = match r.get::<_, Option<i64>>(12)? {
+                Some(id) => Some(super::SnapshotHead {
+                    id,
+                    sha256: r.get(13)?,
+                    etag: r.get(14)?,
+                    last_modified: r.get(15)?,
+                    content_type: r.get(16)?,
+                    final_url: r.get(17)?,
+                }),
+                None => None,
+            };
+            Ok(FrontierJob {
+                item: frontier_item(r)?,
+                previous,
+            })
+        })?;
+        Ok(rows.take(limit).collect::<Result<_, _>>()?)
     }
 
     /// Closes every pending entry of a host (its page budget is spent).
@@ -394,22 +473,7 @@ impl Store {
              FROM frontier {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params, |r| {
-            Ok(FrontierItem {
-                id: r.get(0)?,
-                url: r.get(1)?,
-                host: r.get(2)?,
-                seed_id: r.get(3)?,
-                depth: r.get(4)?,
-                kind: r.get(5)?,
-                priority: r.get(6)?,
-                parent_url: r.get(7)?,
-                link_text: r.get(8)?,
-                agency_hint: r.get(9)?,
-                form: r.get(10)?,
-                listing_date: r.get(11)?,
-            })
-        })?;
+        let rows = stmt.query_map(params, frontier_item)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -449,10 +513,9 @@ impl Store {
         state: FrontierState,
         reason: Option<&str>,
     ) -> Result<()> {
-        self.conn.execute(
-            "UPDATE frontier SET state = ?2, reason = ?3 WHERE id = ?1",
-            params![frontier_id, state, reason],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE frontier SET state = ?2, reason = ?3 WHERE id = ?1")?
+            .execute(params![frontier_id, state, reason])?;
         Ok(())
     }
 
@@ -473,10 +536,23 @@ impl Store {
     /// [`Store::commit_page`] each): all of them or none, so every entry is
     /// whole or still pending after a crash.
     pub fn commit_pages(&mut self, pages: &[&PageCommit]) -> Result<Vec<CommitOutcome>> {
+        let writes: Vec<BatchWrite> = pages.iter().map(|c| BatchWrite::Page(c)).collect();
+        Ok(self.commit_writes(&writes)?.into_iter().flatten().collect())
+    }
+
+    /// Writes a batch of page commits and fetch logs in one transaction, in
+    /// order: all of them or none. Gives each page its outcome (`None` for a log).
+    pub fn commit_writes(&mut self, writes: &[BatchWrite]) -> Result<Vec<Option<CommitOutcome>>> {
         let tx = self.conn.transaction()?;
-        let mut outcomes = Vec::with_capacity(pages.len());
-        for c in pages {
-            outcomes.push(commit_in(&tx, c)?);
+        let mut outcomes = Vec::with_capacity(writes.len());
+        for w in writes {
+            outcomes.push(match w {
+                BatchWrite::Page(c) => Some(commit_in(&tx, c)?),
+                BatchWrite::FetchLog { run_id, record } => {
+                    insert_fetch(&tx, *run_id, record)?;
+                    None
+                }
+            });
         }
         tx.commit()?;
         Ok(outcomes)
@@ -497,39 +573,12 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The latest snapshot answering a POST of `form` to `url`.
-    pub fn latest_post_snapshot(
-        &self,
-        url: &str,
-        form: &str,
-    ) -> Result<Option<super::SnapshotHead>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
-                 WHERE url = ?1 AND method = 'POST' AND form = ?2 ORDER BY id DESC LIMIT 1",
-                params![url, form],
-                |r| {
-                    Ok(super::SnapshotHead {
-                        id: r.get(0)?,
-                        sha256: r.get(1)?,
-                        etag: r.get(2)?,
-                        last_modified: r.get(3)?,
-                        content_type: r.get(4)?,
-                        final_url: r.get(5)?,
-                    })
-                },
-            )
-            .optional()?)
-    }
-
     /// The snapshot id of the report page a URL was found on (to attribute attachments).
     pub fn snapshot_of_url_in_run(&self, run_id: i64, url: &str) -> Result<Option<i64>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT snapshot_id FROM frontier WHERE run_id = ?1 AND url = ?2 AND method = 'GET'",
-                params![run_id, url],
+            .prepare_cached("SELECT snapshot_id FROM frontier WHERE run_id = ?1 AND url = ?2 AND method = 'GET'")?
+            .query_row(params![run_id, url],
                 |r| r.get(0),
             )
             .optional()?
@@ -540,16 +589,45 @@ impl Store {
     pub fn page_meta(&self, snapshot_id: i64) -> Result<Option<PageMetaRow>> {
         Ok(self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {} FROM page_meta pm WHERE pm.snapshot_id = ?1",
-                    super::extraction::PAGE_META_COLUMNS
-                ),
-                [snapshot_id],
-                |r| super::extraction::page_meta_from(r, 0),
-            )
+            .prepare_cached(&format!(
+                "SELECT {} FROM page_meta pm WHERE pm.snapshot_id = ?1",
+                super::extraction::PAGE_META_COLUMNS
+            ))?
+            .query_row([snapshot_id], |r| super::extraction::page_meta_from(r, 0))
             .optional()?)
     }
+}
+
+/// A frontier entry read as the first twelve columns of a row (see [`Store::frontier_query`]).
+fn frontier_item(r: &rusqlite::Row) -> rusqlite::Result<FrontierItem> {
+    Ok(FrontierItem {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        host: r.get(2)?,
+        seed_id: r.get(3)?,
+        depth: r.get(4)?,
+        kind: r.get(5)?,
+        priority: r.get(6)?,
+        parent_url: r.get(7)?,
+        link_text: r.get(8)?,
+        agency_hint: r.get(9)?,
+        form: r.get(10)?,
+        listing_date: r.get(11)?,
+    })
+}
+
+/// One write of a batch ([`Store::commit_writes`]).
+pub enum BatchWrite<'a> {
+    /// A fetched entry, as [`Store::commit_page`].
+    Page(&'a PageCommit),
+    /// A fetch attempt that is not its entry's last (robots.txt, a redirect
+    /// hop, a retry), as [`Store::record_fetch`].
+    FetchLog {
+        /// The run the attempt belongs to.
+        run_id: i64,
+        /// The attempt.
+        record: &'a FetchRecord,
+    },
 }
 
 /// One entry's writes of [`Store::commit_pages`], inside its transaction.

@@ -30,6 +30,7 @@ pub(crate) use kinds::{READ_STATUSES_SQL, REPORT_KINDS_SQL};
 pub use render::*;
 pub use runs::{ArchiveTotals, FailedUrl, HostErrors, RunCounts, RunRow};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -205,6 +206,16 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A page commit alone runs a dozen statements, and refills, fetch logs
+        // and closes a few more: rusqlite's default of 16 cached statements
+        // would evict them in turn and prepare each again.
+        conn.set_prepared_statement_cache_capacity(64);
+        // Plans that do not depend on bound values. Without this, SQLite (built
+        // with STAT4) marks statements such as "host = ?2 ORDER BY priority" to
+        // be planned again for new values, and each reuse from the cache
+        // (which clears the bindings) prepared the frontier reads anew. The
+        // archive never runs ANALYZE, so no better plan is given up.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         let mut store = Store { conn, path };
         store.migrate()?;
         Ok(store)
@@ -340,30 +351,6 @@ impl Store {
             Some(sha) => self.body(&sha),
             None => Ok(None),
         }
-    }
-
-    /// The newest snapshot of `url`, for conditional requests and change detection.
-    pub fn latest_snapshot(&self, url: &str) -> Result<Option<SnapshotHead>> {
-        Ok(self
-            .conn
-            .query_row(
-                // A rendered DOM is not what the server sent: conditional requests and
-                // change detection compare against the last response.
-                "SELECT id, sha256, etag, last_modified, content_type, final_url FROM snapshots
-                 WHERE url = ?1 AND method = 'GET' AND rendered = 0 ORDER BY id DESC LIMIT 1",
-                [url],
-                |r| {
-                    Ok(SnapshotHead {
-                        id: r.get(0)?,
-                        sha256: r.get(1)?,
-                        etag: r.get(2)?,
-                        last_modified: r.get(3)?,
-                        content_type: r.get(4)?,
-                        final_url: r.get(5)?,
-                    })
-                },
-            )
-            .optional()?)
     }
 }
 
@@ -568,19 +555,125 @@ mod tests {
         );
         assert_eq!(
             store
-                .latest_snapshot("http://h/a")
-                .unwrap()
-                .unwrap()
-                .etag
-                .as_deref(),
-            Some("\"e1\"")
-        );
-        assert_eq!(
-            store
                 .frontier_counts(run)
                 .unwrap()
                 .get(&FrontierState::Done),
             Some(&2)
         );
+        // The next run revalidates each URL against its own last snapshot.
+        let next_run = store.begin_run(RunKind::Crawl, "test").unwrap();
+        let again = |url: &str| NewLink {
+            url: url.into(),
+            ..seed.clone()
+        };
+        let never_fetched = again("http://h/new");
+        store
+            .frontier_add(next_run, &[again("http://h/a"), never_fetched])
+            .unwrap();
+        let jobs = store.frontier_jobs_for_host(next_run, "h", 10).unwrap();
+        let previous: Vec<(&str, Option<i64>, Option<&str>)> = jobs
+            .iter()
+            .map(|j| {
+                let p = j.previous.as_ref();
+                (
+                    j.item.url.as_str(),
+                    p.map(|p| p.id),
+                    p.and_then(|p| p.etag.as_deref()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            previous,
+            vec![
+                ("http://h/a", Some(id), Some("\"e1\"")),
+                ("http://h/new", None, None)
+            ]
+        );
+        let first = store.frontier_first_jobs_per_host(next_run, 1).unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].previous.as_ref().map(|p| p.id), Some(id));
+    }
+
+    fn pending(url: &str, host: &str, priority: i64) -> NewLink {
+        NewLink {
+            url: url.into(),
+            host: host.into(),
+            seed_id: None,
+            depth: 0,
+            kind: crate::crawl::discover::LinkKind::Other,
+            priority,
+            parent_url: None,
+            link_text: None,
+            agency_hint: None,
+            listing_date: None,
+            skipped: None,
+            form: None,
+        }
+    }
+
+    #[test]
+    fn a_crawl_starts_from_each_hosts_soonest_entries_read_at_once() {
+        let mut store = Store::open_in_memory().unwrap();
+        let run = store.begin_run(RunKind::Crawl, "test").unwrap();
+        let mut links = Vec::new();
+        for host in ["http://b", "http://a"] {
+            for (i, priority) in [30, 10, 20, 10].into_iter().enumerate() {
+                links.push(pending(&format!("{host}/p{i}"), host, priority));
+            }
+        }
+        links.push(pending("http://c/only", "http://c", 50));
+        store.frontier_add(run, &links).unwrap();
+        let first = store.frontier_first_jobs_per_host(run, 2).unwrap();
+        let urls: Vec<&str> = first.iter().map(|j| j.item.url.as_str()).collect();
+        // Hosts one after the other; in each, priority first, then the order found.
+        assert_eq!(
+            urls,
+            [
+                "http://a/p1",
+                "http://a/p3",
+                "http://b/p1",
+                "http://b/p3",
+                "http://c/only"
+            ]
+        );
+        // Another run's entries are not this run's.
+        let other = store.begin_run(RunKind::Crawl, "test").unwrap();
+        assert!(
+            store
+                .frontier_first_jobs_per_host(other, 2)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn reused_frontier_reads_are_not_prepared_again() {
+        let mut store = Store::open_in_memory().unwrap();
+        let run = store.begin_run(RunKind::Crawl, "test").unwrap();
+        let links: Vec<NewLink> = (0..40)
+            .map(|i| {
+                pending(
+                    &format!("http://h{}/p{i}", i % 4),
+                    &format!("http://h{}", i % 4),
+                    i,
+                )
+            })
+            .collect();
+        store.frontier_add(run, &links).unwrap();
+        // The shape of a host refill: an equality on a bound value, then an order.
+        let sql = "SELECT id FROM frontier WHERE run_id = ?1 AND state = 'pending' AND host = ?2 ORDER BY priority, id";
+        for i in 0..8 {
+            let host = format!("http://h{}", i % 4);
+            let mut stmt = store.conn().prepare_cached(sql).unwrap();
+            let n = stmt
+                .query_map(params![run, host], |_| Ok(()))
+                .unwrap()
+                .count();
+            assert_eq!(n, 10);
+        }
+        // Each reuse from the cache clears the bindings; without the planner
+        // stability guarantee SQLite prepared such a statement again each time.
+        let stmt = store.conn().prepare_cached(sql).unwrap();
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
     }
 }
