@@ -203,6 +203,30 @@ mod tests {
         }
     }
 
+    /// A 404 answer to `item`, committed with `links`.
+    fn not_found(run: i64, item: &crate::store::FrontierItem, links: Vec<NewLink>) -> PageCommit {
+        PageCommit {
+            run_id: run,
+            frontier_id: item.id,
+            fetch: FetchRecord {
+                url: item.url.clone(),
+                host: item.host.clone(),
+                attempt: 1,
+                status: Some(404),
+                ..Default::default()
+            },
+            snapshot: None,
+            existing_snapshot_id: None,
+            links,
+            state: FrontierState::Failed,
+            reason: Some("HTTP 404".into()),
+            not_modified: false,
+            is_report: false,
+            notes: Vec::new(),
+            seed_hosts: Vec::new(),
+        }
+    }
+
     #[tokio::test]
     async fn commits_sent_together_are_all_written_and_reads_see_them() {
         let mut store = Store::open_in_memory().unwrap();
@@ -216,30 +240,9 @@ mod tests {
         for item in items {
             let writer = writer.clone();
             tasks.spawn(async move {
-                writer
-                    .commit(PageCommit {
-                        run_id: run,
-                        frontier_id: item.id,
-                        fetch: FetchRecord {
-                            url: item.url.clone(),
-                            host: item.host.clone(),
-                            attempt: 1,
-                            status: Some(404),
-                            ..Default::default()
-                        },
-                        snapshot: None,
-                        existing_snapshot_id: None,
-                        // Each page brings one new link, committed with it.
-                        links: vec![link(&format!("{}/next", item.url))],
-                        state: FrontierState::Failed,
-                        reason: Some("HTTP 404".into()),
-                        not_modified: false,
-                        is_report: false,
-                        notes: Vec::new(),
-                        seed_hosts: Vec::new(),
-                    })
-                    .await
-                    .unwrap()
+                // Each page brings one new link, committed with it.
+                let next = vec![link(&format!("{}/next", item.url))];
+                writer.commit(not_found(run, &item, next)).await.unwrap()
             });
         }
         let mut added = 0;
@@ -318,26 +321,7 @@ mod tests {
                 };
                 writer.record_fetch(run, robots).await.unwrap();
                 writer
-                    .commit(PageCommit {
-                        run_id: run,
-                        frontier_id: item.id,
-                        fetch: FetchRecord {
-                            url: item.url.clone(),
-                            host: item.host.clone(),
-                            attempt: 1,
-                            status: Some(404),
-                            ..Default::default()
-                        },
-                        snapshot: None,
-                        existing_snapshot_id: None,
-                        links: Vec::new(),
-                        state: FrontierState::Failed,
-                        reason: Some("HTTP 404".into()),
-                        not_modified: false,
-                        is_report: false,
-                        notes: Vec::new(),
-                        seed_hosts: Vec::new(),
-                    })
+                    .commit(not_found(run, &item, Vec::new()))
                     .await
                     .unwrap();
             });

@@ -510,18 +510,8 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let run = store.begin_run(RunKind::Crawl, "test").unwrap();
         let seed = NewLink {
-            url: "http://h/a".into(),
-            host: "h".into(),
-            seed_id: None,
-            depth: 0,
             kind: crate::crawl::discover::LinkKind::Seed,
-            priority: 0,
-            parent_url: None,
-            link_text: None,
-            agency_hint: None,
-            listing_date: None,
-            skipped: None,
-            form: None,
+            ..pending("http://h/a", "h", 0)
         };
         assert_eq!(
             store
