@@ -145,7 +145,7 @@ pub(crate) async fn render_page(
                 error: Some(e.to_string()),
                 ..Default::default()
             };
-            crawl.store.record_fetch(crawl.run_id, record).await?;
+            super::process::record_fetch(crawl, record).await?;
             return Ok(Rendered {
                 reason: format!("render failed ({}): {e}", decision.reason),
                 links: Vec::new(),

@@ -123,21 +123,17 @@ pub(super) async fn dispatch(
     for (host, taken) in taken {
         d.hosts.entry(host).or_default().taken = taken;
     }
-    let mut first_hosts: Vec<String> = Vec::new();
-    for job in first {
-        if first_hosts.last() != Some(&job.item.host) {
-            first_hosts.push(job.item.host.clone());
+    // The read gives hosts one after the other: each host's run is its first refill.
+    let mut first = first.into_iter().peekable();
+    while let Some(job) = first.next() {
+        let host = job.item.host.clone();
+        let mut jobs = vec![job];
+        while let Some(more) = first.next_if(|j| j.item.host == host) {
+            jobs.push(more);
         }
-        let hq = d.hosts.entry(job.item.host.clone()).or_default();
-        hq.queued.insert(job.item.id);
-        hq.queue.push_back(job);
-    }
-    for host in first_hosts {
-        if let Some(hq) = d.hosts.get_mut(&host) {
-            // A full batch: the archive may hold more of this host.
-            hq.more_in_db = hq.queue.len() >= batch;
-        }
-        d.wake(&host);
+        let exhausted = jobs.len() < batch;
+        d.hosts.entry(host.clone()).or_default();
+        d.refilled(&host, 0, Refill { jobs, exhausted });
     }
     let mut summary = CrawlSummary::default();
     let mut failures: HashMap<String, u64> = HashMap::new();

@@ -48,6 +48,20 @@ struct HostGate {
     paused_until: Option<Instant>,
 }
 
+impl HostGate {
+    /// When a pause or the host's gap ends, if later than `now`. The gap is
+    /// measured from the last answer ([`Politeness::answered`]), not from when
+    /// the turn was granted: a turn used late must not shorten the next gap.
+    fn not_before(&self, now: Instant) -> Option<Instant> {
+        let gap_end = self
+            .last_answer
+            .zip(self.min_gap)
+            .map(|(last, gap)| last + gap);
+        let at = self.paused_until.max(gap_end)?;
+        (at > now).then_some(at)
+    }
+}
+
 /// Why a host cannot take a request right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotReady {
@@ -99,15 +113,8 @@ impl Politeness {
     pub fn try_turn(&self, host: &str) -> Result<Turn, NotReady> {
         let gate = self.gate(host);
         let now = Instant::now();
-        if let Some(until) = gate.paused_until.filter(|u| *u > now) {
-            return Err(NotReady::Until(until));
-        }
-        // Measured from the last answer ([`Politeness::answered`]), not from when
-        // its turn was granted: a turn used late must not shorten the next gap.
-        if let (Some(last), Some(gap)) = (gate.last_answer, gate.min_gap)
-            && now < last + gap
-        {
-            return Err(NotReady::Until(last + gap));
+        if let Some(at) = gate.not_before(now) {
+            return Err(NotReady::Until(at));
         }
         let permit = gate
             .inflight
@@ -127,14 +134,7 @@ impl Politeness {
     /// its gap since the last answer), without taking anything: a waiter
     /// sleeps through it instead of holding a global slot only to learn it.
     pub fn not_before(&self, host: &str) -> Option<Instant> {
-        let hosts = self.hosts();
-        let gate = hosts.get(host)?;
-        let gap_end = gate
-            .last_answer
-            .zip(gate.min_gap)
-            .map(|(last, gap)| last + gap);
-        let at = gate.paused_until.max(gap_end)?;
-        (at > Instant::now()).then_some(at)
+        self.hosts().get(host)?.not_before(Instant::now())
     }
 
     /// Records that `host` answered a request now (with its turn still held):

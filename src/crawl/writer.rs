@@ -19,15 +19,15 @@ const MAX_BATCH: usize = 64;
 type Reply<T> = oneshot::Sender<Result<T, CrawlError>>;
 
 enum Op {
-    Commit(Box<PageCommit>, Reply<CommitOutcome>),
-    /// A fetch attempt of a run that is not its entry's last.
-    Log(Box<(i64, FetchRecord)>, Reply<()>),
+    /// Written in one transaction with the writes waiting next to it.
+    Write(Pending),
     Call(Box<dyn FnOnce(&mut Store) + Send>),
 }
 
 /// A write waiting in a batch, and who to tell how it went.
 enum Pending {
     Commit(Box<PageCommit>, Reply<CommitOutcome>),
+    /// A fetch attempt of a run that is not its entry's last.
     Log(Box<(i64, FetchRecord)>, Reply<()>),
 }
 
@@ -106,7 +106,7 @@ impl StoreWriter {
     pub async fn commit(&self, c: PageCommit) -> Result<CommitOutcome, CrawlError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Op::Commit(Box::new(c), reply))
+            .send(Op::Write(Pending::Commit(Box::new(c), reply)))
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
@@ -116,7 +116,7 @@ impl StoreWriter {
     pub async fn record_fetch(&self, run_id: i64, record: FetchRecord) -> Result<(), CrawlError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Op::Log(Box::new((run_id, record)), reply))
+            .send(Op::Write(Pending::Log(Box::new((run_id, record)), reply)))
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
@@ -125,30 +125,24 @@ impl StoreWriter {
 fn serve(mut store: Store, mut rx: mpsc::UnboundedReceiver<Op>) -> Store {
     let mut next = rx.blocking_recv();
     while let Some(op) = next.take() {
-        let first = match op {
-            Op::Call(f) => {
-                f(&mut store);
-                None
-            }
-            Op::Commit(c, r) => Some(Pending::Commit(c, r)),
-            Op::Log(l, r) => Some(Pending::Log(l, r)),
-        };
-        if let Some(first) = first {
-            let mut batch = vec![first];
-            // Gather the writes already waiting, stopping at any other
-            // request so that it sees them written.
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(Op::Commit(c, r)) => batch.push(Pending::Commit(c, r)),
-                    Ok(Op::Log(l, r)) => batch.push(Pending::Log(l, r)),
-                    Ok(other) => {
-                        next = Some(other);
-                        break;
+        match op {
+            Op::Call(f) => f(&mut store),
+            Op::Write(first) => {
+                let mut batch = vec![first];
+                // Gather the writes already waiting, stopping at any other
+                // request so that it sees them written.
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(Op::Write(w)) => batch.push(w),
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
                     }
-                    Err(_) => break,
                 }
+                write(&mut store, batch);
             }
-            write(&mut store, batch);
         }
         if next.is_none() {
             next = rx.blocking_recv();
@@ -187,20 +181,7 @@ mod tests {
     use crate::store::{FetchRecord, FrontierState, NewLink, RunKind};
 
     fn link(url: &str) -> NewLink {
-        NewLink {
-            url: url.into(),
-            host: "http://h".into(),
-            seed_id: None,
-            depth: 0,
-            kind: crate::crawl::discover::LinkKind::Other,
-            priority: 10,
-            parent_url: None,
-            link_text: None,
-            agency_hint: None,
-            listing_date: None,
-            skipped: None,
-            form: None,
-        }
+        crate::store::test_link(url, "http://h", 10)
     }
 
     /// A 404 answer to `item`, committed with `links`.

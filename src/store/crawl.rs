@@ -421,9 +421,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<FrontierJob>> {
         let sql = format!(
-            "SELECT f.id, f.url, f.host, f.seed_id, f.depth, f.kind, f.priority, f.parent_url, f.link_text,
-                    f.agency_hint, CASE f.method WHEN 'POST' THEN f.form END, f.listing_date,
-                    p.id, p.sha256, p.etag, p.last_modified, p.content_type, p.final_url
+            "SELECT {FRONTIER_COLUMNS}, p.id, p.sha256, p.etag, p.last_modified, p.content_type, p.final_url
              FROM frontier f
              LEFT JOIN snapshots p ON p.id = (
                  SELECT s.id FROM snapshots s
@@ -467,11 +465,7 @@ impl Store {
         filter: &str,
         params: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<FrontierItem>> {
-        let sql = format!(
-            "SELECT id, url, host, seed_id, depth, kind, priority, parent_url, link_text, agency_hint,
-                    CASE method WHEN 'POST' THEN form END, listing_date
-             FROM frontier {filter}"
-        );
+        let sql = format!("SELECT {FRONTIER_COLUMNS} FROM frontier f {filter}");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params, frontier_item)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -528,20 +522,14 @@ impl Store {
     /// the final fetch attempt, the body (once per content), the snapshot and
     /// its page metadata, the outlinks, and the frontier entry's final state.
     pub fn commit_page(&mut self, c: &PageCommit) -> Result<CommitOutcome> {
-        let mut outcomes = self.commit_pages(&[c])?;
-        Ok(outcomes.pop().unwrap_or_default())
+        let mut outcomes = self.commit_writes(&[BatchWrite::Page(c)])?;
+        Ok(outcomes.pop().flatten().unwrap_or_default())
     }
 
-    /// Archives several fetched entries in one transaction (as
-    /// [`Store::commit_page`] each): all of them or none, so every entry is
-    /// whole or still pending after a crash.
-    pub fn commit_pages(&mut self, pages: &[&PageCommit]) -> Result<Vec<CommitOutcome>> {
-        let writes: Vec<BatchWrite> = pages.iter().map(|c| BatchWrite::Page(c)).collect();
-        Ok(self.commit_writes(&writes)?.into_iter().flatten().collect())
-    }
-
-    /// Writes a batch of page commits and fetch logs in one transaction, in
-    /// order: all of them or none. Gives each page its outcome (`None` for a log).
+    /// Writes a batch of page commits (each as [`Store::commit_page`]) and
+    /// fetch logs in one transaction, in order: all of them or none, so every
+    /// entry is whole or still pending after a crash. Gives each page its
+    /// outcome (`None` for a log).
     pub fn commit_writes(&mut self, writes: &[BatchWrite]) -> Result<Vec<Option<CommitOutcome>>> {
         let tx = self.conn.transaction()?;
         let mut outcomes = Vec::with_capacity(writes.len());
@@ -598,7 +586,12 @@ impl Store {
     }
 }
 
-/// A frontier entry read as the first twelve columns of a row (see [`Store::frontier_query`]).
+/// The columns [`frontier_item`] reads, of the frontier aliased `f`.
+const FRONTIER_COLUMNS: &str =
+    "f.id, f.url, f.host, f.seed_id, f.depth, f.kind, f.priority, f.parent_url,
+     f.link_text, f.agency_hint, CASE f.method WHEN 'POST' THEN f.form END, f.listing_date";
+
+/// A frontier entry read from the first twelve columns of a row ([`FRONTIER_COLUMNS`]).
 fn frontier_item(r: &rusqlite::Row) -> rusqlite::Result<FrontierItem> {
     Ok(FrontierItem {
         id: r.get(0)?,
@@ -630,7 +623,7 @@ pub enum BatchWrite<'a> {
     },
 }
 
-/// One entry's writes of [`Store::commit_pages`], inside its transaction.
+/// One entry's writes of [`Store::commit_writes`], inside its transaction.
 fn commit_in(tx: &rusqlite::Connection, c: &PageCommit) -> Result<CommitOutcome> {
     insert_fetch(tx, c.run_id, &c.fetch)?;
     let mut outcome = CommitOutcome::default();
@@ -801,4 +794,23 @@ fn insert_links(conn: &rusqlite::Connection, run_id: i64, links: &[NewLink]) -> 
         ])?;
     }
     Ok(n)
+}
+
+/// A pending link of `host` with nothing else known, for tests.
+#[cfg(test)]
+pub(crate) fn test_link(url: &str, host: &str, priority: i64) -> NewLink {
+    NewLink {
+        url: url.into(),
+        host: host.into(),
+        seed_id: None,
+        depth: 0,
+        kind: LinkKind::Other,
+        priority,
+        parent_url: None,
+        link_text: None,
+        agency_hint: None,
+        listing_date: None,
+        skipped: None,
+        form: None,
+    }
 }

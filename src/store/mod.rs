@@ -511,7 +511,7 @@ mod tests {
         let run = store.begin_run(RunKind::Crawl, "test").unwrap();
         let seed = NewLink {
             kind: crate::crawl::discover::LinkKind::Seed,
-            ..pending("http://h/a", "h", 0)
+            ..crawl::test_link("http://h/a", "h", 0)
         };
         assert_eq!(
             store
@@ -584,23 +584,6 @@ mod tests {
         assert_eq!(first[0].previous.as_ref().map(|p| p.id), Some(id));
     }
 
-    fn pending(url: &str, host: &str, priority: i64) -> NewLink {
-        NewLink {
-            url: url.into(),
-            host: host.into(),
-            seed_id: None,
-            depth: 0,
-            kind: crate::crawl::discover::LinkKind::Other,
-            priority,
-            parent_url: None,
-            link_text: None,
-            agency_hint: None,
-            listing_date: None,
-            skipped: None,
-            form: None,
-        }
-    }
-
     #[test]
     fn a_crawl_starts_from_each_hosts_soonest_entries_read_at_once() {
         let mut store = Store::open_in_memory().unwrap();
@@ -608,10 +591,10 @@ mod tests {
         let mut links = Vec::new();
         for host in ["http://b", "http://a"] {
             for (i, priority) in [30, 10, 20, 10].into_iter().enumerate() {
-                links.push(pending(&format!("{host}/p{i}"), host, priority));
+                links.push(crawl::test_link(&format!("{host}/p{i}"), host, priority));
             }
         }
-        links.push(pending("http://c/only", "http://c", 50));
+        links.push(crawl::test_link("http://c/only", "http://c", 50));
         store.frontier_add(run, &links).unwrap();
         let first = store.frontier_first_jobs_per_host(run, 2).unwrap();
         let urls: Vec<&str> = first.iter().map(|j| j.item.url.as_str()).collect();
@@ -642,7 +625,7 @@ mod tests {
         let run = store.begin_run(RunKind::Crawl, "test").unwrap();
         let links: Vec<NewLink> = (0..40)
             .map(|i| {
-                pending(
+                crawl::test_link(
                     &format!("http://h{}/p{i}", i % 4),
                     &format!("http://h{}", i % 4),
                     i,
