@@ -45,11 +45,11 @@ pub fn run(args: CrawlArgs, common: &Common) -> Result<()> {
         years,
         command: command_line(),
         skip_extraction: false,
-        resolve: Vec::new(),
         progress: super::progress::crawl_sink(
             common.verbosity(),
             Duration::from_secs(args.progress_every.max(1)),
         ),
+        ..Default::default()
     };
     let _lock = ArchiveLock::acquire(&ctx.db, &opts.command)?;
     let store = ctx.open_store()?;

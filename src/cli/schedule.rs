@@ -38,8 +38,7 @@ pub fn run(common: &Common) -> Result<()> {
                     agency_filter: None,
                     years: None,
                     skip_extraction: !config.schedule.extract_after_crawl,
-                    resolve: Vec::new(),
-                    progress: None,
+                    ..Default::default()
                 };
                 let (s, _store) =
                     crawl_then_extract(&config, store, &rows, &opts, jc.shutdown.clone()).await?;

@@ -311,6 +311,10 @@ impl Dispatcher<'_> {
             });
             return Ok(Admit::Started);
         }
+        if crawl.backlog.full() {
+            // A page leaving the backlog ends its task, and that wakes the loop.
+            return Ok(Admit::Global);
+        }
         let slot = match crawl.net.try_slot(host) {
             Ok(slot) => slot,
             Err(Wait::Global) => return Ok(Admit::Global),

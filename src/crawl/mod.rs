@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod attribute;
+mod backlog;
 mod browser;
 mod cpu;
 pub mod discover;
@@ -79,6 +80,8 @@ pub struct CrawlOptions {
     pub resolve: Vec<(String, SocketAddr)>,
     /// Told of the run's progress a few times a second, and at its end.
     pub progress: Option<progress::ProgressSink>,
+    /// Fetched pages held before their commit at most (`None`: a few hundred).
+    pub backlog_pages: Option<usize>,
 }
 
 /// What a run did, for the CLI and the scheduler.
@@ -169,6 +172,8 @@ pub(crate) struct Crawl {
     pub renderer: Option<Arc<crate::render::Renderer>>,
     /// Where pages are analysed.
     pub cpu: cpu::CpuPool,
+    /// Fetched pages not committed yet.
+    pub backlog: backlog::Backlog,
 }
 
 impl Crawl {
@@ -290,6 +295,7 @@ pub async fn run(
         ),
         run_id,
         cpu: cpu::CpuPool::new()?,
+        backlog: backlog::Backlog::new(opts.backlog_pages.unwrap_or(backlog::Backlog::PAGES)),
         shutdown,
         progress: opts.progress.clone(),
         renderer: browser::renderer(config),

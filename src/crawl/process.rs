@@ -15,9 +15,16 @@ use crate::page::facts::PageKind;
 use crate::store::{
     FetchRecord, FrontierItem, FrontierState, NewLink, PageCommit, SnapshotHead, now,
 };
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
+
+/// A step that does not wait for the host's turn (commit, close, log), boxed:
+/// its state is large, and a task waiting for its turn (one per host, thousands
+/// at once in a wide crawl) should carry only what the wait needs.
+pub(crate) type Step<'a, T> = Pin<Box<dyn Future<Output = Result<T, CrawlError>> + Send + 'a>>;
 
 /// What processing one entry produced, for the dispatcher's counters.
 #[derive(Debug, Default)]
@@ -206,16 +213,18 @@ pub(crate) async fn process(
                     FrontierState::Done,
                     Some("not modified".into()),
                 );
-                let (links, render) = relink_from_archive(crawl, &item, &url, &prev).await?;
+                let (links, render) =
+                    Box::pin(relink_from_archive(crawl, &item, &url, &prev)).await?;
                 c.links = links;
                 c.is_report = is_report_snapshot(crawl, prev.id).await?;
                 c.existing_snapshot_id = Some(prev.id);
                 c.not_modified = true;
                 // An unchanged shell says nothing about the list its script loads: render it again.
                 let rendered = match render {
-                    Some((decision, source)) => {
-                        Some(super::browser::render_page(crawl, &item, decision, &source).await?)
-                    }
+                    Some((decision, source)) => Some(
+                        Box::pin(super::browser::render_page(crawl, &item, decision, &source))
+                            .await?,
+                    ),
                     None => None,
                 };
                 return finish_rendered(crawl, c, rendered).await;
@@ -234,7 +243,9 @@ pub(crate) async fn process(
                 record.status = Some(fetched.status);
                 record.bytes = fetched.body.len() as i64;
                 log_fetch(&record, item.kind.sql_text());
-                return archive(crawl, item, record, fetched, previous).await;
+                let _waiting = crawl.backlog.enter();
+                // Boxed for the reason `Step` is.
+                return Box::pin(archive(crawl, item, record, fetched, previous)).await;
             }
         }
     }
@@ -354,24 +365,26 @@ async fn archive(
 }
 
 /// Commits the entry with what rendering added: the rendered DOM's links and the decision.
-async fn finish_rendered(
+fn finish_rendered(
     crawl: &Crawl,
     mut c: PageCommit,
     rendered: Option<super::browser::Rendered>,
-) -> Result<Processed, CrawlError> {
-    let Some(r) = rendered else {
-        return finish(crawl, c).await;
-    };
-    c.links.extend(r.links);
-    c.reason = Some(match c.reason.take() {
-        Some(before) => format!("{before}; {}", r.reason),
-        None => r.reason,
-    });
-    c.is_report |= r.report_snapshot.is_some();
-    let mut p = finish(crawl, c).await?;
-    p.rendered_new = r.new_snapshot;
-    p.rendered_report = r.report_snapshot;
-    Ok(p)
+) -> Step<'_, Processed> {
+    Box::pin(async move {
+        let Some(r) = rendered else {
+            return finish(crawl, c).await;
+        };
+        c.links.extend(r.links);
+        c.reason = Some(match c.reason.take() {
+            Some(before) => format!("{before}; {}", r.reason),
+            None => r.reason,
+        });
+        c.is_report |= r.report_snapshot.is_some();
+        let mut p = finish(crawl, c).await?;
+        p.rendered_new = r.new_snapshot;
+        p.rendered_report = r.report_snapshot;
+        Ok(p)
+    })
 }
 
 /// A page to render: the decision, and the archived response to serve the browser.
@@ -453,26 +466,28 @@ async fn is_report_snapshot(crawl: &Crawl, snapshot_id: i64) -> Result<bool, Cra
 }
 
 /// Logs a fetch attempt that is not the entry's last (a retry, robots.txt).
-pub(super) async fn record_fetch(crawl: &Crawl, record: FetchRecord) -> Result<(), CrawlError> {
-    crawl.store.record_fetch(crawl.run_id, record).await
+pub(super) fn record_fetch(crawl: &Crawl, record: FetchRecord) -> Step<'_, ()> {
+    Box::pin(crawl.store.record_fetch(crawl.run_id, record))
 }
 
 /// Closes an entry without archiving anything.
-pub(crate) async fn close(
+pub(crate) fn close(
     crawl: &Crawl,
     item: &FrontierItem,
     state: FrontierState,
     reason: &str,
-) -> Result<Processed, CrawlError> {
+) -> Step<'static, Processed> {
     let (id, reason) = (item.id, reason.to_string());
-    crawl
-        .store
-        .call(move |s| s.frontier_close(id, state, Some(&reason)))
-        .await?;
-    Ok(Processed {
-        frontier_id: item.id,
-        state,
-        ..Default::default()
+    let store = crawl.store.clone();
+    Box::pin(async move {
+        store
+            .call(move |s| s.frontier_close(id, state, Some(&reason)))
+            .await?;
+        Ok(Processed {
+            frontier_id: id,
+            state,
+            ..Default::default()
+        })
     })
 }
 
@@ -501,31 +516,33 @@ fn page_commit(
 }
 
 /// Commits an entry's outcome and reports it to the dispatcher.
-async fn finish(crawl: &Crawl, c: PageCommit) -> Result<Processed, CrawlError> {
-    let mut hosts: Vec<String> = c
-        .links
-        .iter()
-        .filter(|l| l.skipped.is_none())
-        .map(|l| l.host.clone())
-        .collect();
-    hosts.sort();
-    hosts.dedup();
-    let (frontier_id, state, not_modified, is_report) =
-        (c.frontier_id, c.state, c.not_modified, c.is_report);
-    let outcome = crawl.store.commit(c).await?;
-    Ok(Processed {
-        frontier_id,
-        state,
-        fetched: state == FrontierState::Done,
-        not_modified,
-        new_snapshot: outcome.snapshot_id,
-        new_body: outcome.new_body,
-        is_report,
-        hosts_with_new_links: if outcome.links_added > 0 {
-            hosts
-        } else {
-            Vec::new()
-        },
-        ..Default::default()
+fn finish(crawl: &Crawl, c: PageCommit) -> Step<'_, Processed> {
+    Box::pin(async move {
+        let mut hosts: Vec<String> = c
+            .links
+            .iter()
+            .filter(|l| l.skipped.is_none())
+            .map(|l| l.host.clone())
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        let (frontier_id, state, not_modified, is_report) =
+            (c.frontier_id, c.state, c.not_modified, c.is_report);
+        let outcome = crawl.store.commit(c).await?;
+        Ok(Processed {
+            frontier_id,
+            state,
+            fetched: state == FrontierState::Done,
+            not_modified,
+            new_snapshot: outcome.snapshot_id,
+            new_body: outcome.new_body,
+            is_report,
+            hosts_with_new_links: if outcome.links_added > 0 {
+                hosts
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        })
     })
 }
