@@ -109,3 +109,24 @@ fn second_run_against_a_locked_archive_exits_at_once_naming_the_holder() {
     assert!(stderr.contains("nianbao crawl (test holder)"), "{stderr}");
     assert!(t.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn a_missing_seed_file_is_named_and_its_cause_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = nianbao(
+        dir.path(),
+        &["crawl", "--seeds", "no-such-seeds.csv", "--db", "x.db"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"));
+    assert!(line.contains("no-such-seeds.csv"), "{line}");
+    assert_eq!(line.matches("os error 2").count(), 1, "{line}");
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "no database may be created"
+    );
+}
