@@ -31,6 +31,7 @@ pub mod compare;
 pub mod config;
 pub mod crawl;
 pub mod document;
+pub mod error_text;
 pub mod export;
 pub mod extract;
 pub mod formats;

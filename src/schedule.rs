@@ -411,7 +411,7 @@ impl Scheduler {
                         RunStatus::Failed
                     },
                     JobCounts::default(),
-                    format!("error: {e:#}"),
+                    format!("error: {}", crate::error_text::one_line(&*e)),
                 )
             }
         };

@@ -408,28 +408,14 @@ pub fn exit_code(result: Result<()>) -> std::process::ExitCode {
         Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             let code = e.downcast_ref::<Exit>().map_or(1, |x| x.code);
-            let _ = writeln!(std::io::stderr(), "error: {}", error_chain(&e));
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                nianbao::error_text::one_line(&*e)
+            );
             std::process::ExitCode::from(code)
         }
     }
-}
-
-/// The error and its causes, each said once: many of the library's messages
-/// already end with their source ("cannot read seeds from X: {source}"), and
-/// `{:#}` would print that source a second time.
-fn error_chain(e: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in e.chain() {
-        let said = cause.to_string();
-        if out.ends_with(&said) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&said);
-    }
-    out
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -445,29 +431,4 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
                 .downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cause_already_in_its_message_is_printed_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let e = anyhow::Error::new(nianbao::seeds::SeedError::Read {
-            path: "/x.csv".into(),
-            source: io,
-        })
-        .context("loading the seeds");
-        assert_eq!(
-            error_chain(&e),
-            "loading the seeds: cannot read seeds from /x.csv: no such file"
-        );
-    }
-
-    #[test]
-    fn a_cause_not_in_its_message_is_added() {
-        let e = anyhow::Error::new(std::io::Error::other("disk full")).context("writing x.csv");
-        assert_eq!(error_chain(&e), "writing x.csv: disk full");
-    }
 }
