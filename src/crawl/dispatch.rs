@@ -61,7 +61,8 @@ enum Admit {
     Idle,
     /// Its next request may start at this instant.
     Later(Instant),
-    /// No global slot is free: stop trying hosts until a request ends.
+    /// No global slot is free, or the backlog of fetched pages is full: stop
+    /// trying hosts until a request or a task ends.
     Global,
 }
 

@@ -213,6 +213,7 @@ pub(crate) async fn process(
                     FrontierState::Done,
                     Some("not modified".into()),
                 );
+                // Boxed, as `archive` below, for the reason `Step` is.
                 let (links, render) =
                     Box::pin(relink_from_archive(crawl, &item, &url, &prev)).await?;
                 c.links = links;
@@ -471,16 +472,16 @@ pub(super) fn record_fetch(crawl: &Crawl, record: FetchRecord) -> Step<'_, ()> {
 }
 
 /// Closes an entry without archiving anything.
-pub(crate) fn close(
-    crawl: &Crawl,
+pub(crate) fn close<'a>(
+    crawl: &'a Crawl,
     item: &FrontierItem,
     state: FrontierState,
     reason: &str,
-) -> Step<'static, Processed> {
+) -> Step<'a, Processed> {
     let (id, reason) = (item.id, reason.to_string());
-    let store = crawl.store.clone();
     Box::pin(async move {
-        store
+        crawl
+            .store
             .call(move |s| s.frontier_close(id, state, Some(&reason)))
             .await?;
         Ok(Processed {
